@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the system contracts to wasm32 reproducibly and installs them into genesis/.
+#
+#   contracts/build.sh           build and copy the .wasm files to genesis/, print their SHA-256
+#   contracts/build.sh --check   build and fail unless genesis/ holds exactly these bytes
+#
+# Reproducible means: the pinned rustc, --locked dependencies, and every machine-specific path
+# remapped, so the bytes depend only on the source. Genesis pins them by SHA-256.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(cd .. && pwd)
+pinned=$(cat rust-version)
+mode=${1:-install}
+
+have=$(rustc --version | awk '{print $2}')
+if [ "$have" != "$pinned" ]; then
+  echo "contracts/build.sh: rustc $have found, but the contracts are pinned to rustc $pinned" >&2
+  exit 2
+fi
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  echo "contracts/build.sh: the wasm32-unknown-unknown target is missing: rustup target add wasm32-unknown-unknown" >&2
+  exit 2
+fi
+
+export CARGO_TARGET_DIR="$root/contracts/target"
+export RUSTFLAGS="--remap-path-prefix=$root=/scf --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C target-cpu=mvp -C target-feature=+mutable-globals,+sign-ext,+bulk-memory,+multivalue,+nontrapping-fptoint,+reference-types"
+cargo build --quiet --locked --release --target wasm32-unknown-unknown
+
+status=0
+for name in registry receivables; do
+  built="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/scf_${name}.wasm"
+  committed="$root/genesis/${name}.wasm"
+  sum=$(sha256sum "$built" | awk '{print $1}')
+  if [ "$mode" = "--check" ]; then
+    if cmp -s "$built" "$committed"; then
+      echo "ok       $name.wasm  sha256=$sum"
+    else
+      echo "MISMATCH $name.wasm  fresh build sha256=$sum, committed $(sha256sum "$committed" 2>/dev/null | awk '{print $1}')" >&2
+      status=1
+    fi
+  else
+    cp "$built" "$committed"
+    echo "$name.wasm  sha256=$sum"
+  fi
+done
+exit $status

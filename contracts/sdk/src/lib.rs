@@ -1,0 +1,308 @@
+//! # scf-sdk
+//!
+//! Write scf-chain contracts in `no_std` Rust: typed borsh arguments and return values, storage
+//! scoped to the contract, events, errors that end the call with a message, and the entry-point
+//! glue ([`entry_points!`]) that exports methods and the ABI marker.
+//!
+//! Owns: the guest side of the ABI declared in `scf_primitives::abi` (the `extern "C"` imports),
+//! a bump allocator and the panic handler for wasm32.
+//!
+//! Must not: use floats, randomness or anything that is not the host ABI; a contract sees only
+//! its input, its storage, the registry's public storage and the block's height and time.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::{string::String, vec, vec::Vec};
+
+pub use borsh::{self, BorshDeserialize, BorshSerialize};
+pub use scf_primitives::{self as primitives, AccountId, Amount, ContractAddress, Hash};
+
+#[cfg(target_arch = "wasm32")]
+mod sys {
+    #[link(wasm_import_module = "env")]
+    extern "C" {
+        pub fn input() -> i32;
+        pub fn result_read(ptr: *mut u8);
+        pub fn storage_read(key_ptr: *const u8, key_len: i32) -> i64;
+        pub fn storage_write(key_ptr: *const u8, key_len: i32, val_ptr: *const u8, val_len: i32);
+        pub fn storage_remove(key_ptr: *const u8, key_len: i32);
+        pub fn foreign_storage_read(addr_ptr: *const u8, key_ptr: *const u8, key_len: i32) -> i64;
+        pub fn caller(ptr: *mut u8);
+        pub fn contract_address(ptr: *mut u8);
+        pub fn block_height() -> i64;
+        pub fn block_time_ms() -> i64;
+        pub fn emit_event(topic_ptr: *const u8, topic_len: i32, data_ptr: *const u8, data_len: i32);
+        pub fn return_data(ptr: *const u8, len: i32);
+        pub fn abort(msg_ptr: *const u8, msg_len: i32) -> !;
+    }
+}
+
+/// A refusal: ends the call as a failed transaction whose receipt carries this message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(pub String);
+
+impl From<&str> for Error {
+    fn from(s: &str) -> Error {
+        Error(String::from(s))
+    }
+}
+
+impl From<String> for Error {
+    fn from(s: String) -> Error {
+        Error(s)
+    }
+}
+
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// Returns `Err(Error(format!(...)))` from the enclosing method.
+#[macro_export]
+macro_rules! fail {
+    ($($arg:tt)*) => { return Err($crate::Error(alloc::format!($($arg)*))) };
+}
+
+/// Fails with the formatted message unless `cond` holds.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($arg:tt)*) => { if !$cond { $crate::fail!($($arg)*); } };
+}
+
+#[cfg(target_arch = "wasm32")]
+fn read_result(len: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; len];
+    // SAFETY: the host writes exactly `len` bytes (the length it just reported) into `buf`.
+    unsafe { sys::result_read(buf.as_mut_ptr()) };
+    buf
+}
+
+/// The raw argument bytes of this call.
+#[cfg(target_arch = "wasm32")]
+pub fn input_bytes() -> Vec<u8> {
+    // SAFETY: host call without pointers.
+    let len = unsafe { sys::input() };
+    read_result(len as usize)
+}
+
+/// Ends the call with `message` as a contract error. Never returns.
+#[cfg(target_arch = "wasm32")]
+pub fn abort(message: &str) -> ! {
+    // SAFETY: pointer and length describe a live string.
+    unsafe { sys::abort(message.as_ptr(), message.len() as i32) }
+}
+
+/// The account that signed the transaction.
+#[cfg(target_arch = "wasm32")]
+pub fn caller() -> AccountId {
+    let mut a = [0u8; 32];
+    // SAFETY: the host writes exactly 32 bytes.
+    unsafe { sys::caller(a.as_mut_ptr()) };
+    AccountId(a)
+}
+
+/// This contract's address.
+#[cfg(target_arch = "wasm32")]
+pub fn contract_address() -> ContractAddress {
+    let mut a = [0u8; 32];
+    // SAFETY: the host writes exactly 32 bytes.
+    unsafe { sys::contract_address(a.as_mut_ptr()) };
+    ContractAddress(a)
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn block_height() -> u64 {
+    // SAFETY: host call without pointers.
+    unsafe { sys::block_height() as u64 }
+}
+
+/// The block's timestamp (ms since the epoch), the same on every validator.
+#[cfg(target_arch = "wasm32")]
+pub fn block_time_ms() -> u64 {
+    // SAFETY: host call without pointers.
+    unsafe { sys::block_time_ms() as u64 }
+}
+
+pub mod storage {
+    //! This contract's key/value storage, with borsh-typed helpers.
+    use super::*;
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn get_raw(key: &[u8]) -> Option<Vec<u8>> {
+        // SAFETY: pointer and length describe a live slice.
+        let len = unsafe { sys::storage_read(key.as_ptr(), key.len() as i32) };
+        if len < 0 {
+            None
+        } else {
+            Some(read_result(len as usize))
+        }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn set_raw(key: &[u8], value: &[u8]) {
+        // SAFETY: pointers and lengths describe live slices.
+        unsafe { sys::storage_write(key.as_ptr(), key.len() as i32, value.as_ptr(), value.len() as i32) }
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn remove(key: &[u8]) {
+        // SAFETY: pointer and length describe a live slice.
+        unsafe { sys::storage_remove(key.as_ptr(), key.len() as i32) }
+    }
+
+    /// Reads another contract's storage (read-only). Only for contracts that publish their
+    /// storage layout as API, such as the member registry.
+    #[cfg(target_arch = "wasm32")]
+    pub fn foreign_get_raw(contract: &ContractAddress, key: &[u8]) -> Option<Vec<u8>> {
+        // SAFETY: the address is 32 live bytes; pointer and length describe a live slice.
+        let len = unsafe {
+            sys::foreign_storage_read(contract.0.as_ptr(), key.as_ptr(), key.len() as i32)
+        };
+        if len < 0 {
+            None
+        } else {
+            Some(read_result(len as usize))
+        }
+    }
+
+    /// Decodes a stored value; a value that does not decode means the contract's own storage is
+    /// corrupt, which aborts the call rather than acting on garbage.
+    #[cfg(target_arch = "wasm32")]
+    pub fn get<T: BorshDeserialize>(key: &[u8]) -> Option<T> {
+        get_raw(key).map(|b| decode_or_abort(&b))
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn foreign_get<T: BorshDeserialize>(contract: &ContractAddress, key: &[u8]) -> Option<T> {
+        foreign_get_raw(contract, key).map(|b| decode_or_abort(&b))
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn set<T: BorshSerialize>(key: &[u8], value: &T) {
+        set_raw(key, &encode(value))
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn decode_or_abort<T: BorshDeserialize>(bytes: &[u8]) -> T {
+        match borsh::from_slice(bytes) {
+            Ok(v) => v,
+            Err(_) => abort("corrupt stored value"),
+        }
+    }
+}
+
+/// Borsh-encodes `value`; encoding into a `Vec` cannot fail.
+pub fn encode<T: BorshSerialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    if value.serialize(&mut out).is_err() {
+        #[cfg(target_arch = "wasm32")]
+        abort("encoding failed");
+    }
+    out
+}
+
+/// Emits an event with a borsh body.
+#[cfg(target_arch = "wasm32")]
+pub fn emit<T: BorshSerialize>(topic: &str, body: &T) {
+    let data = encode(body);
+    // SAFETY: pointers and lengths describe live slices.
+    unsafe { sys::emit_event(topic.as_ptr(), topic.len() as i32, data.as_ptr(), data.len() as i32) }
+}
+
+/// Sets the call's return value.
+#[cfg(target_arch = "wasm32")]
+pub fn ret<T: BorshSerialize>(value: &T) {
+    let data = encode(value);
+    // SAFETY: pointer and length describe a live slice.
+    unsafe { sys::return_data(data.as_ptr(), data.len() as i32) }
+}
+
+/// Glue behind every exported method: decode the arguments, run the handler, return its value
+/// or abort with its error. Plain generic code so that the macro stays trivial.
+#[cfg(target_arch = "wasm32")]
+pub fn dispatch<A: BorshDeserialize, R: BorshSerialize>(method: &str, handler: fn(A) -> Result<R>) {
+    let input = input_bytes();
+    let args: A = match borsh::from_slice(&input) {
+        Ok(a) => a,
+        Err(e) => abort(&alloc::format!("invalid arguments for {method}: {e}")),
+    };
+    match handler(args) {
+        Ok(value) => ret(&value),
+        Err(Error(message)) => abort(&message),
+    }
+}
+
+/// Exports each `name => handler` as a Wasm method, plus the ABI interface marker.
+///
+/// ```ignore
+/// scf_sdk::entry_points! { init => init, issue => issue }
+/// ```
+#[macro_export]
+macro_rules! entry_points {
+    ($($name:ident => $handler:ident),* $(,)?) => {
+        // A module of its own, so the exported symbols can share the handlers' names.
+        mod __scf_exports {
+            #[no_mangle]
+            pub extern "C" fn scf_abi_v1() {}
+            $(
+                #[no_mangle]
+                pub extern "C" fn $name() {
+                    $crate::dispatch(stringify!($name), super::$handler)
+                }
+            )*
+        }
+    };
+}
+
+#[cfg(target_arch = "wasm32")]
+mod wasm_runtime {
+    use core::{
+        alloc::{GlobalAlloc, Layout},
+        sync::atomic::{AtomicUsize, Ordering},
+    };
+
+    /// Bump allocator: a call is short-lived and its memory is capped by the VM, so memory is
+    /// never reused; this keeps contracts small and allocation deterministic.
+    struct Bump {
+        next: AtomicUsize,
+        end: AtomicUsize,
+    }
+
+    const PAGE: usize = 65_536;
+
+    unsafe impl GlobalAlloc for Bump {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let mut next = self.next.load(Ordering::Relaxed);
+            let mut end = self.end.load(Ordering::Relaxed);
+            if end == 0 {
+                // First allocation: the heap starts where the module's memory ends.
+                next = core::arch::wasm32::memory_size(0) * PAGE;
+                end = next;
+            }
+            let start = (next + layout.align() - 1) & !(layout.align() - 1);
+            let Some(new_next) = start.checked_add(layout.size()) else {
+                return core::ptr::null_mut();
+            };
+            if new_next > end {
+                let pages = (new_next - end).div_ceil(PAGE);
+                if core::arch::wasm32::memory_grow(0, pages) == usize::MAX {
+                    return core::ptr::null_mut();
+                }
+                end += pages * PAGE;
+            }
+            self.next.store(new_next, Ordering::Relaxed);
+            self.end.store(end, Ordering::Relaxed);
+            start as *mut u8
+        }
+
+        unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Bump = Bump { next: AtomicUsize::new(0), end: AtomicUsize::new(0) };
+
+    #[panic_handler]
+    fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+        let message = alloc::format!("contract panicked: {}", info.message());
+        super::abort(&message)
+    }
+}

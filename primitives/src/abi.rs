@@ -1,0 +1,73 @@
+//! The contract ↔ host interface, declared once. The runtime builds its wasmtime linker from
+//! [`HOST_FUNCTIONS`] and rejects modules importing anything else; the contract SDK declares the
+//! same functions as `extern "C"` imports. Bump [`INTERFACE_MARKER`] on any incompatible change.
+//!
+//! Conventions: pointers and lengths are `i32` offsets into the contract's exported `memory`.
+//! Variable-length results (input, storage values) are placed in a host-side *result buffer*
+//! whose length is returned; the contract allocates that many bytes and calls `result_read`.
+
+/// Wasm value types used by the ABI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbiType {
+    I32,
+    I64,
+}
+
+/// One host function: its import name and signature.
+#[derive(Clone, Copy, Debug)]
+pub struct HostFn {
+    pub name: &'static str,
+    pub params: &'static [AbiType],
+    pub results: &'static [AbiType],
+}
+
+use AbiType::{I32, I64};
+
+/// Module name of every host import.
+pub const IMPORT_MODULE: &str = "env";
+/// Every contract must export a function of this name (it is never called): it declares the ABI
+/// version the contract was built against.
+pub const INTERFACE_MARKER: &str = "scf_abi_v1";
+/// Export run once at deployment, if present.
+pub const INIT_EXPORT: &str = "init";
+/// Exports that can never be called as methods.
+pub const RESERVED_EXPORTS: &[&str] = &[INTERFACE_MARKER, INIT_EXPORT, "memory"];
+
+/// Returned by `storage_read` / `foreign_storage_read` when the key is absent.
+pub const ABSENT: i64 = -1;
+
+pub const HOST_FUNCTIONS: &[HostFn] = &[
+    // () -> len: places the call's argument bytes in the result buffer.
+    HostFn { name: "input", params: &[], results: &[I32] },
+    // (dst_ptr): copies the result buffer into memory.
+    HostFn { name: "result_read", params: &[I32], results: &[] },
+    // (key_ptr, key_len) -> len or ABSENT: the value goes into the result buffer.
+    HostFn { name: "storage_read", params: &[I32, I32], results: &[I64] },
+    // (key_ptr, key_len, value_ptr, value_len)
+    HostFn { name: "storage_write", params: &[I32, I32, I32, I32], results: &[] },
+    // (key_ptr, key_len)
+    HostFn { name: "storage_remove", params: &[I32, I32], results: &[] },
+    // (contract_ptr, key_ptr, key_len) -> len or ABSENT: read-only view of another contract's
+    // storage, for system contracts whose storage layout is their public API (the registry).
+    HostFn { name: "foreign_storage_read", params: &[I32, I32, I32], results: &[I64] },
+    // (dst_ptr): writes the 32-byte account that signed the transaction.
+    HostFn { name: "caller", params: &[I32], results: &[] },
+    // (dst_ptr): writes this contract's 32-byte address.
+    HostFn { name: "contract_address", params: &[I32], results: &[] },
+    HostFn { name: "block_height", params: &[], results: &[I64] },
+    // Milliseconds since the epoch, from the block header (never the host clock).
+    HostFn { name: "block_time_ms", params: &[], results: &[I64] },
+    // (topic_ptr, topic_len, data_ptr, data_len)
+    HostFn { name: "emit_event", params: &[I32, I32, I32, I32], results: &[] },
+    // (ptr, len): sets the call's return data (last call wins).
+    HostFn { name: "return_data", params: &[I32, I32], results: &[] },
+    // (msg_ptr, msg_len): ends the call as a contract error with a UTF-8 message; never returns.
+    HostFn { name: "abort", params: &[I32, I32], results: &[] },
+];
+
+/// Longest event topic and abort message a contract may pass.
+pub const MAX_TOPIC_LEN: usize = 64;
+pub const MAX_MESSAGE_LEN: usize = 1024;
+/// Storage keys and values are bounded so that one call cannot bloat state arbitrarily.
+pub const MAX_KEY_LEN: usize = 256;
+pub const MAX_VALUE_LEN: usize = 64 * 1024;

@@ -1,0 +1,376 @@
+//! Applying transactions: the checks that precede execution, dispatch to the VM, receipts, and
+//! the state root of the result.
+use std::sync::Arc;
+
+use scf_primitives::{
+    abi, merkle_root, sha256, AccountId, Block, ContractAddress, ExecOutcome, Hash, Height,
+    Payload, Receipt, SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME, MAX_TX_BYTES,
+};
+
+use crate::{
+    keys,
+    state::{apply_changes, StateChanges, StateUpdate},
+    vm::{CallEnv, CallFailure, Vm, DEPLOY_FUEL_PER_BYTE},
+    RuntimeError, StateStore,
+};
+
+/// Chain parameters that bound execution.
+#[derive(Clone, Debug)]
+pub struct RuntimeParams {
+    pub chain_id: String,
+    /// Fuel each transaction may burn (Wasm operators plus host-function charges).
+    pub tx_fuel_limit: u64,
+    /// Fuel a read-only query may burn.
+    pub query_fuel_limit: u64,
+}
+
+impl RuntimeParams {
+    pub fn new(chain_id: impl Into<String>) -> RuntimeParams {
+        RuntimeParams {
+            chain_id: chain_id.into(),
+            tx_fuel_limit: 100_000_000,
+            query_fuel_limit: 100_000_000,
+        }
+    }
+}
+
+/// Where in the chain a block executes.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockContext {
+    pub height: Height,
+    pub timestamp_ms: TimestampMs,
+}
+
+/// The result of executing a block's transactions on top of committed state.
+pub struct ExecutedBlock {
+    pub receipts: Vec<Receipt>,
+    pub receipts_root: Hash,
+    pub state: StateUpdate,
+}
+
+#[derive(Clone)]
+pub struct Runtime {
+    vm: Vm,
+    params: RuntimeParams,
+}
+
+/// The account that runs genesis initialisation of system contracts.
+pub const GENESIS_CALLER: AccountId = AccountId([0u8; 32]);
+
+impl Runtime {
+    pub fn new(params: RuntimeParams) -> Result<Runtime, RuntimeError> {
+        Ok(Runtime { vm: Vm::new()?, params })
+    }
+
+    pub fn params(&self) -> &RuntimeParams {
+        &self.params
+    }
+
+    /// Next nonce of `account` in committed state.
+    pub fn nonce(store: &dyn StateStore, account: &AccountId) -> Result<u64, RuntimeError> {
+        Ok(store.get(&keys::nonce(account))?.map(|b| decode_u64(&b)).unwrap_or(0))
+    }
+
+    /// Admission checks done before a transaction enters the pool: size, chain id, signature,
+    /// and that its nonce is not already used. (A nonce ahead of the next one is admitted: the
+    /// pool orders by nonce.)
+    pub fn check_transaction(
+        &self,
+        store: &dyn StateStore,
+        tx: &SignedTransaction,
+    ) -> Result<(), CheckError> {
+        self.check_static(tx).map_err(CheckError::Invalid)?;
+        let next = Self::nonce(store, &tx.tx.sender)?;
+        if tx.tx.nonce < next {
+            return Err(CheckError::Invalid(TxError::BadNonce { expected: next, got: tx.tx.nonce }));
+        }
+        Ok(())
+    }
+
+    /// Checks that need no state.
+    pub fn check_static(&self, tx: &SignedTransaction) -> Result<(), TxError> {
+        let size = borsh::object_length(tx).unwrap_or(usize::MAX);
+        if size > MAX_TX_BYTES {
+            return Err(TxError::PayloadTooLarge { limit: MAX_TX_BYTES as u64 });
+        }
+        if let Payload::Call { method, .. } = &tx.tx.payload {
+            if method.len() > MAX_METHOD_NAME {
+                return Err(TxError::PayloadTooLarge { limit: MAX_METHOD_NAME as u64 });
+            }
+        }
+        if tx.tx.chain_id != self.params.chain_id {
+            return Err(TxError::WrongChainId {
+                expected: self.params.chain_id.clone(),
+                got: tx.tx.chain_id.clone(),
+            });
+        }
+        if !tx.verify_signature() {
+            return Err(TxError::BadSignature);
+        }
+        Ok(())
+    }
+
+    /// Executes `transactions` in order on top of `store` (which holds the state after
+    /// `ctx.height - 1`) and computes the resulting state root. Pure: nothing is written.
+    pub fn execute_block(
+        &self,
+        store: Arc<dyn StateStore>,
+        ctx: BlockContext,
+        transactions: &[SignedTransaction],
+    ) -> Result<ExecutedBlock, RuntimeError> {
+        let mut block_writes = StateChanges::new();
+        let mut receipts = Vec::with_capacity(transactions.len());
+        for (index, tx) in transactions.iter().enumerate() {
+            let (outcome, events, fuel_used) =
+                self.apply_transaction(&store, &mut block_writes, ctx, tx)?;
+            receipts.push(Receipt {
+                tx_hash: tx.hash(),
+                height: ctx.height,
+                index: index as u32,
+                outcome,
+                events,
+                fuel_used,
+            });
+        }
+        let receipt_hashes: Vec<Hash> = receipts.iter().map(Receipt::hash).collect();
+        let state = apply_changes(store.as_ref(), ctx.height, block_writes)?;
+        Ok(ExecutedBlock { receipts, receipts_root: merkle_root(&receipt_hashes), state })
+    }
+
+    fn apply_transaction(
+        &self,
+        store: &Arc<dyn StateStore>,
+        block_writes: &mut StateChanges,
+        ctx: BlockContext,
+        signed: &SignedTransaction,
+    ) -> Result<(ExecOutcome, Vec<scf_primitives::Event>, u64), RuntimeError> {
+        let failure = |error| Ok((ExecOutcome::Failure { error }, Vec::new(), 0));
+        if let Err(e) = self.check_static(signed) {
+            return failure(e);
+        }
+        let tx = &signed.tx;
+        let nonce_key = keys::nonce(&tx.sender);
+        let stored = match block_writes.get(&nonce_key) {
+            Some(v) => v.clone(),
+            None => store.get(&nonce_key)?,
+        };
+        let expected = stored.map(|b| decode_u64(&b)).unwrap_or(0);
+        if tx.nonce != expected {
+            return failure(TxError::BadNonce { expected, got: tx.nonce });
+        }
+        // The nonce advances even if execution fails, so a failed transaction cannot be replayed.
+        block_writes.insert(nonce_key, Some((expected + 1).to_le_bytes().to_vec()));
+
+        let (target, method, input, deploy_code) = match &tx.payload {
+            Payload::Deploy { code, init_args } => (
+                ContractAddress::derive(&tx.sender, tx.nonce),
+                abi::INIT_EXPORT,
+                init_args.clone(),
+                Some(code.as_slice()),
+            ),
+            Payload::Call { contract, method, args } => (*contract, method.as_str(), args.clone(), None),
+        };
+        let env = CallEnv::new(
+            store.clone(),
+            std::mem::take(block_writes),
+            target,
+            tx.sender,
+            ctx.height,
+            ctx.timestamp_ms,
+            false,
+            input,
+        );
+        let (mut env, result, fuel_used) = match deploy_code {
+            Some(code) => self.run_deploy(env, target, code, self.params.tx_fuel_limit),
+            None => self.run_call(env, method, self.params.tx_fuel_limit),
+        };
+        *block_writes = std::mem::take(&mut env.block_writes);
+        match result {
+            Ok(()) => {
+                block_writes.append(&mut env.tx_writes);
+                let return_data = std::mem::take(&mut env.return_data);
+                Ok((ExecOutcome::Success { return_data }, env.events, fuel_used))
+            }
+            Err(CallFailure::Tx(error)) => Ok((ExecOutcome::Failure { error }, Vec::new(), fuel_used)),
+            Err(CallFailure::Node(e)) => Err(e),
+        }
+    }
+
+    /// Installs `code` at `address` and runs its `init`, if exported.
+    fn run_deploy(
+        &self,
+        mut env: CallEnv,
+        address: ContractAddress,
+        code: &[u8],
+        fuel_limit: u64,
+    ) -> (CallEnv, Result<(), CallFailure>, u64) {
+        let compile_fuel = (code.len() as u64).saturating_mul(DEPLOY_FUEL_PER_BYTE);
+        if compile_fuel > fuel_limit {
+            return (env, Err(CallFailure::Tx(TxError::OutOfFuel { limit: fuel_limit })), fuel_limit);
+        }
+        let code_hash = sha256(code);
+        let module = match self.vm.prepare(code_hash, code) {
+            Ok(m) => m,
+            Err(reason) => {
+                return (env, Err(CallFailure::Tx(TxError::InvalidModule { reason })), compile_fuel)
+            }
+        };
+        match env.read(&keys::contract_code_hash(&address)) {
+            Ok(Some(_)) => {
+                let reason = format!("a contract already exists at {address}");
+                return (env, Err(CallFailure::Tx(TxError::InvalidModule { reason })), compile_fuel);
+            }
+            Ok(None) => {}
+            Err(e) => return (env, Err(CallFailure::Node(e.into())), compile_fuel),
+        }
+        env.tx_writes.insert(keys::code(&code_hash), Some(code.to_vec()));
+        env.tx_writes.insert(keys::contract_code_hash(&address), Some(code_hash.0.to_vec()));
+        let has_init = module.exports().any(|e| e.name() == abi::INIT_EXPORT);
+        if !has_init {
+            return (env, Ok(()), compile_fuel);
+        }
+        let result = self.vm.call(&module, env, abi::INIT_EXPORT, fuel_limit - compile_fuel);
+        (result.env, result.outcome, compile_fuel + result.fuel_used)
+    }
+
+    /// Loads the contract at `env.contract` and runs `method`.
+    fn run_call(
+        &self,
+        env: CallEnv,
+        method: &str,
+        fuel_limit: u64,
+    ) -> (CallEnv, Result<(), CallFailure>, u64) {
+        if abi::RESERVED_EXPORTS.contains(&method) {
+            let err = TxError::UnknownMethod { method: method.to_string() };
+            return (env, Err(CallFailure::Tx(err)), 0);
+        }
+        let module = match self.load_module(&env) {
+            Ok(m) => m,
+            Err(f) => return (env, Err(f), 0),
+        };
+        let result = self.vm.call(&module, env, method, fuel_limit);
+        (result.env, result.outcome, result.fuel_used)
+    }
+
+    fn load_module(&self, env: &CallEnv) -> Result<wasmtime::Module, CallFailure> {
+        let contract = env.contract;
+        let code_hash = match env.read(&keys::contract_code_hash(&contract)) {
+            Ok(Some(h)) if h.len() == 32 => {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(&h);
+                Hash(a)
+            }
+            Ok(_) => return Err(CallFailure::Tx(TxError::UnknownContract { contract })),
+            Err(e) => return Err(CallFailure::Node(e.into())),
+        };
+        if let Some(m) = self.vm.cached(&code_hash) {
+            return Ok(m);
+        }
+        let code = match env.read(&keys::code(&code_hash)) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                return Err(CallFailure::Node(RuntimeError::Merkle(format!(
+                    "code {code_hash} of contract {contract} is missing from state"
+                ))))
+            }
+            Err(e) => return Err(CallFailure::Node(e.into())),
+        };
+        // Code in state passed validation when it was deployed.
+        self.vm.prepare(code_hash, &code).map_err(|reason| {
+            CallFailure::Node(RuntimeError::Engine(format!("stored module no longer compiles: {reason}")))
+        })
+    }
+
+    /// Runs `method` read-only against committed state; the caller is `caller` (or the zero
+    /// account). Returns the contract's return data.
+    pub fn query(
+        &self,
+        store: Arc<dyn StateStore>,
+        ctx: BlockContext,
+        contract: ContractAddress,
+        method: &str,
+        args: Vec<u8>,
+        caller: Option<AccountId>,
+    ) -> Result<Result<Vec<u8>, TxError>, RuntimeError> {
+        if method.len() > MAX_METHOD_NAME {
+            return Ok(Err(TxError::PayloadTooLarge { limit: MAX_METHOD_NAME as u64 }));
+        }
+        let env = CallEnv::new(
+            store,
+            StateChanges::new(),
+            contract,
+            caller.unwrap_or(GENESIS_CALLER),
+            ctx.height,
+            ctx.timestamp_ms,
+            true,
+            args,
+        );
+        let (mut env, result, _) = self.run_call(env, method, self.params.query_fuel_limit);
+        match result {
+            Ok(()) => Ok(Ok(std::mem::take(&mut env.return_data))),
+            Err(CallFailure::Tx(e)) => Ok(Err(e)),
+            Err(CallFailure::Node(e)) => Err(e),
+        }
+    }
+
+    /// Installs a system contract at a fixed address during genesis and runs its `init`.
+    pub(crate) fn genesis_install(
+        &self,
+        store: &Arc<dyn StateStore>,
+        writes: &mut StateChanges,
+        address: ContractAddress,
+        code: &[u8],
+        init_args: Vec<u8>,
+        genesis_time_ms: TimestampMs,
+    ) -> Result<(), RuntimeError> {
+        let env = CallEnv::new(
+            store.clone(),
+            std::mem::take(writes),
+            address,
+            GENESIS_CALLER,
+            0,
+            genesis_time_ms,
+            false,
+            init_args,
+        );
+        let (mut env, result, _) = self.run_deploy(env, address, code, u64::MAX / 2);
+        *writes = std::mem::take(&mut env.block_writes);
+        match result {
+            Ok(()) => {
+                writes.append(&mut env.tx_writes);
+                Ok(())
+            }
+            Err(CallFailure::Tx(e)) => {
+                Err(RuntimeError::Genesis(format!("installing contract {address}: {e}")))
+            }
+            Err(CallFailure::Node(e)) => Err(e),
+        }
+    }
+
+    /// Whether `block`'s transaction root matches its transactions.
+    pub fn tx_root_matches(block: &Block) -> bool {
+        Block::compute_tx_root(&block.transactions) == block.header.tx_root
+    }
+}
+
+/// Why a transaction is refused admission.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{0}")]
+    Invalid(TxError),
+    #[error(transparent)]
+    Node(#[from] RuntimeError),
+}
+
+impl From<crate::StoreError> for CheckError {
+    fn from(e: crate::StoreError) -> Self {
+        CheckError::Node(e.into())
+    }
+}
+
+fn decode_u64(bytes: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    let n = bytes.len().min(8);
+    a[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(a)
+}

@@ -1,0 +1,198 @@
+//! Chain specs (`genesis/*.json`) and the genesis state they define.
+//!
+//! A spec names the chain, its validators, the founding members of the consortium and the system
+//! contracts, each pinned by the SHA-256 of its Wasm bytes: a node refuses a spec whose contract
+//! bytes differ from the pin, so every node starts from the same state root.
+use std::sync::Arc;
+
+use scf_primitives::{
+    apps::{receivables, registry},
+    AccountId, BlockHeader, ContractAddress, Hash, TimestampMs,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    keys,
+    state::{apply_changes, StateChanges, StateUpdate},
+    Runtime, RuntimeError, StateStore,
+};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisSpec {
+    pub chain_id: String,
+    /// Timestamp of the genesis header; the first block must be later.
+    pub genesis_time_ms: TimestampMs,
+    /// A development chain: enables dev-only RPC methods. Never set on a real network.
+    #[serde(default)]
+    pub dev: bool,
+    pub validators: Vec<ValidatorSpec>,
+    pub members: Vec<MemberSpec>,
+    pub contracts: Vec<ContractSpec>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorSpec {
+    pub name: String,
+    /// ed25519 consensus public key, hex.
+    pub consensus_key: String,
+    pub power: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSpec {
+    pub name: String,
+    /// ed25519 public key, hex.
+    pub account: String,
+    /// `operator`, `core_enterprise`, `supplier`, `financier` or `auditor`.
+    pub role: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractSpec {
+    /// System contract name: `registry` or `receivables`.
+    pub name: String,
+    /// Path of the `.wasm`, relative to the spec file.
+    pub wasm: String,
+    /// SHA-256 of the `.wasm` bytes, hex.
+    pub sha256: String,
+}
+
+/// A validated spec with its contract bytes.
+#[derive(Clone, Debug)]
+pub struct Genesis {
+    pub spec: GenesisSpec,
+    pub validators: Vec<(AccountId, u64)>,
+    pub members: Vec<registry::Member>,
+    pub contracts: Vec<(String, Vec<u8>)>,
+}
+
+/// The system contracts genesis knows how to initialise, in installation order.
+pub const SYSTEM_CONTRACTS: [&str; 2] = ["registry", "receivables"];
+
+fn err(msg: impl Into<String>) -> RuntimeError {
+    RuntimeError::Genesis(msg.into())
+}
+
+impl Genesis {
+    /// Parses and validates a spec; `load_wasm` returns the bytes of a contract's `wasm` path.
+    pub fn parse(
+        json: &str,
+        load_wasm: impl Fn(&str) -> Result<Vec<u8>, String>,
+    ) -> Result<Genesis, RuntimeError> {
+        let spec: GenesisSpec =
+            serde_json::from_str(json).map_err(|e| err(format!("invalid chain spec: {e}")))?;
+        if spec.chain_id.is_empty() || spec.chain_id.len() > 64 {
+            return Err(err("chain_id must be 1 to 64 characters"));
+        }
+        if spec.validators.is_empty() {
+            return Err(err("at least one validator is required"));
+        }
+        let mut validators = Vec::new();
+        for v in &spec.validators {
+            let key = AccountId::from_hex(&v.consensus_key)
+                .map_err(|e| err(format!("validator {}: consensus_key: {e}", v.name)))?;
+            if v.power == 0 {
+                return Err(err(format!("validator {}: power must be positive", v.name)));
+            }
+            if validators.iter().any(|(k, _)| *k == key) {
+                return Err(err(format!("validator {}: duplicate consensus key", v.name)));
+            }
+            validators.push((key, v.power));
+        }
+        let mut members: Vec<registry::Member> = Vec::new();
+        for m in &spec.members {
+            let account = AccountId::from_hex(&m.account)
+                .map_err(|e| err(format!("member {}: account: {e}", m.name)))?;
+            let role = registry::Role::parse(&m.role)
+                .ok_or_else(|| err(format!("member {}: unknown role {:?}", m.name, m.role)))?;
+            if members.iter().any(|x| x.account == account || x.name == m.name) {
+                return Err(err(format!("member {}: duplicate name or account", m.name)));
+            }
+            members.push(registry::Member { account, name: m.name.clone(), role, active: true });
+        }
+        if !members.iter().any(|m| m.role == registry::Role::Operator) {
+            return Err(err("the consortium needs at least one operator member"));
+        }
+        let mut contracts = Vec::new();
+        for name in SYSTEM_CONTRACTS {
+            let c = spec
+                .contracts
+                .iter()
+                .find(|c| c.name == name)
+                .ok_or_else(|| err(format!("system contract {name:?} missing from spec")))?;
+            let code = load_wasm(&c.wasm).map_err(|e| err(format!("contract {name}: {e}")))?;
+            let pinned = Hash::from_hex(&c.sha256)
+                .ok_or_else(|| err(format!("contract {name}: sha256 is not 32 hex bytes")))?;
+            let actual = scf_primitives::sha256(&code);
+            if actual != pinned {
+                return Err(err(format!(
+                    "contract {name}: {} has SHA-256 {actual}, but the spec pins {pinned}",
+                    c.wasm
+                )));
+            }
+            contracts.push((name.to_string(), code));
+        }
+        if let Some(extra) = spec.contracts.iter().find(|c| !SYSTEM_CONTRACTS.contains(&c.name.as_str())) {
+            return Err(err(format!("unknown system contract {:?}", extra.name)));
+        }
+        Ok(Genesis { spec, validators, members, contracts })
+    }
+
+    /// Reads a spec file, resolving contract paths relative to it.
+    pub fn load(path: &std::path::Path) -> Result<Genesis, RuntimeError> {
+        let json = std::fs::read_to_string(path)
+            .map_err(|e| err(format!("reading {}: {e}", path.display())))?;
+        let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        Genesis::parse(&json, |rel| {
+            std::fs::read(dir.join(rel)).map_err(|e| format!("reading {rel}: {e}"))
+        })
+    }
+
+    /// Builds the genesis state (version 0) and header on top of an empty store.
+    pub fn build(
+        &self,
+        runtime: &Runtime,
+        store: Arc<dyn StateStore>,
+    ) -> Result<(StateUpdate, BlockHeader), RuntimeError> {
+        let mut writes = StateChanges::new();
+        writes.insert(keys::chain_id(), Some(self.spec.chain_id.as_bytes().to_vec()));
+        writes.insert(
+            keys::validators(),
+            Some(borsh::to_vec(&self.validators).map_err(|e| err(e.to_string()))?),
+        );
+        let registry_addr = ContractAddress::system("registry");
+        for (name, code) in &self.contracts {
+            let init = match name.as_str() {
+                "registry" => borsh::to_vec(&registry::InitArgs { members: self.members.clone() }),
+                "receivables" => {
+                    borsh::to_vec(&receivables::InitArgs { registry: registry_addr })
+                }
+                other => return Err(err(format!("unknown system contract {other:?}"))),
+            }
+            .map_err(|e| err(e.to_string()))?;
+            runtime.genesis_install(
+                &store,
+                &mut writes,
+                ContractAddress::system(name),
+                code,
+                init,
+                self.spec.genesis_time_ms,
+            )?;
+        }
+        let update = apply_changes(store.as_ref(), 0, writes)?;
+        let header = BlockHeader {
+            height: 0,
+            parent_hash: Hash::ZERO,
+            timestamp_ms: self.spec.genesis_time_ms,
+            proposer: AccountId::default(),
+            tx_root: Hash::ZERO,
+            state_root: update.root,
+            receipts_root: Hash::ZERO,
+        };
+        Ok((update, header))
+    }
+}

@@ -1,0 +1,179 @@
+//! Authenticated state: a flat key/value view for fast reads plus a Jellyfish Merkle tree whose
+//! root is committed in every block header. The JMT version of the state after block `h` is `h`
+//! (genesis is version 0).
+use std::{
+    collections::BTreeMap,
+    sync::{Arc, RwLock},
+};
+
+use jmt::{
+    storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch},
+    JellyfishMerkleTree, KeyHash, OwnedValue, Version,
+};
+use scf_primitives::Hash;
+use sha2::Sha256;
+
+use crate::{RuntimeError, StoreError};
+
+/// Read access to committed state. Implemented by the node's RocksDB store and by
+/// [`MemoryStore`]; must reflect exactly the last committed version while a block executes.
+pub trait StateStore: Send + Sync {
+    /// Latest committed value of a state key.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// A Merkle tree node.
+    fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError>;
+    /// The value of `key_hash` at the highest version `<= max_version`.
+    fn jmt_value(&self, max_version: Version, key_hash: KeyHash)
+        -> Result<Option<OwnedValue>, StoreError>;
+}
+
+/// Writes of a block (or of genesis), in key order. `None` deletes.
+pub type StateChanges = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// Everything a commit must write besides the block itself.
+pub struct StateUpdate {
+    pub version: Version,
+    pub changes: StateChanges,
+    pub root: Hash,
+    pub tree_batch: TreeUpdateBatch,
+}
+
+// jmt's reader trait speaks `anyhow`; that stays inside this adapter.
+struct Reader<'a>(&'a dyn StateStore);
+
+impl TreeReader for Reader<'_> {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        self.0.jmt_node(node_key).map_err(anyhow::Error::msg)
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        self.0.jmt_value(max_version, key_hash).map_err(anyhow::Error::msg)
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        // Only JMT state-sync restore asks for this; scf-chain does not restore trees yet.
+        Err(anyhow::Error::msg("rightmost-leaf lookup is not supported by this store"))
+    }
+}
+
+
+/// Computes the root of `version` = previous tree + `changes`, and the tree nodes to persist.
+pub fn apply_changes(
+    store: &dyn StateStore,
+    version: Version,
+    changes: StateChanges,
+) -> Result<StateUpdate, RuntimeError> {
+    let reader = Reader(store);
+    let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
+    let value_set: Vec<(KeyHash, Option<OwnedValue>)> = changes
+        .iter()
+        .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()))
+        .collect();
+    let (root, tree_batch) = tree
+        .put_value_set(value_set, version)
+        .map_err(|e| RuntimeError::Merkle(e.to_string()))?;
+    Ok(StateUpdate { version, changes, root: Hash(root.0), tree_batch })
+}
+
+/// The root of the tree at `version`, read from the store.
+pub fn root_at(store: &dyn StateStore, version: Version) -> Result<Hash, RuntimeError> {
+    let reader = Reader(store);
+    let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
+    tree.get_root_hash(version).map(|r| Hash(r.0)).map_err(|e| RuntimeError::Merkle(e.to_string()))
+}
+
+#[derive(Default)]
+struct MemoryInner {
+    flat: BTreeMap<Vec<u8>, Vec<u8>>,
+    nodes: BTreeMap<NodeKey, Node>,
+    values: BTreeMap<(KeyHash, Version), Option<OwnedValue>>,
+}
+
+/// A complete in-memory state store: used by tools that build genesis offline and by tests of
+/// the runtime. Not a mock: it runs the same Merkle tree as the RocksDB store.
+#[derive(Clone, Default)]
+pub struct MemoryStore(Arc<RwLock<MemoryInner>>);
+
+impl MemoryStore {
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    /// Applies a state update, as the node's commit does.
+    pub fn commit(&self, update: &StateUpdate) {
+        let mut inner = self.0.write().unwrap_or_else(|p| p.into_inner());
+        for (k, v) in &update.changes {
+            match v {
+                Some(v) => inner.flat.insert(k.clone(), v.clone()),
+                None => inner.flat.remove(k),
+            };
+        }
+        for (k, n) in update.tree_batch.node_batch.nodes() {
+            inner.nodes.insert(k.clone(), n.clone());
+        }
+        for ((version, key_hash), v) in update.tree_batch.node_batch.values() {
+            inner.values.insert((*key_hash, *version), v.clone());
+        }
+    }
+}
+
+impl StateStore for MemoryStore {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.0.read().unwrap_or_else(|p| p.into_inner()).flat.get(key).cloned())
+    }
+
+    fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError> {
+        Ok(self.0.read().unwrap_or_else(|p| p.into_inner()).nodes.get(key).cloned())
+    }
+
+    fn jmt_value(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> Result<Option<OwnedValue>, StoreError> {
+        let inner = self.0.read().unwrap_or_else(|p| p.into_inner());
+        Ok(inner
+            .values
+            .range((key_hash, 0)..=(key_hash, max_version))
+            .next_back()
+            .and_then(|(_, v)| v.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changes(pairs: &[(&[u8], Option<&[u8]>)]) -> StateChanges {
+        pairs.iter().map(|(k, v)| (k.to_vec(), v.map(|v| v.to_vec()))).collect()
+    }
+
+    #[test]
+    fn root_tracks_content_and_empty_blocks_keep_the_root() {
+        let store = MemoryStore::new();
+        let g = apply_changes(&store, 0, changes(&[(b"a", Some(b"1"))])).unwrap();
+        store.commit(&g);
+        let b1 = apply_changes(&store, 1, changes(&[(b"b", Some(b"2"))])).unwrap();
+        store.commit(&b1);
+        assert_ne!(g.root, b1.root);
+        let empty = apply_changes(&store, 2, StateChanges::new()).unwrap();
+        store.commit(&empty);
+        assert_eq!(empty.root, b1.root, "a block without writes keeps the root");
+        assert_eq!(root_at(&store, 2).unwrap(), b1.root);
+
+        // Same content reached along another path gives the same root.
+        let other = MemoryStore::new();
+        let u = apply_changes(&other, 0, changes(&[(b"b", Some(b"2")), (b"a", Some(b"1"))])).unwrap();
+        assert_eq!(u.root, b1.root);
+
+        let del = apply_changes(&store, 3, changes(&[(b"b", None)])).unwrap();
+        assert_eq!(del.root, g.root, "deleting restores the earlier root");
+        store.commit(&del);
+        assert_eq!(store.get(b"b").unwrap(), None);
+        assert_eq!(store.get(b"a").unwrap(), Some(b"1".to_vec()));
+    }
+}
