@@ -1,1 +1,75 @@
-fn main() {}
+//! `scf-node`: runs an scf-chain validator.
+use std::{net::SocketAddr, path::PathBuf};
+
+use anyhow::Context;
+use clap::Parser;
+use scf_node::{config::Settings, service::Node};
+
+/// An scf-chain validator node.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Run a single-validator development chain with the built-in dev genesis and its
+    /// well-known, INSECURE keys.
+    #[arg(long, conflicts_with = "config")]
+    dev: bool,
+    /// With --dev: use a throw-away data directory, deleted on exit.
+    #[arg(long, requires = "dev")]
+    tmp: bool,
+    /// With --dev: where to keep the chain (default ./data/dev).
+    #[arg(long, requires = "dev")]
+    data_dir: Option<PathBuf>,
+    /// With --dev: JSON-RPC address (HTTP and WebSocket).
+    #[arg(long, default_value = "127.0.0.1:9944", requires = "dev")]
+    rpc_addr: SocketAddr,
+    /// With --dev: libp2p listen address.
+    #[arg(long, default_value = "/ip4/127.0.0.1/tcp/27000", requires = "dev")]
+    p2p_addr: String,
+    /// Run a validator from a node configuration file (TOML).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,libp2p=warn,malachitebft=warn,arc_malachitebft=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let mut _tmp = None;
+    let settings = if cli.dev {
+        let data_dir = if cli.tmp {
+            let dir = tempfile::tempdir().context("creating a temporary data directory")?;
+            let path = dir.path().to_path_buf();
+            _tmp = Some(dir);
+            path
+        } else {
+            cli.data_dir.unwrap_or_else(|| PathBuf::from("data/dev"))
+        };
+        tracing::warn!("dev chain: its keys are public; never use it for anything of value");
+        Settings::dev(data_dir, cli.rpc_addr, cli.p2p_addr)?
+    } else if let Some(path) = cli.config {
+        Settings::from_file(&path)?
+    } else {
+        anyhow::bail!("nothing to run: pass --dev for a development chain or --config <file> for a validator");
+    };
+    tracing::info!(data_dir = %settings.data_dir.display(), "starting scf-node");
+    let node = Node::start(settings).await?;
+    println!("scf-node: JSON-RPC on http://{} (chain height {})", node.rpc_addr, node.chain.head_height());
+    node.run_until(shutdown_signal()).await
+}

@@ -1,1 +1,204 @@
-//! placeholder
+//! # scf-rpc-api
+//!
+//! The JSON-RPC interface of an scf-chain node: method names, parameter and result types, and
+//! the stable error codes. The node implements the generated `ScfApiServer` trait; the `scf` CLI
+//! and other Rust clients use the generated `ScfApiClient`.
+//!
+//! Owns: the wire shape of the public API (serde/JSON). Binary payloads (transactions, contract
+//! arguments and return data) travel as `0x`-prefixed hex of their borsh bytes.
+//!
+//! Must not: contain node logic or depend on node internals; anything here is a public contract
+//! with explorers and applications, so fields are only ever added.
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use serde::{Deserialize, Serialize};
+
+/// Stable JSON-RPC error codes (besides the standard -32700..-32603).
+pub mod codes {
+    /// The transaction was refused before execution (`data.kind` says why: bad_signature,
+    /// wrong_chain_id, bad_nonce, payload_too_large, malformed).
+    pub const INVALID_TRANSACTION: i32 = 1001;
+    /// The node's transaction pool is full; retry later.
+    pub const POOL_FULL: i32 = 1002;
+    /// The same transaction (or another with the same sender and nonce) is already pending.
+    pub const ALREADY_PENDING: i32 = 1003;
+    /// A read-only contract query failed (`data.kind` and message from the contract).
+    pub const QUERY_FAILED: i32 = 1004;
+    /// The requested block, transaction or account does not exist.
+    pub const NOT_FOUND: i32 = 1005;
+    /// A parameter was well-formed JSON but not a valid value (bad hex, bad address).
+    pub const INVALID_PARAMS: i32 = -32602;
+    /// The node failed internally (storage); the request may be retried.
+    pub const INTERNAL: i32 = -32603;
+    /// The method exists only on development chains.
+    pub const DEV_ONLY: i32 = 1006;
+}
+
+/// Structured `data` of an error.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorData {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ChainHead {
+    pub chain_id: String,
+    pub height: u64,
+    pub hash: String,
+    pub state_root: String,
+    pub timestamp_ms: u64,
+    pub genesis_hash: String,
+}
+
+/// A block: its header and the hashes of its transactions.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BlockView {
+    pub height: u64,
+    pub hash: String,
+    pub parent_hash: String,
+    pub timestamp_ms: u64,
+    pub proposer: String,
+    pub tx_root: String,
+    pub state_root: String,
+    pub receipts_root: String,
+    pub transactions: Vec<String>,
+}
+
+/// Either a height or a `0x` block hash.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum BlockId {
+    Height(u64),
+    Hash(String),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EventView {
+    pub contract: String,
+    pub topic: String,
+    /// Borsh body, hex.
+    pub data: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReceiptView {
+    pub success: bool,
+    /// Hex of the return data, on success.
+    pub return_data: Option<String>,
+    /// Stable error kind (`contract_error`, `out_of_fuel`, ...), on failure.
+    pub error_kind: Option<String>,
+    /// Human-readable reason, on failure.
+    pub error: Option<String>,
+    pub events: Vec<EventView>,
+    pub fuel_used: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TxStatus {
+    /// In the node's pool, not yet in a block.
+    Pending,
+    /// In a finalized block (successful or failed: see the receipt).
+    Committed,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TxView {
+    pub hash: String,
+    pub status: TxStatus,
+    pub sender: String,
+    pub nonce: u64,
+    /// `deploy` or `call`.
+    pub kind: String,
+    pub contract: Option<String>,
+    pub method: Option<String>,
+    pub block_height: Option<u64>,
+    pub index: Option<u32>,
+    pub receipt: Option<ReceiptView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MemberView {
+    pub name: String,
+    pub role: String,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccountView {
+    pub account: String,
+    /// Next nonce the account must use.
+    pub nonce: u64,
+    /// Its entry in the member registry, if any.
+    pub member: Option<MemberView>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Submitted {
+    pub hash: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct QueryResult {
+    /// Hex of the contract's borsh return data.
+    pub data: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SystemContracts {
+    pub registry: String,
+    pub receivables: String,
+}
+
+#[rpc(server, client)]
+pub trait ScfApi {
+    /// Submits a signed transaction (hex of its borsh bytes); returns its hash once it is
+    /// admitted to the pool. Finality is observed with `scf_getTransaction`.
+    #[method(name = "scf_submitTransaction")]
+    async fn submit_transaction(&self, tx: String) -> RpcResult<Submitted>;
+
+    /// The latest finalized block.
+    #[method(name = "scf_chainHead")]
+    async fn chain_head(&self) -> RpcResult<ChainHead>;
+
+    /// A finalized block by height or hash.
+    #[method(name = "scf_getBlock")]
+    async fn get_block(&self, id: BlockId) -> RpcResult<BlockView>;
+
+    /// A transaction with its status and, once committed, its receipt.
+    #[method(name = "scf_getTransaction")]
+    async fn get_transaction(&self, hash: String) -> RpcResult<TxView>;
+
+    /// Runs a contract method read-only against the latest state.
+    #[method(name = "scf_query")]
+    async fn query(
+        &self,
+        contract: String,
+        method: String,
+        args: String,
+        caller: Option<String>,
+    ) -> RpcResult<QueryResult>;
+
+    /// An account's next nonce and its member record.
+    #[method(name = "scf_getAccount")]
+    async fn get_account(&self, account: String) -> RpcResult<AccountView>;
+
+    /// Addresses of the system contracts installed by genesis.
+    #[method(name = "scf_systemContracts")]
+    async fn system_contracts(&self) -> RpcResult<SystemContracts>;
+}
+
+/// Result of `rpc_methods`, the method listing every node serves.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MethodList {
+    pub methods: Vec<String>,
+}
+
+/// `0x`-prefixed hex.
+pub fn to_hex(bytes: &[u8]) -> String {
+    format!("0x{}", hex::encode(bytes))
+}
+
+/// Parses hex with or without `0x`.
+pub fn from_hex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
+    hex::decode(s.strip_prefix("0x").unwrap_or(s))
+}

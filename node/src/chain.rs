@@ -1,0 +1,112 @@
+//! The node's view of the chain, shared by consensus and RPC: storage, the runtime, the pool and
+//! the committed head.
+use std::sync::{Arc, RwLock};
+
+use scf_primitives::{AccountId, BlockHeader, Hash, Height, Nonce, SignedTransaction};
+use scf_runtime::{
+    genesis::Genesis, BlockContext, CheckError, Runtime, RuntimeError, RuntimeParams, StateStore,
+};
+
+use crate::{
+    mempool::{Mempool, PoolError},
+    storage::{Storage, StorageError},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error("the database holds genesis {found} but the chain spec gives {expected}: wrong --data-dir or spec")]
+    GenesisMismatch { found: Hash, expected: Hash },
+}
+
+/// Why a submitted transaction was not admitted.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("{0}")]
+    Invalid(scf_primitives::TxError),
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error(transparent)]
+    Node(#[from] RuntimeError),
+}
+
+pub struct Chain {
+    pub storage: Storage,
+    pub runtime: Runtime,
+    pub mempool: Mempool,
+    pub genesis_hash: Hash,
+    pub dev: bool,
+    head: RwLock<BlockHeader>,
+}
+
+impl Chain {
+    /// Opens the chain at `storage`, writing genesis first if the database is new.
+    pub fn open(storage: Storage, genesis: &Genesis, pool_capacity: usize) -> Result<Arc<Chain>, ChainError> {
+        let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone()))?;
+        let store: Arc<dyn StateStore> = Arc::new(storage.clone());
+        let (update, genesis_header) = genesis.build(&runtime, store)?;
+        let expected = genesis_header.hash();
+        match storage.block(0)? {
+            Some(stored) => {
+                if stored.hash() != expected {
+                    return Err(ChainError::GenesisMismatch { found: stored.hash(), expected });
+                }
+            }
+            None => {
+                tracing::info!(target: "scf::chain", genesis = %expected, state_root = %update.root, "writing genesis");
+                storage.commit_genesis(genesis_header, &update)?;
+            }
+        }
+        let head = storage.head_header()?.ok_or_else(|| StorageError::Corrupt {
+            column: "meta",
+            detail: "no head after genesis".into(),
+        })?;
+        Ok(Arc::new(Chain {
+            storage,
+            runtime,
+            mempool: Mempool::new(pool_capacity),
+            genesis_hash: expected,
+            dev: genesis.spec.dev,
+            head: RwLock::new(head),
+        }))
+    }
+
+    pub fn head(&self) -> BlockHeader {
+        self.head.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn set_head(&self, header: BlockHeader) {
+        *self.head.write().unwrap_or_else(|p| p.into_inner()) = header;
+    }
+
+    pub fn head_height(&self) -> Height {
+        self.head().height
+    }
+
+    pub fn state(&self) -> Arc<dyn StateStore> {
+        Arc::new(self.storage.clone())
+    }
+
+    pub fn nonce(&self, account: &AccountId) -> Result<Nonce, RuntimeError> {
+        Runtime::nonce(&self.storage, account)
+    }
+
+    /// Context in which read-only queries run: the head block's height and time.
+    pub fn query_context(&self) -> BlockContext {
+        let head = self.head();
+        BlockContext { height: head.height, timestamp_ms: head.timestamp_ms }
+    }
+
+    /// Checks a transaction and admits it to the pool.
+    pub fn submit(&self, tx: SignedTransaction) -> Result<Hash, SubmitError> {
+        match self.runtime.check_transaction(&self.storage, &tx) {
+            Ok(()) => {}
+            Err(CheckError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
+            Err(CheckError::Node(e)) => return Err(SubmitError::Node(e)),
+        }
+        Ok(self.mempool.insert(tx)?)
+    }
+}

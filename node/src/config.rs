@@ -1,0 +1,113 @@
+//! Node configuration: a TOML file for real validators, or the built-in dev setup.
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use scf_primitives::crypto::Keypair;
+use scf_runtime::{genesis::Genesis, RuntimeError};
+use serde::{Deserialize, Serialize};
+
+/// `scf-node --config <file>`. Relative paths are relative to the file's directory.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfigFile {
+    /// Name shown in logs and to peers.
+    pub moniker: String,
+    pub data_dir: PathBuf,
+    /// The chain spec (`genesis.json`).
+    pub genesis: PathBuf,
+    /// File holding the 32-byte consensus key seed as hex. Keep it secret.
+    pub consensus_key_file: PathBuf,
+    /// File holding the 32-byte libp2p node key seed as hex.
+    pub node_key_file: PathBuf,
+    #[serde(default = "default_rpc")]
+    pub rpc_addr: SocketAddr,
+    /// libp2p listen address, e.g. `/ip4/127.0.0.1/tcp/27000`.
+    pub p2p_listen: String,
+    #[serde(default)]
+    pub persistent_peers: Vec<String>,
+}
+
+fn default_rpc() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9944))
+}
+
+/// Everything a node needs to start.
+pub struct Settings {
+    pub moniker: String,
+    pub data_dir: PathBuf,
+    pub genesis: Genesis,
+    pub consensus_key: Keypair,
+    pub node_key: [u8; 32],
+    pub rpc_addr: SocketAddr,
+    pub p2p_listen: String,
+    pub persistent_peers: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    Genesis(#[from] RuntimeError),
+}
+
+/// Reads a hex-encoded 32-byte seed.
+pub fn read_key_file(path: &Path) -> Result<[u8; 32], ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    let text = text.trim();
+    let mut seed = [0u8; 32];
+    hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut seed).map_err(|e| ConfigError::Invalid {
+        path: path.into(),
+        message: format!("expected a 32-byte hex seed: {e}"),
+    })?;
+    Ok(seed)
+}
+
+impl Settings {
+    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let file: NodeConfigFile = toml::from_str(&text)
+            .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        Ok(Settings {
+            moniker: file.moniker,
+            data_dir: resolve(&file.data_dir),
+            genesis: Genesis::load(&resolve(&file.genesis))?,
+            consensus_key: Keypair::from_seed(read_key_file(&resolve(&file.consensus_key_file))?),
+            node_key: read_key_file(&resolve(&file.node_key_file))?,
+            rpc_addr: file.rpc_addr,
+            p2p_listen: file.p2p_listen,
+            persistent_peers: file.persistent_peers,
+        })
+    }
+
+    /// The single-validator dev chain, from the chain spec and contracts built into the binary.
+    /// Its keys are public (`Keypair::dev`): never use it for anything of value.
+    pub fn dev(data_dir: PathBuf, rpc_addr: SocketAddr, p2p_listen: String) -> Result<Settings, ConfigError> {
+        let genesis = Genesis::parse(DEV_GENESIS, |name| match name {
+            "registry.wasm" => Ok(DEV_REGISTRY.to_vec()),
+            "receivables.wasm" => Ok(DEV_RECEIVABLES.to_vec()),
+            other => Err(format!("the built-in dev genesis has no file {other}")),
+        })?;
+        Ok(Settings {
+            moniker: "dev-validator".into(),
+            data_dir,
+            genesis,
+            consensus_key: Keypair::dev("validator0"),
+            node_key: Keypair::dev("validator0/node").seed(),
+            rpc_addr,
+            p2p_listen,
+            persistent_peers: Vec::new(),
+        })
+    }
+}
+
+/// The dev chain spec and system contracts, compiled in so `scf-node --dev` needs no files.
+pub const DEV_GENESIS: &str = include_str!("../../genesis/dev.json");
+pub const DEV_REGISTRY: &[u8] = include_bytes!("../../genesis/registry.wasm");
+pub const DEV_RECEIVABLES: &[u8] = include_bytes!("../../genesis/receivables.wasm");

@@ -1,0 +1,504 @@
+//! The application side of Malachite: builds blocks when this validator proposes, reassembles
+//! and re-executes blocks proposed by others (or synced from peers), and commits decided blocks.
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use bytes::Bytes;
+use malachitebft_app_channel::{
+    app::types::{
+        core::{
+            CommitCertificate, ExtendedCommitCertificate, HeightParams, LinearTimeouts, Round,
+            Validity, VoteExtensions,
+        },
+        streaming::{StreamContent, StreamId, StreamMessage},
+        sync::RawDecidedValue,
+        LocallyProposedValue, PeerId, ProposedValue,
+    },
+    AppMsg, Channels, NetworkMsg,
+};
+use malachitebft_engine::host::{Next, SyncedValueOutcome};
+use scf_primitives::{crypto::Keypair, Block, BlockHeader, Hash};
+use scf_runtime::{keys, BlockContext, ExecutedBlock};
+
+use super::{
+    codec::WireCertificate,
+    context::{Address, BlockHash, Height, ProposalPart, ScfContext, Signature, ValidatorSet},
+};
+use crate::chain::Chain;
+
+/// How blocks are paced and bounded.
+#[derive(Clone, Debug)]
+pub struct BlockPolicy {
+    /// At most this many transactions per block.
+    pub max_txs: usize,
+    /// An empty block is proposed only after waiting this long for transactions.
+    pub empty_block_interval: Duration,
+    /// Blocks are at least this far apart, so transactions can accumulate.
+    pub min_block_interval: Duration,
+    /// A proposed block's timestamp may be at most this far ahead of the local clock.
+    pub max_clock_drift: Duration,
+}
+
+impl Default for BlockPolicy {
+    fn default() -> Self {
+        BlockPolicy {
+            max_txs: 10_000,
+            empty_block_interval: Duration::from_secs(1),
+            min_block_interval: Duration::from_millis(50),
+            max_clock_drift: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Largest proposal stream accepted from a peer, and how many may be in flight.
+const MAX_STREAM_BYTES: usize = 16 * 1024 * 1024;
+const MAX_OPEN_STREAMS: usize = 64;
+const CHUNK_BYTES: usize = 256 * 1024;
+
+#[derive(Default)]
+struct PartsBuffer {
+    parts: BTreeMap<u64, ProposalPart>,
+    fin: Option<u64>,
+    bytes: usize,
+}
+
+/// A block that was executed on top of the current head and awaits a decision.
+struct Candidate {
+    block: Block,
+    executed: ExecutedBlock,
+}
+
+/// A fully received proposal for a height we have not reached yet.
+struct Early {
+    round: Round,
+    pol_round: Round,
+    proposer: Address,
+    block: Block,
+}
+
+pub struct App {
+    chain: Arc<Chain>,
+    keypair: Keypair,
+    policy: BlockPolicy,
+    candidates: HashMap<BlockHash, Candidate>,
+    /// Values already reported to consensus for the current height (replayed on StartedRound).
+    undecided: Vec<ProposedValue<ScfContext>>,
+    /// Our own proposal at a (height, round), so a re-request returns the same value.
+    built: HashMap<(Height, Round), BlockHash>,
+    streams: HashMap<(PeerId, StreamId), PartsBuffer>,
+    early: Vec<(Height, Early)>,
+    stream_counter: u64,
+    current_height: Height,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidBlock {
+    #[error("undecodable block: {0}")]
+    Decode(String),
+    #[error("block is for height {got}, expected {expected}")]
+    Height { expected: u64, got: u64 },
+    #[error("block's parent {got} is not the head {expected}")]
+    Parent { expected: Hash, got: Hash },
+    #[error("block's proposer {got} is not the round's proposer {expected}")]
+    Proposer { expected: String, got: String },
+    #[error("block timestamp {got} is not after its parent's {parent}")]
+    TimeNotIncreasing { parent: u64, got: u64 },
+    #[error("block timestamp {got} is too far ahead of the local clock {now}")]
+    TimeInFuture { now: u64, got: u64 },
+    #[error("block has {got} transactions, more than {max}")]
+    TooManyTxs { max: usize, got: usize },
+    #[error("transaction root does not match the transactions")]
+    TxRoot,
+    #[error("state root {got} differs from re-execution's {expected}")]
+    StateRoot { expected: Hash, got: Hash },
+    #[error("receipts root {got} differs from re-execution's {expected}")]
+    ReceiptsRoot { expected: Hash, got: Hash },
+}
+
+impl App {
+    pub fn new(chain: Arc<Chain>, keypair: Keypair, policy: BlockPolicy) -> App {
+        let current_height = Height(chain.head_height() + 1);
+        App {
+            chain,
+            keypair,
+            policy,
+            candidates: HashMap::new(),
+            undecided: Vec::new(),
+            built: HashMap::new(),
+            streams: HashMap::new(),
+            early: Vec::new(),
+            stream_counter: 0,
+            current_height,
+        }
+    }
+
+    fn me(&self) -> Address {
+        Address(self.keypair.account_id())
+    }
+
+    /// The validator set for the next height, from committed state.
+    pub fn validator_set(&self) -> eyre::Result<ValidatorSet> {
+        let bytes = scf_runtime::StateStore::get(&self.chain.storage, &keys::validators())?
+            .ok_or_else(|| eyre::eyre!("no validator set in state"))?;
+        let list: Vec<(scf_primitives::AccountId, u64)> = borsh::from_slice(&bytes)?;
+        Ok(ValidatorSet::from_state(&list))
+    }
+
+    fn height_params(&self) -> eyre::Result<HeightParams<ScfContext>> {
+        Ok(HeightParams::new(self.validator_set()?, LinearTimeouts::default(), None))
+    }
+
+    fn start_height(&mut self, height: Height) {
+        self.current_height = height;
+        self.candidates.clear();
+        self.undecided.clear();
+        self.built.retain(|(h, _), _| *h >= height);
+        self.early.retain(|(h, _)| *h >= height);
+    }
+
+    /// Executes `block` on top of the head after checking everything but consensus signatures.
+    fn validate(&mut self, block: Block, expected_proposer: Option<Address>, live: bool) -> Result<BlockHash, InvalidBlock> {
+        let head = self.chain.head();
+        let h = &block.header;
+        if h.height != head.height + 1 {
+            return Err(InvalidBlock::Height { expected: head.height + 1, got: h.height });
+        }
+        if h.parent_hash != head.hash() {
+            return Err(InvalidBlock::Parent { expected: head.hash(), got: h.parent_hash });
+        }
+        if let Some(p) = expected_proposer {
+            if p.0 != h.proposer {
+                return Err(InvalidBlock::Proposer { expected: p.to_string(), got: h.proposer.to_string() });
+            }
+        }
+        if h.timestamp_ms <= head.timestamp_ms {
+            return Err(InvalidBlock::TimeNotIncreasing { parent: head.timestamp_ms, got: h.timestamp_ms });
+        }
+        let now = now_ms();
+        if live && h.timestamp_ms > now + self.policy.max_clock_drift.as_millis() as u64 {
+            return Err(InvalidBlock::TimeInFuture { now, got: h.timestamp_ms });
+        }
+        if block.transactions.len() > self.policy.max_txs {
+            return Err(InvalidBlock::TooManyTxs { max: self.policy.max_txs, got: block.transactions.len() });
+        }
+        if Block::compute_tx_root(&block.transactions) != h.tx_root {
+            return Err(InvalidBlock::TxRoot);
+        }
+        let hash = BlockHash(block.hash());
+        if self.candidates.contains_key(&hash) {
+            return Ok(hash);
+        }
+        let ctx = BlockContext { height: h.height, timestamp_ms: h.timestamp_ms };
+        let executed = match self.chain.runtime.execute_block(self.chain.state(), ctx, &block.transactions) {
+            Ok(e) => e,
+            Err(e) => {
+                // A node fault (storage), not the proposer's: refuse the block rather than guess.
+                tracing::error!(target: "scf::consensus", error = %e, "executing a proposed block failed");
+                return Err(InvalidBlock::Decode(format!("local execution failed: {e}")));
+            }
+        };
+        if executed.state.root != h.state_root {
+            return Err(InvalidBlock::StateRoot { expected: executed.state.root, got: h.state_root });
+        }
+        if executed.receipts_root != h.receipts_root {
+            return Err(InvalidBlock::ReceiptsRoot { expected: executed.receipts_root, got: h.receipts_root });
+        }
+        self.candidates.insert(hash, Candidate { block, executed });
+        Ok(hash)
+    }
+
+    /// Builds, executes and remembers a block for `height`.
+    async fn build_block(&mut self, height: Height, deadline: Duration) -> eyre::Result<BlockHash> {
+        let head = self.chain.head();
+        let started = tokio::time::Instant::now();
+        // Pace blocks: wait for the minimum interval, then for transactions (or the empty-block
+        // interval), never past the engine's deadline.
+        let since_parent = Duration::from_millis(now_ms().saturating_sub(head.timestamp_ms));
+        if since_parent < self.policy.min_block_interval {
+            tokio::time::sleep(self.policy.min_block_interval - since_parent).await;
+        }
+        let wait_limit = self.policy.empty_block_interval.min(deadline.saturating_sub(Duration::from_millis(500)));
+        if self.chain.mempool.is_empty() {
+            let remaining = wait_limit.saturating_sub(started.elapsed());
+            let _ = tokio::time::timeout(remaining, self.chain.mempool.arrived.notified()).await;
+        }
+        let storage = &self.chain.storage;
+        let txs = self.chain.mempool.select(self.policy.max_txs, |sender| {
+            scf_runtime::Runtime::nonce(storage, sender).unwrap_or(u64::MAX)
+        });
+        let timestamp_ms = now_ms().max(head.timestamp_ms + 1);
+        let ctx = BlockContext { height: height.0, timestamp_ms };
+        let executed = self.chain.runtime.execute_block(self.chain.state(), ctx, &txs)?;
+        let header = BlockHeader {
+            height: height.0,
+            parent_hash: head.hash(),
+            timestamp_ms,
+            proposer: self.keypair.account_id(),
+            tx_root: Block::compute_tx_root(&txs),
+            state_root: executed.state.root,
+            receipts_root: executed.receipts_root,
+        };
+        let block = Block { header, transactions: txs };
+        let hash = BlockHash(block.hash());
+        tracing::debug!(target: "scf::consensus", height = height.0, txs = block.transactions.len(), %hash, "built block");
+        self.candidates.insert(hash, Candidate { block, executed });
+        Ok(hash)
+    }
+
+    fn stream_parts(&mut self, height: Height, round: Round, pol_round: Round, hash: BlockHash) -> Vec<StreamMessage<ProposalPart>> {
+        let Some(c) = self.candidates.get(&hash) else { return Vec::new() };
+        let bytes = borsh::to_vec(&c.block).expect("borsh into Vec is infallible");
+        self.stream_counter += 1;
+        let stream_id = StreamId::new(Bytes::from(
+            borsh::to_vec(&(height, round.as_i64(), self.stream_counter)).expect("borsh into Vec is infallible"),
+        ));
+        let signature = Signature(self.keypair.sign(&ProposalPart::init_signing_bytes(height, round, &hash)));
+        let mut parts = vec![ProposalPart::Init { height, round, pol_round, proposer: self.me(), block_hash: hash, signature }];
+        parts.extend(bytes.chunks(CHUNK_BYTES).map(|c| ProposalPart::Chunk(c.to_vec())));
+        let mut msgs: Vec<_> = parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| StreamMessage::new(stream_id.clone(), i as u64, StreamContent::Data(p)))
+            .collect();
+        msgs.push(StreamMessage::new(stream_id, msgs.len() as u64, StreamContent::Fin));
+        msgs
+    }
+
+    /// Adds a part; returns the assembled proposal once its stream is complete.
+    fn receive_part(&mut self, peer: PeerId, msg: StreamMessage<ProposalPart>) -> Option<(Height, Early)> {
+        if self.streams.len() >= MAX_OPEN_STREAMS && !self.streams.contains_key(&(peer, msg.stream_id.clone())) {
+            tracing::warn!(target: "scf::consensus", %peer, "too many open proposal streams; dropping part");
+            return None;
+        }
+        let key = (peer, msg.stream_id.clone());
+        let buf = self.streams.entry(key.clone()).or_default();
+        match msg.content {
+            StreamContent::Data(part) => {
+                let size = match &part {
+                    ProposalPart::Chunk(c) => c.len(),
+                    ProposalPart::Init { .. } => 200,
+                };
+                buf.bytes += size;
+                if buf.bytes > MAX_STREAM_BYTES {
+                    tracing::warn!(target: "scf::consensus", %peer, "proposal stream exceeds {MAX_STREAM_BYTES} bytes; dropped");
+                    self.streams.remove(&key);
+                    return None;
+                }
+                buf.parts.insert(msg.sequence, part);
+            }
+            StreamContent::Fin => buf.fin = Some(msg.sequence),
+        }
+        let fin = buf.fin?;
+        if buf.parts.len() as u64 != fin {
+            return None;
+        }
+        let buf = self.streams.remove(&key)?;
+        let mut parts = buf.parts.into_values();
+        let Some(ProposalPart::Init { height, round, pol_round, proposer, block_hash, signature }) = parts.next() else {
+            tracing::warn!(target: "scf::consensus", %peer, "proposal stream does not start with its header");
+            return None;
+        };
+        let mut bytes = Vec::new();
+        for p in parts {
+            match p {
+                ProposalPart::Chunk(c) => bytes.extend_from_slice(&c),
+                ProposalPart::Init { .. } => return None,
+            }
+        }
+        if !scf_primitives::crypto::verify(&proposer.0, &ProposalPart::init_signing_bytes(height, round, &block_hash), &signature.0) {
+            tracing::warn!(target: "scf::consensus", %peer, "proposal stream with a bad proposer signature; dropped");
+            return None;
+        }
+        let block: Block = match borsh::from_slice(&bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(target: "scf::consensus", %peer, error = %e, "undecodable proposed block");
+                return None;
+            }
+        };
+        if block.hash() != block_hash.0 {
+            tracing::warn!(target: "scf::consensus", %peer, "streamed block does not match its announced hash");
+            return None;
+        }
+        Some((height, Early { round, pol_round, proposer, block }))
+    }
+
+    fn proposed_value(&mut self, height: Height, e: Early) -> ProposedValue<ScfContext> {
+        let announced = BlockHash(e.block.hash());
+        let validity = match self.validate(e.block, Some(e.proposer), true) {
+            Ok(_) => Validity::Valid,
+            Err(reason) => {
+                tracing::warn!(target: "scf::consensus", height = height.0, %reason, "invalid proposal");
+                Validity::Invalid
+            }
+        };
+        let pv = ProposedValue { height, round: e.round, valid_round: e.pol_round, proposer: e.proposer, value: announced, validity };
+        self.undecided.push(pv.clone());
+        pv
+    }
+
+    /// Commits the decided block atomically and advances the head.
+    fn commit(&mut self, certificate: &CommitCertificate<ScfContext>, extensions: VoteExtensions<ScfContext>) -> eyre::Result<()> {
+        let Some(c) = self.candidates.remove(&certificate.value_id) else {
+            eyre::bail!("decided block {} was never received or executed", certificate.value_id);
+        };
+        let ext = ExtendedCommitCertificate::from_commit_certificate_and_extensions(certificate.clone(), extensions);
+        let cert_bytes = borsh::to_vec(&WireCertificate::from_certificate(&ext))?;
+        self.chain.storage.commit_block(&c.block, &c.executed.receipts, &c.executed.state, &cert_bytes)?;
+        self.chain.set_head(c.block.header.clone());
+        let storage = &self.chain.storage;
+        self.chain.mempool.prune(|s| scf_runtime::Runtime::nonce(storage, s).unwrap_or(0));
+        let failed = c.executed.receipts.iter().filter(|r| !r.is_success()).count();
+        tracing::info!(
+            target: "scf::consensus",
+            height = c.block.header.height,
+            hash = %c.block.hash(),
+            txs = c.block.transactions.len(),
+            failed,
+            state_root = %c.block.header.state_root,
+            "committed block"
+        );
+        Ok(())
+    }
+
+    fn decided_values(&self, range: std::ops::RangeInclusive<Height>) -> Vec<RawDecidedValue<ScfContext>> {
+        let mut out = Vec::new();
+        let (start, end) = (range.start().0, range.end().0.min(self.chain.head_height()));
+        for h in start.max(1)..=end {
+            let (Ok(Some(block)), Ok(Some(cert))) = (self.chain.storage.block_bytes(h), self.chain.storage.certificate(h)) else {
+                break;
+            };
+            let Ok(wire) = borsh::from_slice::<WireCertificate>(&cert) else {
+                tracing::error!(target: "scf::consensus", height = h, "stored certificate does not decode");
+                break;
+            };
+            out.push(RawDecidedValue::new(Bytes::from(block), wire.into_certificate()));
+        }
+        out
+    }
+
+    /// Serves Malachite until its channel closes.
+    pub async fn run(mut self, mut channels: Channels<ScfContext>) -> eyre::Result<()> {
+        while let Some(msg) = channels.consensus.recv().await {
+            match msg {
+                AppMsg::ConsensusReady { reply } => {
+                    let start = Height(self.chain.head_height() + 1);
+                    self.start_height(start);
+                    tracing::info!(target: "scf::consensus", height = start.0, "consensus ready");
+                    let _ = reply.send((start, self.height_params()?));
+                }
+                AppMsg::StartedRound { height, round, proposer, role, reply_value } => {
+                    tracing::debug!(target: "scf::consensus", height = height.0, %round, %proposer, ?role, "started round");
+                    if height != self.current_height {
+                        self.start_height(height);
+                    }
+                    let early: Vec<Early> = {
+                        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.early).into_iter().partition(|(h, _)| *h == height);
+                        self.early = later;
+                        now.into_iter().map(|(_, e)| e).collect()
+                    };
+                    for e in early {
+                        self.proposed_value(height, e);
+                    }
+                    let values: Vec<_> = self.undecided.iter().filter(|v| v.round == round).cloned().collect();
+                    let _ = reply_value.send(values);
+                }
+                AppMsg::GetValue { height, round, timeout, reply } => {
+                    let hash = match self.built.get(&(height, round)) {
+                        Some(h) if self.candidates.contains_key(h) => *h,
+                        _ => {
+                            let h = self.build_block(height, timeout).await?;
+                            self.built.insert((height, round), h);
+                            h
+                        }
+                    };
+                    let _ = reply.send(LocallyProposedValue::new(height, round, hash));
+                    for part in self.stream_parts(height, round, Round::Nil, hash) {
+                        channels.network.send(NetworkMsg::PublishProposalPart(part)).await?;
+                    }
+                }
+                AppMsg::ExtendVote { reply, .. } => {
+                    let _ = reply.send(None);
+                }
+                AppMsg::VerifyVoteExtensions { extensions, reply, .. } => {
+                    let _ = reply.send(extensions.into_iter().map(|(a, _)| (a, Ok(()))).collect());
+                }
+                AppMsg::RestreamProposal { height, round, valid_round, value_id, .. } => {
+                    for part in self.stream_parts(height, round, valid_round, value_id) {
+                        channels.network.send(NetworkMsg::PublishProposalPart(part)).await?;
+                    }
+                }
+                AppMsg::GetHistoryMinHeight { reply } => {
+                    let _ = reply.send(Height(1));
+                }
+                AppMsg::ReceivedProposalPart { from, published_by, part, reply } => {
+                    let peer = published_by.unwrap_or(from);
+                    let value = match self.receive_part(peer, part) {
+                        Some((h, e)) if h == self.current_height => Some(self.proposed_value(h, e)),
+                        Some((h, e)) if h > self.current_height && h.0 <= self.current_height.0 + 2 => {
+                            self.early.push((h, e));
+                            None
+                        }
+                        _ => None,
+                    };
+                    let _ = reply.send(value);
+                }
+                AppMsg::Decided { certificate, extensions, reply } => {
+                    if let Err(e) = self.commit(&certificate, extensions) {
+                        // Without the block the node cannot continue safely; stopping loses
+                        // nothing: the block is final in the network and sync will bring it back.
+                        tracing::error!(target: "scf::consensus", error = %e, "commit failed");
+                        return Err(e);
+                    }
+                    let _ = reply.send(());
+                }
+                AppMsg::Finalized { certificate, reply, .. } => {
+                    let next = certificate.height.0 + 1;
+                    let params = self.height_params()?;
+                    if self.chain.head_height() >= certificate.height.0 {
+                        self.start_height(Height(next));
+                        let _ = reply.send(Next::Start(Height(next), params));
+                    } else {
+                        let _ = reply.send(Next::Restart(certificate.height, params));
+                    }
+                }
+                AppMsg::GetDecidedValues { range, reply } => {
+                    let _ = reply.send(self.decided_values(range));
+                }
+                AppMsg::ProcessSyncedValue { height, round, proposer, value_bytes, reply } => {
+                    let block: Block = match borsh::from_slice(&value_bytes) {
+                        Ok(b) => b,
+                        Err(_) => {
+                            let _ = reply.send(SyncedValueOutcome::PeerFault);
+                            continue;
+                        }
+                    };
+                    let value = BlockHash(block.hash());
+                    let validity = match self.validate(block, None, false) {
+                        Ok(_) => Validity::Valid,
+                        Err(reason) => {
+                            tracing::warn!(target: "scf::consensus", height = height.0, %reason, "invalid synced block");
+                            Validity::Invalid
+                        }
+                    };
+                    let pv = ProposedValue { height, round, valid_round: Round::Nil, proposer, value, validity };
+                    let _ = reply.send(SyncedValueOutcome::Verdict(pv));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Certificates are stored in the encoding used on the wire.
+pub fn decode_certificate(bytes: &[u8]) -> Option<ExtendedCommitCertificate<ScfContext>> {
+    borsh::from_slice::<WireCertificate>(bytes).ok().map(WireCertificate::into_certificate)
+}
+

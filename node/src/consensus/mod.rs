@@ -1,0 +1,103 @@
+//! Consensus: Malachite (Tendermint BFT) driven through its channel API. `context` defines the
+//! chain's consensus types, `codec` their wire encoding, `app` the application loop.
+pub mod app;
+pub mod codec;
+pub mod context;
+
+use std::{path::PathBuf, sync::Arc};
+
+use malachitebft_app_channel::{
+    app::{
+        config::{ConsensusConfig, NodeConfig, ValueSyncConfig},
+        types::Keypair as NetKeypair,
+    },
+    ConsensusContext, EngineHandle, NetworkContext, NetworkIdentity, RequestContext, SyncContext,
+    WalContext,
+};
+use malachitebft_signing::Signer;
+use scf_primitives::crypto::Keypair;
+
+use self::{
+    app::{App, BlockPolicy},
+    codec::BorshCodec,
+    context::{Address, ConsensusSigner, ConsensusVerifier, ScfContext},
+};
+use crate::chain::Chain;
+
+/// Engine settings Malachite reads through `NodeConfig`.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    pub moniker: String,
+    pub consensus: ConsensusConfig,
+    pub value_sync: ValueSyncConfig,
+}
+
+impl NodeConfig for EngineConfig {
+    fn moniker(&self) -> &str {
+        &self.moniker
+    }
+    fn consensus(&self) -> &ConsensusConfig {
+        &self.consensus
+    }
+    fn consensus_mut(&mut self) -> &mut ConsensusConfig {
+        &mut self.consensus
+    }
+    fn value_sync(&self) -> &ValueSyncConfig {
+        &self.value_sync
+    }
+    fn value_sync_mut(&mut self) -> &mut ValueSyncConfig {
+        &mut self.value_sync
+    }
+}
+
+/// A running consensus engine and the task serving it.
+pub struct Consensus {
+    pub engine: EngineHandle,
+    pub app: tokio::task::JoinHandle<eyre::Result<()>>,
+}
+
+impl Consensus {
+    /// Starts Malachite and the application loop.
+    pub async fn start(
+        chain: Arc<Chain>,
+        config: EngineConfig,
+        consensus_key: Keypair,
+        node_key: [u8; 32],
+        wal_dir: PathBuf,
+        policy: BlockPolicy,
+    ) -> eyre::Result<Consensus> {
+        let address = Address(consensus_key.account_id());
+        let net_keypair = NetKeypair::ed25519_from_bytes(node_key)
+            .map_err(|e| eyre::eyre!("invalid node key: {e}"))?;
+        let signer = ConsensusSigner { keypair: consensus_key.clone() };
+        let proof = signer
+            .sign_validator_proof(address.0 .0.to_vec(), net_keypair.public().to_peer_id().to_bytes())
+            .await
+            .map_err(|e| eyre::eyre!("signing validator proof: {e}"))?;
+        let proof_bytes = malachitebft_codec::Codec::encode(&BorshCodec, &proof)?;
+        let identity =
+            NetworkIdentity::new_validator(config.moniker.clone(), net_keypair, address.to_string(), proof_bytes);
+        std::fs::create_dir_all(&wal_dir)?;
+        let (channels, engine) = malachitebft_app_channel::start_engine(
+            ScfContext,
+            config,
+            WalContext::new(wal_dir.join("consensus.wal"), BorshCodec),
+            NetworkContext::new(identity, BorshCodec),
+            ConsensusContext::new_validator(address, Box::new(ConsensusVerifier), Box::new(signer)),
+            SyncContext::new(BorshCodec),
+            RequestContext::new(100),
+        )
+        .await?;
+        let app = App::new(chain, consensus_key, policy);
+        let app = tokio::spawn(app.run(channels));
+        Ok(Consensus { engine, app })
+    }
+
+    /// Stops the engine first (so it stops sending work), then waits for the app loop.
+    pub async fn stop(self) {
+        self.engine.actor.stop(None);
+        let _ = self.engine.handle.await;
+        self.app.abort();
+        let _ = self.app.await;
+    }
+}

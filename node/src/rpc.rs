@@ -1,0 +1,242 @@
+//! JSON-RPC over HTTP and WebSocket (one port), implementing `scf_rpc_api::ScfApiServer`.
+use std::{net::SocketAddr, sync::Arc};
+
+use jsonrpsee::{
+    core::{async_trait, RpcResult},
+    server::{Server, ServerHandle},
+    types::ErrorObjectOwned,
+    RpcModule,
+};
+use scf_primitives::{
+    apps::registry, AccountId, ContractAddress, ExecOutcome, Hash, Payload, Receipt,
+    SignedTransaction, MAX_TX_BYTES,
+};
+use scf_rpc_api::{
+    codes, from_hex, to_hex, AccountView, BlockId, BlockView, ChainHead, ErrorData, EventView,
+    MemberView, MethodList, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts,
+    TxStatus, TxView,
+};
+
+use crate::chain::{Chain, SubmitError};
+
+fn error(code: i32, kind: &str, message: impl Into<String>) -> ErrorObjectOwned {
+    ErrorObjectOwned::owned(code, message.into(), Some(ErrorData { kind: kind.to_string() }))
+}
+
+fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
+    tracing::error!(target: "scf::rpc", error = %e, "internal error");
+    error(codes::INTERNAL, "internal", format!("internal error: {e}"))
+}
+
+fn bad_param(what: &str, e: impl std::fmt::Display) -> ErrorObjectOwned {
+    error(codes::INVALID_PARAMS, "invalid_params", format!("invalid {what}: {e}"))
+}
+
+fn parse_hash(s: &str) -> RpcResult<Hash> {
+    Hash::from_hex(s).ok_or_else(|| bad_param("hash", "expected 32 bytes as 64 hex digits"))
+}
+
+fn parse_account(s: &str) -> RpcResult<AccountId> {
+    AccountId::from_hex(s).map_err(|e| bad_param("account", e))
+}
+
+pub struct RpcServer {
+    chain: Arc<Chain>,
+}
+
+pub fn receipt_view(r: &Receipt) -> ReceiptView {
+    let (success, return_data, error_kind, error) = match &r.outcome {
+        ExecOutcome::Success { return_data } => (true, Some(to_hex(return_data)), None, None),
+        ExecOutcome::Failure { error } => (false, None, Some(error.kind().to_string()), Some(error.to_string())),
+    };
+    ReceiptView {
+        success,
+        return_data,
+        error_kind,
+        error,
+        events: r
+            .events
+            .iter()
+            .map(|e| EventView { contract: e.contract.to_hex(), topic: e.topic.clone(), data: to_hex(&e.data) })
+            .collect(),
+        fuel_used: r.fuel_used,
+    }
+}
+
+fn tx_view(tx: &SignedTransaction, status: TxStatus) -> TxView {
+    let (kind, contract, method) = match &tx.tx.payload {
+        Payload::Deploy { .. } => ("deploy", None, None),
+        Payload::Call { contract, method, .. } => ("call", Some(contract.to_hex()), Some(method.clone())),
+    };
+    TxView {
+        hash: tx.hash().to_hex(),
+        status,
+        sender: tx.tx.sender.to_hex(),
+        nonce: tx.tx.nonce,
+        kind: kind.to_string(),
+        contract,
+        method,
+        block_height: None,
+        index: None,
+        receipt: None,
+    }
+}
+
+#[async_trait]
+impl ScfApiServer for RpcServer {
+    async fn submit_transaction(&self, tx: String) -> RpcResult<Submitted> {
+        let bytes = from_hex(&tx).map_err(|e| bad_param("transaction hex", e))?;
+        if bytes.len() > MAX_TX_BYTES {
+            return Err(error(
+                codes::INVALID_TRANSACTION,
+                "payload_too_large",
+                format!("transaction of {} bytes exceeds the limit of {MAX_TX_BYTES}", bytes.len()),
+            ));
+        }
+        let signed: SignedTransaction = borsh::from_slice(&bytes).map_err(|e| {
+            error(codes::INVALID_TRANSACTION, "malformed", format!("transaction does not decode: {e}"))
+        })?;
+        let chain = self.chain.clone();
+        let result = tokio::task::spawn_blocking(move || chain.submit(signed)).await.map_err(internal)?;
+        match result {
+            Ok(hash) => Ok(Submitted { hash: hash.to_hex() }),
+            Err(SubmitError::Invalid(e)) => Err(error(codes::INVALID_TRANSACTION, e.kind(), e.to_string())),
+            Err(SubmitError::Pool(e @ crate::mempool::PoolError::Full(_))) => {
+                Err(error(codes::POOL_FULL, "pool_full", e.to_string()))
+            }
+            Err(SubmitError::Pool(e)) => Err(error(codes::ALREADY_PENDING, "already_pending", e.to_string())),
+            Err(SubmitError::Node(e)) => Err(internal(e)),
+        }
+    }
+
+    async fn chain_head(&self) -> RpcResult<ChainHead> {
+        let head = self.chain.head();
+        Ok(ChainHead {
+            chain_id: self.chain.runtime.params().chain_id.clone(),
+            height: head.height,
+            hash: head.hash().to_hex(),
+            state_root: head.state_root.to_hex(),
+            timestamp_ms: head.timestamp_ms,
+            genesis_hash: self.chain.genesis_hash.to_hex(),
+        })
+    }
+
+    async fn get_block(&self, id: BlockId) -> RpcResult<BlockView> {
+        let storage = &self.chain.storage;
+        let height = match &id {
+            BlockId::Height(h) => Some(*h),
+            BlockId::Hash(s) => storage.height_of(&parse_hash(s)?).map_err(internal)?,
+        };
+        let block = match height {
+            Some(h) => storage.block(h).map_err(internal)?,
+            None => None,
+        };
+        let Some(b) = block else {
+            return Err(error(codes::NOT_FOUND, "not_found", format!("no block {id:?}")));
+        };
+        let h = &b.header;
+        Ok(BlockView {
+            height: h.height,
+            hash: h.hash().to_hex(),
+            parent_hash: h.parent_hash.to_hex(),
+            timestamp_ms: h.timestamp_ms,
+            proposer: h.proposer.to_hex(),
+            tx_root: h.tx_root.to_hex(),
+            state_root: h.state_root.to_hex(),
+            receipts_root: h.receipts_root.to_hex(),
+            transactions: b.transactions.iter().map(|t| t.hash().to_hex()).collect(),
+        })
+    }
+
+    async fn get_transaction(&self, hash: String) -> RpcResult<TxView> {
+        let hash = parse_hash(&hash)?;
+        let storage = &self.chain.storage;
+        if let Some(loc) = storage.tx_location(&hash).map_err(internal)? {
+            let block = storage.block(loc.height).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
+            let tx = block.transactions.get(loc.index as usize).ok_or_else(|| internal("indexed transaction missing"))?;
+            let receipt = storage.receipt(&hash).map_err(internal)?.ok_or_else(|| internal("receipt missing"))?;
+            let mut view = tx_view(tx, TxStatus::Committed);
+            view.block_height = Some(loc.height);
+            view.index = Some(loc.index);
+            view.receipt = Some(receipt_view(&receipt));
+            return Ok(view);
+        }
+        if self.chain.mempool.contains(&hash) {
+            return Ok(TxView {
+                hash: hash.to_hex(),
+                status: TxStatus::Pending,
+                sender: String::new(),
+                nonce: 0,
+                kind: String::new(),
+                contract: None,
+                method: None,
+                block_height: None,
+                index: None,
+                receipt: None,
+            });
+        }
+        Err(error(codes::NOT_FOUND, "not_found", format!("transaction {hash} is neither pending nor committed")))
+    }
+
+    async fn query(&self, contract: String, method: String, args: String, caller: Option<String>) -> RpcResult<QueryResult> {
+        let contract = ContractAddress::from_hex(&contract).map_err(|e| bad_param("contract", e))?;
+        let args = from_hex(&args).map_err(|e| bad_param("args hex", e))?;
+        if args.len() > MAX_TX_BYTES {
+            return Err(bad_param("args", "too large"));
+        }
+        let caller = caller.as_deref().map(parse_account).transpose()?;
+        let chain = self.chain.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            chain.runtime.query(chain.state(), chain.query_context(), contract, &method, args, caller)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+        match result {
+            Ok(data) => Ok(QueryResult { data: to_hex(&data) }),
+            Err(e) => Err(error(codes::QUERY_FAILED, e.kind(), e.to_string())),
+        }
+    }
+
+    async fn get_account(&self, account: String) -> RpcResult<AccountView> {
+        let account = parse_account(&account)?;
+        let nonce = self.chain.nonce(&account).map_err(internal)?;
+        let args = borsh::to_vec(&account).map_err(internal)?;
+        let chain = self.chain.clone();
+        let member = tokio::task::spawn_blocking(move || {
+            chain.runtime.query(chain.state(), chain.query_context(), ContractAddress::system("registry"), "get", args, None)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?
+        .map_err(|e| internal(format!("registry query failed: {e}")))?;
+        let member: Option<registry::Member> = borsh::from_slice(&member).map_err(internal)?;
+        Ok(AccountView {
+            account: account.to_hex(),
+            nonce,
+            member: member.map(|m| MemberView { name: m.name, role: m.role.as_str().to_string(), active: m.active }),
+        })
+    }
+
+    async fn system_contracts(&self) -> RpcResult<SystemContracts> {
+        Ok(SystemContracts {
+            registry: ContractAddress::system("registry").to_hex(),
+            receivables: ContractAddress::system("receivables").to_hex(),
+        })
+    }
+}
+
+/// Starts the server; it runs until the handle is stopped.
+pub async fn start(chain: Arc<Chain>, addr: SocketAddr) -> anyhow::Result<(ServerHandle, SocketAddr)> {
+    let server = Server::builder().max_request_body_size(4 * MAX_TX_BYTES as u32).build(addr).await?;
+    let local = server.local_addr()?;
+    let mut module = RpcModule::new(());
+    module.merge(RpcServer { chain }.into_rpc())?;
+    let mut methods: Vec<String> = module.method_names().map(String::from).collect();
+    methods.push("rpc_methods".into());
+    methods.sort();
+    module.register_method("rpc_methods", move |_, _, _| MethodList { methods: methods.clone() })?;
+    let handle = server.start(module);
+    tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
+    Ok((handle, local))
+}

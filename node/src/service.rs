@@ -1,0 +1,79 @@
+//! Wires storage, runtime, consensus and RPC into a running node, and stops them in order.
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use malachitebft_app_channel::app::config::{ConsensusConfig, ValueSyncConfig};
+
+use crate::{
+    chain::Chain,
+    config::Settings,
+    consensus::{app::BlockPolicy, Consensus, EngineConfig},
+    storage::Storage,
+};
+
+/// Transactions the pool holds at most.
+const POOL_CAPACITY: usize = 100_000;
+
+pub struct Node {
+    pub chain: Arc<Chain>,
+    pub rpc_addr: SocketAddr,
+    rpc: jsonrpsee::server::ServerHandle,
+    consensus: Consensus,
+}
+
+impl Node {
+    pub async fn start(settings: Settings) -> anyhow::Result<Node> {
+        std::fs::create_dir_all(&settings.data_dir)?;
+        let storage = Storage::open(&settings.data_dir.join("db"), &settings.genesis.spec.chain_id)?;
+        let chain = Chain::open(storage, &settings.genesis, POOL_CAPACITY)?;
+        tracing::info!(
+            target: "scf::node",
+            chain_id = %settings.genesis.spec.chain_id,
+            head = chain.head_height(),
+            validator = %settings.consensus_key.account_id(),
+            "chain opened"
+        );
+
+        let mut consensus_cfg = ConsensusConfig::default();
+        consensus_cfg.p2p.listen_addr =
+            settings.p2p_listen.parse().map_err(|e| anyhow::anyhow!("invalid p2p listen address: {e}"))?;
+        consensus_cfg.p2p.persistent_peers = settings
+            .persistent_peers
+            .iter()
+            .map(|p| p.parse().map_err(|e| anyhow::anyhow!("invalid peer address {p}: {e}")))
+            .collect::<anyhow::Result<_>>()?;
+        let engine_cfg = EngineConfig {
+            moniker: settings.moniker.clone(),
+            consensus: consensus_cfg,
+            value_sync: ValueSyncConfig::default(),
+        };
+        let consensus = Consensus::start(
+            chain.clone(),
+            engine_cfg,
+            settings.consensus_key.clone(),
+            settings.node_key,
+            settings.data_dir.join("wal"),
+            BlockPolicy::default(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("starting consensus: {e}"))?;
+
+        let (rpc, rpc_addr) = crate::rpc::start(chain.clone(), settings.rpc_addr).await?;
+        Ok(Node { chain, rpc_addr, rpc, consensus })
+    }
+
+    /// Runs until the consensus loop ends (an error) or `shutdown` resolves.
+    pub async fn run_until(mut self, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+        let outcome = tokio::select! {
+            _ = shutdown => Ok(()),
+            r = &mut self.consensus.app => match r {
+                Ok(Ok(())) => Err(anyhow::anyhow!("consensus stopped")),
+                Ok(Err(e)) => Err(anyhow::anyhow!("consensus failed: {e}")),
+                Err(e) => Err(anyhow::anyhow!("consensus task panicked: {e}")),
+            },
+        };
+        tracing::info!(target: "scf::node", "shutting down");
+        let _ = self.rpc.stop();
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.consensus.stop()).await;
+        outcome
+    }
+}

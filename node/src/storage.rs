@@ -1,0 +1,278 @@
+//! The only RocksDB user. One column family per kind of record; a block, its receipts, its
+//! commit certificate and all its state changes are written in one atomic, synced write batch,
+//! so a crash at any instant leaves the database at the last committed block.
+use std::{path::Path, sync::Arc};
+
+use borsh::BorshDeserialize;
+use jmt::{
+    storage::{Node, NodeKey},
+    KeyHash, OwnedValue, Version,
+};
+use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
+use scf_primitives::{Block, BlockHeader, Hash, Height, Receipt};
+use scf_runtime::{StateStore, StateUpdate, StoreError};
+
+/// Column families. Names are persisted: never rename one, only add.
+mod col {
+    pub const META: &str = "meta";
+    pub const BLOCKS: &str = "blocks";
+    pub const BLOCK_BY_HASH: &str = "block_by_hash";
+    pub const TX_INDEX: &str = "tx_index";
+    pub const RECEIPTS: &str = "receipts";
+    pub const CERTIFICATES: &str = "certificates";
+    pub const STATE: &str = "state";
+    pub const JMT_NODES: &str = "jmt_nodes";
+    pub const JMT_VALUES: &str = "jmt_values";
+    pub const ALL: [&str; 9] = [
+        META,
+        BLOCKS,
+        BLOCK_BY_HASH,
+        TX_INDEX,
+        RECEIPTS,
+        CERTIFICATES,
+        STATE,
+        JMT_NODES,
+        JMT_VALUES,
+    ];
+}
+
+const HEAD_KEY: &[u8] = b"head";
+const SCHEMA_KEY: &[u8] = b"schema_version";
+const CHAIN_ID_KEY: &[u8] = b"chain_id";
+const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("rocksdb: {0}")]
+    Db(#[from] rocksdb::Error),
+    #[error("corrupt record in column {column}: {detail}")]
+    Corrupt { column: &'static str, detail: String },
+    #[error("database schema version {found} is not supported (expected {SCHEMA_VERSION})")]
+    Schema { found: u32 },
+    #[error("database belongs to chain {found:?}, not {expected:?}")]
+    WrongChain { found: String, expected: String },
+}
+
+impl From<StorageError> for StoreError {
+    fn from(e: StorageError) -> StoreError {
+        StoreError(e.to_string())
+    }
+}
+
+/// Where a transaction landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TxLocation {
+    pub height: Height,
+    pub index: u32,
+}
+
+#[derive(Clone)]
+pub struct Storage {
+    db: Arc<DB>,
+}
+
+fn height_key(h: Height) -> [u8; 8] {
+    h.to_be_bytes()
+}
+
+fn jmt_value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {
+    let mut k = [0u8; 40];
+    k[..32].copy_from_slice(&key_hash.0);
+    k[32..].copy_from_slice(&version.to_be_bytes());
+    k
+}
+
+fn decode<T: BorshDeserialize>(column: &'static str, bytes: &[u8]) -> Result<T, StorageError> {
+    borsh::from_slice(bytes).map_err(|e| StorageError::Corrupt { column, detail: e.to_string() })
+}
+
+fn encode<T: borsh::BorshSerialize>(value: &T) -> Vec<u8> {
+    borsh::to_vec(value).expect("borsh into Vec is infallible")
+}
+
+impl Storage {
+    /// Opens (creating if needed) the database at `path` for chain `chain_id`.
+    pub fn open(path: &Path, chain_id: &str) -> Result<Storage, StorageError> {
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        opts.create_missing_column_families(true);
+        opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        let cfs = col::ALL.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let db = DB::open_cf_descriptors(&opts, path, cfs)?;
+        let storage = Storage { db: Arc::new(db) };
+        match storage.meta(SCHEMA_KEY)? {
+            Some(v) => {
+                let found = u32::from_le_bytes(v.as_slice().try_into().map_err(|_| {
+                    StorageError::Corrupt { column: col::META, detail: "schema version".into() }
+                })?);
+                if found != SCHEMA_VERSION {
+                    return Err(StorageError::Schema { found });
+                }
+            }
+            None => {
+                let mut batch = WriteBatch::default();
+                batch.put_cf(storage.cf(col::META), SCHEMA_KEY, SCHEMA_VERSION.to_le_bytes());
+                batch.put_cf(storage.cf(col::META), CHAIN_ID_KEY, chain_id.as_bytes());
+                storage.write(batch)?;
+            }
+        }
+        if let Some(found) = storage.meta(CHAIN_ID_KEY)? {
+            let found = String::from_utf8_lossy(&found).into_owned();
+            if found != chain_id {
+                return Err(StorageError::WrongChain { found, expected: chain_id.to_string() });
+            }
+        }
+        Ok(storage)
+    }
+
+    fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
+        // Every column family in col::ALL is created at open.
+        self.db.cf_handle(name).expect("column family created at open")
+    }
+
+    fn meta(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.db.get_cf(self.cf(col::META), key)?)
+    }
+
+    fn write(&self, batch: WriteBatch) -> Result<(), StorageError> {
+        let mut wo = WriteOptions::default();
+        // fsync the WAL: a decided block must survive power loss, not only a process kill.
+        wo.set_sync(true);
+        Ok(self.db.write_opt(batch, &wo)?)
+    }
+
+    /// Height of the last committed block (`None` before genesis is written).
+    pub fn head_height(&self) -> Result<Option<Height>, StorageError> {
+        match self.meta(HEAD_KEY)? {
+            Some(v) => Ok(Some(decode(col::META, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn block(&self, height: Height) -> Result<Option<Block>, StorageError> {
+        match self.db.get_cf(self.cf(col::BLOCKS), height_key(height))? {
+            Some(v) => Ok(Some(decode(col::BLOCKS, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn block_bytes(&self, height: Height) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.db.get_cf(self.cf(col::BLOCKS), height_key(height))?)
+    }
+
+    pub fn head_header(&self) -> Result<Option<BlockHeader>, StorageError> {
+        match self.head_height()? {
+            Some(h) => Ok(self.block(h)?.map(|b| b.header)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn height_of(&self, hash: &Hash) -> Result<Option<Height>, StorageError> {
+        match self.db.get_cf(self.cf(col::BLOCK_BY_HASH), hash.0)? {
+            Some(v) => Ok(Some(decode(col::BLOCK_BY_HASH, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn tx_location(&self, tx_hash: &Hash) -> Result<Option<TxLocation>, StorageError> {
+        match self.db.get_cf(self.cf(col::TX_INDEX), tx_hash.0)? {
+            Some(v) => {
+                let (height, index): (Height, u32) = decode(col::TX_INDEX, &v)?;
+                Ok(Some(TxLocation { height, index }))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub fn receipt(&self, tx_hash: &Hash) -> Result<Option<Receipt>, StorageError> {
+        match self.db.get_cf(self.cf(col::RECEIPTS), tx_hash.0)? {
+            Some(v) => Ok(Some(decode(col::RECEIPTS, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The consensus commit certificate of `height`, as encoded by the consensus layer.
+    pub fn certificate(&self, height: Height) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.db.get_cf(self.cf(col::CERTIFICATES), height_key(height))?)
+    }
+
+    fn put_state(&self, batch: &mut WriteBatch, update: &StateUpdate) {
+        for (k, v) in &update.changes {
+            match v {
+                Some(v) => batch.put_cf(self.cf(col::STATE), k, v),
+                None => batch.delete_cf(self.cf(col::STATE), k),
+            }
+        }
+        for (key, node) in update.tree_batch.node_batch.nodes() {
+            batch.put_cf(self.cf(col::JMT_NODES), encode(key), encode(node));
+        }
+        for ((version, key_hash), value) in update.tree_batch.node_batch.values() {
+            batch.put_cf(self.cf(col::JMT_VALUES), jmt_value_key(key_hash, *version), encode(value));
+        }
+    }
+
+    fn put_block(&self, batch: &mut WriteBatch, block: &Block) {
+        let h = block.header.height;
+        batch.put_cf(self.cf(col::BLOCKS), height_key(h), encode(block));
+        batch.put_cf(self.cf(col::BLOCK_BY_HASH), block.hash().0, encode(&h));
+        batch.put_cf(self.cf(col::META), HEAD_KEY, encode(&h));
+    }
+
+    /// Writes the genesis header and state (height 0).
+    pub fn commit_genesis(&self, header: BlockHeader, update: &StateUpdate) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        self.put_state(&mut batch, update);
+        self.put_block(&mut batch, &Block { header, transactions: Vec::new() });
+        self.write(batch)
+    }
+
+    /// Atomically commits a decided block with everything it produced.
+    pub fn commit_block(
+        &self,
+        block: &Block,
+        receipts: &[Receipt],
+        update: &StateUpdate,
+        certificate: &[u8],
+    ) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        let h = block.header.height;
+        self.put_state(&mut batch, update);
+        self.put_block(&mut batch, block);
+        for (tx, receipt) in block.transactions.iter().zip(receipts) {
+            let hash = tx.hash();
+            batch.put_cf(self.cf(col::TX_INDEX), hash.0, encode(&(h, receipt.index)));
+            batch.put_cf(self.cf(col::RECEIPTS), hash.0, encode(receipt));
+        }
+        batch.put_cf(self.cf(col::CERTIFICATES), height_key(h), certificate);
+        self.write(batch)
+    }
+}
+
+impl StateStore for Storage {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.db.get_cf(self.cf(col::STATE), key).map_err(|e| StoreError(e.to_string()))
+    }
+
+    fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError> {
+        match self.db.get_cf(self.cf(col::JMT_NODES), encode(key)) {
+            Ok(Some(v)) => Ok(Some(decode(col::JMT_NODES, &v)?)),
+            Ok(None) => Ok(None),
+            Err(e) => Err(StoreError(e.to_string())),
+        }
+    }
+
+    fn jmt_value(&self, max_version: Version, key_hash: KeyHash) -> Result<Option<OwnedValue>, StoreError> {
+        let mut it = self.db.raw_iterator_cf(self.cf(col::JMT_VALUES));
+        it.seek_for_prev(jmt_value_key(&key_hash, max_version));
+        if !it.valid() {
+            it.status().map_err(|e| StoreError(e.to_string()))?;
+            return Ok(None);
+        }
+        match (it.key(), it.value()) {
+            (Some(k), Some(v)) if k.len() == 40 && k[..32] == key_hash.0 => {
+                Ok(decode::<Option<OwnedValue>>(col::JMT_VALUES, v)?)
+            }
+            _ => Ok(None),
+        }
+    }
+}

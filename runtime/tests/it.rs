@@ -1,0 +1,323 @@
+//! Runtime integration tests: the committed system contracts and hand-written modules, executed by
+//! the real wasmtime VM over the real Merkle-tree state.
+use std::sync::Arc;
+
+use scf_primitives::{
+    apps::{
+        receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId, VoucherStatus},
+        registry::Member,
+    },
+    crypto::Keypair,
+    ContractAddress, ExecOutcome, Payload, Receipt, SignedTransaction, Transaction, TxError,
+};
+use scf_runtime::{genesis::Genesis, BlockContext, MemoryStore, Runtime, RuntimeParams, StateStore};
+
+const GENESIS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../genesis");
+/// 2027-01-01 in ms: every test block runs "today" = 2027-01-01.
+const NOW_MS: u64 = 1_798_761_600_000;
+
+struct Chain {
+    runtime: Runtime,
+    store: MemoryStore,
+    height: u64,
+    nonces: std::collections::HashMap<String, u64>,
+}
+
+impl Chain {
+    fn new() -> Chain {
+        let genesis = Genesis::load(&std::path::Path::new(GENESIS_DIR).join("dev.json")).expect("dev genesis loads");
+        let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone())).unwrap();
+        let store = MemoryStore::new();
+        let (update, _header) = genesis.build(&runtime, Arc::new(store.clone())).unwrap();
+        store.commit(&update);
+        Chain { runtime, store, height: 0, nonces: Default::default() }
+    }
+
+    fn tx(&mut self, who: &str, payload: Payload) -> SignedTransaction {
+        let key = Keypair::dev(who);
+        let nonce = self.nonces.entry(who.to_string()).or_default();
+        let tx = Transaction { chain_id: "scf-dev".into(), sender: key.account_id(), nonce: *nonce, payload };
+        *nonce += 1;
+        key.sign_transaction(tx)
+    }
+
+    fn call(&mut self, who: &str, contract: ContractAddress, method: &str, args: Vec<u8>) -> SignedTransaction {
+        self.tx(who, Payload::Call { contract, method: method.into(), args })
+    }
+
+    fn block(&mut self, txs: &[SignedTransaction]) -> Vec<Receipt> {
+        self.height += 1;
+        let ctx = BlockContext { height: self.height, timestamp_ms: NOW_MS + self.height };
+        let executed = self.runtime.execute_block(Arc::new(self.store.clone()), ctx, txs).unwrap();
+        self.store.commit(&executed.state);
+        executed.receipts
+    }
+
+    fn one(&mut self, tx: SignedTransaction) -> Receipt {
+        self.block(&[tx]).remove(0)
+    }
+
+    fn query<T: borsh::BorshDeserialize>(&self, contract: ContractAddress, method: &str, args: Vec<u8>) -> T {
+        let ctx = BlockContext { height: self.height, timestamp_ms: NOW_MS + self.height };
+        let data = self.runtime.query(Arc::new(self.store.clone()), ctx, contract, method, args, None).unwrap().unwrap();
+        borsh::from_slice(&data).unwrap()
+    }
+
+    fn voucher(&self, id: VoucherId) -> Voucher {
+        let v: Option<Voucher> = self.query(receivables(), "get", borsh::to_vec(&id).unwrap());
+        v.expect("voucher exists")
+    }
+
+    fn held(&self, who: &str) -> Vec<Voucher> {
+        self.query(receivables(), "list_by_holder", borsh::to_vec(&Keypair::dev(who).account_id()).unwrap())
+    }
+
+    fn root(&self) -> scf_primitives::Hash {
+        scf_runtime::root_at(&self.store, self.height).unwrap()
+    }
+}
+
+fn receivables() -> ContractAddress {
+    ContractAddress::system("receivables")
+}
+
+fn issue_args(to: &str, amount: u128) -> Vec<u8> {
+    borsh::to_vec(&IssueArgs {
+        to: Keypair::dev(to).account_id(),
+        amount,
+        currency: "CNY".into(),
+        maturity_day: parse_date("2027-03-31").unwrap(),
+        trade_ref: None,
+    })
+    .unwrap()
+}
+
+fn return_value<T: borsh::BorshDeserialize>(r: &Receipt) -> T {
+    match &r.outcome {
+        ExecOutcome::Success { return_data } => borsh::from_slice(return_data).unwrap(),
+        ExecOutcome::Failure { error } => panic!("transaction failed: {error}"),
+    }
+}
+
+fn failure(r: &Receipt) -> TxError {
+    match &r.outcome {
+        ExecOutcome::Failure { error } => error.clone(),
+        ExecOutcome::Success { .. } => panic!("transaction unexpectedly succeeded"),
+    }
+}
+
+fn contract_error(r: &Receipt) -> String {
+    match failure(r) {
+        TxError::ContractError { message } => message,
+        other => panic!("expected a contract error, got {other:?}"),
+    }
+}
+
+#[test]
+fn genesis_is_deterministic_and_registers_the_dev_members() {
+    let a = Chain::new();
+    let b = Chain::new();
+    assert_eq!(a.root(), b.root());
+    let members: Vec<Member> = a.query(ContractAddress::system("registry"), "list", vec![]);
+    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["operator", "core", "supplier1", "supplier2", "bank", "auditor"]);
+}
+
+#[test]
+fn voucher_issue_accept_and_split_transfer() {
+    let mut c = Chain::new();
+    let r = c.call("core", receivables(), "issue", issue_args("supplier1", 100_000));
+    let r = c.one(r);
+    let id: VoucherId = return_value(&r);
+    assert_eq!(r.events[0].topic, "voucher_issued");
+    assert_eq!(c.voucher(id).status, VoucherStatus::PendingAcceptance);
+
+    let t = c.call("supplier1", receivables(), "accept", borsh::to_vec(&id).unwrap());
+    assert!(c.one(t).is_success());
+
+    let args = TransferArgs { id, to: Keypair::dev("supplier2").account_id(), amount: 40_000 };
+    let t = c.call("supplier1", receivables(), "transfer", borsh::to_vec(&args).unwrap());
+    let result: TransferResult = return_value(&c.one(t));
+    let sent = c.voucher(result.transferred);
+    let kept = c.voucher(result.remainder.expect("partial transfer leaves a remainder"));
+    assert_eq!((sent.amount, kept.amount), (40_000, 60_000));
+    assert_eq!((sent.root_id, sent.parent_id), (id, Some(id)));
+    assert_eq!(c.voucher(id).status, VoucherStatus::Split);
+    assert_eq!(c.held("supplier1").iter().map(|v| v.amount).collect::<Vec<_>>(), vec![60_000]);
+    assert_eq!(c.held("supplier2").iter().map(|v| v.amount).collect::<Vec<_>>(), vec![40_000]);
+}
+
+#[test]
+fn business_rules_are_enforced_with_specific_messages() {
+    let mut c = Chain::new();
+    // A supplier may not issue.
+    let t = c.call("supplier1", receivables(), "issue", issue_args("supplier2", 1));
+    assert!(contract_error(&c.one(t)).contains("has role supplier, but this needs core_enterprise"));
+    // An issued voucher cannot be transferred before acceptance, nor by a non-holder.
+    let t = c.call("core", receivables(), "issue", issue_args("supplier1", 100));
+    let id: VoucherId = return_value(&c.one(t));
+    let over = TransferArgs { id, to: Keypair::dev("supplier2").account_id(), amount: 50 };
+    let t = c.call("supplier1", receivables(), "transfer", borsh::to_vec(&over).unwrap());
+    assert!(contract_error(&c.one(t)).contains("is not active (status: pending_acceptance)"));
+    let t = c.call("supplier2", receivables(), "accept", borsh::to_vec(&id).unwrap());
+    assert!(contract_error(&c.one(t)).contains("only the holder"));
+    let t = c.call("supplier1", receivables(), "accept", borsh::to_vec(&id).unwrap());
+    assert!(c.one(t).is_success());
+    // More than the voucher holds.
+    let too_much = TransferArgs { id, to: Keypair::dev("supplier2").account_id(), amount: 101 };
+    let t = c.call("supplier1", receivables(), "transfer", borsh::to_vec(&too_much).unwrap());
+    assert_eq!(contract_error(&c.one(t)), format!("amount 101 exceeds voucher {id}'s amount 100"));
+    // Maturity beyond the one-year cap.
+    let mut long = IssueArgs { to: Keypair::dev("supplier1").account_id(), amount: 1, currency: "CNY".into(), maturity_day: parse_date("2028-06-01").unwrap(), trade_ref: None };
+    let t = c.call("core", receivables(), "issue", borsh::to_vec(&long).unwrap());
+    assert!(contract_error(&c.one(t)).contains("exceeds the maximum of 365 days"));
+    // One trade document backs at most one voucher.
+    long.maturity_day = parse_date("2027-02-01").unwrap();
+    long.trade_ref = Some(scf_primitives::sha256(b"invoice 42"));
+    let t = c.call("core", receivables(), "issue", borsh::to_vec(&long).unwrap());
+    assert!(c.one(t).is_success());
+    let t = c.call("core", receivables(), "issue", borsh::to_vec(&long).unwrap());
+    assert!(contract_error(&c.one(t)).contains("already backs voucher"));
+    // Nothing above moved the voucher.
+    assert_eq!(c.voucher(id).amount, 100);
+    assert_eq!(c.voucher(id).status, VoucherStatus::Active);
+}
+
+#[test]
+fn bad_transactions_fail_with_typed_errors_and_change_no_contract_state() {
+    let mut c = Chain::new();
+    let root_before = c.root();
+
+    let mut wrong_chain = c.call("core", receivables(), "issue", issue_args("supplier1", 1));
+    wrong_chain.tx.chain_id = "other".into();
+    let wrong_chain = Keypair::dev("core").sign_transaction(wrong_chain.tx);
+    let mut bad_sig = c.call("core", receivables(), "issue", issue_args("supplier1", 1));
+    bad_sig.signature[5] ^= 0xff;
+    let receipts = c.block(&[wrong_chain, bad_sig]);
+    assert!(matches!(failure(&receipts[0]), TxError::WrongChainId { .. }));
+    assert_eq!(failure(&receipts[1]), TxError::BadSignature);
+    assert_eq!(c.root(), root_before, "rejected transactions change nothing, not even nonces");
+
+    // Replay: the same signed transaction twice in a row.
+    c.nonces.clear();
+    let t = c.call("core", receivables(), "issue", issue_args("supplier1", 1));
+    let receipts = c.block(&[t.clone(), t]);
+    assert!(receipts[0].is_success());
+    assert_eq!(failure(&receipts[1]), TxError::BadNonce { expected: 1, got: 0 });
+
+    let t = c.call("core", receivables(), "no_such_method", vec![]);
+    assert_eq!(failure(&c.one(t)), TxError::UnknownMethod { method: "no_such_method".into() });
+    let t = c.call("core", receivables(), "scf_abi_v1", vec![]);
+    assert!(matches!(failure(&c.one(t)), TxError::UnknownMethod { .. }), "reserved exports are not methods");
+    let t = c.call("core", receivables(), "issue", vec![1, 2, 3]);
+    assert!(contract_error(&c.one(t)).starts_with("invalid arguments for issue"));
+    let t = c.call("core", ContractAddress([7; 32]), "issue", vec![]);
+    assert!(matches!(failure(&c.one(t)), TxError::UnknownContract { .. }));
+}
+
+fn deploy(c: &mut Chain, wat: &str) -> (Receipt, ContractAddress) {
+    let code = wat::parse_str(wat).unwrap();
+    let t = c.tx("operator", Payload::Deploy { code, init_args: vec![] });
+    let addr = ContractAddress::derive(&t.tx.sender, t.tx.nonce);
+    (c.one(t), addr)
+}
+
+const MARKER: &str = r#"(func (export "scf_abi_v1")) (memory (export "memory") 1)"#;
+
+#[test]
+fn vm_faults_are_receipts_not_crashes() {
+    let mut c = Chain::new();
+    let wat = format!(
+        r#"(module
+            (import "env" "storage_write" (func $w (param i32 i32 i32 i32)))
+            (import "env" "storage_read" (func $r (param i32 i32) (result i64)))
+            (import "env" "abort" (func $abort (param i32 i32)))
+            {MARKER}
+            (data (i32.const 0) "keyvalue")
+            (func (export "spin") (loop $l (br $l)))
+            (func (export "boom") unreachable)
+            (func (export "oob") (call $w (i32.const 0) (i32.const 3) (i32.const 70000) (i32.const 10)))
+            (func (export "write") (call $w (i32.const 0) (i32.const 3) (i32.const 3) (i32.const 5)))
+            (func (export "write_then_fail") (call $w (i32.const 0) (i32.const 3) (i32.const 3) (i32.const 5)) unreachable)
+            (func (export "refuse") (call $abort (i32.const 3) (i32.const 5)))
+            (func (export "grow") (drop (memory.grow (i32.const 1000))) (if (i32.eq (memory.grow (i32.const 1000)) (i32.const -1)) (then unreachable)))
+            (func $deep (call $deep))
+            (func (export "recurse") (call $deep))
+        )"#
+    );
+    let (r, addr) = deploy(&mut c, &wat);
+    assert!(r.is_success(), "{:?}", r.outcome);
+    let mut run = |c: &mut Chain, m: &str| {
+        let t = c.call("operator", addr, m, vec![]);
+        c.one(t)
+    };
+    assert!(matches!(failure(&run(&mut c, "spin")), TxError::OutOfFuel { .. }));
+    assert!(matches!(failure(&run(&mut c, "boom")), TxError::Trap { .. }));
+    assert!(matches!(failure(&run(&mut c, "oob")), TxError::Trap { message } if message.contains("out of bounds")));
+    assert!(matches!(failure(&run(&mut c, "recurse")), TxError::Trap { .. }));
+    assert!(matches!(failure(&run(&mut c, "grow")), TxError::Trap { .. }), "memory is capped");
+    assert_eq!(failure(&run(&mut c, "refuse")), TxError::ContractError { message: "value".into() });
+
+    // A failing call's writes vanish; a successful call's stay.
+    let before = c.root();
+    assert!(matches!(failure(&run(&mut c, "write_then_fail")), TxError::Trap { .. }));
+    let key = scf_runtime::keys::contract_storage(&addr, b"key");
+    assert_eq!(c.store.get(&key).unwrap(), None);
+    assert_ne!(c.root(), before, "only the nonce moved");
+    assert!(run(&mut c, "write").is_success());
+    assert_eq!(c.store.get(&key).unwrap(), Some(b"value".to_vec()));
+
+    // Queries cannot write.
+    let ctx = BlockContext { height: c.height, timestamp_ms: NOW_MS };
+    let q = c.runtime.query(Arc::new(c.store.clone()), ctx, addr, "write", vec![], None).unwrap();
+    assert!(matches!(q, Err(TxError::Trap { message }) if message.contains("read-only")));
+}
+
+#[test]
+fn invalid_modules_are_refused_at_deployment() {
+    let mut c = Chain::new();
+    let cases = [
+        ("(module (memory (export \"memory\") 1))", "interface marker"),
+        ("(module (func (export \"scf_abi_v1\")))", "memory"),
+        (&*format!("(module (import \"env\" \"launch_missiles\" (func)) {MARKER})"), "unknown host function"),
+        (&*format!("(module (import \"env\" \"storage_read\" (func (param i32))) {MARKER})"), "wrong signature"),
+        (&*format!("(module (import \"wasi\" \"fd_write\" (func)) {MARKER})"), "unknown module"),
+        (&*format!("(module {MARKER} (func (export \"m\") (param i32)))"), "no parameters"),
+        ("not wasm at all", "not a valid wasm module"),
+    ];
+    for (wat, expected) in cases {
+        let code = wat::parse_str(wat).unwrap_or_else(|_| wat.as_bytes().to_vec());
+        let t = c.tx("operator", Payload::Deploy { code, init_args: vec![] });
+        let err = failure(&c.one(t));
+        assert!(matches!(&err, TxError::InvalidModule { reason } if reason.contains(expected)), "{wat}: {err:?}");
+    }
+}
+
+#[test]
+fn execution_is_deterministic_across_runs() {
+    let run = || {
+        let mut c = Chain::new();
+        let t = c.call("core", receivables(), "issue", issue_args("supplier1", 5_000));
+        let r1 = c.one(t);
+        let t = c.call("supplier1", receivables(), "accept", borsh::to_vec(&1u64).unwrap());
+        let r2 = c.one(t);
+        (c.root(), r1, r2)
+    };
+    assert_eq!(run(), run());
+}
+
+#[test]
+fn committed_contracts_rebuild_bit_for_bit() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/build.sh");
+    let out = std::process::Command::new("bash").arg(&script).arg("--check").output().expect("running contracts/build.sh");
+    match out.status.code() {
+        Some(0) => {}
+        // Exit 2: the pinned toolchain or the wasm target is absent here; the node needs neither.
+        Some(2) => eprintln!("skipped: {}", String::from_utf8_lossy(&out.stderr)),
+        _ => panic!(
+            "committed genesis contracts differ from a fresh build:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what building scf-chain needs and a fresh machine lacks:
+#   - libclang (RocksDB's Rust bindings are generated with bindgen) and a C++ compiler,
+#   - the wasm32-unknown-unknown target (only to check that the committed contracts rebuild).
+# On Debian/Ubuntu it installs them with apt-get; elsewhere it says what to install.
+set -euo pipefail
+
+need_apt=()
+if ! ldconfig -p 2>/dev/null | grep -q 'libclang' && ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
+  need_apt+=(libclang-dev)
+fi
+command -v clang >/dev/null 2>&1 || need_apt+=(clang)
+command -v c++ >/dev/null 2>&1 || need_apt+=(g++)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${need_apt[*]} with apt-get"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: please install: libclang (LLVM/Clang development library), clang, a C++ compiler, python3" >&2
+    echo "       e.g. Fedora: dnf install clang-devel gcc-c++ python3; macOS: xcode-select --install" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "setup: Rust is missing: install it from https://rustup.rs (stable toolchain)" >&2
+  exit 1
+fi
+
+if command -v rustup >/dev/null 2>&1; then
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    echo "setup: adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown || echo "setup: could not add the wasm32 target; the contract rebuild check will be skipped" >&2
+  fi
+fi
