@@ -4,7 +4,7 @@ use std::sync::{Arc, RwLock};
 
 use scf_primitives::{AccountId, BlockHeader, Hash, Height, Nonce, SignedTransaction};
 use scf_runtime::{
-    genesis::Genesis, BlockContext, CheckError, Runtime, RuntimeError, RuntimeParams, StateStore,
+    genesis::Genesis, BlockContext, CheckError, MemoryStore, Runtime, RuntimeError, RuntimeParams, StateStore,
 };
 
 use crate::{
@@ -18,7 +18,9 @@ pub enum ChainError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
-    #[error("the database holds genesis {found} but the chain spec gives {expected}: wrong --data-dir or spec")]
+    #[error(
+        "the database holds genesis {found} but the chain spec gives {expected}: wrong --data-dir or spec"
+    )]
     GenesisMismatch { found: Hash, expected: Hash },
 }
 
@@ -46,8 +48,9 @@ impl Chain {
     /// Opens the chain at `storage`, writing genesis first if the database is new.
     pub fn open(storage: Storage, genesis: &Genesis, pool_capacity: usize) -> Result<Arc<Chain>, ChainError> {
         let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone()))?;
-        let store: Arc<dyn StateStore> = Arc::new(storage.clone());
-        let (update, genesis_header) = genesis.build(&runtime, store)?;
+        // Genesis is a pure function of the spec: build it on an empty store, then either write
+        // it (new database) or check that the database starts from the same header.
+        let (update, genesis_header) = genesis.build(&runtime, Arc::new(MemoryStore::new()))?;
         let expected = genesis_header.hash();
         match storage.block(0)? {
             Some(stored) => {

@@ -57,19 +57,20 @@ pub enum ConfigError {
 
 /// Reads a hex-encoded 32-byte seed.
 pub fn read_key_file(path: &Path) -> Result<[u8; 32], ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
     let text = text.trim();
     let mut seed = [0u8; 32];
-    hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut seed).map_err(|e| ConfigError::Invalid {
-        path: path.into(),
-        message: format!("expected a 32-byte hex seed: {e}"),
+    hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut seed).map_err(|e| {
+        ConfigError::Invalid { path: path.into(), message: format!("expected a 32-byte hex seed: {e}") }
     })?;
     Ok(seed)
 }
 
 impl Settings {
     pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.into(), source })?;
         let file: NodeConfigFile = toml::from_str(&text)
             .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })?;
         let base = path.parent().unwrap_or(Path::new("."));

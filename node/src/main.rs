@@ -44,13 +44,16 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // A lone dev validator has no peers, and Malachite's gossip reports every publish to nobody
+    // as an error; silence that layer in dev mode only.
+    let default_filter =
+        if cli.dev { "info,libp2p=warn,arc_malachitebft_network=off" } else { "info,libp2p=warn" };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,libp2p=warn,malachitebft=warn,arc_malachitebft=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into()),
         )
         .init();
-    let cli = Cli::parse();
     let mut _tmp = None;
     let settings = if cli.dev {
         let data_dir = if cli.tmp {
@@ -66,7 +69,9 @@ async fn main() -> anyhow::Result<()> {
     } else if let Some(path) = cli.config {
         Settings::from_file(&path)?
     } else {
-        anyhow::bail!("nothing to run: pass --dev for a development chain or --config <file> for a validator");
+        anyhow::bail!(
+            "nothing to run: pass --dev for a development chain or --config <file> for a validator"
+        );
     };
     tracing::info!(data_dir = %settings.data_dir.display(), "starting scf-node");
     let node = Node::start(settings).await?;

@@ -77,20 +77,22 @@ impl Mempool {
 
     /// Up to `max` executable transactions: for each sender, consecutive nonces from
     /// `next_nonce(sender)`.
-    pub fn select(&self, max: usize, mut next_nonce: impl FnMut(&AccountId) -> Nonce) -> Vec<SignedTransaction> {
+    pub fn select(
+        &self,
+        max: usize,
+        mut next_nonce: impl FnMut(&AccountId) -> Nonce,
+    ) -> Vec<SignedTransaction> {
         let inner = self.lock();
         let mut out = Vec::new();
         for (sender, txs) in &inner.by_sender {
-            let mut expected = next_nonce(sender);
-            for (nonce, (_, tx)) in txs.range(expected..) {
+            let next = next_nonce(sender);
+            // Stop at the first gap: a later nonce cannot execute before it is filled.
+            let run = (next..).zip(txs.range(next..)).take_while(|(expected, (nonce, _))| expected == *nonce);
+            for (_, (_, (_, tx))) in run {
                 if out.len() >= max {
                     return out;
                 }
-                if *nonce != expected {
-                    break;
-                }
                 out.push(tx.clone());
-                expected += 1;
             }
         }
         out
@@ -124,7 +126,11 @@ mod tests {
             chain_id: "t".into(),
             sender: key.account_id(),
             nonce,
-            payload: Payload::Call { contract: ContractAddress::system("x"), method: "m".into(), args: vec![] },
+            payload: Payload::Call {
+                contract: ContractAddress::system("x"),
+                method: "m".into(),
+                args: vec![],
+            },
         })
     }
 
@@ -136,7 +142,11 @@ mod tests {
         }
         assert_eq!(pool.insert(tx("a", 1)), Err(PoolError::Duplicate(tx("a", 1).hash())));
         let picked = pool.select(100, |_| 0);
-        assert_eq!(picked.iter().map(|t| t.tx.nonce).collect::<Vec<_>>(), vec![0, 1], "gap at 2 stops the run");
+        assert_eq!(
+            picked.iter().map(|t| t.tx.nonce).collect::<Vec<_>>(),
+            vec![0, 1],
+            "gap at 2 stops the run"
+        );
         pool.prune(|_| 2);
         assert_eq!(pool.len(), 1);
         assert!(pool.select(100, |_| 2).is_empty());

@@ -3,18 +3,17 @@ use std::{net::SocketAddr, sync::Arc};
 
 use jsonrpsee::{
     core::{async_trait, RpcResult},
-    server::{Server, ServerHandle},
+    server::{Server, ServerConfig, ServerHandle},
     types::ErrorObjectOwned,
     RpcModule,
 };
 use scf_primitives::{
-    apps::registry, AccountId, ContractAddress, ExecOutcome, Hash, Payload, Receipt,
-    SignedTransaction, MAX_TX_BYTES,
+    apps::registry, AccountId, ContractAddress, ExecOutcome, Hash, Payload, Receipt, SignedTransaction,
+    MAX_TX_BYTES,
 };
 use scf_rpc_api::{
-    codes, from_hex, to_hex, AccountView, BlockId, BlockView, ChainHead, ErrorData, EventView,
-    MemberView, MethodList, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts,
-    TxStatus, TxView,
+    codes, from_hex, to_hex, AccountView, BlockId, BlockView, ChainHead, ErrorData, EventView, MemberView,
+    MethodList, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts, TxStatus, TxView,
 };
 
 use crate::chain::{Chain, SubmitError};
@@ -47,7 +46,9 @@ pub struct RpcServer {
 pub fn receipt_view(r: &Receipt) -> ReceiptView {
     let (success, return_data, error_kind, error) = match &r.outcome {
         ExecOutcome::Success { return_data } => (true, Some(to_hex(return_data)), None, None),
-        ExecOutcome::Failure { error } => (false, None, Some(error.kind().to_string()), Some(error.to_string())),
+        ExecOutcome::Failure { error } => {
+            (false, None, Some(error.kind().to_string()), Some(error.to_string()))
+        }
     };
     ReceiptView {
         success,
@@ -57,7 +58,11 @@ pub fn receipt_view(r: &Receipt) -> ReceiptView {
         events: r
             .events
             .iter()
-            .map(|e| EventView { contract: e.contract.to_hex(), topic: e.topic.clone(), data: to_hex(&e.data) })
+            .map(|e| EventView {
+                contract: e.contract.to_hex(),
+                topic: e.topic.clone(),
+                data: to_hex(&e.data),
+            })
             .collect(),
         fuel_used: r.fuel_used,
     }
@@ -152,9 +157,16 @@ impl ScfApiServer for RpcServer {
         let hash = parse_hash(&hash)?;
         let storage = &self.chain.storage;
         if let Some(loc) = storage.tx_location(&hash).map_err(internal)? {
-            let block = storage.block(loc.height).map_err(internal)?.ok_or_else(|| internal("indexed block missing"))?;
-            let tx = block.transactions.get(loc.index as usize).ok_or_else(|| internal("indexed transaction missing"))?;
-            let receipt = storage.receipt(&hash).map_err(internal)?.ok_or_else(|| internal("receipt missing"))?;
+            let block = storage
+                .block(loc.height)
+                .map_err(internal)?
+                .ok_or_else(|| internal("indexed block missing"))?;
+            let tx = block
+                .transactions
+                .get(loc.index as usize)
+                .ok_or_else(|| internal("indexed transaction missing"))?;
+            let receipt =
+                storage.receipt(&hash).map_err(internal)?.ok_or_else(|| internal("receipt missing"))?;
             let mut view = tx_view(tx, TxStatus::Committed);
             view.block_height = Some(loc.height);
             view.index = Some(loc.index);
@@ -175,10 +187,20 @@ impl ScfApiServer for RpcServer {
                 receipt: None,
             });
         }
-        Err(error(codes::NOT_FOUND, "not_found", format!("transaction {hash} is neither pending nor committed")))
+        Err(error(
+            codes::NOT_FOUND,
+            "not_found",
+            format!("transaction {hash} is neither pending nor committed"),
+        ))
     }
 
-    async fn query(&self, contract: String, method: String, args: String, caller: Option<String>) -> RpcResult<QueryResult> {
+    async fn query(
+        &self,
+        contract: String,
+        method: String,
+        args: String,
+        caller: Option<String>,
+    ) -> RpcResult<QueryResult> {
         let contract = ContractAddress::from_hex(&contract).map_err(|e| bad_param("contract", e))?;
         let args = from_hex(&args).map_err(|e| bad_param("args hex", e))?;
         if args.len() > MAX_TX_BYTES {
@@ -204,7 +226,14 @@ impl ScfApiServer for RpcServer {
         let args = borsh::to_vec(&account).map_err(internal)?;
         let chain = self.chain.clone();
         let member = tokio::task::spawn_blocking(move || {
-            chain.runtime.query(chain.state(), chain.query_context(), ContractAddress::system("registry"), "get", args, None)
+            chain.runtime.query(
+                chain.state(),
+                chain.query_context(),
+                ContractAddress::system("registry"),
+                "get",
+                args,
+                None,
+            )
         })
         .await
         .map_err(internal)?
@@ -214,7 +243,11 @@ impl ScfApiServer for RpcServer {
         Ok(AccountView {
             account: account.to_hex(),
             nonce,
-            member: member.map(|m| MemberView { name: m.name, role: m.role.as_str().to_string(), active: m.active }),
+            member: member.map(|m| MemberView {
+                name: m.name,
+                role: m.role.as_str().to_string(),
+                active: m.active,
+            }),
         })
     }
 
@@ -228,14 +261,18 @@ impl ScfApiServer for RpcServer {
 
 /// Starts the server; it runs until the handle is stopped.
 pub async fn start(chain: Arc<Chain>, addr: SocketAddr) -> anyhow::Result<(ServerHandle, SocketAddr)> {
-    let server = Server::builder().max_request_body_size(4 * MAX_TX_BYTES as u32).build(addr).await?;
+    // Hex doubles a transaction's size; leave room for the JSON around it.
+    let config = ServerConfig::builder().max_request_body_size(4 * MAX_TX_BYTES as u32).build();
+    let server = Server::builder().set_config(config).build(addr).await?;
     let local = server.local_addr()?;
     let mut module = RpcModule::new(());
     module.merge(RpcServer { chain }.into_rpc())?;
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
     methods.push("rpc_methods".into());
     methods.sort();
-    module.register_method("rpc_methods", move |_, _, _| MethodList { methods: methods.clone() })?;
+    module.register_method("rpc_methods", move |_, _, _| {
+        Ok::<_, ErrorObjectOwned>(MethodList { methods: methods.clone() })
+    })?;
     let handle = server.start(module);
     tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
     Ok((handle, local))

@@ -23,17 +23,8 @@ mod col {
     pub const STATE: &str = "state";
     pub const JMT_NODES: &str = "jmt_nodes";
     pub const JMT_VALUES: &str = "jmt_values";
-    pub const ALL: [&str; 9] = [
-        META,
-        BLOCKS,
-        BLOCK_BY_HASH,
-        TX_INDEX,
-        RECEIPTS,
-        CERTIFICATES,
-        STATE,
-        JMT_NODES,
-        JMT_VALUES,
-    ];
+    pub const ALL: [&str; 9] =
+        [META, BLOCKS, BLOCK_BY_HASH, TX_INDEX, RECEIPTS, CERTIFICATES, STATE, JMT_NODES, JMT_VALUES];
 }
 
 const HEAD_KEY: &[u8] = b"head";

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use scf_primitives::{
-    abi, merkle_root, sha256, AccountId, Block, ContractAddress, ExecOutcome, Hash, Height,
-    Payload, Receipt, SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME, MAX_TX_BYTES,
+    abi, merkle_root, sha256, AccountId, Block, ContractAddress, ExecOutcome, Hash, Height, Payload, Receipt,
+    SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME, MAX_TX_BYTES,
 };
 
 use crate::{
@@ -26,11 +26,7 @@ pub struct RuntimeParams {
 
 impl RuntimeParams {
     pub fn new(chain_id: impl Into<String>) -> RuntimeParams {
-        RuntimeParams {
-            chain_id: chain_id.into(),
-            tx_fuel_limit: 100_000_000,
-            query_fuel_limit: 100_000_000,
-        }
+        RuntimeParams { chain_id: chain_id.into(), tx_fuel_limit: 100_000_000, query_fuel_limit: 100_000_000 }
     }
 }
 
@@ -121,8 +117,7 @@ impl Runtime {
         let mut block_writes = StateChanges::new();
         let mut receipts = Vec::with_capacity(transactions.len());
         for (index, tx) in transactions.iter().enumerate() {
-            let (outcome, events, fuel_used) =
-                self.apply_transaction(&store, &mut block_writes, ctx, tx)?;
+            let (outcome, events, fuel_used) = self.apply_transaction(&store, &mut block_writes, ctx, tx)?;
             receipts.push(Receipt {
                 tx_hash: tx.hash(),
                 height: ctx.height,

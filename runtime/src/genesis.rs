@@ -144,12 +144,10 @@ impl Genesis {
 
     /// Reads a spec file, resolving contract paths relative to it.
     pub fn load(path: &std::path::Path) -> Result<Genesis, RuntimeError> {
-        let json = std::fs::read_to_string(path)
-            .map_err(|e| err(format!("reading {}: {e}", path.display())))?;
+        let json =
+            std::fs::read_to_string(path).map_err(|e| err(format!("reading {}: {e}", path.display())))?;
         let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
-        Genesis::parse(&json, |rel| {
-            std::fs::read(dir.join(rel)).map_err(|e| format!("reading {rel}: {e}"))
-        })
+        Genesis::parse(&json, |rel| std::fs::read(dir.join(rel)).map_err(|e| format!("reading {rel}: {e}")))
     }
 
     /// Builds the genesis state (version 0) and header on top of an empty store.
@@ -168,9 +166,7 @@ impl Genesis {
         for (name, code) in &self.contracts {
             let init = match name.as_str() {
                 "registry" => borsh::to_vec(&registry::InitArgs { members: self.members.clone() }),
-                "receivables" => {
-                    borsh::to_vec(&receivables::InitArgs { registry: registry_addr })
-                }
+                "receivables" => borsh::to_vec(&receivables::InitArgs { registry: registry_addr }),
                 other => return Err(err(format!("unknown system contract {other:?}"))),
             }
             .map_err(|e| err(e.to_string()))?;

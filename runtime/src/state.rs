@@ -23,8 +23,7 @@ pub trait StateStore: Send + Sync {
     /// A Merkle tree node.
     fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError>;
     /// The value of `key_hash` at the highest version `<= max_version`.
-    fn jmt_value(&self, max_version: Version, key_hash: KeyHash)
-        -> Result<Option<OwnedValue>, StoreError>;
+    fn jmt_value(&self, max_version: Version, key_hash: KeyHash) -> Result<Option<OwnedValue>, StoreError>;
 }
 
 /// Writes of a block (or of genesis), in key order. `None` deletes.
@@ -60,7 +59,6 @@ impl TreeReader for Reader<'_> {
     }
 }
 
-
 /// Computes the root of `version` = previous tree + `changes`, and the tree nodes to persist.
 pub fn apply_changes(
     store: &dyn StateStore,
@@ -69,13 +67,10 @@ pub fn apply_changes(
 ) -> Result<StateUpdate, RuntimeError> {
     let reader = Reader(store);
     let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
-    let value_set: Vec<(KeyHash, Option<OwnedValue>)> = changes
-        .iter()
-        .map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone()))
-        .collect();
-    let (root, tree_batch) = tree
-        .put_value_set(value_set, version)
-        .map_err(|e| RuntimeError::Merkle(e.to_string()))?;
+    let value_set: Vec<(KeyHash, Option<OwnedValue>)> =
+        changes.iter().map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone())).collect();
+    let (root, tree_batch) =
+        tree.put_value_set(value_set, version).map_err(|e| RuntimeError::Merkle(e.to_string()))?;
     Ok(StateUpdate { version, changes, root: Hash(root.0), tree_batch })
 }
 
@@ -130,11 +125,7 @@ impl StateStore for MemoryStore {
         Ok(self.0.read().unwrap_or_else(|p| p.into_inner()).nodes.get(key).cloned())
     }
 
-    fn jmt_value(
-        &self,
-        max_version: Version,
-        key_hash: KeyHash,
-    ) -> Result<Option<OwnedValue>, StoreError> {
+    fn jmt_value(&self, max_version: Version, key_hash: KeyHash) -> Result<Option<OwnedValue>, StoreError> {
         let inner = self.0.read().unwrap_or_else(|p| p.into_inner());
         Ok(inner
             .values

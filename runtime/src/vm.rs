@@ -12,8 +12,7 @@ use scf_primitives::{
     AccountId, ContractAddress, Event, Hash, Height, TimestampMs, TxError,
 };
 use wasmtime::{
-    Caller, Config, Engine, ExternType, Linker, Module, Store, StoreLimits, StoreLimitsBuilder,
-    Trap, ValType,
+    Caller, Config, Engine, ExternType, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, ValType,
 };
 
 use crate::{keys, state::StateChanges, RuntimeError, StateStore, StoreError};
@@ -127,15 +126,11 @@ fn deterministic_config() -> Config {
     let mut c = Config::new();
     c.consume_fuel(true)
         .cranelift_nan_canonicalization(true)
-        .wasm_threads(false)
         .wasm_simd(false)
         .wasm_relaxed_simd(false)
         .wasm_multi_memory(false)
         .wasm_memory64(false)
         .wasm_gc(false)
-        .wasm_component_model(false)
-        .wasm_exceptions(false)
-        .wasm_stack_switching(false)
         .wasm_custom_page_sizes(false)
         .wasm_wide_arithmetic(false)
         .max_wasm_stack(MAX_WASM_STACK);
@@ -187,13 +182,11 @@ fn compile_checked(engine: &Engine, code: &[u8]) -> Result<Module, String> {
         match export.ty() {
             ExternType::Memory(_) if export.name() == "memory" => has_memory = true,
             ExternType::Func(_) if export.name() == abi::INTERFACE_MARKER => has_marker = true,
-            ExternType::Func(ty) => {
-                if ty.params().len() != 0 || ty.results().len() != 0 {
-                    return Err(format!(
-                        "exported function {:?} must have no parameters and no results",
-                        export.name()
-                    ));
-                }
+            ExternType::Func(ty) if ty.params().len() != 0 || ty.results().len() != 0 => {
+                return Err(format!(
+                    "exported function {:?} must have no parameters and no results",
+                    export.name()
+                ));
             }
             _ => {}
         }
@@ -219,8 +212,7 @@ pub(crate) struct CallResult {
 
 impl Vm {
     pub fn new() -> Result<Vm, RuntimeError> {
-        let engine =
-            Engine::new(&deterministic_config()).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        let engine = Engine::new(&deterministic_config()).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
         host::register(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         Ok(Vm { engine, linker: Arc::new(linker), cache: Arc::new(Mutex::new(HashMap::new())) })
@@ -241,13 +233,7 @@ impl Vm {
     }
 
     /// Runs exported `method` of `module`. `method` has already been checked to be callable.
-    pub(crate) fn call(
-        &self,
-        module: &Module,
-        env: CallEnv,
-        method: &str,
-        fuel_limit: u64,
-    ) -> CallResult {
+    pub(crate) fn call(&self, module: &Module, env: CallEnv, method: &str, fuel_limit: u64) -> CallResult {
         let mut store = Store::new(&self.engine, env);
         store.limiter(|env| &mut env.limits);
         if let Err(e) = store.set_fuel(fuel_limit) {
@@ -271,9 +257,7 @@ impl Vm {
         let mut env = store.into_data();
         let outcome = match run {
             Ok(true) => Ok(()),
-            Ok(false) => {
-                Err(CallFailure::Tx(TxError::UnknownMethod { method: method.to_string() }))
-            }
+            Ok(false) => Err(CallFailure::Tx(TxError::UnknownMethod { method: method.to_string() })),
             Err(err) => Err(match env.exit.take() {
                 Some(exit) => exit,
                 None => classify_trap(&err, fuel_limit),

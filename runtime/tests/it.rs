@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use scf_primitives::{
     apps::{
-        receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId, VoucherStatus},
+        receivables::{
+            parse_date, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId, VoucherStatus,
+        },
         registry::Member,
     },
     crypto::Keypair,
@@ -25,7 +27,8 @@ struct Chain {
 
 impl Chain {
     fn new() -> Chain {
-        let genesis = Genesis::load(&std::path::Path::new(GENESIS_DIR).join("dev.json")).expect("dev genesis loads");
+        let genesis =
+            Genesis::load(&std::path::Path::new(GENESIS_DIR).join("dev.json")).expect("dev genesis loads");
         let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone())).unwrap();
         let store = MemoryStore::new();
         let (update, _header) = genesis.build(&runtime, Arc::new(store.clone())).unwrap();
@@ -41,7 +44,13 @@ impl Chain {
         key.sign_transaction(tx)
     }
 
-    fn call(&mut self, who: &str, contract: ContractAddress, method: &str, args: Vec<u8>) -> SignedTransaction {
+    fn call(
+        &mut self,
+        who: &str,
+        contract: ContractAddress,
+        method: &str,
+        args: Vec<u8>,
+    ) -> SignedTransaction {
         self.tx(who, Payload::Call { contract, method: method.into(), args })
     }
 
@@ -59,7 +68,11 @@ impl Chain {
 
     fn query<T: borsh::BorshDeserialize>(&self, contract: ContractAddress, method: &str, args: Vec<u8>) -> T {
         let ctx = BlockContext { height: self.height, timestamp_ms: NOW_MS + self.height };
-        let data = self.runtime.query(Arc::new(self.store.clone()), ctx, contract, method, args, None).unwrap().unwrap();
+        let data = self
+            .runtime
+            .query(Arc::new(self.store.clone()), ctx, contract, method, args, None)
+            .unwrap()
+            .unwrap();
         borsh::from_slice(&data).unwrap()
     }
 
@@ -168,7 +181,13 @@ fn business_rules_are_enforced_with_specific_messages() {
     let t = c.call("supplier1", receivables(), "transfer", borsh::to_vec(&too_much).unwrap());
     assert_eq!(contract_error(&c.one(t)), format!("amount 101 exceeds voucher {id}'s amount 100"));
     // Maturity beyond the one-year cap.
-    let mut long = IssueArgs { to: Keypair::dev("supplier1").account_id(), amount: 1, currency: "CNY".into(), maturity_day: parse_date("2028-06-01").unwrap(), trade_ref: None };
+    let mut long = IssueArgs {
+        to: Keypair::dev("supplier1").account_id(),
+        amount: 1,
+        currency: "CNY".into(),
+        maturity_day: parse_date("2028-06-01").unwrap(),
+        trade_ref: None,
+    };
     let t = c.call("core", receivables(), "issue", borsh::to_vec(&long).unwrap());
     assert!(contract_error(&c.one(t)).contains("exceeds the maximum of 365 days"));
     // One trade document backs at most one voucher.
@@ -247,13 +266,15 @@ fn vm_faults_are_receipts_not_crashes() {
     );
     let (r, addr) = deploy(&mut c, &wat);
     assert!(r.is_success(), "{:?}", r.outcome);
-    let mut run = |c: &mut Chain, m: &str| {
+    let run = |c: &mut Chain, m: &str| {
         let t = c.call("operator", addr, m, vec![]);
         c.one(t)
     };
     assert!(matches!(failure(&run(&mut c, "spin")), TxError::OutOfFuel { .. }));
     assert!(matches!(failure(&run(&mut c, "boom")), TxError::Trap { .. }));
-    assert!(matches!(failure(&run(&mut c, "oob")), TxError::Trap { message } if message.contains("out of bounds")));
+    assert!(
+        matches!(failure(&run(&mut c, "oob")), TxError::Trap { message } if message.contains("out of bounds"))
+    );
     assert!(matches!(failure(&run(&mut c, "recurse")), TxError::Trap { .. }));
     assert!(matches!(failure(&run(&mut c, "grow")), TxError::Trap { .. }), "memory is capped");
     assert_eq!(failure(&run(&mut c, "refuse")), TxError::ContractError { message: "value".into() });
@@ -280,7 +301,10 @@ fn invalid_modules_are_refused_at_deployment() {
         ("(module (memory (export \"memory\") 1))", "interface marker"),
         ("(module (func (export \"scf_abi_v1\")))", "memory"),
         (&*format!("(module (import \"env\" \"launch_missiles\" (func)) {MARKER})"), "unknown host function"),
-        (&*format!("(module (import \"env\" \"storage_read\" (func (param i32))) {MARKER})"), "wrong signature"),
+        (
+            &*format!("(module (import \"env\" \"storage_read\" (func (param i32))) {MARKER})"),
+            "wrong signature",
+        ),
         (&*format!("(module (import \"wasi\" \"fd_write\" (func)) {MARKER})"), "unknown module"),
         (&*format!("(module {MARKER} (func (export \"m\") (param i32)))"), "no parameters"),
         ("not wasm at all", "not a valid wasm module"),
@@ -289,7 +313,10 @@ fn invalid_modules_are_refused_at_deployment() {
         let code = wat::parse_str(wat).unwrap_or_else(|_| wat.as_bytes().to_vec());
         let t = c.tx("operator", Payload::Deploy { code, init_args: vec![] });
         let err = failure(&c.one(t));
-        assert!(matches!(&err, TxError::InvalidModule { reason } if reason.contains(expected)), "{wat}: {err:?}");
+        assert!(
+            matches!(&err, TxError::InvalidModule { reason } if reason.contains(expected)),
+            "{wat}: {err:?}"
+        );
     }
 }
 
@@ -309,7 +336,11 @@ fn execution_is_deterministic_across_runs() {
 #[test]
 fn committed_contracts_rebuild_bit_for_bit() {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/build.sh");
-    let out = std::process::Command::new("bash").arg(&script).arg("--check").output().expect("running contracts/build.sh");
+    let out = std::process::Command::new("bash")
+        .arg(&script)
+        .arg("--check")
+        .output()
+        .expect("running contracts/build.sh");
     match out.status.code() {
         Some(0) => {}
         // Exit 2: the pinned toolchain or the wasm target is absent here; the node needs neither.

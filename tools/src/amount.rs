@@ -26,7 +26,10 @@ pub fn parse(text: &str, decimals: u32) -> Result<Amount, AmountError> {
         Some((w, f)) => (w, f),
         None => (text, ""),
     };
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(syntax());
     }
     if text.ends_with('.') {

@@ -12,7 +12,11 @@ pub enum ArgsError {
 }
 
 /// Encodes one typed value; `resolve` turns a name into an account (for `account:supplier1`).
-fn encode_one(text: &str, out: &mut Vec<u8>, resolve: &dyn Fn(&str) -> Option<AccountId>) -> Result<(), String> {
+fn encode_one(
+    text: &str,
+    out: &mut Vec<u8>,
+    resolve: &dyn Fn(&str) -> Option<AccountId>,
+) -> Result<(), String> {
     if text == "none" {
         out.push(0);
         return Ok(());
@@ -42,7 +46,10 @@ fn encode_one(text: &str, out: &mut Vec<u8>, resolve: &dyn Fn(&str) -> Option<Ac
             out.extend(value.as_bytes());
         }
         "account" => {
-            let a = AccountId::from_hex(value).ok().or_else(|| resolve(value)).ok_or("unknown account or name")?;
+            let a = AccountId::from_hex(value)
+                .ok()
+                .or_else(|| resolve(value))
+                .ok_or("unknown account or name")?;
             out.extend(a.0);
         }
         "address" => out.extend(ContractAddress::from_hex(value).map_err(|e| e.to_string())?.0),
@@ -61,7 +68,11 @@ pub fn encode(json: &str, resolve: &dyn Fn(&str) -> Option<AccountId>) -> Result
     let items: Vec<String> = serde_json::from_str(json).map_err(|e| ArgsError::Json(e.to_string()))?;
     let mut out = Vec::new();
     for (index, text) in items.iter().enumerate() {
-        encode_one(text, &mut out, resolve).map_err(|reason| ArgsError::Bad { index, text: text.clone(), reason })?;
+        encode_one(text, &mut out, resolve).map_err(|reason| ArgsError::Bad {
+            index,
+            text: text.clone(),
+            reason,
+        })?;
     }
     Ok(out)
 }
@@ -79,7 +90,10 @@ mod tests {
         assert_eq!(bytes, borsh::to_vec(&TransferArgs { id: 7, to, amount: 40_000 }).unwrap());
         let named = encode(r#"["account:bob"]"#, &|n| (n == "bob").then_some(to)).unwrap();
         assert_eq!(named, to.0.to_vec());
-        assert_eq!(encode(r#"["some:u8:5", "none", "string:ab"]"#, &|_| None).unwrap(), vec![1, 5, 0, 2, 0, 0, 0, b'a', b'b']);
+        assert_eq!(
+            encode(r#"["some:u8:5", "none", "string:ab"]"#, &|_| None).unwrap(),
+            vec![1, 5, 0, 2, 0, 0, 0, b'a', b'b']
+        );
     }
 
     #[test]

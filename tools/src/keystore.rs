@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use scf_primitives::crypto::Keypair;
 
-pub const DEV_NAMES: [&str; 7] = ["operator", "core", "supplier1", "supplier2", "bank", "auditor", "validator0"];
+pub const DEV_NAMES: [&str; 7] =
+    ["operator", "core", "supplier1", "supplier2", "bank", "auditor", "validator0"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {

@@ -217,16 +217,25 @@ impl Ctx {
         if let Some(m) = self.member_by_name(who).await? {
             return Ok(m.account);
         }
-        self.keys.get(who).map(|k| k.account_id()).map_err(|_| anyhow!("{who:?} is neither an account, a member name, nor a key"))
+        self.keys
+            .get(who)
+            .map(|k| k.account_id())
+            .map_err(|_| anyhow!("{who:?} is neither an account, a member name, nor a key"))
     }
 
     async fn member_by_name(&self, name: &str) -> Result<Option<Member>> {
-        let data = self.query(ContractAddress::system("registry"), "get_by_name", borsh::to_vec(&name.to_string())?).await?;
+        let data = self
+            .query(ContractAddress::system("registry"), "get_by_name", borsh::to_vec(&name.to_string())?)
+            .await?;
         Ok(borsh::from_slice(&data)?)
     }
 
     async fn query(&self, contract: ContractAddress, method: &str, args: Vec<u8>) -> Result<Vec<u8>> {
-        let r = self.client.query(contract.to_hex(), method.to_string(), to_hex(&args), None).await.map_err(rpc_err)?;
+        let r = self
+            .client
+            .query(contract.to_hex(), method.to_string(), to_hex(&args), None)
+            .await
+            .map_err(rpc_err)?;
         Ok(from_hex(&r.data)?)
     }
 
@@ -235,7 +244,12 @@ impl Ctx {
         let key = self.keys.get(&opts.signer)?;
         let head = self.client.chain_head().await.map_err(rpc_err)?;
         let account = self.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?;
-        let tx = key.sign_transaction(Transaction { chain_id: head.chain_id, sender: key.account_id(), nonce: account.nonce, payload });
+        let tx = key.sign_transaction(Transaction {
+            chain_id: head.chain_id,
+            sender: key.account_id(),
+            nonce: account.nonce,
+            payload,
+        });
         let hash = tx.hash();
         self.client.submit_transaction(to_hex(&borsh::to_vec(&tx)?)).await.map_err(rpc_err)?;
         if opts.no_wait {
@@ -281,7 +295,13 @@ impl Ctx {
                         println!("  event {}", e.topic);
                     }
                 }
-                (_, Some(r)) => println!("FAILED: {} [{}]\n  tx {} in block {}", r.error.as_deref().unwrap_or("?"), r.error_kind.as_deref().unwrap_or("?"), view.hash, view.block_height.unwrap_or(0)),
+                (_, Some(r)) => println!(
+                    "FAILED: {} [{}]\n  tx {} in block {}",
+                    r.error.as_deref().unwrap_or("?"),
+                    r.error_kind.as_deref().unwrap_or("?"),
+                    view.hash,
+                    view.block_height.unwrap_or(0)
+                ),
                 (_, None) => println!("{}", view.hash),
             }
         }
@@ -298,7 +318,10 @@ impl Ctx {
     }
 
     async fn name_of(&self, account: &AccountId) -> String {
-        let Ok(data) = self.query(ContractAddress::system("registry"), "get", borsh::to_vec(account).unwrap_or_default()).await else {
+        let Ok(data) = self
+            .query(ContractAddress::system("registry"), "get", borsh::to_vec(account).unwrap_or_default())
+            .await
+        else {
             return account.to_hex();
         };
         match borsh::from_slice::<Option<Member>>(&data) {
@@ -322,19 +345,30 @@ impl Ctx {
 }
 
 fn print_vouchers_table(rows: &[serde_json::Value]) {
-    println!("{:>6}  {:>6}  {:<12} {:<12} {:>18} {:<4} {:<10} {:<18}", "ID", "ROOT", "ISSUER", "HOLDER", "AMOUNT", "CCY", "MATURITY", "STATUS");
+    println!(
+        "{:>6}  {:>6}  {:<12} {:<12} {:>18} {:<4} {:<10} {:<18}",
+        "ID", "ROOT", "ISSUER", "HOLDER", "AMOUNT", "CCY", "MATURITY", "STATUS"
+    );
     for v in rows {
         println!(
             "{:>6}  {:>6}  {:<12} {:<12} {:>18} {:<4} {:<10} {:<18}",
-            v["id"], v["root_id"], v["issuer_name"].as_str().unwrap_or(""), v["holder_name"].as_str().unwrap_or(""),
-            v["amount"].as_str().unwrap_or(""), v["currency"].as_str().unwrap_or(""),
-            v["maturity"].as_str().unwrap_or(""), v["status"].as_str().unwrap_or("")
+            v["id"],
+            v["root_id"],
+            v["issuer_name"].as_str().unwrap_or(""),
+            v["holder_name"].as_str().unwrap_or(""),
+            v["amount"].as_str().unwrap_or(""),
+            v["currency"].as_str().unwrap_or(""),
+            v["maturity"].as_str().unwrap_or(""),
+            v["status"].as_str().unwrap_or("")
         );
     }
 }
 
 async fn run(cli: Cli) -> Result<()> {
-    let client = HttpClientBuilder::default().request_timeout(Duration::from_secs(30)).build(&cli.node).with_context(|| format!("invalid node URL {}", cli.node))?;
+    let client = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(30))
+        .build(&cli.node)
+        .with_context(|| format!("invalid node URL {}", cli.node))?;
     let ctx = Ctx { client, keys: KeyStore::default_location(), json: cli.json };
     let receivables = ContractAddress::system("receivables");
     match cli.command {
@@ -360,7 +394,11 @@ async fn run(cli: Cli) -> Result<()> {
                 } else {
                     for r in rows {
                         let tag = if r["dev"] == json!(true) { "  (dev key: public, insecure)" } else { "" };
-                        println!("{:<12} {}{tag}", r["name"].as_str().unwrap_or(""), r["account"].as_str().unwrap_or(""));
+                        println!(
+                            "{:<12} {}{tag}",
+                            r["name"].as_str().unwrap_or(""),
+                            r["account"].as_str().unwrap_or("")
+                        );
                     }
                 }
             }
@@ -403,11 +441,23 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("hash     {}\nstatus   {:?}", t.hash, t.status);
                 if let Some(r) = &t.receipt {
-                    println!("block    {}\nsender   {}\nnonce    {}\n{}      {} {}", t.block_height.unwrap_or(0), t.sender, t.nonce, t.kind, t.contract.as_deref().unwrap_or(""), t.method.as_deref().unwrap_or(""));
+                    println!(
+                        "block    {}\nsender   {}\nnonce    {}\n{}      {} {}",
+                        t.block_height.unwrap_or(0),
+                        t.sender,
+                        t.nonce,
+                        t.kind,
+                        t.contract.as_deref().unwrap_or(""),
+                        t.method.as_deref().unwrap_or("")
+                    );
                     if r.success {
                         println!("result   success, fuel {}", r.fuel_used);
                     } else {
-                        println!("result   FAILED [{}]: {}", r.error_kind.as_deref().unwrap_or(""), r.error.as_deref().unwrap_or(""));
+                        println!(
+                            "result   FAILED [{}]: {}",
+                            r.error_kind.as_deref().unwrap_or(""),
+                            r.error.as_deref().unwrap_or("")
+                        );
                     }
                     for e in &r.events {
                         println!("event    {} {}", e.topic, e.data);
@@ -423,7 +473,12 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("account  {}\nnonce    {}", v.account, v.nonce);
                 match v.member {
-                    Some(m) => println!("member   {} ({}){}", m.name, m.role, if m.active { "" } else { ", SUSPENDED" }),
+                    Some(m) => println!(
+                        "member   {} ({}){}",
+                        m.name,
+                        m.role,
+                        if m.active { "" } else { ", SUSPENDED" }
+                    ),
                     None => println!("member   none"),
                 }
             }
@@ -439,13 +494,15 @@ async fn run(cli: Cli) -> Result<()> {
                 ctx.report(&view, |_| format!("deployed contract {address}"))?;
             }
             ContractCmd::Call { address, method, args, tx } => {
-                let contract = ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
+                let contract =
+                    ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
                 let args = encode_args(&ctx, &args).await?;
                 let view = ctx.submit(&tx, Payload::Call { contract, method, args }).await?;
                 ctx.report(&view, |data| format!("ok, return data {}", to_hex(data)))?;
             }
             ContractCmd::Query { address, method, args } => {
-                let contract = ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
+                let contract =
+                    ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
                 let args = encode_args(&ctx, &args).await?;
                 let data = ctx.query(contract, &method, args).await?;
                 if ctx.json {
@@ -459,10 +516,15 @@ async fn run(cli: Cli) -> Result<()> {
             VoucherCmd::Issue { to, amount: amt, currency, maturity, trade_ref, tx } => {
                 let to = ctx.resolve_account(&to).await?;
                 let amount = amount::parse(&amt, amount::decimals(&currency))?;
-                let maturity_day = parse_date(&maturity).ok_or_else(|| anyhow!("maturity {maturity:?} is not a date YYYY-MM-DD"))?;
-                let trade_ref = trade_ref.map(|r| Hash::from_hex(&r).ok_or_else(|| anyhow!("--ref must be 32 bytes of hex"))).transpose()?;
+                let maturity_day = parse_date(&maturity)
+                    .ok_or_else(|| anyhow!("maturity {maturity:?} is not a date YYYY-MM-DD"))?;
+                let trade_ref = trade_ref
+                    .map(|r| Hash::from_hex(&r).ok_or_else(|| anyhow!("--ref must be 32 bytes of hex")))
+                    .transpose()?;
                 let args = borsh::to_vec(&IssueArgs { to, amount, currency, maturity_day, trade_ref })?;
-                let view = ctx.submit(&tx, Payload::Call { contract: receivables, method: "issue".into(), args }).await?;
+                let view = ctx
+                    .submit(&tx, Payload::Call { contract: receivables, method: "issue".into(), args })
+                    .await?;
                 ctx.report(&view, |data| match borsh::from_slice::<VoucherId>(data) {
                     Ok(id) => format!("issued voucher {id}"),
                     Err(_) => "issued".into(),
@@ -470,16 +532,22 @@ async fn run(cli: Cli) -> Result<()> {
             }
             VoucherCmd::Accept { id, tx } => simple_voucher_call(&ctx, &tx, "accept", id, "accepted").await?,
             VoucherCmd::Reject { id, tx } => simple_voucher_call(&ctx, &tx, "reject", id, "rejected").await?,
-            VoucherCmd::Cancel { id, tx } => simple_voucher_call(&ctx, &tx, "cancel", id, "cancelled").await?,
+            VoucherCmd::Cancel { id, tx } => {
+                simple_voucher_call(&ctx, &tx, "cancel", id, "cancelled").await?
+            }
             VoucherCmd::Transfer { id, to, amount: amt, tx } => {
                 let v = ctx.voucher(id).await?;
                 let to = ctx.resolve_account(&to).await?;
                 let amount = amount::parse(&amt, amount::decimals(&v.currency))?;
                 let args = borsh::to_vec(&TransferArgs { id, to, amount })?;
-                let view = ctx.submit(&tx, Payload::Call { contract: receivables, method: "transfer".into(), args }).await?;
+                let view = ctx
+                    .submit(&tx, Payload::Call { contract: receivables, method: "transfer".into(), args })
+                    .await?;
                 ctx.report(&view, |data| match borsh::from_slice::<TransferResult>(data) {
                     Ok(r) => match r.remainder {
-                        Some(rest) => format!("transferred as voucher {}; remainder is voucher {rest}", r.transferred),
+                        Some(rest) => {
+                            format!("transferred as voucher {}; remainder is voucher {rest}", r.transferred)
+                        }
                         None => format!("transferred as voucher {}", r.transferred),
                     },
                     Err(_) => "transferred".into(),
@@ -522,13 +590,19 @@ async fn run(cli: Cli) -> Result<()> {
 
 async fn simple_voucher_call(ctx: &Ctx, tx: &TxOpts, method: &str, id: VoucherId, done: &str) -> Result<()> {
     let args = borsh::to_vec(&id)?;
-    let view = ctx.submit(tx, Payload::Call { contract: ContractAddress::system("receivables"), method: method.into(), args }).await?;
+    let view = ctx
+        .submit(
+            tx,
+            Payload::Call { contract: ContractAddress::system("receivables"), method: method.into(), args },
+        )
+        .await?;
     ctx.report(&view, |_| format!("{done} voucher {id}"))
 }
 
 async fn encode_args(ctx: &Ctx, json_args: &str) -> Result<Vec<u8>> {
     // Names in `account:` arguments resolve through the registry, then local keys.
-    let items: Vec<String> = serde_json::from_str(json_args).map_err(|e| anyhow!("--args must be a JSON array of strings: {e}"))?;
+    let items: Vec<String> = serde_json::from_str(json_args)
+        .map_err(|e| anyhow!("--args must be a JSON array of strings: {e}"))?;
     let mut names = std::collections::BTreeMap::new();
     for item in &items {
         let mut rest = item.as_str();
@@ -554,4 +628,3 @@ async fn main() {
         std::process::exit(1);
     }
 }
-

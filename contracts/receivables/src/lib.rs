@@ -16,8 +16,8 @@ use scf_sdk::{
     block_time_ms, caller, emit, ensure, fail,
     primitives::apps::{
         receivables::{
-            voucher_key, InitArgs, IssueArgs, IssuedEvent, TransferArgs, TransferResult,
-            TransferredEvent, Voucher, VoucherId, VoucherStatus, MS_PER_DAY,
+            voucher_key, InitArgs, IssueArgs, IssuedEvent, TransferArgs, TransferResult, TransferredEvent,
+            Voucher, VoucherId, VoucherStatus, MS_PER_DAY,
         },
         registry::{member_key, Member, Role},
     },
@@ -121,13 +121,15 @@ fn issue(args: IssueArgs) -> Result<VoucherId> {
     ensure!(args.amount > 0, "amount must be positive");
     ensure!(
         args.currency.len() == 3 && args.currency.bytes().all(|b| b.is_ascii_uppercase()),
-        "currency {:?} is not an ISO 4217 code", args.currency
+        "currency {:?} is not an ISO 4217 code",
+        args.currency
     );
     let today = today();
     ensure!(args.maturity_day > today, "maturity must be after today");
     ensure!(
         args.maturity_day - today <= MAX_TERM_DAYS,
-        "term of {} days exceeds the maximum of {MAX_TERM_DAYS} days", args.maturity_day - today
+        "term of {} days exceeds the maximum of {MAX_TERM_DAYS} days",
+        args.maturity_day - today
     );
     if let Some(r) = &args.trade_ref {
         if let Some(prior) = storage::get::<VoucherId>(&trade_ref_key(r)) {
@@ -162,7 +164,8 @@ fn pending_for(id: VoucherId, who: &AccountId, party: &str) -> Result<Voucher> {
     let v = load(id)?;
     ensure!(
         v.status == VoucherStatus::PendingAcceptance,
-        "voucher {id} is not pending acceptance (status: {})", v.status.as_str()
+        "voucher {id} is not pending acceptance (status: {})",
+        v.status.as_str()
     );
     let party_account = if party == "holder" { &v.holder } else { &v.issuer };
     ensure!(party_account == who, "only the {party} of voucher {id} may do this");
@@ -230,20 +233,16 @@ fn transfer(args: TransferArgs) -> Result<TransferResult> {
     }
     ensure!(
         v.status == VoucherStatus::Active,
-        "voucher {} is not active (status: {})", v.id, v.status.as_str()
+        "voucher {} is not active (status: {})",
+        v.id,
+        v.status.as_str()
     );
     ensure!(today() < v.maturity_day, "voucher {} has matured and can no longer be transferred", v.id);
     ensure!(args.amount > 0, "amount must be positive");
-    ensure!(
-        args.amount <= v.amount,
-        "amount {} exceeds voucher {}'s amount {}", args.amount, v.id, v.amount
-    );
+    ensure!(args.amount <= v.amount, "amount {} exceeds voucher {}'s amount {}", args.amount, v.id, v.amount);
     let transferred = child(&v, next_id(), args.to, args.amount);
-    let remainder = if args.amount < v.amount {
-        Some(child(&v, next_id(), from, v.amount - args.amount))
-    } else {
-        None
-    };
+    let remainder =
+        if args.amount < v.amount { Some(child(&v, next_id(), from, v.amount - args.amount)) } else { None };
     v.status = VoucherStatus::Split;
     save(&v);
     index_remove(&from, v.id);
@@ -276,4 +275,3 @@ fn list_by_holder(holder: AccountId) -> Result<Vec<Voucher>> {
     let ids: Vec<VoucherId> = storage::get(&holder_key(&holder)).unwrap_or_default();
     Ok(ids.into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect())
 }
-

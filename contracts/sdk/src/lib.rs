@@ -154,9 +154,7 @@ pub mod storage {
     #[cfg(target_arch = "wasm32")]
     pub fn foreign_get_raw(contract: &ContractAddress, key: &[u8]) -> Option<Vec<u8>> {
         // SAFETY: the address is 32 live bytes; pointer and length describe a live slice.
-        let len = unsafe {
-            sys::foreign_storage_read(contract.0.as_ptr(), key.as_ptr(), key.len() as i32)
-        };
+        let len = unsafe { sys::foreign_storage_read(contract.0.as_ptr(), key.as_ptr(), key.len() as i32) };
         if len < 0 {
             None
         } else {

@@ -10,16 +10,19 @@ use bytes::Bytes;
 use malachitebft_app_channel::{
     app::types::{
         core::{
-            CommitCertificate, ExtendedCommitCertificate, HeightParams, LinearTimeouts, Round,
-            Validity, VoteExtensions,
+            CommitCertificate, ExtendedCommitCertificate, HeightParams, LinearTimeouts, Round, Validity,
+            VoteExtensions,
         },
-        streaming::{StreamContent, StreamId, StreamMessage},
+        streaming::{StreamId, StreamMessage},
         sync::RawDecidedValue,
         LocallyProposedValue, PeerId, ProposedValue,
     },
     AppMsg, Channels, NetworkMsg,
 };
-use malachitebft_engine::host::{Next, SyncedValueOutcome};
+use malachitebft_engine::{
+    host::{Next, SyncedValueOutcome},
+    util::streaming::StreamContent,
+};
 use scf_primitives::{crypto::Keypair, Block, BlockHeader, Hash};
 use scf_runtime::{keys, BlockContext, ExecutedBlock};
 
@@ -164,7 +167,12 @@ impl App {
     }
 
     /// Executes `block` on top of the head after checking everything but consensus signatures.
-    fn validate(&mut self, block: Block, expected_proposer: Option<Address>, live: bool) -> Result<BlockHash, InvalidBlock> {
+    fn validate(
+        &mut self,
+        block: Block,
+        expected_proposer: Option<Address>,
+        live: bool,
+    ) -> Result<BlockHash, InvalidBlock> {
         let head = self.chain.head();
         let h = &block.header;
         if h.height != head.height + 1 {
@@ -208,7 +216,10 @@ impl App {
             return Err(InvalidBlock::StateRoot { expected: executed.state.root, got: h.state_root });
         }
         if executed.receipts_root != h.receipts_root {
-            return Err(InvalidBlock::ReceiptsRoot { expected: executed.receipts_root, got: h.receipts_root });
+            return Err(InvalidBlock::ReceiptsRoot {
+                expected: executed.receipts_root,
+                got: h.receipts_root,
+            });
         }
         self.candidates.insert(hash, Candidate { block, executed });
         Ok(hash)
@@ -224,7 +235,8 @@ impl App {
         if since_parent < self.policy.min_block_interval {
             tokio::time::sleep(self.policy.min_block_interval - since_parent).await;
         }
-        let wait_limit = self.policy.empty_block_interval.min(deadline.saturating_sub(Duration::from_millis(500)));
+        let wait_limit =
+            self.policy.empty_block_interval.min(deadline.saturating_sub(Duration::from_millis(500)));
         if self.chain.mempool.is_empty() {
             let remaining = wait_limit.saturating_sub(started.elapsed());
             let _ = tokio::time::timeout(remaining, self.chain.mempool.arrived.notified()).await;
@@ -252,15 +264,29 @@ impl App {
         Ok(hash)
     }
 
-    fn stream_parts(&mut self, height: Height, round: Round, pol_round: Round, hash: BlockHash) -> Vec<StreamMessage<ProposalPart>> {
+    fn stream_parts(
+        &mut self,
+        height: Height,
+        round: Round,
+        pol_round: Round,
+        hash: BlockHash,
+    ) -> Vec<StreamMessage<ProposalPart>> {
         let Some(c) = self.candidates.get(&hash) else { return Vec::new() };
         let bytes = borsh::to_vec(&c.block).expect("borsh into Vec is infallible");
         self.stream_counter += 1;
         let stream_id = StreamId::new(Bytes::from(
-            borsh::to_vec(&(height, round.as_i64(), self.stream_counter)).expect("borsh into Vec is infallible"),
+            borsh::to_vec(&(height, round.as_i64(), self.stream_counter))
+                .expect("borsh into Vec is infallible"),
         ));
         let signature = Signature(self.keypair.sign(&ProposalPart::init_signing_bytes(height, round, &hash)));
-        let mut parts = vec![ProposalPart::Init { height, round, pol_round, proposer: self.me(), block_hash: hash, signature }];
+        let mut parts = vec![ProposalPart::Init {
+            height,
+            round,
+            pol_round,
+            proposer: self.me(),
+            block_hash: hash,
+            signature,
+        }];
         parts.extend(bytes.chunks(CHUNK_BYTES).map(|c| ProposalPart::Chunk(c.to_vec())));
         let mut msgs: Vec<_> = parts
             .into_iter()
@@ -273,7 +299,9 @@ impl App {
 
     /// Adds a part; returns the assembled proposal once its stream is complete.
     fn receive_part(&mut self, peer: PeerId, msg: StreamMessage<ProposalPart>) -> Option<(Height, Early)> {
-        if self.streams.len() >= MAX_OPEN_STREAMS && !self.streams.contains_key(&(peer, msg.stream_id.clone())) {
+        if self.streams.len() >= MAX_OPEN_STREAMS
+            && !self.streams.contains_key(&(peer, msg.stream_id.clone()))
+        {
             tracing::warn!(target: "scf::consensus", %peer, "too many open proposal streams; dropping part");
             return None;
         }
@@ -301,7 +329,9 @@ impl App {
         }
         let buf = self.streams.remove(&key)?;
         let mut parts = buf.parts.into_values();
-        let Some(ProposalPart::Init { height, round, pol_round, proposer, block_hash, signature }) = parts.next() else {
+        let Some(ProposalPart::Init { height, round, pol_round, proposer, block_hash, signature }) =
+            parts.next()
+        else {
             tracing::warn!(target: "scf::consensus", %peer, "proposal stream does not start with its header");
             return None;
         };
@@ -312,7 +342,11 @@ impl App {
                 ProposalPart::Init { .. } => return None,
             }
         }
-        if !scf_primitives::crypto::verify(&proposer.0, &ProposalPart::init_signing_bytes(height, round, &block_hash), &signature.0) {
+        if !scf_primitives::crypto::verify(
+            &proposer.0,
+            &ProposalPart::init_signing_bytes(height, round, &block_hash),
+            &signature.0,
+        ) {
             tracing::warn!(target: "scf::consensus", %peer, "proposal stream with a bad proposer signature; dropped");
             return None;
         }
@@ -339,17 +373,31 @@ impl App {
                 Validity::Invalid
             }
         };
-        let pv = ProposedValue { height, round: e.round, valid_round: e.pol_round, proposer: e.proposer, value: announced, validity };
+        let pv = ProposedValue {
+            height,
+            round: e.round,
+            valid_round: e.pol_round,
+            proposer: e.proposer,
+            value: announced,
+            validity,
+        };
         self.undecided.push(pv.clone());
         pv
     }
 
     /// Commits the decided block atomically and advances the head.
-    fn commit(&mut self, certificate: &CommitCertificate<ScfContext>, extensions: VoteExtensions<ScfContext>) -> eyre::Result<()> {
+    fn commit(
+        &mut self,
+        certificate: &CommitCertificate<ScfContext>,
+        extensions: VoteExtensions<ScfContext>,
+    ) -> eyre::Result<()> {
         let Some(c) = self.candidates.remove(&certificate.value_id) else {
             eyre::bail!("decided block {} was never received or executed", certificate.value_id);
         };
-        let ext = ExtendedCommitCertificate::from_commit_certificate_and_extensions(certificate.clone(), extensions);
+        let ext = ExtendedCommitCertificate::from_commit_certificate_and_extensions(
+            certificate.clone(),
+            extensions,
+        );
         let cert_bytes = borsh::to_vec(&WireCertificate::from_certificate(&ext))?;
         self.chain.storage.commit_block(&c.block, &c.executed.receipts, &c.executed.state, &cert_bytes)?;
         self.chain.set_head(c.block.header.clone());
@@ -372,7 +420,9 @@ impl App {
         let mut out = Vec::new();
         let (start, end) = (range.start().0, range.end().0.min(self.chain.head_height()));
         for h in start.max(1)..=end {
-            let (Ok(Some(block)), Ok(Some(cert))) = (self.chain.storage.block_bytes(h), self.chain.storage.certificate(h)) else {
+            let (Ok(Some(block)), Ok(Some(cert))) =
+                (self.chain.storage.block_bytes(h), self.chain.storage.certificate(h))
+            else {
                 break;
             };
             let Ok(wire) = borsh::from_slice::<WireCertificate>(&cert) else {
@@ -400,14 +450,16 @@ impl App {
                         self.start_height(height);
                     }
                     let early: Vec<Early> = {
-                        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.early).into_iter().partition(|(h, _)| *h == height);
+                        let (now, later): (Vec<_>, Vec<_>) =
+                            std::mem::take(&mut self.early).into_iter().partition(|(h, _)| *h == height);
                         self.early = later;
                         now.into_iter().map(|(_, e)| e).collect()
                     };
                     for e in early {
                         self.proposed_value(height, e);
                     }
-                    let values: Vec<_> = self.undecided.iter().filter(|v| v.round == round).cloned().collect();
+                    let values: Vec<_> =
+                        self.undecided.iter().filter(|v| v.round == round).cloned().collect();
                     let _ = reply_value.send(values);
                 }
                 AppMsg::GetValue { height, round, timeout, reply } => {
@@ -488,7 +540,8 @@ impl App {
                             Validity::Invalid
                         }
                     };
-                    let pv = ProposedValue { height, round, valid_round: Round::Nil, proposer, value, validity };
+                    let pv =
+                        ProposedValue { height, round, valid_round: Round::Nil, proposer, value, validity };
                     let _ = reply.send(SyncedValueOutcome::Verdict(pv));
                 }
             }
@@ -501,4 +554,3 @@ impl App {
 pub fn decode_certificate(bytes: &[u8]) -> Option<ExtendedCommitCertificate<ScfContext>> {
     borsh::from_slice::<WireCertificate>(bytes).ok().map(WireCertificate::into_certificate)
 }
-

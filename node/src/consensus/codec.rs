@@ -3,13 +3,13 @@
 //! Two Malachite types have no borsh implementation upstream (`ExtendedCommitCertificate`, inside
 //! sync responses, and `ValidatorProof`), and the orphan rule forbids adding one, so they are
 //! mirrored field by field in `Wire*` structs here.
-use bytes::Bytes;
 use borsh::{BorshDeserialize, BorshSerialize};
+use bytes::Bytes;
 use malachitebft_app_channel::app::types::{
     codec::{Codec, HasEncodedLen},
     core::{
-        CommitCertificate, ExtendedCommitCertificate, ExtendedCommitSignature, PolkaCertificate,
-        Round, SignedExtension, ValidatorProof,
+        CommitCertificate, ExtendedCommitCertificate, ExtendedCommitSignature, PolkaCertificate, Round,
+        SignedExtension, ValidatorProof,
     },
     streaming::StreamMessage,
     sync::{RawDecidedValue, Request, Response, Status},
@@ -76,7 +76,11 @@ impl Codec<ValidatorProof<ScfContext>> for BorshCodec {
         Ok(ValidatorProof::new(w.public_key, w.peer_id, w.signature))
     }
     fn encode(&self, p: &ValidatorProof<ScfContext>) -> Result<Bytes, CodecError> {
-        enc(&WireProof { public_key: p.public_key.clone(), peer_id: p.peer_id.clone(), signature: p.signature })
+        enc(&WireProof {
+            public_key: p.public_key.clone(),
+            peer_id: p.peer_id.clone(),
+            signature: p.signature,
+        })
     }
 }
 
@@ -105,7 +109,11 @@ impl WireCertificate {
             signatures: c
                 .commit_signatures
                 .iter()
-                .map(|s| WireSignature { address: s.address, signature: s.signature, extension: s.extension.clone() })
+                .map(|s| WireSignature {
+                    address: s.address,
+                    signature: s.signature,
+                    extension: s.extension.clone(),
+                })
                 .collect(),
         }
     }
@@ -160,7 +168,9 @@ impl Codec<Response<ScfContext>> for BorshCodec {
                     start_height,
                     values: values
                         .into_iter()
-                        .map(|d| RawDecidedValue::new(Bytes::from(d.value_bytes), d.certificate.into_certificate()))
+                        .map(|d| {
+                            RawDecidedValue::new(Bytes::from(d.value_bytes), d.certificate.into_certificate())
+                        })
                         .collect(),
                 }))
             }

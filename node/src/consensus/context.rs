@@ -262,7 +262,7 @@ pub struct ValidatorSet {
 
 impl ValidatorSet {
     pub fn new(mut validators: Vec<Validator>) -> ValidatorSet {
-        validators.sort_by(|a, b| a.address.cmp(&b.address));
+        validators.sort_by_key(|v| v.address);
         validators.dedup_by(|a, b| a.address == b.address);
         ValidatorSet { validators }
     }
@@ -318,16 +318,49 @@ impl mc::Context for ScfContext {
         &set.validators[index as usize]
     }
 
-    fn new_proposal(&self, height: Height, round: Round, value: BlockHash, pol_round: Round, address: Address) -> Proposal {
+    fn new_proposal(
+        &self,
+        height: Height,
+        round: Round,
+        value: BlockHash,
+        pol_round: Round,
+        address: Address,
+    ) -> Proposal {
         Proposal { height, round, value, pol_round, proposer: address }
     }
 
-    fn new_prevote(&self, height: Height, round: Round, value_id: NilOrVal<BlockHash>, address: Address) -> Vote {
-        Vote { vote_type: VoteType::Prevote, height, round, value: value_id, validator: address, extension: None }
+    fn new_prevote(
+        &self,
+        height: Height,
+        round: Round,
+        value_id: NilOrVal<BlockHash>,
+        address: Address,
+    ) -> Vote {
+        Vote {
+            vote_type: VoteType::Prevote,
+            height,
+            round,
+            value: value_id,
+            validator: address,
+            extension: None,
+        }
     }
 
-    fn new_precommit(&self, height: Height, round: Round, value_id: NilOrVal<BlockHash>, address: Address) -> Vote {
-        Vote { vote_type: VoteType::Precommit, height, round, value: value_id, validator: address, extension: None }
+    fn new_precommit(
+        &self,
+        height: Height,
+        round: Round,
+        value_id: NilOrVal<BlockHash>,
+        address: Address,
+    ) -> Vote {
+        Vote {
+            vote_type: VoteType::Precommit,
+            height,
+            round,
+            value: value_id,
+            validator: address,
+            extension: None,
+        }
     }
 }
 
@@ -365,7 +398,10 @@ impl malachitebft_signing::Signer<ScfContext> for ConsensusSigner {
         Ok(mc::SignedMessage::new(vote, sig))
     }
 
-    async fn sign_proposal(&self, proposal: Proposal) -> Result<mc::SignedProposal<ScfContext>, SigningError> {
+    async fn sign_proposal(
+        &self,
+        proposal: Proposal,
+    ) -> Result<mc::SignedProposal<ScfContext>, SigningError> {
         let sig = Signature(self.keypair.sign(&proposal_signing_bytes(&proposal)));
         Ok(mc::SignedMessage::new(proposal, sig))
     }
@@ -384,7 +420,8 @@ impl malachitebft_signing::Signer<ScfContext> for ConsensusSigner {
         public_key: Vec<u8>,
         peer_id: Vec<u8>,
     ) -> Result<ValidatorProof<ScfContext>, SigningError> {
-        let sig = Signature(self.keypair.sign(&ValidatorProof::<ScfContext>::signing_bytes(&public_key, &peer_id)));
+        let sig =
+            Signature(self.keypair.sign(&ValidatorProof::<ScfContext>::signing_bytes(&public_key, &peer_id)));
         Ok(ValidatorProof::new(public_key, peer_id, sig))
     }
 }

@@ -11,8 +11,7 @@ use malachitebft_app_channel::{
         config::{ConsensusConfig, NodeConfig, ValueSyncConfig},
         types::Keypair as NetKeypair,
     },
-    ConsensusContext, EngineHandle, NetworkContext, NetworkIdentity, RequestContext, SyncContext,
-    WalContext,
+    ConsensusContext, EngineHandle, NetworkContext, NetworkIdentity, RequestContext, SyncContext, WalContext,
 };
 use malachitebft_signing::Signer;
 use scf_primitives::crypto::Keypair;
@@ -67,16 +66,20 @@ impl Consensus {
         policy: BlockPolicy,
     ) -> eyre::Result<Consensus> {
         let address = Address(consensus_key.account_id());
-        let net_keypair = NetKeypair::ed25519_from_bytes(node_key)
-            .map_err(|e| eyre::eyre!("invalid node key: {e}"))?;
+        let net_keypair =
+            NetKeypair::ed25519_from_bytes(node_key).map_err(|e| eyre::eyre!("invalid node key: {e}"))?;
         let signer = ConsensusSigner { keypair: consensus_key.clone() };
         let proof = signer
             .sign_validator_proof(address.0 .0.to_vec(), net_keypair.public().to_peer_id().to_bytes())
             .await
             .map_err(|e| eyre::eyre!("signing validator proof: {e}"))?;
         let proof_bytes = malachitebft_codec::Codec::encode(&BorshCodec, &proof)?;
-        let identity =
-            NetworkIdentity::new_validator(config.moniker.clone(), net_keypair, address.to_string(), proof_bytes);
+        let identity = NetworkIdentity::new_validator(
+            config.moniker.clone(),
+            net_keypair,
+            address.to_string(),
+            proof_bytes,
+        );
         std::fs::create_dir_all(&wal_dir)?;
         let (channels, engine) = malachitebft_app_channel::start_engine(
             ScfContext,

@@ -1,0 +1,286 @@
+//! End to end on a real `scf-node --dev` process: the voucher flow over JSON-RPC, every kind of
+//! bad input, then SIGKILL and restart with every committed block and voucher intact.
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use jsonrpsee::{
+    core::client::Error as ClientError,
+    http_client::{HttpClient, HttpClientBuilder},
+};
+use scf_primitives::{
+    apps::receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId},
+    crypto::Keypair,
+    ContractAddress, Payload, SignedTransaction, Transaction, MAX_TX_BYTES,
+};
+use scf_rpc_api::{codes, from_hex, to_hex, BlockId, ScfApiClient, TxStatus, TxView};
+
+struct NodeProcess {
+    child: Child,
+    rpc: String,
+    log: std::path::PathBuf,
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Two distinct free loopback ports (held together so the OS cannot hand out the same one twice).
+fn free_ports() -> (u16, u16) {
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = TcpListener::bind("127.0.0.1:0").unwrap();
+    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
+}
+
+fn start_node(data_dir: &Path, rpc_port: u16, p2p_port: u16) -> NodeProcess {
+    let log_path = data_dir.with_extension("log");
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
+        .args(["--dev", "--data-dir"])
+        .arg(data_dir)
+        .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
+        .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("starting scf-node");
+    NodeProcess { child, rpc: format!("http://127.0.0.1:{rpc_port}"), log: log_path }
+}
+
+async fn connect(node: &mut NodeProcess) -> HttpClient {
+    let client =
+        HttpClientBuilder::default().request_timeout(Duration::from_secs(10)).build(&node.rpc).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = node.child.try_wait().unwrap() {
+            let log = std::fs::read_to_string(&node.log).unwrap_or_default();
+            // Skip backtrace frames: the message lines are what explain the exit.
+            let tail: Vec<&str> = log.lines().filter(|l| !l.starts_with(' ')).rev().take(20).collect();
+            panic!(
+                "scf-node exited early with {status}; log tail:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        if client.chain_head().await.is_ok() {
+            return client;
+        }
+        assert!(Instant::now() < deadline, "scf-node did not serve RPC within 60 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn wait_committed(client: &HttpClient, hash: &str) -> TxView {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let view = client.get_transaction(hash.to_string()).await.unwrap();
+        if view.status == TxStatus::Committed {
+            return view;
+        }
+        assert!(Instant::now() < deadline, "transaction {hash} not committed within 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn sign(client: &HttpClient, who: &str, payload: Payload) -> SignedTransaction {
+    let key = Keypair::dev(who);
+    let nonce = client.get_account(key.account_id().to_hex()).await.unwrap().nonce;
+    key.sign_transaction(Transaction { chain_id: "scf-dev".into(), sender: key.account_id(), nonce, payload })
+}
+
+fn call(contract: &str, method: &str, args: Vec<u8>) -> Payload {
+    Payload::Call { contract: ContractAddress::system(contract), method: method.into(), args }
+}
+
+async fn submit(client: &HttpClient, tx: &SignedTransaction) -> Result<String, ClientError> {
+    client.submit_transaction(to_hex(&borsh::to_vec(tx).unwrap())).await.map(|s| s.hash)
+}
+
+/// Submits and waits; returns the receipt's (success, return data, error).
+async fn run(client: &HttpClient, who: &str, payload: Payload) -> (bool, Vec<u8>, Option<String>) {
+    let tx = sign(client, who, payload).await;
+    let hash = submit(client, &tx).await.expect("admitted");
+    let receipt = wait_committed(client, &hash).await.receipt.expect("committed transactions have receipts");
+    let data = receipt.return_data.as_deref().map(|d| from_hex(d).unwrap()).unwrap_or_default();
+    (receipt.success, data, receipt.error)
+}
+
+fn rpc_error(r: Result<impl std::fmt::Debug, ClientError>) -> (i32, String) {
+    match r {
+        Err(ClientError::Call(obj)) => {
+            let kind = obj
+                .data()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d.get()).ok())
+                .and_then(|v| v["kind"].as_str().map(String::from))
+                .unwrap_or_default();
+            (obj.code(), kind)
+        }
+        other => panic!("expected a JSON-RPC error, got {other:?}"),
+    }
+}
+
+async fn holdings(client: &HttpClient, who: &str) -> Vec<u128> {
+    let args = to_hex(&borsh::to_vec(&Keypair::dev(who).account_id()).unwrap());
+    let r = client
+        .query(ContractAddress::system("receivables").to_hex(), "list_by_holder".into(), args, None)
+        .await
+        .unwrap();
+    let vouchers: Vec<Voucher> = borsh::from_slice(&from_hex(&r.data).unwrap()).unwrap();
+    vouchers.iter().map(|v| v.amount).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voucher_flow_bad_inputs_and_crash_recovery() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("node");
+    let (rpc_port, p2p_port) = free_ports();
+    let mut node = start_node(&data_dir, rpc_port, p2p_port);
+    let client = connect(&mut node).await;
+
+    // The listing names every method.
+    let methods: serde_json::Value =
+        jsonrpsee::core::client::ClientT::request(&client, "rpc_methods", jsonrpsee::rpc_params![])
+            .await
+            .unwrap();
+    for m in [
+        "scf_submitTransaction",
+        "scf_chainHead",
+        "scf_getBlock",
+        "scf_getTransaction",
+        "scf_query",
+        "scf_getAccount",
+    ] {
+        assert!(
+            methods["methods"].as_array().unwrap().iter().any(|x| x == m),
+            "{m} missing from rpc_methods"
+        );
+    }
+
+    // 1,000.00 CNY from core to supplier1, accepted, 400.00 passed on to supplier2.
+    let issue = IssueArgs {
+        to: Keypair::dev("supplier1").account_id(),
+        amount: 100_000,
+        currency: "CNY".into(),
+        maturity_day: parse_date("2027-03-31").unwrap(),
+        trade_ref: None,
+    };
+    let (ok, data, err) =
+        run(&client, "core", call("receivables", "issue", borsh::to_vec(&issue).unwrap())).await;
+    assert!(ok, "{err:?}");
+    let id: VoucherId = borsh::from_slice(&data).unwrap();
+    let (ok, _, err) =
+        run(&client, "supplier1", call("receivables", "accept", borsh::to_vec(&id).unwrap())).await;
+    assert!(ok, "{err:?}");
+    let transfer = TransferArgs { id, to: Keypair::dev("supplier2").account_id(), amount: 40_000 };
+    let (ok, data, err) =
+        run(&client, "supplier1", call("receivables", "transfer", borsh::to_vec(&transfer).unwrap())).await;
+    assert!(ok, "{err:?}");
+    let pieces: TransferResult = borsh::from_slice(&data).unwrap();
+    assert_eq!(holdings(&client, "supplier1").await, vec![60_000]);
+    assert_eq!(holdings(&client, "supplier2").await, vec![40_000]);
+
+    // Bad input refused at the RPC, with stable codes and kinds.
+    assert_eq!(rpc_error(client.submit_transaction("0xzz".into()).await).0, codes::INVALID_PARAMS);
+    assert_eq!(
+        rpc_error(client.submit_transaction("0x0102".into()).await),
+        (codes::INVALID_TRANSACTION, "malformed".into())
+    );
+    let mut bad_sig = sign(&client, "core", call("receivables", "issue", vec![])).await;
+    bad_sig.signature[0] ^= 1;
+    assert_eq!(
+        rpc_error(submit(&client, &bad_sig).await),
+        (codes::INVALID_TRANSACTION, "bad_signature".into())
+    );
+    let mut other_chain = sign(&client, "core", call("receivables", "issue", vec![])).await.tx;
+    other_chain.chain_id = "scf-main".into();
+    let other_chain = Keypair::dev("core").sign_transaction(other_chain);
+    assert_eq!(
+        rpc_error(submit(&client, &other_chain).await),
+        (codes::INVALID_TRANSACTION, "wrong_chain_id".into())
+    );
+    let mut replay = sign(&client, "core", call("receivables", "issue", vec![])).await.tx;
+    replay.nonce = 0;
+    let replay = Keypair::dev("core").sign_transaction(replay);
+    assert_eq!(rpc_error(submit(&client, &replay).await), (codes::INVALID_TRANSACTION, "bad_nonce".into()));
+    let huge =
+        sign(&client, "operator", Payload::Deploy { code: vec![0; MAX_TX_BYTES + 1], init_args: vec![] })
+            .await;
+    assert_eq!(
+        rpc_error(submit(&client, &huge).await),
+        (codes::INVALID_TRANSACTION, "payload_too_large".into())
+    );
+    let q = client
+        .query(ContractAddress::system("receivables").to_hex(), "no_such".into(), "0x".into(), None)
+        .await;
+    assert_eq!(rpc_error(q), (codes::QUERY_FAILED, "unknown_method".into()));
+    assert_eq!(rpc_error(client.get_transaction(format!("0x{}", "ab".repeat(32))).await).0, codes::NOT_FOUND);
+    assert_eq!(rpc_error(client.get_block(BlockId::Height(1 << 40)).await).0, codes::NOT_FOUND);
+
+    // Bad input that only execution can judge: a failed receipt, state untouched.
+    let (ok, _, err) = run(&client, "core", call("receivables", "issue", vec![9, 9])).await;
+    assert!(!ok && err.unwrap().contains("invalid arguments for issue"));
+    let (ok, _, err) =
+        run(&client, "supplier1", call("receivables", "issue", borsh::to_vec(&issue).unwrap())).await;
+    assert!(!ok && err.unwrap().contains("needs core_enterprise"));
+    let too_much =
+        TransferArgs { id: pieces.transferred, to: Keypair::dev("supplier1").account_id(), amount: 40_001 };
+    let (ok, _, err) =
+        run(&client, "supplier2", call("receivables", "transfer", borsh::to_vec(&too_much).unwrap())).await;
+    assert!(!ok && err.unwrap().contains("exceeds voucher"));
+    let (ok, _, err) = run(&client, "core", call("receivables", "nope", vec![])).await;
+    assert!(!ok && err.unwrap().contains("unknown method"));
+    assert_eq!(holdings(&client, "supplier2").await, vec![40_000]);
+
+    // Crash: SIGKILL, restart, everything committed is still there and the chain goes on.
+    let head = client.chain_head().await.unwrap();
+    let mut hashes = Vec::new();
+    for h in 0..=head.height {
+        hashes.push(client.get_block(BlockId::Height(h)).await.unwrap().hash);
+    }
+    node.child.kill().unwrap();
+    node.child.wait().unwrap();
+    drop(node);
+
+    let mut node = start_node(&data_dir, rpc_port, p2p_port);
+    let client = connect(&mut node).await;
+    for (h, hash) in hashes.iter().enumerate() {
+        assert_eq!(
+            &client.get_block(BlockId::Height(h as u64)).await.unwrap().hash,
+            hash,
+            "block {h} changed"
+        );
+    }
+    assert_eq!(holdings(&client, "supplier1").await, vec![60_000]);
+    assert_eq!(holdings(&client, "supplier2").await, vec![40_000]);
+    let (ok, _, err) = run(
+        &client,
+        "supplier2",
+        call(
+            "receivables",
+            "transfer",
+            borsh::to_vec(&TransferArgs {
+                id: pieces.transferred,
+                to: Keypair::dev("supplier1").account_id(),
+                amount: 10_000,
+            })
+            .unwrap(),
+        ),
+    )
+    .await;
+    assert!(ok, "the restarted chain accepts new transactions: {err:?}");
+    assert!(client.chain_head().await.unwrap().height > head.height);
+
+    // Graceful stop.
+    let status = Command::new("kill").args(["-TERM", &node.child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while node.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "scf-node did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,205 @@
+//! The README quickstart, run through the real `scf` binary against a real `scf-node --dev`.
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+struct Node(Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two distinct free loopback ports (held together so the OS cannot hand out the same one twice).
+fn free_ports() -> (u16, u16) {
+    let a = TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = TcpListener::bind("127.0.0.1:0").unwrap();
+    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
+}
+
+fn node_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_scf")).with_file_name("scf-node");
+    assert!(path.exists(), "{} is missing: build it first (cargo test --workspace does)", path.display());
+    path
+}
+
+struct Cli {
+    url: String,
+    home: PathBuf,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_scf"))
+            .arg("--node")
+            .arg(&self.url)
+            .args(args)
+            .env("SCF_HOME", &self.home)
+            .output()
+            .expect("running scf")
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "scf {args:?} failed:\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).expect("--json prints JSON")
+    }
+}
+
+#[test]
+fn readme_quickstart_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rpc, p2p) = free_ports();
+    let log = std::fs::File::create(dir.path().join("node.log")).unwrap();
+    let child = Command::new(node_binary())
+        .args(["--dev", "--tmp", "--rpc-addr", &format!("127.0.0.1:{rpc}")])
+        .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _node = Node(child);
+    let cli = Cli { url: format!("http://127.0.0.1:{rpc}"), home: dir.path().join("home") };
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cli.run(&["chain", "status"]).status.success() {
+        assert!(Instant::now() < deadline, "node did not come up");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(cli.json(&["chain", "status"])["chain_id"], "scf-dev");
+
+    let out = cli.ok(&[
+        "voucher",
+        "issue",
+        "--to",
+        "supplier1",
+        "--amount",
+        "1000.00",
+        "--currency",
+        "CNY",
+        "--maturity",
+        "2027-03-31",
+        "--as",
+        "core",
+    ]);
+    assert!(out.contains("issued voucher 1"), "{out}");
+    cli.ok(&["voucher", "accept", "1", "--as", "supplier1"]);
+    let out =
+        cli.ok(&["voucher", "transfer", "1", "--to", "supplier2", "--amount", "400.00", "--as", "supplier1"]);
+    assert!(out.contains("transferred as voucher 2; remainder is voucher 3"), "{out}");
+
+    let held = |who: &str| -> Vec<String> {
+        cli.json(&["voucher", "list", "--holder", who])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["amount"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(held("supplier1"), ["600.00"]);
+    assert_eq!(held("supplier2"), ["400.00"]);
+    assert!(cli.ok(&["voucher", "list", "--holder", "supplier1"]).contains("total live: 600.00 CNY"));
+    let shown = cli.json(&["voucher", "show", "2"]);
+    assert_eq!((shown["holder_name"].as_str(), shown["root_id"].as_u64()), (Some("supplier2"), Some(1)));
+
+    // A broken rule fails with the contract's reason and a non-zero exit.
+    let out = cli.run(&[
+        "voucher",
+        "transfer",
+        "2",
+        "--to",
+        "supplier1",
+        "--amount",
+        "500.00",
+        "--as",
+        "supplier2",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("exceeds voucher 2's amount 40000"));
+    // Bad input caught before anything is sent.
+    let out = cli.run(&[
+        "voucher",
+        "issue",
+        "--to",
+        "supplier1",
+        "--amount",
+        "1.001",
+        "--maturity",
+        "2027-03-31",
+        "--as",
+        "core",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more than 2 decimal places"));
+    let out = cli.run(&[
+        "voucher",
+        "issue",
+        "--to",
+        "nobody",
+        "--amount",
+        "1",
+        "--maturity",
+        "2027-03-31",
+        "--as",
+        "core",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither an account, a member name, nor a key"));
+
+    // Blocks and transactions are inspectable.
+    let head = cli.json(&["chain", "status"])["height"].as_u64().unwrap();
+    assert!(head >= 3);
+    let block = cli.json(&["block", "show", "1"]);
+    assert_eq!(block["height"], 1);
+    let account = cli.json(&["account", "show", "core"]);
+    assert_eq!(account["member"]["role"], "core_enterprise");
+
+    // The generic path: the same kind of transfer through `contract call` with typed JSON args,
+    // and a raw query.
+    let receivables = scf_primitives::ContractAddress::system("receivables").to_hex();
+    cli.ok(&[
+        "contract",
+        "call",
+        &receivables,
+        "transfer",
+        "--args",
+        r#"["u64:3", "account:supplier2", "u128:10000"]"#,
+        "--as",
+        "supplier1",
+    ]);
+    assert_eq!(held("supplier2"), ["400.00", "100.00"]);
+    let raw = cli.json(&["contract", "query", &receivables, "get", "--args", r#"["u64:4"]"#]);
+    assert!(raw["data"].as_str().unwrap().starts_with("0x01"), "Some(voucher)");
+    let out = cli.run(&[
+        "contract",
+        "call",
+        &receivables,
+        "transfer",
+        "--args",
+        r#"["u64:x"]"#,
+        "--as",
+        "supplier1",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("argument 0"));
+
+    // Keys.
+    let created = cli.json(&["keys", "new", "alice"]);
+    let shown = cli.json(&["keys", "show", "alice"]);
+    assert_eq!(created["account"], shown["account"]);
+    assert!(!cli.run(&["keys", "new", "alice"]).status.success());
+}
