@@ -22,9 +22,20 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   exit 2
 fi
 
-export CARGO_TARGET_DIR="$root/contracts/target"
-export RUSTFLAGS="--remap-path-prefix=$root=/scf --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C target-cpu=mvp -C target-feature=+mutable-globals,+sign-ext,+bulk-memory,+multivalue,+nontrapping-fptoint,+reference-types"
-cargo build --quiet --locked --release --target wasm32-unknown-unknown
+# Cargo derives crate hashes from a path dependency's location, and they leak into the output's
+# layout, so the sources are built from a copy at a fixed path, whatever the checkout's path.
+build_root=/tmp/scf-contract-build
+mkdir -p "$build_root"
+for dir in primitives contracts; do
+  mkdir -p "$build_root/$dir"
+  (cd "$root/$dir" && tar --exclude=./target -cf - .) | (cd "$build_root/$dir" && rm -rf ./* && tar -xf -)
+done
+# primitives/ inherits package settings from the root manifest: give it that manifest, reduced to
+# the one member that exists in the copy.
+sed 's/^members = .*/members = ["primitives"]/' "$root/Cargo.toml" > "$build_root/Cargo.toml"
+export CARGO_TARGET_DIR="$build_root/target"
+export RUSTFLAGS="--remap-path-prefix=$build_root=/scf --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C target-cpu=mvp -C target-feature=+mutable-globals,+sign-ext,+bulk-memory,+multivalue,+nontrapping-fptoint,+reference-types"
+(cd "$build_root/contracts" && cargo build --quiet --locked --release --target wasm32-unknown-unknown)
 
 status=0
 for name in registry receivables; do
