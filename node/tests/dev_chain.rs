@@ -142,6 +142,13 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     let mut node = start_node(&data_dir, rpc_port, p2p_port);
     let client = connect(&mut node).await;
 
+    // The same port speaks WebSocket.
+    let ws = jsonrpsee::ws_client::WsClientBuilder::default()
+        .build(node.rpc.replace("http://", "ws://"))
+        .await
+        .expect("WebSocket connection");
+    assert_eq!(ws.chain_head().await.unwrap().chain_id, "scf-dev");
+
     // The listing names every method.
     let methods: serde_json::Value =
         jsonrpsee::core::client::ClientT::request(&client, "rpc_methods", jsonrpsee::rpc_params![])
@@ -283,4 +290,48 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
         assert!(Instant::now() < deadline, "scf-node did not stop on SIGTERM");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// `scf-node --config`: a validator from a TOML file, key files and a chain spec on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validator_from_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../genesis");
+    for f in ["dev.json", "registry.wasm", "receivables.wasm"] {
+        std::fs::copy(genesis_dir.join(f), dir.path().join(f)).unwrap();
+    }
+    std::fs::write(dir.path().join("consensus.key"), hex::encode(Keypair::dev("validator0").seed())).unwrap();
+    std::fs::write(dir.path().join("node.key"), hex::encode([7u8; 32])).unwrap();
+    let (rpc_port, p2p_port) = free_ports();
+    let config = format!(
+        "moniker = \"v0\"\ndata_dir = \"data\"\ngenesis = \"dev.json\"\nconsensus_key_file = \"consensus.key\"\n\
+         node_key_file = \"node.key\"\nrpc_addr = \"127.0.0.1:{rpc_port}\"\np2p_listen = \"/ip4/127.0.0.1/tcp/{p2p_port}\"\n"
+    );
+    std::fs::write(dir.path().join("node.toml"), config).unwrap();
+    let log_path = dir.path().join("node.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
+        .arg("--config")
+        .arg(dir.path().join("node.toml"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut node = NodeProcess { child, rpc: format!("http://127.0.0.1:{rpc_port}"), log: log_path };
+    let client = connect(&mut node).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while client.chain_head().await.unwrap().height < 2 {
+        assert!(Instant::now() < deadline, "no blocks from the configured validator");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(dir.path().join("data/db").is_dir(), "data_dir is relative to the config file");
+
+    // A config with a bad key file is refused with a clear message.
+    std::fs::write(dir.path().join("consensus.key"), "not hex").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_scf-node"))
+        .arg("--config")
+        .arg(dir.path().join("node.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected a 32-byte hex seed"));
 }

@@ -197,6 +197,18 @@ fn readme_quickstart_through_the_cli() {
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("argument 0"));
 
+    // Deploy a contract (a second receivables instance bound to the same registry) and query it.
+    let registry = scf_primitives::ContractAddress::system("registry").to_hex();
+    let wasm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../genesis/receivables.wasm");
+    let init = format!(r#"["address:{registry}"]"#);
+    let out =
+        cli.ok(&["contract", "deploy", wasm.to_str().unwrap(), "--init-args", &init, "--as", "operator"]);
+    let address = out.split_whitespace().nth(2).expect("deployed contract <address>").to_string();
+    let none = cli.json(&["contract", "query", &address, "get", "--args", r#"["u64:1"]"#]);
+    assert_eq!(none["data"], "0x00", "the new instance has no vouchers");
+    let out = cli.run(&["contract", "deploy", "/nonexistent.wasm", "--as", "operator"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.wasm"));
+
     // Keys.
     let created = cli.json(&["keys", "new", "alice"]);
     let shown = cli.json(&["keys", "show", "alice"]);
