@@ -47,8 +47,12 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // A lone dev validator has no peers, and Malachite's gossip reports every publish to nobody
     // as an error; silence that layer in dev mode only.
-    let default_filter =
-        if cli.dev { "info,libp2p=warn,arc_malachitebft_network=off" } else { "info,libp2p=warn" };
+    // The node's own events at info; the engine's libraries only when something is wrong.
+    let default_filter = if cli.dev {
+        "warn,scf=info,scf_node=info,arc_malachitebft_network=off"
+    } else {
+        "warn,scf=info,scf_node=info"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into()),

@@ -352,8 +352,8 @@ fn print_vouchers_table(rows: &[serde_json::Value]) {
     for v in rows {
         println!(
             "{:>6}  {:>6}  {:<12} {:<12} {:>18} {:<4} {:<10} {:<18}",
-            v["id"],
-            v["root_id"],
+            v["id"].as_u64().unwrap_or(0),
+            v["root_id"].as_u64().unwrap_or(0),
             v["issuer_name"].as_str().unwrap_or(""),
             v["holder_name"].as_str().unwrap_or(""),
             v["amount"].as_str().unwrap_or(""),
