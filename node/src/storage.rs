@@ -23,8 +23,21 @@ mod col {
     pub const STATE: &str = "state";
     pub const JMT_NODES: &str = "jmt_nodes";
     pub const JMT_VALUES: &str = "jmt_values";
-    pub const ALL: [&str; 9] =
-        [META, BLOCKS, BLOCK_BY_HASH, TX_INDEX, RECEIPTS, CERTIFICATES, STATE, JMT_NODES, JMT_VALUES];
+    /// Proposed blocks not yet decided (height ‖ hash → block), so that a decision recorded in
+    /// the consensus WAL before a crash can still be applied after restart.
+    pub const UNDECIDED: &str = "undecided";
+    pub const ALL: [&str; 10] = [
+        META,
+        BLOCKS,
+        BLOCK_BY_HASH,
+        TX_INDEX,
+        RECEIPTS,
+        CERTIFICATES,
+        STATE,
+        JMT_NODES,
+        JMT_VALUES,
+        UNDECIDED,
+    ];
 }
 
 const HEAD_KEY: &[u8] = b"head";
@@ -235,7 +248,42 @@ impl Storage {
             batch.put_cf(self.cf(col::RECEIPTS), hash.0, encode(receipt));
         }
         batch.put_cf(self.cf(col::CERTIFICATES), height_key(h), certificate);
+        // Undecided proposals up to this height are settled now.
+        batch.delete_range_cf(self.cf(col::UNDECIDED), height_key(0), height_key(h + 1));
         self.write(batch)
+    }
+
+    /// Durably records a proposed block before this node votes for it or proposes it.
+    pub fn put_undecided(&self, block: &Block) -> Result<(), StorageError> {
+        let mut key = height_key(block.header.height).to_vec();
+        key.extend_from_slice(&block.hash().0);
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(col::UNDECIDED), key, encode(block));
+        self.write(batch)
+    }
+
+    /// An undecided block of `height` by hash.
+    pub fn undecided(&self, height: Height, hash: &Hash) -> Result<Option<Block>, StorageError> {
+        let mut key = height_key(height).to_vec();
+        key.extend_from_slice(&hash.0);
+        match self.db.get_cf(self.cf(col::UNDECIDED), key)? {
+            Some(v) => Ok(Some(decode(col::UNDECIDED, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// All undecided blocks of `height`.
+    pub fn undecided_at(&self, height: Height) -> Result<Vec<Block>, StorageError> {
+        let prefix = height_key(height);
+        let mut out = Vec::new();
+        for item in self.db.prefix_iterator_cf(self.cf(col::UNDECIDED), prefix) {
+            let (k, v) = item?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            out.push(decode(col::UNDECIDED, &v)?);
+        }
+        Ok(out)
     }
 }
 

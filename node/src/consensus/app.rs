@@ -105,6 +105,8 @@ fn now_ms() -> u64 {
 pub enum InvalidBlock {
     #[error("undecodable block: {0}")]
     Decode(String),
+    #[error("this node failed to process the block: {0}")]
+    Local(String),
     #[error("block is for height {got}, expected {expected}")]
     Height { expected: u64, got: u64 },
     #[error("block's parent {got} is not the head {expected}")]
@@ -209,7 +211,7 @@ impl App {
             Err(e) => {
                 // A node fault (storage), not the proposer's: refuse the block rather than guess.
                 tracing::error!(target: "scf::consensus", error = %e, "executing a proposed block failed");
-                return Err(InvalidBlock::Decode(format!("local execution failed: {e}")));
+                return Err(InvalidBlock::Local(format!("execution failed: {e}")));
             }
         };
         if executed.state.root != h.state_root {
@@ -221,8 +223,25 @@ impl App {
                 got: h.receipts_root,
             });
         }
+        if let Err(e) = self.chain.storage.put_undecided(&block) {
+            tracing::error!(target: "scf::consensus", error = %e, "cannot persist a proposed block");
+            return Err(InvalidBlock::Local(format!("storage failed: {e}")));
+        }
         self.candidates.insert(hash, Candidate { block, executed });
         Ok(hash)
+    }
+
+    /// Our own earlier proposal for this height, recovered after a restart: proposing it again
+    /// keeps this validator from ever signing two different blocks for one height.
+    fn recover_own_proposal(&mut self, height: Height) -> eyre::Result<Option<BlockHash>> {
+        for block in self.chain.storage.undecided_at(height.0)? {
+            if block.header.proposer == self.keypair.account_id() {
+                if let Ok(hash) = self.validate(block, None, false) {
+                    return Ok(Some(hash));
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// Builds, executes and remembers a block for `height`.
@@ -259,6 +278,7 @@ impl App {
         };
         let block = Block { header, transactions: txs };
         let hash = BlockHash(block.hash());
+        self.chain.storage.put_undecided(&block)?;
         tracing::debug!(target: "scf::consensus", height = height.0, txs = block.transactions.len(), %hash, "built block");
         self.candidates.insert(hash, Candidate { block, executed });
         Ok(hash)
@@ -391,6 +411,19 @@ impl App {
         certificate: &CommitCertificate<ScfContext>,
         extensions: VoteExtensions<ScfContext>,
     ) -> eyre::Result<()> {
+        if !self.candidates.contains_key(&certificate.value_id) {
+            // Decided before a restart (the WAL remembers), executed in a previous life.
+            if let Some(block) =
+                self.chain.storage.undecided(certificate.height.0, &certificate.value_id.0)?
+            {
+                if let Err(reason) = self.validate(block, None, false) {
+                    eyre::bail!(
+                        "stored decided block {} no longer validates: {reason}",
+                        certificate.value_id
+                    );
+                }
+            }
+        }
         let Some(c) = self.candidates.remove(&certificate.value_id) else {
             eyre::bail!("decided block {} was never received or executed", certificate.value_id);
         };
@@ -466,7 +499,10 @@ impl App {
                     let hash = match self.built.get(&(height, round)) {
                         Some(h) if self.candidates.contains_key(h) => *h,
                         _ => {
-                            let h = self.build_block(height, timeout).await?;
+                            let h = match self.recover_own_proposal(height)? {
+                                Some(h) => h,
+                                None => self.build_block(height, timeout).await?,
+                            };
                             self.built.insert((height, round), h);
                             h
                         }
