@@ -67,6 +67,12 @@ impl Mempool {
         self.lock().by_hash.contains_key(hash)
     }
 
+    pub fn get(&self, hash: &Hash) -> Option<SignedTransaction> {
+        let inner = self.lock();
+        let (sender, nonce) = inner.by_hash.get(hash)?;
+        inner.by_sender.get(sender)?.get(nonce).map(|(_, tx)| tx.clone())
+    }
+
     pub fn len(&self) -> usize {
         self.lock().by_hash.len()
     }

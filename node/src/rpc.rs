@@ -173,19 +173,8 @@ impl ScfApiServer for RpcServer {
             view.receipt = Some(receipt_view(&receipt));
             return Ok(view);
         }
-        if self.chain.mempool.contains(&hash) {
-            return Ok(TxView {
-                hash: hash.to_hex(),
-                status: TxStatus::Pending,
-                sender: String::new(),
-                nonce: 0,
-                kind: String::new(),
-                contract: None,
-                method: None,
-                block_height: None,
-                index: None,
-                receipt: None,
-            });
+        if let Some(tx) = self.chain.mempool.get(&hash) {
+            return Ok(tx_view(&tx, TxStatus::Pending));
         }
         Err(error(
             codes::NOT_FOUND,

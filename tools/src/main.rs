@@ -253,18 +253,7 @@ impl Ctx {
         let hash = tx.hash();
         self.client.submit_transaction(to_hex(&borsh::to_vec(&tx)?)).await.map_err(rpc_err)?;
         if opts.no_wait {
-            return Ok(TxView {
-                hash: hash.to_hex(),
-                status: TxStatus::Pending,
-                sender: key.account_id().to_hex(),
-                nonce: tx.tx.nonce,
-                kind: String::new(),
-                contract: None,
-                method: None,
-                block_height: None,
-                index: None,
-                receipt: None,
-            });
+            return Ok(TxView::submitted(hash.to_hex(), key.account_id().to_hex(), tx.tx.nonce));
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {

@@ -116,6 +116,24 @@ pub struct TxView {
     pub receipt: Option<ReceiptView>,
 }
 
+impl TxView {
+    /// A transaction known only by what its sender knows: submitted, not yet in a block.
+    pub fn submitted(hash: String, sender: String, nonce: u64) -> TxView {
+        TxView {
+            hash,
+            status: TxStatus::Pending,
+            sender,
+            nonce,
+            kind: String::new(),
+            contract: None,
+            method: None,
+            block_height: None,
+            index: None,
+            receipt: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct MemberView {
     pub name: String,
