@@ -63,7 +63,15 @@ pub const HOST_FUNCTIONS: &[HostFn] = &[
     HostFn { name: "return_data", params: &[I32, I32], results: &[] },
     // (msg_ptr, msg_len): ends the call as a contract error with a UTF-8 message; never returns.
     HostFn { name: "abort", params: &[I32, I32], results: &[] },
+    // (contract_ptr, method_ptr, method_len, args_ptr, args_len) -> len: calls another contract
+    // with the remaining fuel; its return data goes into the result buffer. If the callee fails,
+    // the whole transaction fails and every write of the call tree is undone. The callee sees
+    // this contract's address as its `caller`.
+    HostFn { name: "call_contract", params: &[I32, I32, I32, I32, I32], results: &[I32] },
 ];
+
+/// Deepest nesting of contract calls (the transaction's own call is depth 1).
+pub const MAX_CALL_DEPTH: usize = 8;
 
 /// Longest event topic and abort message a contract may pass.
 pub const MAX_TOPIC_LEN: usize = 64;

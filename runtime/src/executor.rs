@@ -239,41 +239,12 @@ impl Runtime {
             let err = TxError::UnknownMethod { method: method.to_string() };
             return (env, Err(CallFailure::Tx(err)), 0);
         }
-        let module = match self.load_module(&env) {
+        let module = match self.vm.load(&env, env.contract) {
             Ok(m) => m,
             Err(f) => return (env, Err(f), 0),
         };
         let result = self.vm.call(&module, env, method, fuel_limit);
         (result.env, result.outcome, result.fuel_used)
-    }
-
-    fn load_module(&self, env: &CallEnv) -> Result<wasmtime::Module, CallFailure> {
-        let contract = env.contract;
-        let code_hash = match env.read(&keys::contract_code_hash(&contract)) {
-            Ok(Some(h)) if h.len() == 32 => {
-                let mut a = [0u8; 32];
-                a.copy_from_slice(&h);
-                Hash(a)
-            }
-            Ok(_) => return Err(CallFailure::Tx(TxError::UnknownContract { contract })),
-            Err(e) => return Err(CallFailure::Node(e.into())),
-        };
-        if let Some(m) = self.vm.cached(&code_hash) {
-            return Ok(m);
-        }
-        let code = match env.read(&keys::code(&code_hash)) {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                return Err(CallFailure::Node(RuntimeError::Merkle(format!(
-                    "code {code_hash} of contract {contract} is missing from state"
-                ))))
-            }
-            Err(e) => return Err(CallFailure::Node(e.into())),
-        };
-        // Code in state passed validation when it was deployed.
-        self.vm.prepare(code_hash, &code).map_err(|reason| {
-            CallFailure::Node(RuntimeError::Engine(format!("stored module no longer compiles: {reason}")))
-        })
     }
 
     /// Runs `method` read-only against committed state; the caller is `caller` (or the zero

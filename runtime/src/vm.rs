@@ -33,6 +33,7 @@ mod cost {
     pub const COPY_BYTE: u64 = 1;
     /// Deploying compiles the module natively; charge it by size.
     pub const DEPLOY_BYTE: u64 = 50;
+    pub const CALL: u64 = 10_000;
 }
 pub(crate) use cost::DEPLOY_BYTE as DEPLOY_FUEL_PER_BYTE;
 
@@ -49,8 +50,14 @@ pub(crate) struct CallEnv {
     pub store: Arc<dyn StateStore>,
     /// Writes of earlier transactions of the same block (read-through).
     pub block_writes: StateChanges,
-    /// Writes of this transaction; discarded if it fails.
+    /// Writes of this call frame; merged into the caller's on success.
     pub tx_writes: StateChanges,
+    /// Pending writes of the frames that called this one, innermost last.
+    outer_writes: Vec<StateChanges>,
+    /// Contracts executing below this frame, outermost first (for the re-entrancy rule).
+    call_stack: Vec<ContractAddress>,
+    /// The VM, for nested calls.
+    vm: Option<Vm>,
     pub contract: ContractAddress,
     pub caller: AccountId,
     pub height: Height,
@@ -81,6 +88,9 @@ impl CallEnv {
             store,
             block_writes,
             tx_writes: StateChanges::new(),
+            outer_writes: Vec::new(),
+            call_stack: Vec::new(),
+            vm: None,
             contract,
             caller,
             height,
@@ -105,6 +115,11 @@ impl CallEnv {
     pub fn read(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         if let Some(v) = self.tx_writes.get(key) {
             return Ok(v.clone());
+        }
+        for frame in self.outer_writes.iter().rev() {
+            if let Some(v) = frame.get(key) {
+                return Ok(v.clone());
+            }
         }
         if let Some(v) = self.block_writes.get(key) {
             return Ok(v.clone());
@@ -232,8 +247,44 @@ impl Vm {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(code_hash).cloned()
     }
 
+    /// The compiled module of the contract at `contract`, as `env` sees state.
+    pub(crate) fn load(&self, env: &CallEnv, contract: ContractAddress) -> Result<Module, CallFailure> {
+        let code_hash = match env.read(&keys::contract_code_hash(&contract)) {
+            Ok(Some(h)) if h.len() == 32 => {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(&h);
+                Hash(a)
+            }
+            Ok(_) => return Err(CallFailure::Tx(TxError::UnknownContract { contract })),
+            Err(e) => return Err(CallFailure::Node(e.into())),
+        };
+        if let Some(m) = self.cached(&code_hash) {
+            return Ok(m);
+        }
+        let code = match env.read(&keys::code(&code_hash)) {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                return Err(CallFailure::Node(RuntimeError::Merkle(format!(
+                    "code {code_hash} of contract {contract} is missing from state"
+                ))))
+            }
+            Err(e) => return Err(CallFailure::Node(e.into())),
+        };
+        // Code in state passed validation when it was deployed.
+        self.prepare(code_hash, &code).map_err(|reason| {
+            CallFailure::Node(RuntimeError::Engine(format!("stored module no longer compiles: {reason}")))
+        })
+    }
+
     /// Runs exported `method` of `module`. `method` has already been checked to be callable.
-    pub(crate) fn call(&self, module: &Module, env: CallEnv, method: &str, fuel_limit: u64) -> CallResult {
+    pub(crate) fn call(
+        &self,
+        module: &Module,
+        mut env: CallEnv,
+        method: &str,
+        fuel_limit: u64,
+    ) -> CallResult {
+        env.vm = Some(self.clone());
         let mut store = Store::new(&self.engine, env);
         store.limiter(|env| &mut env.limits);
         if let Err(e) = store.set_fuel(fuel_limit) {
@@ -370,6 +421,90 @@ mod host {
         Ok(())
     }
 
+    /// Runs a call from the current frame into `target`, in a store of its own, with the fuel
+    /// that is left. The callee's writes join the caller's frame only if it succeeds; if it fails,
+    /// the caller fails with the callee's error, so the whole transaction is undone.
+    fn nested_call(
+        c: &mut Ctx<'_>,
+        target: ContractAddress,
+        method: Vec<u8>,
+        args: Vec<u8>,
+    ) -> wasmtime::Result<i32> {
+        let Ok(method) = String::from_utf8(method) else {
+            return Err(trap(c, "method name is not UTF-8"));
+        };
+        let env = c.data();
+        let here = env.contract;
+        if env.call_stack.len() + 1 >= abi::MAX_CALL_DEPTH {
+            return Err(trap(c, format!("call depth limit of {} reached", abi::MAX_CALL_DEPTH)));
+        }
+        if target == here || env.call_stack.contains(&target) {
+            let message = format!("re-entrant call into {target} refused");
+            return Err(fail(c, CallFailure::Tx(TxError::ContractError { message })));
+        }
+        if abi::RESERVED_EXPORTS.contains(&method.as_str()) {
+            return Err(fail(c, CallFailure::Tx(TxError::UnknownMethod { method })));
+        }
+        let Some(vm) = env.vm.clone() else {
+            let e = RuntimeError::Engine("nested call without a VM".into());
+            return Err(fail(c, CallFailure::Node(e)));
+        };
+        let fuel_left = c.get_fuel()?;
+        let parent = c.data_mut();
+        let mut outer = std::mem::take(&mut parent.outer_writes);
+        outer.push(std::mem::take(&mut parent.tx_writes));
+        let mut child = CallEnv::new(
+            parent.store.clone(),
+            std::mem::take(&mut parent.block_writes),
+            target,
+            AccountId(here.0),
+            parent.height,
+            parent.time_ms,
+            parent.read_only,
+            args,
+        );
+        child.outer_writes = outer;
+        child.call_stack = parent.call_stack.clone();
+        child.call_stack.push(here);
+
+        let (mut child, outcome, used) = match vm.load(&child, target) {
+            Ok(module) => {
+                let r = vm.call(&module, child, &method, fuel_left);
+                (r.env, r.outcome, r.fuel_used)
+            }
+            Err(f) => (child, Err(f), 0),
+        };
+        let parent = c.data_mut();
+        parent.block_writes = std::mem::take(&mut child.block_writes);
+        let mut outer = std::mem::take(&mut child.outer_writes);
+        parent.tx_writes = outer.pop().unwrap_or_default();
+        parent.outer_writes = outer;
+        c.set_fuel(fuel_left.saturating_sub(used))?;
+        match outcome {
+            Ok(()) => {
+                let parent = c.data_mut();
+                parent.tx_writes.append(&mut child.tx_writes);
+                parent.events.append(&mut child.events);
+                let data = std::mem::take(&mut child.return_data);
+                let len = data.len() as i32;
+                parent.result_buf = data;
+                Ok(len)
+            }
+            Err(CallFailure::Tx(e)) => {
+                let context = format!("in {target}.{method}: ");
+                let e = match e {
+                    TxError::ContractError { message } => {
+                        TxError::ContractError { message: context + &message }
+                    }
+                    TxError::Trap { message } => TxError::Trap { message: context + &message },
+                    other => other,
+                };
+                Err(fail(c, CallFailure::Tx(e)))
+            }
+            Err(node) => Err(fail(c, node)),
+        }
+    }
+
     pub(super) fn register(linker: &mut Linker<CallEnv>) -> wasmtime::Result<()> {
         let m = abi::IMPORT_MODULE;
         linker.func_wrap(m, "input", |mut c: Ctx<'_>| -> wasmtime::Result<i32> {
@@ -464,6 +599,19 @@ mod host {
             c.data_mut().return_data = data;
             Ok(())
         })?;
+        linker.func_wrap(
+            m,
+            "call_contract",
+            |mut c: Ctx<'_>, ap: i32, mp: i32, ml: i32, gp: i32, gl: i32| -> wasmtime::Result<i32> {
+                charge(&mut c, cost::CALL)?;
+                let addr = read_bytes(&mut c, ap, 32, 32)?;
+                let method = read_bytes(&mut c, mp, ml, scf_primitives::MAX_METHOD_NAME)?;
+                let args = read_bytes(&mut c, gp, gl, abi::MAX_VALUE_LEN * 16)?;
+                let mut a = [0u8; 32];
+                a.copy_from_slice(&addr);
+                nested_call(&mut c, ContractAddress(a), method, args)
+            },
+        )?;
         linker.func_wrap(m, "abort", |mut c: Ctx<'_>, p: i32, l: i32| -> wasmtime::Result<()> {
             charge(&mut c, cost::HOST_CALL)?;
             let bytes = read_bytes(&mut c, p, l, abi::MAX_MESSAGE_LEN)?;

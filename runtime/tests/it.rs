@@ -352,3 +352,98 @@ fn committed_contracts_rebuild_bit_for_bit() {
         ),
     }
 }
+
+/// A contract for call-tree tests. `go`: input is a list of 32-byte addresses; it writes a marker
+/// key, then calls `go` on the first address with the rest of the list. `go_then_fail` does the
+/// same and then traps. `spin_callee`: calls `spin` on the address in its input.
+const FORWARDER: &str = r#"(module
+    (import "env" "input" (func $input (result i32)))
+    (import "env" "result_read" (func $result_read (param i32)))
+    (import "env" "storage_write" (func $w (param i32 i32 i32 i32)))
+    (import "env" "call_contract" (func $call (param i32 i32 i32 i32 i32) (result i32)))
+    (import "env" "return_data" (func $ret (param i32 i32)))
+    (func (export "scf_abi_v1"))
+    (memory (export "memory") 1)
+    (data (i32.const 0) "go")
+    (data (i32.const 16) "spin")
+    (data (i32.const 32) "hit")
+    (func $go (local $len i32)
+        (local.set $len (call $input))
+        (call $result_read (i32.const 1024))
+        (call $w (i32.const 32) (i32.const 3) (i32.const 32) (i32.const 3))
+        (if (i32.ge_u (local.get $len) (i32.const 32))
+            (then (drop (call $call (i32.const 1024) (i32.const 0) (i32.const 2)
+                                    (i32.const 1056) (i32.sub (local.get $len) (i32.const 32))))))
+        (call $ret (i32.const 32) (i32.const 3)))
+    (func (export "go") (call $go))
+    (func (export "go_then_fail") (call $go) unreachable)
+    (func (export "spin") (loop $l (br $l)))
+    (func (export "spin_callee")
+        (drop (call $input))
+        (call $result_read (i32.const 1024))
+        (drop (call $call (i32.const 1024) (i32.const 16) (i32.const 4) (i32.const 0) (i32.const 0))))
+)"#;
+
+fn chain_args(addrs: &[ContractAddress]) -> Vec<u8> {
+    addrs.iter().flat_map(|a| a.0).collect()
+}
+
+fn marker(c: &Chain, a: &ContractAddress) -> Option<Vec<u8>> {
+    c.store.get(&scf_runtime::keys::contract_storage(a, b"hit")).unwrap()
+}
+
+#[test]
+fn cross_contract_calls_share_fuel_nest_to_a_limit_and_roll_back_together() {
+    let mut c = Chain::new();
+    let addrs: Vec<ContractAddress> = (0..9)
+        .map(|_| {
+            let (r, a) = deploy(&mut c, FORWARDER);
+            assert!(r.is_success(), "{:?}", r.outcome);
+            a
+        })
+        .collect();
+
+    // A chain of three: every frame's write lands, the outer call returns its data.
+    let t = c.call("operator", addrs[0], "go", chain_args(&addrs[1..3]));
+    let r = c.one(t);
+    assert!(r.is_success(), "{:?}", r.outcome);
+    assert_eq!(r.outcome, ExecOutcome::Success { return_data: b"hit".to_vec() });
+    for a in &addrs[..3] {
+        assert_eq!(marker(&c, a), Some(b"hit".to_vec()));
+    }
+
+    // The outer frame fails after its callees succeeded: nothing of the tree remains.
+    let t = c.call("operator", addrs[3], "go_then_fail", chain_args(&addrs[4..6]));
+    assert!(matches!(failure(&c.one(t)), TxError::Trap { .. }));
+    for a in &addrs[3..6] {
+        assert_eq!(marker(&c, a), None, "rolled back");
+    }
+
+    // Nine frames exceed the depth limit of eight; the error says so and nothing is written.
+    let t = c.call("operator", addrs[0], "go", chain_args(&addrs[1..9]));
+    let err = failure(&c.one(t));
+    assert!(
+        matches!(&err, TxError::Trap { message } if message.contains("call depth limit of 8")),
+        "{err:?}"
+    );
+    assert_eq!(marker(&c, &addrs[8]), None);
+
+    // Re-entrancy: a → b → a is refused.
+    let t = c.call("operator", addrs[6], "go", chain_args(&[addrs[7], addrs[6]]));
+    let err = failure(&c.one(t));
+    assert!(
+        matches!(&err, TxError::ContractError { message } if message.contains("re-entrant call")),
+        "{err:?}"
+    );
+    assert_eq!(marker(&c, &addrs[6]), None);
+
+    // A callee that runs out of fuel takes the transaction's fuel with it.
+    let t = c.call("operator", addrs[7], "spin_callee", addrs[8].0.to_vec());
+    let r = c.one(t);
+    assert!(matches!(failure(&r), TxError::OutOfFuel { .. }));
+    assert_eq!(r.fuel_used, RuntimeParams::new("x").tx_fuel_limit, "fuel is shared, not renewed per call");
+
+    // Calling a missing contract or a reserved export fails the caller.
+    let t = c.call("operator", addrs[7], "go", ContractAddress([9; 32]).0.to_vec());
+    assert!(matches!(failure(&c.one(t)), TxError::UnknownContract { .. }));
+}
