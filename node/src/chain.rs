@@ -1,6 +1,12 @@
 //! The node's view of the chain, shared by consensus and RPC: storage, the runtime, the pool and
 //! the committed head.
-use std::sync::{Arc, RwLock};
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, RwLock,
+    },
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use scf_primitives::{AccountId, BlockHeader, Hash, Height, Nonce, SignedTransaction};
 use scf_runtime::{
@@ -42,7 +48,12 @@ pub struct Chain {
     pub genesis_hash: Hash,
     pub dev: bool,
     head: RwLock<BlockHeader>,
+    /// Dev chains only: how far the proposer's clock runs ahead of the wall clock.
+    time_offset_ms: AtomicU64,
 }
+
+/// Longest total clock shift a dev chain accepts (ten years).
+pub const MAX_DEV_TIME_OFFSET_MS: u64 = 10 * 366 * 86_400_000;
 
 impl Chain {
     /// Opens the chain at `storage`, writing genesis first if the database is new.
@@ -67,7 +78,9 @@ impl Chain {
             column: "meta",
             detail: "no head after genesis".into(),
         })?;
+        let time_offset_ms = AtomicU64::new(if genesis.spec.dev { storage.dev_time_offset()? } else { 0 });
         Ok(Arc::new(Chain {
+            time_offset_ms,
             storage,
             runtime,
             mempool: Mempool::new(pool_capacity),
@@ -75,6 +88,27 @@ impl Chain {
             dev: genesis.spec.dev,
             head: RwLock::new(head),
         }))
+    }
+
+    /// The time a proposer puts in a block: the wall clock, plus the dev offset on dev chains.
+    pub fn now_ms(&self) -> u64 {
+        let wall = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        wall.saturating_add(self.time_offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves a dev chain's clock forward; `None` on any other chain or past the limit.
+    pub fn advance_time(&self, ms: u64) -> Result<Option<u64>, ChainError> {
+        if !self.dev {
+            return Ok(None);
+        }
+        let offset = self.time_offset_ms.load(Ordering::Relaxed).saturating_add(ms);
+        if offset > MAX_DEV_TIME_OFFSET_MS {
+            return Ok(None);
+        }
+        self.storage.set_dev_time_offset(offset)?;
+        self.time_offset_ms.store(offset, Ordering::Relaxed);
+        tracing::info!(target: "scf::chain", offset_ms = offset, "dev clock advanced");
+        Ok(Some(offset))
     }
 
     pub fn head(&self) -> BlockHeader {

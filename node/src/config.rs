@@ -92,6 +92,7 @@ impl Settings {
     pub fn dev(data_dir: PathBuf, rpc_addr: SocketAddr, p2p_listen: String) -> Result<Settings, ConfigError> {
         let genesis = Genesis::parse(DEV_GENESIS, |name| match name {
             "registry.wasm" => Ok(DEV_REGISTRY.to_vec()),
+            "deposit_token.wasm" => Ok(DEV_DEPOSIT_TOKEN.to_vec()),
             "receivables.wasm" => Ok(DEV_RECEIVABLES.to_vec()),
             other => Err(format!("the built-in dev genesis has no file {other}")),
         })?;
@@ -112,3 +113,4 @@ impl Settings {
 pub const DEV_GENESIS: &str = include_str!("../../genesis/dev.json");
 pub const DEV_REGISTRY: &[u8] = include_bytes!("../../genesis/registry.wasm");
 pub const DEV_RECEIVABLES: &[u8] = include_bytes!("../../genesis/receivables.wasm");
+pub const DEV_DEPOSIT_TOKEN: &[u8] = include_bytes!("../../genesis/deposit_token.wasm");

@@ -12,8 +12,9 @@ use scf_primitives::{
     MAX_TX_BYTES,
 };
 use scf_rpc_api::{
-    codes, from_hex, to_hex, AccountView, BlockId, BlockView, ChainHead, ErrorData, EventView, MemberView,
-    MethodList, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts, TxStatus, TxView,
+    codes, from_hex, to_hex, AccountView, BlockId, BlockView, ChainHead, DevTime, ErrorData, EventView,
+    MemberView, MethodList, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts, TxStatus,
+    TxView,
 };
 
 use crate::chain::{Chain, SubmitError};
@@ -240,9 +241,27 @@ impl ScfApiServer for RpcServer {
         })
     }
 
+    async fn dev_advance_time(&self, seconds: u64) -> RpcResult<DevTime> {
+        let ms = seconds.checked_mul(1000).ok_or_else(|| bad_param("seconds", "too large"))?;
+        match self.chain.advance_time(ms).map_err(internal)? {
+            Some(offset_ms) => Ok(DevTime { offset_ms, chain_now_ms: self.chain.now_ms() }),
+            None if !self.chain.dev => {
+                Err(error(codes::DEV_ONLY, "dev_only", "dev_advanceTime exists only on development chains"))
+            }
+            None => Err(bad_param(
+                "seconds",
+                format!(
+                    "the total shift may not exceed {} days",
+                    crate::chain::MAX_DEV_TIME_OFFSET_MS / 86_400_000
+                ),
+            )),
+        }
+    }
+
     async fn system_contracts(&self) -> RpcResult<SystemContracts> {
         Ok(SystemContracts {
             registry: ContractAddress::system("registry").to_hex(),
+            deposit_token: ContractAddress::system("deposit_token").to_hex(),
             receivables: ContractAddress::system("receivables").to_hex(),
         })
     }

@@ -43,6 +43,7 @@ mod col {
 const HEAD_KEY: &[u8] = b"head";
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const CHAIN_ID_KEY: &[u8] = b"chain_id";
+const DEV_TIME_OFFSET_KEY: &[u8] = b"dev_time_offset_ms";
 const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +144,20 @@ impl Storage {
         // fsync the WAL: a decided block must survive power loss, not only a process kill.
         wo.set_sync(true);
         Ok(self.db.write_opt(batch, &wo)?)
+    }
+
+    /// The dev chain's clock shift (see `dev_advanceTime`), kept across restarts.
+    pub fn dev_time_offset(&self) -> Result<u64, StorageError> {
+        match self.meta(DEV_TIME_OFFSET_KEY)? {
+            Some(v) => Ok(decode(col::META, &v)?),
+            None => Ok(0),
+        }
+    }
+
+    pub fn set_dev_time_offset(&self, offset_ms: u64) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(self.cf(col::META), DEV_TIME_OFFSET_KEY, encode(&offset_ms));
+        self.write(batch)
     }
 
     /// Height of the last committed block (`None` before genesis is written).

@@ -125,7 +125,7 @@ fn rpc_error(r: Result<impl std::fmt::Debug, ClientError>) -> (i32, String) {
 }
 
 async fn holdings(client: &HttpClient, who: &str) -> Vec<u128> {
-    let args = to_hex(&borsh::to_vec(&Keypair::dev(who).account_id()).unwrap());
+    let args = to_hex(&borsh::to_vec(&who.to_string()).unwrap());
     let r = client
         .query(ContractAddress::system("receivables").to_hex(), "list_by_holder".into(), args, None)
         .await
@@ -170,7 +170,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
 
     // 1,000.00 CNY from core to supplier1, accepted, 400.00 passed on to supplier2.
     let issue = IssueArgs {
-        to: Keypair::dev("supplier1").account_id(),
+        to: "supplier1".into(),
         amount: 100_000,
         currency: "CNY".into(),
         maturity_day: parse_date("2027-03-31").unwrap(),
@@ -183,7 +183,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     let (ok, _, err) =
         run(&client, "supplier1", call("receivables", "accept", borsh::to_vec(&id).unwrap())).await;
     assert!(ok, "{err:?}");
-    let transfer = TransferArgs { id, to: Keypair::dev("supplier2").account_id(), amount: 40_000 };
+    let transfer = TransferArgs { id, to: "supplier2".into(), amount: 40_000 };
     let (ok, data, err) =
         run(&client, "supplier1", call("receivables", "transfer", borsh::to_vec(&transfer).unwrap())).await;
     assert!(ok, "{err:?}");
@@ -234,8 +234,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     let (ok, _, err) =
         run(&client, "supplier1", call("receivables", "issue", borsh::to_vec(&issue).unwrap())).await;
     assert!(!ok && err.unwrap().contains("needs core_enterprise"));
-    let too_much =
-        TransferArgs { id: pieces.transferred, to: Keypair::dev("supplier1").account_id(), amount: 40_001 };
+    let too_much = TransferArgs { id: pieces.transferred, to: "supplier1".into(), amount: 40_001 };
     let (ok, _, err) =
         run(&client, "supplier2", call("receivables", "transfer", borsh::to_vec(&too_much).unwrap())).await;
     assert!(!ok && err.unwrap().contains("exceeds voucher"));
@@ -270,12 +269,8 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
         call(
             "receivables",
             "transfer",
-            borsh::to_vec(&TransferArgs {
-                id: pieces.transferred,
-                to: Keypair::dev("supplier1").account_id(),
-                amount: 10_000,
-            })
-            .unwrap(),
+            borsh::to_vec(&TransferArgs { id: pieces.transferred, to: "supplier1".into(), amount: 10_000 })
+                .unwrap(),
         ),
     )
     .await;
@@ -297,9 +292,14 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
 async fn validator_from_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let genesis_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../genesis");
-    for f in ["dev.json", "registry.wasm", "receivables.wasm"] {
+    for f in ["registry.wasm", "deposit_token.wasm", "receivables.wasm"] {
         std::fs::copy(genesis_dir.join(f), dir.path().join(f)).unwrap();
     }
+    // A chain that is not a dev chain: same spec, `dev` off.
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(genesis_dir.join("dev.json")).unwrap()).unwrap();
+    spec["dev"] = serde_json::Value::Bool(false);
+    std::fs::write(dir.path().join("dev.json"), spec.to_string()).unwrap();
     std::fs::write(dir.path().join("consensus.key"), hex::encode(Keypair::dev("validator0").seed())).unwrap();
     std::fs::write(dir.path().join("node.key"), hex::encode([7u8; 32])).unwrap();
     let (rpc_port, p2p_port) = free_ports();
@@ -324,6 +324,7 @@ async fn validator_from_config_file() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(dir.path().join("data/db").is_dir(), "data_dir is relative to the config file");
+    assert_eq!(rpc_error(client.dev_advance_time(86_400).await), (codes::DEV_ONLY, "dev_only".into()));
 
     // A config with a bad key file is refused with a clear message.
     std::fs::write(dir.path().join("consensus.key"), "not hex").unwrap();
@@ -345,7 +346,7 @@ async fn repeated_sigkill_under_load_loses_nothing() {
     let (rpc_port, p2p_port) = free_ports();
     let key = Keypair::dev("core");
     let issue = |n: u64| IssueArgs {
-        to: Keypair::dev("supplier1").account_id(),
+        to: "supplier1".into(),
         amount: 1 + n as u128,
         currency: "CNY".into(),
         maturity_day: parse_date("2027-03-31").unwrap(),

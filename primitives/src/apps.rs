@@ -2,7 +2,8 @@
 //! their events. Shared by the contracts (wasm32), the node (genesis) and the CLI (decoding).
 
 pub mod registry {
-    //! The member registry: which accounts belong to the consortium, and in which role.
+    //! The member registry: which organisations belong to the consortium, in which role, and
+    //! which accounts (keys) act for each of them.
     use alloc::{string::String, vec::Vec};
     use borsh::{BorshDeserialize, BorshSerialize};
 
@@ -10,15 +11,15 @@ pub mod registry {
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
     pub enum Role {
-        /// Runs the platform: onboards and suspends members.
+        /// Runs the platform: onboards and suspends members, grants credit lines.
         Operator,
         /// A large buyer whose payables become vouchers.
         CoreEnterprise,
         /// Holds, transfers and finances vouchers.
         Supplier,
-        /// Bank or factor: discounts vouchers.
+        /// Bank or factor: discounts vouchers, issues deposit tokens, grants credit lines.
         Financier,
-        /// Regulator or auditor: reads everything.
+        /// Regulator or auditor: reads everything, may freeze.
         Auditor,
     }
 
@@ -41,14 +42,20 @@ pub mod registry {
         }
     }
 
+    /// An organisation in the consortium. Its `name` is its identity on chain: vouchers and token
+    /// balances belong to members, and any of the member's accounts acts for it.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct Member {
-        pub account: AccountId,
         /// Short handle, unique in the registry (e.g. `supplier1`).
         pub name: String,
+        pub legal_name: String,
+        /// Unified social credit code or other registration number.
+        pub registration_id: String,
         pub role: Role,
         /// Suspended members cannot act.
         pub active: bool,
+        /// Keys that act for the member.
+        pub accounts: Vec<AccountId>,
     }
 
     /// `init` input: the founding members (at least one operator).
@@ -57,57 +64,151 @@ pub mod registry {
         pub members: Vec<Member>,
     }
 
-    /// `register` input (operator only).
+    /// `register` input (operator only). The member starts active.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct RegisterArgs {
-        pub account: AccountId,
         pub name: String,
+        pub legal_name: String,
+        pub registration_id: String,
         pub role: Role,
+        pub accounts: Vec<AccountId>,
     }
 
     /// `set_active` input (operator only): suspend or reactivate a member.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct SetActiveArgs {
-        pub account: AccountId,
+        pub name: String,
         pub active: bool,
     }
 
-    /// Storage key of a member record. The registry's storage layout is public: other contracts
-    /// read it through `foreign_storage_read` to check roles without a call.
-    pub fn member_key(account: &AccountId) -> Vec<u8> {
-        let mut k = Vec::with_capacity(33);
-        k.push(b'm');
-        k.extend_from_slice(&account.0);
-        k
-    }
-
-    /// Storage key of the name → account index.
-    pub fn name_key(name: &str) -> Vec<u8> {
+    /// Storage key of a member record (by name). The registry's storage layout is public: other
+    /// contracts read it through `foreign_storage_read` to check roles without a call.
+    pub fn member_key(name: &str) -> Vec<u8> {
         let mut k = Vec::with_capacity(1 + name.len());
-        k.push(b'n');
+        k.push(b'm');
         k.extend_from_slice(name.as_bytes());
         k
     }
 
-    /// Storage key of the list of all member accounts, in registration order.
+    /// Storage key of the account → member name index.
+    pub fn account_key(account: &AccountId) -> Vec<u8> {
+        let mut k = Vec::with_capacity(33);
+        k.push(b'a');
+        k.extend_from_slice(&account.0);
+        k
+    }
+
+    /// Storage key of the list of all member names, in registration order.
     pub const MEMBERS_KEY: &[u8] = b"all";
 }
 
+pub mod deposit_token {
+    //! Deposit tokens: on-chain claims on bank deposits, one per financier and currency, minted
+    //! by the financier against funds it holds and burned when the holder redeems them. They make
+    //! financing disbursement and maturity settlement atomic with the voucher moves.
+    use alloc::string::String;
+    use borsh::{BorshDeserialize, BorshSerialize};
+
+    use crate::{Amount, ContractAddress};
+
+    /// A token: the deposits of `financier` in `currency`.
+    #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
+    pub struct TokenId {
+        pub financier: String,
+        pub currency: String,
+    }
+
+    /// `init` input.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct InitArgs {
+        pub registry: ContractAddress,
+    }
+
+    /// `mint` (financier only, its own token): credit `to` against funds received off chain.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct MintArgs {
+        pub currency: String,
+        pub to: String,
+        pub amount: Amount,
+    }
+
+    /// `burn`: the caller's member redeems `amount` of `token` (paid out off chain).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct BurnArgs {
+        pub token: TokenId,
+        pub amount: Amount,
+    }
+
+    /// `transfer`: from the caller's member to another member.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct TransferArgs {
+        pub token: TokenId,
+        pub to: String,
+        pub amount: Amount,
+    }
+
+    /// `approve`: lets contract `spender` move up to `amount` of the caller member's `token`
+    /// (the allowance is set, not added).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct ApproveArgs {
+        pub token: TokenId,
+        pub spender: ContractAddress,
+        pub amount: Amount,
+    }
+
+    /// `transfer_from` (called by a contract): moves `from`'s tokens within its allowance.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct TransferFromArgs {
+        pub token: TokenId,
+        pub from: String,
+        pub to: String,
+        pub amount: Amount,
+    }
+
+    /// `balance` query input.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct BalanceArgs {
+        pub token: TokenId,
+        pub member: String,
+    }
+
+    /// `supply` query result. `minted - burned == outstanding == sum of balances`, always.
+    #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct Supply {
+        pub minted: Amount,
+        pub burned: Amount,
+        pub outstanding: Amount,
+    }
+
+    /// Body of `token_minted`, `token_burned` and `token_transferred` events.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct TokenEvent {
+        pub token: TokenId,
+        pub from: Option<String>,
+        pub to: Option<String>,
+        pub amount: Amount,
+    }
+}
+
 pub mod receivables {
-    //! Digital payable vouchers (双链通 style): issued by a core enterprise to a supplier, split
-    //! and transferred upstream, financed, settled at maturity.
+    //! Digital payable vouchers (双链通 style): issued by a core enterprise to a supplier under a
+    //! credit line, split and transferred upstream, discounted at financiers, settled at maturity.
+    //! Parties are member names (see [`super::registry`]).
     use alloc::{string::String, vec::Vec};
     use borsh::{BorshDeserialize, BorshSerialize};
 
-    use crate::{AccountId, Amount, ContractAddress, Hash, TimestampMs};
+    use crate::{Amount, ContractAddress, Hash, TimestampMs};
 
     /// Sequential, starting at 1, never reused.
     pub type VoucherId = u64;
-
+    /// Sequential financing application number, starting at 1.
+    pub type ApplicationId = u64;
     /// A calendar date as days since 1970-01-01 (so day counts are integer subtraction).
     pub type Day = u32;
 
     pub const MS_PER_DAY: u64 = 86_400_000;
+    /// Longest term a voucher may have (days); the 2025 PBoC notice caps terms at one year.
+    pub const MAX_TERM_DAYS: u32 = 365;
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub enum VoucherStatus {
@@ -125,7 +226,7 @@ pub mod receivables {
         Financing,
         /// Paid at maturity.
         Settled,
-        /// Matured and unpaid: holders have recourse to the issuer.
+        /// Matured and unpaid: the holder has recourse to the issuer.
         Overdue,
     }
 
@@ -161,9 +262,10 @@ pub mod receivables {
         /// The original issuance this piece descends from (itself for a root).
         pub root_id: VoucherId,
         pub parent_id: Option<VoucherId>,
-        /// The obligor: the core enterprise that pays at maturity.
-        pub issuer: AccountId,
-        pub holder: AccountId,
+        /// The obligor: the core enterprise (member name) that pays at maturity.
+        pub issuer: String,
+        /// Member holding the piece.
+        pub holder: String,
         pub amount: Amount,
         /// ISO 4217 code, e.g. `CNY`.
         pub currency: String,
@@ -175,18 +277,51 @@ pub mod receivables {
         pub status: VoucherStatus,
         /// Judicial or regulatory freeze, with its reason.
         pub frozen: Option<String>,
+        /// The financing application that discounted this piece (or an ancestor): such a piece
+        /// can never be financed again.
+        pub financed_by: Option<ApplicationId>,
+        /// The open financing application locking this piece.
+        pub locked_by: Option<ApplicationId>,
+    }
+
+    /// A financier's limit on a core enterprise's outstanding (unsettled) vouchers.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct CreditLine {
+        pub core: String,
+        pub currency: String,
+        pub limit: Amount,
+        pub outstanding: Amount,
+        pub granted_by: String,
     }
 
     /// `init` input.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct InitArgs {
         pub registry: ContractAddress,
+        pub deposit_token: ContractAddress,
+        /// Credit lines granted at genesis (`granted_by` must be an operator or financier).
+        pub credit_lines: Vec<CreditLine>,
+    }
+
+    /// `grant_credit` input (operator or financier): sets the limit, keeps the outstanding.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct GrantCreditArgs {
+        pub core: String,
+        pub currency: String,
+        pub limit: Amount,
+    }
+
+    /// `credit` query input.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct CreditKey {
+        pub core: String,
+        pub currency: String,
     }
 
     /// `issue` input (core enterprise only). Returns the new `VoucherId`.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct IssueArgs {
-        pub to: AccountId,
+        pub to: String,
         pub amount: Amount,
         pub currency: String,
         pub maturity_day: Day,
@@ -197,7 +332,7 @@ pub mod receivables {
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct TransferArgs {
         pub id: VoucherId,
-        pub to: AccountId,
+        pub to: String,
         pub amount: Amount,
     }
 
@@ -209,12 +344,117 @@ pub mod receivables {
         pub remainder: Option<VoucherId>,
     }
 
+    /// How a financier counts a year when discounting.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum DayCount {
+        /// Actual days / 360 (the default, as in Chinese bill discounting).
+        Act360,
+        /// Actual days / 365.
+        Act365,
+    }
+
+    impl DayCount {
+        pub fn basis(&self) -> u128 {
+            match self {
+                DayCount::Act360 => 360,
+                DayCount::Act365 => 365,
+            }
+        }
+    }
+
+    /// `set_day_count` input (financier, for its own approvals).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct SetDayCountArgs {
+        pub day_count: DayCount,
+    }
+
+    /// `apply_financing` input (holder): discount `amount` of voucher `id` at `financier`; a
+    /// partial amount splits the voucher first. Returns `Application`.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct ApplyArgs {
+        pub id: VoucherId,
+        pub amount: Amount,
+        pub financier: String,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ApplicationStatus {
+        Pending,
+        Approved,
+        Rejected,
+        Withdrawn,
+    }
+
+    impl ApplicationStatus {
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                ApplicationStatus::Pending => "pending",
+                ApplicationStatus::Approved => "approved",
+                ApplicationStatus::Rejected => "rejected",
+                ApplicationStatus::Withdrawn => "withdrawn",
+            }
+        }
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct Application {
+        pub id: ApplicationId,
+        /// The (possibly split-off) piece under financing.
+        pub voucher: VoucherId,
+        pub applicant: String,
+        pub financier: String,
+        pub face: Amount,
+        pub status: ApplicationStatus,
+        /// Set on approval.
+        pub terms: Option<FinancingTerms>,
+    }
+
+    /// What an approval fixed: the figures the supplier was paid on.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct FinancingTerms {
+        pub rate_bps: u32,
+        pub fee: Amount,
+        pub day_count: DayCount,
+        pub days: u32,
+        pub discount: Amount,
+        pub net: Amount,
+        /// Registration number in the national movable-asset financing registry (中登网).
+        pub registry_ref: String,
+        pub approved_at_ms: TimestampMs,
+    }
+
+    /// `approve_financing` input (the named financier).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct ApproveArgs {
+        pub application: ApplicationId,
+        /// Annual discount rate in basis points (435 = 4.35 %).
+        pub rate_bps: u32,
+        pub fee: Amount,
+        pub registry_ref: String,
+    }
+
+    /// `settle` input (the issuer, on or after maturity): pays every live piece of `root` in
+    /// the deposit token of `token_financier`, which the issuer must have approved for spending
+    /// by the receivables contract.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct SettleArgs {
+        pub root: VoucherId,
+        pub token_financier: String,
+    }
+
+    /// `freeze` input (auditor or operator).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct FreezeArgs {
+        pub id: VoucherId,
+        pub reason: String,
+    }
+
     /// Body of the `voucher_issued` event.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct IssuedEvent {
         pub id: VoucherId,
-        pub issuer: AccountId,
-        pub holder: AccountId,
+        pub issuer: String,
+        pub holder: String,
         pub amount: Amount,
     }
 
@@ -222,11 +462,51 @@ pub mod receivables {
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct TransferredEvent {
         pub from_id: VoucherId,
-        pub from: AccountId,
-        pub to: AccountId,
+        pub from: String,
+        pub to: String,
         pub transferred: VoucherId,
         pub remainder: Option<VoucherId>,
         pub amount: Amount,
+    }
+
+    /// Body of the `voucher_settled` event: one per piece paid.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct SettledEvent {
+        pub id: VoucherId,
+        pub root_id: VoucherId,
+        pub holder: String,
+        pub amount: Amount,
+    }
+
+    /// Why a discount cannot be computed.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum DiscountError {
+        /// `face × rate × days` does not fit in 128 bits.
+        Overflow,
+        /// Discount plus fee exceed the face amount.
+        ExceedsFace,
+    }
+
+    /// Discount of `face` minor units at `rate_bps` a year for `days` days:
+    /// `face × rate_bps × days / (10 000 × basis)`, **rounded half up** to the minor unit.
+    /// Exact integer arithmetic; an intermediate product beyond `u128` is an error, never a wrap.
+    pub fn discount(
+        face: Amount,
+        rate_bps: u32,
+        days: u32,
+        day_count: DayCount,
+    ) -> Result<Amount, DiscountError> {
+        let numerator = face
+            .checked_mul(rate_bps as u128)
+            .and_then(|x| x.checked_mul(days as u128))
+            .ok_or(DiscountError::Overflow)?;
+        let denominator = 10_000 * day_count.basis();
+        numerator.checked_add(denominator / 2).map(|x| x / denominator).ok_or(DiscountError::Overflow)
+    }
+
+    /// Net proceeds paid to the holder: `face − discount − fee`.
+    pub fn net_proceeds(face: Amount, discount: Amount, fee: Amount) -> Result<Amount, DiscountError> {
+        face.checked_sub(discount).and_then(|x| x.checked_sub(fee)).ok_or(DiscountError::ExceedsFace)
     }
 
     /// Converts a civil date to days since 1970-01-01 (proleptic Gregorian; Howard Hinnant's
@@ -285,7 +565,7 @@ pub mod receivables {
         alloc::format!("{y:04}-{m:02}-{d:02}")
     }
 
-    /// Storage helpers shared by contract and tools.
+    /// Storage key of a voucher.
     pub fn voucher_key(id: VoucherId) -> Vec<u8> {
         let mut k = Vec::with_capacity(9);
         k.push(b'v');
@@ -317,6 +597,45 @@ pub mod receivables {
             assert_eq!(parse_date("2027-03"), None);
             assert_eq!(parse_date("2027-03-01-1"), None);
             assert_eq!(parse_date("abc"), None);
+        }
+
+        /// Figures computed by hand (exact fractions shown), then rounded half up.
+        #[test]
+        fn discount_golden_figures() {
+            // 300,000.00 CNY at 4.35 %, 90 days, ACT/360: 30,000,000 × 435 × 90 / 3,600,000
+            // = 326,250 fen exactly = 3,262.50 CNY; net 296,737.50.
+            assert_eq!(discount(30_000_000, 435, 90, DayCount::Act360), Ok(326_250));
+            assert_eq!(net_proceeds(30_000_000, 326_250, 0), Ok(29_673_750));
+            // Same under ACT/365: 1,174,500,000,000 / 3,650,000 = 321,780.82… → 321,781.
+            assert_eq!(discount(30_000_000, 435, 90, DayCount::Act365), Ok(321_781));
+            // One day, 1,000.00 at 4.35 %, ACT/360: 100,000 × 435 / 3,600,000 = 12.083… → 12.
+            assert_eq!(discount(100_000, 435, 1, DayCount::Act360), Ok(12));
+            // One day, ACT/365: 43,500,000 / 3,650,000 = 11.917… → 12.
+            assert_eq!(discount(100_000, 435, 1, DayCount::Act365), Ok(12));
+            // 365 days, 1,000,000.00 at 5 %, ACT/365: exactly 5 % = 5,000,000 fen.
+            assert_eq!(discount(100_000_000, 500, 365, DayCount::Act365), Ok(5_000_000));
+            // 365 days under ACT/360 costs more: 100,000,000 × 500 × 365 / 3,600,000
+            // = 5,069,444.44… → 5,069,444.
+            assert_eq!(discount(100_000_000, 500, 365, DayCount::Act360), Ok(5_069_444));
+            // Exactly half a minor unit rounds up: 18 × 10,000 × 1 / 3,600,000 = 0.05 → 0;
+            // 180 × 10,000 × 1 / 3,600,000 = 0.5 → 1.
+            assert_eq!(discount(18, 10_000, 1, DayCount::Act360), Ok(0));
+            assert_eq!(discount(180, 10_000, 1, DayCount::Act360), Ok(1));
+            // A fee on top, and a fee that would make proceeds negative.
+            assert_eq!(net_proceeds(100_000, 12, 500), Ok(99_488));
+            assert_eq!(net_proceeds(100, 12, 500), Err(DiscountError::ExceedsFace));
+        }
+
+        #[test]
+        fn discount_near_u128_limits_errors_instead_of_wrapping() {
+            assert_eq!(discount(u128::MAX, 1, 1, DayCount::Act360), Err(DiscountError::Overflow));
+            assert_eq!(discount(u128::MAX / 435, 435, 2, DayCount::Act360), Err(DiscountError::Overflow));
+            // The largest face that still works at 4.35 % for 365 days (the rounding term, half
+            // the denominator, is added before dividing), and one more that does not.
+            let max_face = (u128::MAX - 10_000 * 365 / 2) / (435 * 365);
+            assert!(discount(max_face, 435, 365, DayCount::Act365).is_ok());
+            assert_eq!(discount(max_face + 1, 435, 365, DayCount::Act365), Err(DiscountError::Overflow));
+            assert_eq!(discount(0, 435, 365, DayCount::Act360), Ok(0));
         }
     }
 }

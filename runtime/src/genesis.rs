@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use scf_primitives::{
-    apps::{receivables, registry},
+    apps::{deposit_token, receivables, registry},
     AccountId, BlockHeader, ContractAddress, Hash, TimestampMs,
 };
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,21 @@ pub struct GenesisSpec {
     pub validators: Vec<ValidatorSpec>,
     pub members: Vec<MemberSpec>,
     pub contracts: Vec<ContractSpec>,
+    /// Credit lines of core enterprises at genesis.
+    #[serde(default)]
+    pub credit_lines: Vec<CreditLineSpec>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditLineSpec {
+    /// Core enterprise member name.
+    pub core: String,
+    pub currency: String,
+    /// Limit in minor units, as a decimal string (amounts are u128).
+    pub limit: String,
+    /// Operator or financier member name.
+    pub granted_by: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -44,8 +59,12 @@ pub struct ValidatorSpec {
 #[serde(deny_unknown_fields)]
 pub struct MemberSpec {
     pub name: String,
-    /// ed25519 public key, hex.
-    pub account: String,
+    #[serde(default)]
+    pub legal_name: String,
+    #[serde(default)]
+    pub registration_id: String,
+    /// ed25519 public keys (hex) that act for the member.
+    pub accounts: Vec<String>,
     /// `operator`, `core_enterprise`, `supplier`, `financier` or `auditor`.
     pub role: String,
 }
@@ -53,7 +72,7 @@ pub struct MemberSpec {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContractSpec {
-    /// System contract name: `registry` or `receivables`.
+    /// System contract name: `registry`, `deposit_token` or `receivables`.
     pub name: String,
     /// Path of the `.wasm`, relative to the spec file.
     pub wasm: String,
@@ -68,10 +87,11 @@ pub struct Genesis {
     pub validators: Vec<(AccountId, u64)>,
     pub members: Vec<registry::Member>,
     pub contracts: Vec<(String, Vec<u8>)>,
+    pub credit_lines: Vec<receivables::CreditLine>,
 }
 
 /// The system contracts genesis knows how to initialise, in installation order.
-pub const SYSTEM_CONTRACTS: [&str; 2] = ["registry", "receivables"];
+pub const SYSTEM_CONTRACTS: [&str; 3] = ["registry", "deposit_token", "receivables"];
 
 fn err(msg: impl Into<String>) -> RuntimeError {
     RuntimeError::Genesis(msg.into())
@@ -105,14 +125,38 @@ impl Genesis {
         }
         let mut members: Vec<registry::Member> = Vec::new();
         for m in &spec.members {
-            let account = AccountId::from_hex(&m.account)
-                .map_err(|e| err(format!("member {}: account: {e}", m.name)))?;
+            let accounts = m
+                .accounts
+                .iter()
+                .map(|a| AccountId::from_hex(a).map_err(|e| err(format!("member {}: account: {e}", m.name))))
+                .collect::<Result<Vec<_>, _>>()?;
             let role = registry::Role::parse(&m.role)
                 .ok_or_else(|| err(format!("member {}: unknown role {:?}", m.name, m.role)))?;
-            if members.iter().any(|x| x.account == account || x.name == m.name) {
+            if members.iter().any(|x| x.name == m.name || x.accounts.iter().any(|a| accounts.contains(a))) {
                 return Err(err(format!("member {}: duplicate name or account", m.name)));
             }
-            members.push(registry::Member { account, name: m.name.clone(), role, active: true });
+            members.push(registry::Member {
+                name: m.name.clone(),
+                legal_name: m.legal_name.clone(),
+                registration_id: m.registration_id.clone(),
+                role,
+                active: true,
+                accounts,
+            });
+        }
+        let mut credit_lines = Vec::new();
+        for c in &spec.credit_lines {
+            let limit = c
+                .limit
+                .parse::<u128>()
+                .map_err(|e| err(format!("credit line of {}: limit {:?}: {e}", c.core, c.limit)))?;
+            credit_lines.push(receivables::CreditLine {
+                core: c.core.clone(),
+                currency: c.currency.clone(),
+                limit,
+                outstanding: 0,
+                granted_by: c.granted_by.clone(),
+            });
         }
         if !members.iter().any(|m| m.role == registry::Role::Operator) {
             return Err(err("the consortium needs at least one operator member"));
@@ -139,7 +183,7 @@ impl Genesis {
         if let Some(extra) = spec.contracts.iter().find(|c| !SYSTEM_CONTRACTS.contains(&c.name.as_str())) {
             return Err(err(format!("unknown system contract {:?}", extra.name)));
         }
-        Ok(Genesis { spec, validators, members, contracts })
+        Ok(Genesis { spec, validators, members, contracts, credit_lines })
     }
 
     /// Reads a spec file, resolving contract paths relative to it.
@@ -166,7 +210,12 @@ impl Genesis {
         for (name, code) in &self.contracts {
             let init = match name.as_str() {
                 "registry" => borsh::to_vec(&registry::InitArgs { members: self.members.clone() }),
-                "receivables" => borsh::to_vec(&receivables::InitArgs { registry: registry_addr }),
+                "deposit_token" => borsh::to_vec(&deposit_token::InitArgs { registry: registry_addr }),
+                "receivables" => borsh::to_vec(&receivables::InitArgs {
+                    registry: registry_addr,
+                    deposit_token: ContractAddress::system("deposit_token"),
+                    credit_lines: self.credit_lines.clone(),
+                }),
                 other => return Err(err(format!("unknown system contract {other:?}"))),
             }
             .map_err(|e| err(e.to_string()))?;

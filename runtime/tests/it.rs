@@ -82,7 +82,7 @@ impl Chain {
     }
 
     fn held(&self, who: &str) -> Vec<Voucher> {
-        self.query(receivables(), "list_by_holder", borsh::to_vec(&Keypair::dev(who).account_id()).unwrap())
+        self.query(receivables(), "list_by_holder", borsh::to_vec(&who.to_string()).unwrap())
     }
 
     fn root(&self) -> scf_primitives::Hash {
@@ -96,7 +96,7 @@ fn receivables() -> ContractAddress {
 
 fn issue_args(to: &str, amount: u128) -> Vec<u8> {
     borsh::to_vec(&IssueArgs {
-        to: Keypair::dev(to).account_id(),
+        to: to.into(),
         amount,
         currency: "CNY".into(),
         maturity_day: parse_date("2027-03-31").unwrap(),
@@ -148,7 +148,7 @@ fn voucher_issue_accept_and_split_transfer() {
     let t = c.call("supplier1", receivables(), "accept", borsh::to_vec(&id).unwrap());
     assert!(c.one(t).is_success());
 
-    let args = TransferArgs { id, to: Keypair::dev("supplier2").account_id(), amount: 40_000 };
+    let args = TransferArgs { id, to: "supplier2".into(), amount: 40_000 };
     let t = c.call("supplier1", receivables(), "transfer", borsh::to_vec(&args).unwrap());
     let result: TransferResult = return_value(&c.one(t));
     let sent = c.voucher(result.transferred);
@@ -169,7 +169,7 @@ fn business_rules_are_enforced_with_specific_messages() {
     // An issued voucher cannot be transferred before acceptance, nor by a non-holder.
     let t = c.call("core", receivables(), "issue", issue_args("supplier1", 100));
     let id: VoucherId = return_value(&c.one(t));
-    let over = TransferArgs { id, to: Keypair::dev("supplier2").account_id(), amount: 50 };
+    let over = TransferArgs { id, to: "supplier2".into(), amount: 50 };
     let t = c.call("supplier1", receivables(), "transfer", borsh::to_vec(&over).unwrap());
     assert!(contract_error(&c.one(t)).contains("is not active (status: pending_acceptance)"));
     let t = c.call("supplier2", receivables(), "accept", borsh::to_vec(&id).unwrap());
@@ -177,12 +177,15 @@ fn business_rules_are_enforced_with_specific_messages() {
     let t = c.call("supplier1", receivables(), "accept", borsh::to_vec(&id).unwrap());
     assert!(c.one(t).is_success());
     // More than the voucher holds.
-    let too_much = TransferArgs { id, to: Keypair::dev("supplier2").account_id(), amount: 101 };
+    let too_much = TransferArgs { id, to: "supplier2".into(), amount: 101 };
     let t = c.call("supplier1", receivables(), "transfer", borsh::to_vec(&too_much).unwrap());
-    assert_eq!(contract_error(&c.one(t)), format!("amount 101 exceeds voucher {id}'s amount 100"));
+    assert_eq!(
+        contract_error(&c.one(t)),
+        format!("amount 101 exceeds voucher {id}'s amount 100 (CNY minor units)")
+    );
     // Maturity beyond the one-year cap.
     let mut long = IssueArgs {
-        to: Keypair::dev("supplier1").account_id(),
+        to: "supplier1".into(),
         amount: 1,
         currency: "CNY".into(),
         maturity_day: parse_date("2028-06-01").unwrap(),

@@ -2,21 +2,27 @@
 use std::{path::PathBuf, time::Duration};
 
 use anyhow::{anyhow, bail, Context, Result};
-use clap::{Args, Parser, Subcommand};
-use jsonrpsee::{
-    core::client::Error as ClientError,
-    http_client::{HttpClient, HttpClientBuilder},
-};
+use clap::{Parser, Subcommand};
+use jsonrpsee::http_client::HttpClientBuilder;
 use scf_primitives::{
     apps::{
-        receivables::{format_date, parse_date, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId},
-        registry::Member,
+        deposit_token::{self as dt, BalanceArgs, Supply, TokenId},
+        receivables::{
+            self as rc, format_date, parse_date, Application, CreditKey, CreditLine, DayCount, Voucher,
+            VoucherId,
+        },
+        registry::{Member, RegisterArgs, Role, SetActiveArgs},
     },
     crypto::Keypair,
-    AccountId, ContractAddress, Hash, Payload, Transaction,
+    Amount, ContractAddress, Hash, Payload,
 };
-use scf_rpc_api::{from_hex, to_hex, BlockId, ReceiptView, ScfApiClient, TxStatus, TxView};
-use scf_tools::{amount, args, keystore::KeyStore};
+use scf_rpc_api::{to_hex, BlockId, ScfApiClient};
+use scf_tools::{
+    amount, args,
+    client::{print_json, rpc_err, Ctx},
+    demo,
+    keystore::{KeyStore, DEV_NAMES},
+};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -30,6 +36,17 @@ struct Cli {
     json: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Options of every command that submits a transaction.
+#[derive(clap::Args, Clone)]
+struct TxOpts {
+    /// Signing key: a stored key name or a dev key (`core`, `supplier1`, ...).
+    #[arg(long = "as", value_name = "KEY")]
+    signer: String,
+    /// Print the transaction hash without waiting for its block.
+    #[arg(long)]
+    no_wait: bool,
 }
 
 #[derive(Subcommand)]
@@ -46,15 +63,33 @@ enum Command {
     /// Inspect transactions.
     #[command(subcommand)]
     Tx(TxCmd),
-    /// Accounts and their membership.
+    /// Accounts: nonce and membership.
     #[command(subcommand)]
     Account(AccountCmd),
-    /// Deploy, call and query contracts.
+    /// Consortium members.
     #[command(subcommand)]
-    Contract(ContractCmd),
+    Member(MemberCmd),
+    /// Credit lines of core enterprises.
+    #[command(subcommand)]
+    Credit(CreditCmd),
+    /// Deposit tokens (financier-issued deposits).
+    #[command(subcommand)]
+    Token(TokenCmd),
     /// Payable vouchers.
     #[command(subcommand)]
     Voucher(VoucherCmd),
+    /// Voucher financing (discounting).
+    #[command(subcommand)]
+    Finance(FinanceCmd),
+    /// Deploy, call and query contracts.
+    #[command(subcommand)]
+    Contract(ContractCmd),
+    /// Development-chain helpers.
+    #[command(subcommand)]
+    Dev(DevCmd),
+    /// Run a story end to end on a dev chain.
+    #[command(subcommand)]
+    Demo(DemoCmd),
 }
 
 #[derive(Subcommand)]
@@ -87,48 +122,124 @@ enum TxCmd {
 
 #[derive(Subcommand)]
 enum AccountCmd {
-    /// Nonce and membership of an account (hex or member name).
+    /// Nonce and membership of an account (hex, key name or member name).
     Show { account: String },
 }
 
-/// Options of every command that submits a transaction.
-#[derive(Args, Clone)]
-struct TxOpts {
-    /// Signing key: a stored key name or a dev key (`core`, `supplier1`, ...).
-    #[arg(long = "as", value_name = "KEY")]
-    signer: String,
-    /// Print the transaction hash without waiting for its block.
-    #[arg(long)]
-    no_wait: bool,
+#[derive(Subcommand)]
+enum MemberCmd {
+    /// All members.
+    List,
+    /// One member, by name, account or key.
+    Show { who: String },
+    /// Onboard a member (operator).
+    Register {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        legal_name: String,
+        #[arg(long, default_value = "")]
+        registration_id: String,
+        /// operator, core_enterprise, supplier, financier or auditor.
+        #[arg(long)]
+        role: String,
+        /// Accounts (hex or key names) that act for the member; repeat for several.
+        #[arg(long = "account", required = true)]
+        accounts: Vec<String>,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Suspend a member (operator).
+    Suspend {
+        name: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Reactivate a member (operator).
+    Activate {
+        name: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
 }
 
 #[derive(Subcommand)]
-enum ContractCmd {
-    /// Deploy a Wasm contract.
-    Deploy {
-        file: PathBuf,
-        /// Arguments of its `init`, as a JSON array of "type:value" strings.
-        #[arg(long, default_value = "[]")]
-        init_args: String,
+enum CreditCmd {
+    /// Set a core enterprise's issuance limit (operator or financier).
+    Grant {
+        #[arg(long)]
+        core: String,
+        #[arg(long)]
+        limit: String,
+        #[arg(long, default_value = "CNY")]
+        currency: String,
         #[command(flatten)]
         tx: TxOpts,
     },
-    /// Call a contract method in a transaction.
-    Call {
-        address: String,
-        method: String,
-        /// JSON array of "type:value" strings, e.g. '["u64:1", "account:supplier2", "u128:40000"]'.
-        #[arg(long, default_value = "[]")]
-        args: String,
+    /// A core enterprise's limit and outstanding vouchers.
+    Show {
+        #[arg(long)]
+        core: String,
+        #[arg(long, default_value = "CNY")]
+        currency: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Mint your own deposit tokens to a member (financier).
+    Mint {
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "CNY")]
+        currency: String,
         #[command(flatten)]
         tx: TxOpts,
     },
-    /// Run a method read-only and print its return data (hex).
-    Query {
-        address: String,
-        method: String,
-        #[arg(long, default_value = "[]")]
-        args: String,
+    /// Redeem (burn) your tokens of `--token financier/CCY`.
+    Burn {
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        amount: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Send tokens to another member.
+    Transfer {
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        amount: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Let the receivables contract (or `--spender`) move up to `--amount` of your tokens.
+    Approve {
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        spender: Option<String>,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// A member's balance of `--token financier/CCY`.
+    Balance {
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        token: String,
+    },
+    /// Minted, burned and outstanding amounts of a token.
+    Supply {
+        #[arg(long)]
+        token: String,
     },
 }
 
@@ -136,7 +247,7 @@ enum ContractCmd {
 enum VoucherCmd {
     /// Issue a voucher (core enterprise).
     Issue {
-        /// Recipient: member name or account.
+        /// Recipient: member name.
         #[arg(long)]
         to: String,
         /// Decimal amount, e.g. 1000.00.
@@ -181,6 +292,35 @@ enum VoucherCmd {
         #[command(flatten)]
         tx: TxOpts,
     },
+    /// Pay every holder of a root voucher at maturity (issuer), in `--token`'s financier's tokens.
+    Settle {
+        root: VoucherId,
+        /// Financier whose deposit tokens pay (the issuer must have approved the receivables contract).
+        #[arg(long)]
+        token: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Mark the unpaid pieces of a matured root overdue.
+    MarkOverdue {
+        root: VoucherId,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Freeze a voucher (auditor or operator).
+    Freeze {
+        id: VoucherId,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Lift a freeze (auditor or operator).
+    Unfreeze {
+        id: VoucherId,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
     /// Show one voucher.
     Show { id: VoucherId },
     /// List the live vouchers a member holds.
@@ -188,169 +328,208 @@ enum VoucherCmd {
         #[arg(long)]
         holder: String,
     },
+    /// The full tree of pieces of a voucher's root (穿透).
+    Lineage { id: VoucherId },
 }
 
-struct Ctx {
-    client: HttpClient,
-    keys: KeyStore,
-    json: bool,
+#[derive(Subcommand)]
+enum FinanceCmd {
+    /// Apply to discount all or part of a voucher at a financier (holder).
+    Apply {
+        voucher: VoucherId,
+        #[arg(long)]
+        financier: String,
+        /// Part to finance (default: the whole voucher).
+        #[arg(long)]
+        amount: Option<String>,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Approve an application: pays the net proceeds and takes the voucher (financier).
+    Approve {
+        application: u64,
+        /// Annual discount rate in percent, e.g. 4.35.
+        #[arg(long)]
+        rate: String,
+        #[arg(long, default_value = "0")]
+        fee: String,
+        /// Registration number in the movable-asset financing registry (中登网).
+        #[arg(long)]
+        registry_ref: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Reject an application (financier).
+    Reject {
+        application: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Withdraw your application before a decision (applicant).
+    Withdraw {
+        application: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Show an application.
+    Show { application: u64 },
+    /// Choose your day-count basis: act360 (default) or act365 (financier).
+    DayCount {
+        basis: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
 }
 
-fn rpc_err(e: ClientError) -> anyhow::Error {
-    match e {
-        ClientError::Call(obj) => anyhow!("{} (code {})", obj.message(), obj.code()),
-        ClientError::Transport(t) => anyhow!("cannot reach the node: {t}"),
-        other => anyhow!("{other}"),
-    }
+#[derive(Subcommand)]
+enum ContractCmd {
+    /// Deploy a Wasm contract.
+    Deploy {
+        file: PathBuf,
+        /// Arguments of its `init`, as a JSON array of "type:value" strings.
+        #[arg(long, default_value = "[]")]
+        init_args: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Call a contract method in a transaction.
+    Call {
+        address: String,
+        method: String,
+        /// JSON array of "type:value" strings, e.g. '["u64:1", "string:supplier2", "u128:40000"]'.
+        #[arg(long, default_value = "[]")]
+        args: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Run a method read-only and print its return data (hex).
+    Query {
+        address: String,
+        method: String,
+        #[arg(long, default_value = "[]")]
+        args: String,
+    },
 }
 
-fn print_json(v: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(v).expect("JSON values serialize"));
+#[derive(Subcommand)]
+enum DevCmd {
+    /// Move the dev chain's clock forward, e.g. `90d`, `12h`, `30m`, `45s` (dev chains only).
+    AdvanceTime { duration: String },
 }
 
-impl Ctx {
-    /// An account from hex, a registry member name, or a local key name.
-    async fn resolve_account(&self, who: &str) -> Result<AccountId> {
-        if let Ok(a) = AccountId::from_hex(who) {
-            return Ok(a);
-        }
-        if let Some(m) = self.member_by_name(who).await? {
-            return Ok(m.account);
-        }
-        self.keys
-            .get(who)
-            .map(|k| k.account_id())
-            .map_err(|_| anyhow!("{who:?} is neither an account, a member name, nor a key"))
-    }
-
-    async fn member_by_name(&self, name: &str) -> Result<Option<Member>> {
-        let data = self
-            .query(ContractAddress::system("registry"), "get_by_name", borsh::to_vec(&name.to_string())?)
-            .await?;
-        Ok(borsh::from_slice(&data)?)
-    }
-
-    async fn query(&self, contract: ContractAddress, method: &str, args: Vec<u8>) -> Result<Vec<u8>> {
-        let r = self
-            .client
-            .query(contract.to_hex(), method.to_string(), to_hex(&args), None)
-            .await
-            .map_err(rpc_err)?;
-        Ok(from_hex(&r.data)?)
-    }
-
-    /// Signs, submits and (unless --no-wait) waits for the transaction's block.
-    async fn submit(&self, opts: &TxOpts, payload: Payload) -> Result<TxView> {
-        let key = self.keys.get(&opts.signer)?;
-        let head = self.client.chain_head().await.map_err(rpc_err)?;
-        let account = self.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?;
-        let tx = key.sign_transaction(Transaction {
-            chain_id: head.chain_id,
-            sender: key.account_id(),
-            nonce: account.nonce,
-            payload,
-        });
-        let hash = tx.hash();
-        self.client.submit_transaction(to_hex(&borsh::to_vec(&tx)?)).await.map_err(rpc_err)?;
-        if opts.no_wait {
-            return Ok(TxView::submitted(hash.to_hex(), key.account_id().to_hex(), tx.tx.nonce));
-        }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let view = self.client.get_transaction(hash.to_hex()).await.map_err(rpc_err)?;
-            if view.status == TxStatus::Committed {
-                return Ok(view);
-            }
-            if tokio::time::Instant::now() > deadline {
-                bail!("transaction {hash} is still pending after 60 s (check with `scf tx show {hash}`)");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Prints a transaction result; fails (non-zero exit) if the transaction failed.
-    fn report(&self, view: &TxView, success_line: impl FnOnce(&[u8]) -> String) -> Result<()> {
-        let receipt = view.receipt.as_ref();
-        if self.json {
-            print_json(&serde_json::to_value(view)?);
-        } else {
-            match (view.status.clone(), receipt) {
-                (TxStatus::Pending, _) => println!("submitted {}", view.hash),
-                (_, Some(r)) if r.success => {
-                    let data = r.return_data.as_deref().map(from_hex).transpose()?.unwrap_or_default();
-                    println!("{}", success_line(&data));
-                    println!("  tx {} in block {}", view.hash, view.block_height.unwrap_or(0));
-                    for e in &r.events {
-                        println!("  event {}", e.topic);
-                    }
-                }
-                (_, Some(r)) => println!(
-                    "FAILED: {} [{}]\n  tx {} in block {}",
-                    r.error.as_deref().unwrap_or("?"),
-                    r.error_kind.as_deref().unwrap_or("?"),
-                    view.hash,
-                    view.block_height.unwrap_or(0)
-                ),
-                (_, None) => println!("{}", view.hash),
-            }
-        }
-        if let Some(ReceiptView { success: false, error, .. }) = receipt {
-            bail!("transaction failed: {}", error.as_deref().unwrap_or("unknown error"));
-        }
-        Ok(())
-    }
-
-    async fn voucher(&self, id: VoucherId) -> Result<Voucher> {
-        let data = self.query(ContractAddress::system("receivables"), "get", borsh::to_vec(&id)?).await?;
-        let v: Option<Voucher> = borsh::from_slice(&data)?;
-        v.ok_or_else(|| anyhow!("voucher {id} does not exist"))
-    }
-
-    async fn name_of(&self, account: &AccountId) -> String {
-        let Ok(data) = self
-            .query(ContractAddress::system("registry"), "get", borsh::to_vec(account).unwrap_or_default())
-            .await
-        else {
-            return account.to_hex();
-        };
-        match borsh::from_slice::<Option<Member>>(&data) {
-            Ok(Some(m)) => m.name,
-            _ => account.to_hex(),
-        }
-    }
-
-    async fn voucher_json(&self, v: &Voucher) -> serde_json::Value {
-        let d = amount::decimals(&v.currency);
-        json!({
-            "id": v.id, "root_id": v.root_id, "parent_id": v.parent_id,
-            "issuer": v.issuer.to_hex(), "issuer_name": self.name_of(&v.issuer).await,
-            "holder": v.holder.to_hex(), "holder_name": self.name_of(&v.holder).await,
-            "amount": amount::format(v.amount, d), "amount_minor": v.amount.to_string(),
-            "currency": v.currency, "maturity": format_date(v.maturity_day),
-            "issued_at_ms": v.issued_at_ms,
-            "trade_ref": v.trade_ref.map(|h| h.to_hex()), "status": v.status.as_str(), "frozen": v.frozen,
-        })
-    }
+#[derive(Subcommand)]
+enum DemoCmd {
+    /// Issue, split, discount, advance 90 days and settle: the 双链通 story with every figure.
+    Discounting,
 }
 
-fn print_vouchers_table(rows: &[serde_json::Value]) {
+fn parse_token(s: &str) -> Result<TokenId> {
+    let (financier, currency) =
+        s.split_once('/').ok_or_else(|| anyhow!("--token must be financier/CURRENCY, e.g. bank/CNY"))?;
+    Ok(TokenId { financier: financier.to_string(), currency: currency.to_string() })
+}
+
+fn parse_duration_secs(s: &str) -> Result<u64> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num.parse().map_err(|_| anyhow!("duration {s:?} must look like 90d, 12h, 30m or 45s"))?;
+    let scale = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" | "" => 1,
+        _ => bail!("duration {s:?}: unit must be d, h, m or s"),
+    };
+    n.checked_mul(scale).ok_or_else(|| anyhow!("duration {s:?} is too long"))
+}
+
+fn money(units: Amount, currency: &str) -> String {
+    format!("{} {currency}", amount::format(units, amount::decimals(currency)))
+}
+
+fn voucher_json(v: &Voucher) -> serde_json::Value {
+    let d = amount::decimals(&v.currency);
+    json!({
+        "id": v.id, "root_id": v.root_id, "parent_id": v.parent_id,
+        "issuer": v.issuer, "holder": v.holder,
+        "amount": amount::format(v.amount, d), "amount_minor": v.amount.to_string(),
+        "currency": v.currency, "maturity": format_date(v.maturity_day),
+        "issued_at_ms": v.issued_at_ms,
+        "trade_ref": v.trade_ref.map(|h| h.to_hex()), "status": v.status.as_str(), "frozen": v.frozen,
+        "financed_by": v.financed_by, "locked_by": v.locked_by,
+    })
+}
+
+fn print_vouchers(ctx: &Ctx, vouchers: &[Voucher], totals: bool) {
+    if ctx.json {
+        print_json(&json!(vouchers.iter().map(voucher_json).collect::<Vec<_>>()));
+        return;
+    }
     println!(
-        "{:>6}  {:>6}  {:<12} {:<12} {:>18} {:<4} {:<10} {:<18}",
-        "ID", "ROOT", "ISSUER", "HOLDER", "AMOUNT", "CCY", "MATURITY", "STATUS"
+        "{:>6} {:>6} {:>6}  {:<12} {:<12} {:>18} {:<4} {:<10} {:<18}",
+        "ID", "ROOT", "PARENT", "ISSUER", "HOLDER", "AMOUNT", "CCY", "MATURITY", "STATUS"
     );
-    for v in rows {
+    for v in vouchers {
+        let mut status = v.status.as_str().to_string();
+        if v.frozen.is_some() {
+            status.push_str(" (frozen)");
+        }
         println!(
-            "{:>6}  {:>6}  {:<12} {:<12} {:>18} {:<4} {:<10} {:<18}",
-            v["id"].as_u64().unwrap_or(0),
-            v["root_id"].as_u64().unwrap_or(0),
-            v["issuer_name"].as_str().unwrap_or(""),
-            v["holder_name"].as_str().unwrap_or(""),
-            v["amount"].as_str().unwrap_or(""),
-            v["currency"].as_str().unwrap_or(""),
-            v["maturity"].as_str().unwrap_or(""),
-            v["status"].as_str().unwrap_or("")
+            "{:>6} {:>6} {:>6}  {:<12} {:<12} {:>18} {:<4} {:<10} {:<18}",
+            v.id,
+            v.root_id,
+            v.parent_id.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+            v.issuer,
+            v.holder,
+            amount::format(v.amount, amount::decimals(&v.currency)),
+            v.currency,
+            format_date(v.maturity_day),
+            status
         );
     }
+    if totals {
+        let mut sums: std::collections::BTreeMap<&str, u128> = Default::default();
+        for v in vouchers.iter().filter(|v| v.status.is_live()) {
+            *sums.entry(v.currency.as_str()).or_default() += v.amount;
+        }
+        for (ccy, total) in sums {
+            println!("total live: {}", money(total, ccy));
+        }
+    }
+}
+
+fn print_member(ctx: &Ctx, m: &Member) {
+    if ctx.json {
+        print_json(&member_json(m));
+    } else {
+        println!(
+            "{:<12} {:<16} {:<8} {:<20} {}",
+            m.name,
+            m.role.as_str(),
+            if m.active { "active" } else { "SUSPENDED" },
+            m.registration_id,
+            m.legal_name
+        );
+    }
+}
+
+fn member_json(m: &Member) -> serde_json::Value {
+    json!({"name": m.name, "legal_name": m.legal_name, "registration_id": m.registration_id,
+           "role": m.role.as_str(), "active": m.active,
+           "accounts": m.accounts.iter().map(|a| a.to_hex()).collect::<Vec<_>>()})
+}
+
+fn application_json(a: &Application, currency: &str) -> serde_json::Value {
+    let d = amount::decimals(currency);
+    json!({
+        "id": a.id, "voucher": a.voucher, "applicant": a.applicant, "financier": a.financier,
+        "face": amount::format(a.face, d), "status": a.status.as_str(),
+        "terms": a.terms.as_ref().map(|t| json!({
+            "rate_bps": t.rate_bps, "days": t.days,
+            "day_count": match t.day_count { DayCount::Act360 => "act360", DayCount::Act365 => "act365" },
+            "discount": amount::format(t.discount, d), "fee": amount::format(t.fee, d),
+            "net": amount::format(t.net, d), "registry_ref": t.registry_ref,
+        })),
+    })
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -359,53 +538,23 @@ async fn run(cli: Cli) -> Result<()> {
         .build(&cli.node)
         .with_context(|| format!("invalid node URL {}", cli.node))?;
     let ctx = Ctx { client, keys: KeyStore::default_location(), json: cli.json };
-    let receivables = ContractAddress::system("receivables");
     match cli.command {
-        Command::Keys(cmd) => match cmd {
-            KeysCmd::New { name } => {
-                let k = ctx.keys.create(&name)?;
-                if ctx.json {
-                    print_json(&json!({"name": name, "account": k.account_id().to_hex()}));
-                } else {
-                    println!("created key {name}: {}", k.account_id());
-                }
-            }
-            KeysCmd::List => {
-                let mut rows = Vec::new();
-                for name in ctx.keys.list() {
-                    rows.push(json!({"name": name, "account": ctx.keys.get(&name)?.account_id().to_hex(), "dev": false}));
-                }
-                for name in scf_tools::keystore::DEV_NAMES {
-                    rows.push(json!({"name": name, "account": Keypair::dev(name).account_id().to_hex(), "dev": true}));
-                }
-                if ctx.json {
-                    print_json(&json!(rows));
-                } else {
-                    for r in rows {
-                        let tag = if r["dev"] == json!(true) { "  (dev key: public, insecure)" } else { "" };
-                        println!(
-                            "{:<12} {}{tag}",
-                            r["name"].as_str().unwrap_or(""),
-                            r["account"].as_str().unwrap_or("")
-                        );
-                    }
-                }
-            }
-            KeysCmd::Show { name } => {
-                let k = ctx.keys.get(&name)?;
-                if ctx.json {
-                    print_json(&json!({"name": name, "account": k.account_id().to_hex()}));
-                } else {
-                    println!("{name}: {}", k.account_id());
-                }
-            }
-        },
+        Command::Keys(cmd) => keys(&ctx, cmd)?,
         Command::Chain(ChainCmd::Status) => {
             let h = ctx.client.chain_head().await.map_err(rpc_err)?;
             if ctx.json {
                 print_json(&serde_json::to_value(&h)?);
             } else {
-                println!("chain       {}\nheight      {}\nhash        {}\nstate root  {}\ntime        {} ms\ngenesis     {}", h.chain_id, h.height, h.hash, h.state_root, h.timestamp_ms, h.genesis_hash);
+                println!(
+                    "chain       {}\nheight      {}\nhash        {}\nstate root  {}\ntime        {} ({} ms)\ngenesis     {}",
+                    h.chain_id,
+                    h.height,
+                    h.hash,
+                    h.state_root,
+                    format_date((h.timestamp_ms / rc::MS_PER_DAY) as u32),
+                    h.timestamp_ms,
+                    h.genesis_hash
+                );
             }
         }
         Command::Block(BlockCmd::Show { id }) => {
@@ -417,7 +566,10 @@ async fn run(cli: Cli) -> Result<()> {
             if ctx.json {
                 print_json(&serde_json::to_value(&b)?);
             } else {
-                println!("height        {}\nhash          {}\nparent        {}\ntime          {} ms\nproposer      {}\ntx root       {}\nstate root    {}\nreceipts root {}\ntransactions  {}", b.height, b.hash, b.parent_hash, b.timestamp_ms, b.proposer, b.tx_root, b.state_root, b.receipts_root, b.transactions.len());
+                println!(
+                    "height        {}\nhash          {}\nparent        {}\ntime          {} ms\nproposer      {}\ntx root       {}\nstate root    {}\nreceipts root {}\ntransactions  {}",
+                    b.height, b.hash, b.parent_hash, b.timestamp_ms, b.proposer, b.tx_root, b.state_root, b.receipts_root, b.transactions.len()
+                );
                 for t in &b.transactions {
                     println!("  {t}");
                 }
@@ -428,13 +580,14 @@ async fn run(cli: Cli) -> Result<()> {
             if ctx.json {
                 print_json(&serde_json::to_value(&t)?);
             } else {
-                println!("hash     {}\nstatus   {:?}", t.hash, t.status);
+                println!(
+                    "hash     {}\nstatus   {:?}\nsender   {}\nnonce    {}",
+                    t.hash, t.status, t.sender, t.nonce
+                );
                 if let Some(r) = &t.receipt {
                     println!(
-                        "block    {}\nsender   {}\nnonce    {}\n{}      {} {}",
+                        "block    {}\n{:<8} {} {}",
                         t.block_height.unwrap_or(0),
-                        t.sender,
-                        t.nonce,
                         t.kind,
                         t.contract.as_deref().unwrap_or(""),
                         t.method.as_deref().unwrap_or("")
@@ -472,124 +625,465 @@ async fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Contract(cmd) => match cmd {
-            ContractCmd::Deploy { file, init_args, tx } => {
-                let code = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-                let init_args = encode_args(&ctx, &init_args).await?;
-                let key = ctx.keys.get(&tx.signer)?;
-                let nonce = ctx.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?.nonce;
-                let address = ContractAddress::derive(&key.account_id(), nonce);
-                let view = ctx.submit(&tx, Payload::Deploy { code, init_args }).await?;
-                ctx.report(&view, |_| format!("deployed contract {address}"))?;
+        Command::Member(cmd) => member(&ctx, cmd).await?,
+        Command::Credit(cmd) => credit(&ctx, cmd).await?,
+        Command::Token(cmd) => token(&ctx, cmd).await?,
+        Command::Voucher(cmd) => voucher(&ctx, cmd).await?,
+        Command::Finance(cmd) => finance(&ctx, cmd).await?,
+        Command::Contract(cmd) => contract(&ctx, cmd).await?,
+        Command::Dev(DevCmd::AdvanceTime { duration }) => {
+            let secs = parse_duration_secs(&duration)?;
+            let t = ctx.client.dev_advance_time(secs).await.map_err(rpc_err)?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&t)?);
+            } else {
+                println!(
+                    "chain clock is now {} ({} days ahead of the wall clock); the next block carries it",
+                    format_date((t.chain_now_ms / rc::MS_PER_DAY) as u32),
+                    t.offset_ms / rc::MS_PER_DAY
+                );
             }
-            ContractCmd::Call { address, method, args, tx } => {
-                let contract =
-                    ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
-                let args = encode_args(&ctx, &args).await?;
-                let view = ctx.submit(&tx, Payload::Call { contract, method, args }).await?;
-                ctx.report(&view, |data| format!("ok, return data {}", to_hex(data)))?;
+        }
+        Command::Demo(DemoCmd::Discounting) => {
+            let summary = demo::discounting(&ctx).await?;
+            if ctx.json {
+                print_json(&summary);
             }
-            ContractCmd::Query { address, method, args } => {
-                let contract =
-                    ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
-                let args = encode_args(&ctx, &args).await?;
-                let data = ctx.query(contract, &method, args).await?;
-                if ctx.json {
-                    print_json(&json!({"data": to_hex(&data)}));
-                } else {
-                    println!("{}", to_hex(&data));
-                }
-            }
-        },
-        Command::Voucher(cmd) => match cmd {
-            VoucherCmd::Issue { to, amount: amt, currency, maturity, trade_ref, tx } => {
-                let to = ctx.resolve_account(&to).await?;
-                let amount = amount::parse(&amt, amount::decimals(&currency))?;
-                let maturity_day = parse_date(&maturity)
-                    .ok_or_else(|| anyhow!("maturity {maturity:?} is not a date YYYY-MM-DD"))?;
-                let trade_ref = trade_ref
-                    .map(|r| Hash::from_hex(&r).ok_or_else(|| anyhow!("--ref must be 32 bytes of hex")))
-                    .transpose()?;
-                let args = borsh::to_vec(&IssueArgs { to, amount, currency, maturity_day, trade_ref })?;
-                let view = ctx
-                    .submit(&tx, Payload::Call { contract: receivables, method: "issue".into(), args })
-                    .await?;
-                ctx.report(&view, |data| match borsh::from_slice::<VoucherId>(data) {
-                    Ok(id) => format!("issued voucher {id}"),
-                    Err(_) => "issued".into(),
-                })?;
-            }
-            VoucherCmd::Accept { id, tx } => simple_voucher_call(&ctx, &tx, "accept", id, "accepted").await?,
-            VoucherCmd::Reject { id, tx } => simple_voucher_call(&ctx, &tx, "reject", id, "rejected").await?,
-            VoucherCmd::Cancel { id, tx } => {
-                simple_voucher_call(&ctx, &tx, "cancel", id, "cancelled").await?
-            }
-            VoucherCmd::Transfer { id, to, amount: amt, tx } => {
-                let v = ctx.voucher(id).await?;
-                let to = ctx.resolve_account(&to).await?;
-                let amount = amount::parse(&amt, amount::decimals(&v.currency))?;
-                let args = borsh::to_vec(&TransferArgs { id, to, amount })?;
-                let view = ctx
-                    .submit(&tx, Payload::Call { contract: receivables, method: "transfer".into(), args })
-                    .await?;
-                ctx.report(&view, |data| match borsh::from_slice::<TransferResult>(data) {
-                    Ok(r) => match r.remainder {
-                        Some(rest) => {
-                            format!("transferred as voucher {}; remainder is voucher {rest}", r.transferred)
-                        }
-                        None => format!("transferred as voucher {}", r.transferred),
-                    },
-                    Err(_) => "transferred".into(),
-                })?;
-            }
-            VoucherCmd::Show { id } => {
-                let v = ctx.voucher(id).await?;
-                let j = ctx.voucher_json(&v).await;
-                if ctx.json {
-                    print_json(&j);
-                } else {
-                    print_vouchers_table(&[j]);
-                }
-            }
-            VoucherCmd::List { holder } => {
-                let holder = ctx.resolve_account(&holder).await?;
-                let data = ctx.query(receivables, "list_by_holder", borsh::to_vec(&holder)?).await?;
-                let vouchers: Vec<Voucher> = borsh::from_slice(&data)?;
-                let mut rows = Vec::new();
-                for v in &vouchers {
-                    rows.push(ctx.voucher_json(v).await);
-                }
-                if ctx.json {
-                    print_json(&json!(rows));
-                } else {
-                    print_vouchers_table(&rows);
-                    let mut totals: std::collections::BTreeMap<String, u128> = Default::default();
-                    for v in vouchers.iter().filter(|v| v.status.is_live()) {
-                        *totals.entry(v.currency.clone()).or_default() += v.amount;
-                    }
-                    for (ccy, total) in totals {
-                        println!("total live: {} {ccy}", amount::format(total, amount::decimals(&ccy)));
-                    }
-                }
-            }
-        },
+        }
     }
     Ok(())
 }
 
-async fn simple_voucher_call(ctx: &Ctx, tx: &TxOpts, method: &str, id: VoucherId, done: &str) -> Result<()> {
-    let args = borsh::to_vec(&id)?;
-    let view = ctx
-        .submit(
-            tx,
-            Payload::Call { contract: ContractAddress::system("receivables"), method: method.into(), args },
-        )
-        .await?;
-    ctx.report(&view, |_| format!("{done} voucher {id}"))
+fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<()> {
+    match cmd {
+        KeysCmd::New { name } => {
+            let k = ctx.keys.create(&name)?;
+            if ctx.json {
+                print_json(&json!({"name": name, "account": k.account_id().to_hex()}));
+            } else {
+                println!("created key {name}: {}", k.account_id());
+            }
+        }
+        KeysCmd::List => {
+            let mut rows = Vec::new();
+            for name in ctx.keys.list() {
+                rows.push(json!({"name": name, "account": ctx.keys.get(&name)?.account_id().to_hex(), "dev": false}));
+            }
+            for name in DEV_NAMES {
+                rows.push(
+                    json!({"name": name, "account": Keypair::dev(name).account_id().to_hex(), "dev": true}),
+                );
+            }
+            if ctx.json {
+                print_json(&json!(rows));
+            } else {
+                for r in rows {
+                    let tag = if r["dev"] == json!(true) { "  (dev key: public, insecure)" } else { "" };
+                    println!(
+                        "{:<12} {}{tag}",
+                        r["name"].as_str().unwrap_or(""),
+                        r["account"].as_str().unwrap_or("")
+                    );
+                }
+            }
+        }
+        KeysCmd::Show { name } => {
+            let k = ctx.keys.get(&name)?;
+            if ctx.json {
+                print_json(&json!({"name": name, "account": k.account_id().to_hex()}));
+            } else {
+                println!("{name}: {}", k.account_id());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
+    match cmd {
+        MemberCmd::List => {
+            let all: Vec<Member> = ctx.query("registry", "list", &()).await?;
+            if ctx.json {
+                print_json(&json!(all.iter().map(member_json).collect::<Vec<_>>()));
+            } else {
+                for m in &all {
+                    print_member(ctx, m);
+                }
+            }
+        }
+        MemberCmd::Show { who } => print_member(ctx, &ctx.member(&who).await?),
+        MemberCmd::Register { name, legal_name, registration_id, role, accounts, tx } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow!("role {role:?} must be operator, core_enterprise, supplier, financier or auditor")
+            })?;
+            let mut resolved = Vec::new();
+            for a in &accounts {
+                resolved.push(ctx.resolve_account(a).await?);
+            }
+            let args =
+                RegisterArgs { name: name.clone(), legal_name, registration_id, role, accounts: resolved };
+            let view = ctx.call(&tx.signer, tx.no_wait, "registry", "register", &args).await?;
+            ctx.report(&view, |_| format!("registered member {name}"))?;
+        }
+        MemberCmd::Suspend { name, tx } => {
+            let args = SetActiveArgs { name: name.clone(), active: false };
+            let view = ctx.call(&tx.signer, tx.no_wait, "registry", "set_active", &args).await?;
+            ctx.report(&view, |_| format!("suspended member {name}"))?;
+        }
+        MemberCmd::Activate { name, tx } => {
+            let args = SetActiveArgs { name: name.clone(), active: true };
+            let view = ctx.call(&tx.signer, tx.no_wait, "registry", "set_active", &args).await?;
+            ctx.report(&view, |_| format!("reactivated member {name}"))?;
+        }
+    }
+    Ok(())
+}
+
+async fn credit(ctx: &Ctx, cmd: CreditCmd) -> Result<()> {
+    match cmd {
+        CreditCmd::Grant { core, limit, currency, tx } => {
+            let limit = amount::parse(&limit, amount::decimals(&currency))?;
+            let core = ctx.member_name(&core).await?;
+            let args = rc::GrantCreditArgs { core: core.clone(), currency: currency.clone(), limit };
+            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "grant_credit", &args).await?;
+            ctx.report(&view, |_| {
+                format!("{core} may now have up to {} outstanding", money(limit, &currency))
+            })?;
+        }
+        CreditCmd::Show { core, currency } => {
+            let core = ctx.member_name(&core).await?;
+            let line: Option<CreditLine> = ctx
+                .query("receivables", "credit", &CreditKey { core: core.clone(), currency: currency.clone() })
+                .await?;
+            let Some(l) = line else { bail!("{core} has no credit line in {currency}") };
+            let d = amount::decimals(&currency);
+            if ctx.json {
+                print_json(
+                    &json!({"core": l.core, "currency": l.currency, "limit": amount::format(l.limit, d),
+                    "outstanding": amount::format(l.outstanding, d),
+                    "available": amount::format(l.limit.saturating_sub(l.outstanding), d), "granted_by": l.granted_by}),
+                );
+            } else {
+                println!(
+                    "{} {}: limit {}, outstanding {}, available {} (granted by {})",
+                    l.core,
+                    l.currency,
+                    amount::format(l.limit, d),
+                    amount::format(l.outstanding, d),
+                    amount::format(l.limit.saturating_sub(l.outstanding), d),
+                    l.granted_by
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
+    match cmd {
+        TokenCmd::Mint { to, amount: amt, currency, tx } => {
+            let amount = amount::parse(&amt, amount::decimals(&currency))?;
+            let to = ctx.member_name(&to).await?;
+            let args = dt::MintArgs { currency: currency.clone(), to: to.clone(), amount };
+            let view = ctx.call(&tx.signer, tx.no_wait, "deposit_token", "mint", &args).await?;
+            ctx.report(&view, |_| format!("minted {} to {to}", money(amount, &currency)))?;
+        }
+        TokenCmd::Burn { token, amount: amt, tx } => {
+            let token = parse_token(&token)?;
+            let amount = amount::parse(&amt, amount::decimals(&token.currency))?;
+            let ccy = token.currency.clone();
+            let view = ctx
+                .call(&tx.signer, tx.no_wait, "deposit_token", "burn", &dt::BurnArgs { token, amount })
+                .await?;
+            ctx.report(&view, |_| format!("redeemed {}", money(amount, &ccy)))?;
+        }
+        TokenCmd::Transfer { token, to, amount: amt, tx } => {
+            let token = parse_token(&token)?;
+            let amount = amount::parse(&amt, amount::decimals(&token.currency))?;
+            let to = ctx.member_name(&to).await?;
+            let ccy = token.currency.clone();
+            let args = dt::TransferArgs { token, to: to.clone(), amount };
+            let view = ctx.call(&tx.signer, tx.no_wait, "deposit_token", "transfer", &args).await?;
+            ctx.report(&view, |_| format!("sent {} to {to}", money(amount, &ccy)))?;
+        }
+        TokenCmd::Approve { token, amount: amt, spender, tx } => {
+            let token = parse_token(&token)?;
+            let amount = amount::parse(&amt, amount::decimals(&token.currency))?;
+            let spender = match spender {
+                Some(s) => ContractAddress::from_hex(&s).map_err(|e| anyhow!("--spender: {e}"))?,
+                None => ContractAddress::system("receivables"),
+            };
+            let ccy = token.currency.clone();
+            let args = dt::ApproveArgs { token, spender, amount };
+            let view = ctx.call(&tx.signer, tx.no_wait, "deposit_token", "approve", &args).await?;
+            ctx.report(&view, |_| format!("contract {spender} may move up to {}", money(amount, &ccy)))?;
+        }
+        TokenCmd::Balance { member, token } => {
+            let token = parse_token(&token)?;
+            let member = ctx.member_name(&member).await?;
+            let ccy = token.currency.clone();
+            let b: Amount =
+                ctx.query("deposit_token", "balance", &BalanceArgs { token, member: member.clone() }).await?;
+            if ctx.json {
+                print_json(
+                    &json!({"member": member, "balance": amount::format(b, amount::decimals(&ccy)), "currency": ccy}),
+                );
+            } else {
+                println!("{member}: {}", money(b, &ccy));
+            }
+        }
+        TokenCmd::Supply { token } => {
+            let token = parse_token(&token)?;
+            let d = amount::decimals(&token.currency);
+            let s: Supply = ctx.query("deposit_token", "supply", &token).await?;
+            let j = json!({"minted": amount::format(s.minted, d), "burned": amount::format(s.burned, d),
+                           "outstanding": amount::format(s.outstanding, d)});
+            if ctx.json {
+                print_json(&j);
+            } else {
+                println!("minted {}  burned {}  outstanding {}", j["minted"], j["burned"], j["outstanding"]);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
+    let load = |id: VoucherId| async move {
+        let v: Option<Voucher> = ctx.query("receivables", "get", &id).await?;
+        v.ok_or_else(|| anyhow!("voucher {id} does not exist"))
+    };
+    match cmd {
+        VoucherCmd::Issue { to, amount: amt, currency, maturity, trade_ref, tx } => {
+            let to = ctx.member_name(&to).await?;
+            let amount = amount::parse(&amt, amount::decimals(&currency))?;
+            let maturity_day = parse_date(&maturity)
+                .ok_or_else(|| anyhow!("maturity {maturity:?} is not a date YYYY-MM-DD"))?;
+            let trade_ref = trade_ref
+                .map(|r| Hash::from_hex(&r).ok_or_else(|| anyhow!("--ref must be 32 bytes of hex")))
+                .transpose()?;
+            let args = rc::IssueArgs { to, amount, currency, maturity_day, trade_ref };
+            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "issue", &args).await?;
+            ctx.report(&view, |data| match borsh::from_slice::<VoucherId>(data) {
+                Ok(id) => format!("issued voucher {id}"),
+                Err(_) => "issued".into(),
+            })?;
+        }
+        VoucherCmd::Accept { id, tx } => {
+            simple(ctx, &tx, "accept", &id, format!("accepted voucher {id}")).await?
+        }
+        VoucherCmd::Reject { id, tx } => {
+            simple(ctx, &tx, "reject", &id, format!("rejected voucher {id}")).await?
+        }
+        VoucherCmd::Cancel { id, tx } => {
+            simple(ctx, &tx, "cancel", &id, format!("cancelled voucher {id}")).await?
+        }
+        VoucherCmd::Unfreeze { id, tx } => {
+            simple(ctx, &tx, "unfreeze", &id, format!("unfroze voucher {id}")).await?
+        }
+        VoucherCmd::Freeze { id, reason, tx } => {
+            simple(ctx, &tx, "freeze", &rc::FreezeArgs { id, reason }, format!("froze voucher {id}")).await?
+        }
+        VoucherCmd::Transfer { id, to, amount: amt, tx } => {
+            let v = load(id).await?;
+            let to = ctx.member_name(&to).await?;
+            let amount = amount::parse(&amt, amount::decimals(&v.currency))?;
+            let view = ctx
+                .call(&tx.signer, tx.no_wait, "receivables", "transfer", &rc::TransferArgs { id, to, amount })
+                .await?;
+            ctx.report(&view, |data| match borsh::from_slice::<rc::TransferResult>(data) {
+                Ok(r) => match r.remainder {
+                    Some(rest) => {
+                        format!("transferred as voucher {}; remainder is voucher {rest}", r.transferred)
+                    }
+                    None => format!("transferred as voucher {}", r.transferred),
+                },
+                Err(_) => "transferred".into(),
+            })?;
+        }
+        VoucherCmd::Settle { root, token, tx } => {
+            let v = load(root).await?;
+            let args = rc::SettleArgs { root, token_financier: ctx.member_name(&token).await? };
+            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "settle", &args).await?;
+            ctx.report(&view, |data| match borsh::from_slice::<Amount>(data) {
+                Ok(paid) => {
+                    format!("settled voucher {root}: paid {} to its holders", money(paid, &v.currency))
+                }
+                Err(_) => "settled".into(),
+            })?;
+        }
+        VoucherCmd::MarkOverdue { root, tx } => {
+            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "mark_overdue", &root).await?;
+            ctx.report(&view, |data| match borsh::from_slice::<Vec<VoucherId>>(data) {
+                Ok(ids) => format!("vouchers {ids:?} are overdue"),
+                Err(_) => "marked overdue".into(),
+            })?;
+        }
+        VoucherCmd::Show { id } => {
+            let v = load(id).await?;
+            if ctx.json {
+                print_json(&voucher_json(&v));
+            } else {
+                print_vouchers(ctx, &[v], false);
+            }
+        }
+        VoucherCmd::List { holder } => {
+            let holder = ctx.member_name(&holder).await?;
+            let vouchers: Vec<Voucher> = ctx.query("receivables", "list_by_holder", &holder).await?;
+            print_vouchers(ctx, &vouchers, true);
+        }
+        VoucherCmd::Lineage { id } => {
+            let vouchers: Vec<Voucher> = ctx.query("receivables", "lineage", &id).await?;
+            print_vouchers(ctx, &vouchers, true);
+        }
+    }
+    Ok(())
+}
+
+async fn simple<A: borsh::BorshSerialize>(
+    ctx: &Ctx,
+    tx: &TxOpts,
+    method: &str,
+    args: &A,
+    done: String,
+) -> Result<()> {
+    let view = ctx.call(&tx.signer, tx.no_wait, "receivables", method, args).await?;
+    ctx.report(&view, |_| done)
+}
+
+async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
+    let currency_of = |id: VoucherId| async move {
+        let v: Option<Voucher> = ctx.query("receivables", "get", &id).await?;
+        v.map(|v| v.currency).ok_or_else(|| anyhow!("voucher {id} does not exist"))
+    };
+    let application = |id: u64| async move {
+        let a: Option<Application> = ctx.query("receivables", "application", &id).await?;
+        a.ok_or_else(|| anyhow!("financing application {id} does not exist"))
+    };
+    match cmd {
+        FinanceCmd::Apply { voucher, financier, amount: amt, tx } => {
+            let v: Voucher = ctx
+                .query::<_, Option<Voucher>>("receivables", "get", &voucher)
+                .await?
+                .ok_or_else(|| anyhow!("voucher {voucher} does not exist"))?;
+            let amount = match amt {
+                Some(a) => amount::parse(&a, amount::decimals(&v.currency))?,
+                None => v.amount,
+            };
+            let args = rc::ApplyArgs { id: voucher, amount, financier: ctx.member_name(&financier).await? };
+            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "apply_financing", &args).await?;
+            ctx.report(&view, |data| match borsh::from_slice::<Application>(data) {
+                Ok(a) => format!(
+                    "application {} for voucher {} ({}) is pending",
+                    a.id,
+                    a.voucher,
+                    money(a.face, &v.currency)
+                ),
+                Err(_) => "applied".into(),
+            })?;
+        }
+        FinanceCmd::Approve { application: id, rate, fee, registry_ref, tx } => {
+            let app = application(id).await?;
+            let ccy = currency_of(app.voucher).await?;
+            let rate_bps = u32::try_from(amount::parse(rate.trim_end_matches('%'), 2)?)
+                .map_err(|_| anyhow!("rate {rate} is out of range"))?;
+            let fee = amount::parse(&fee, amount::decimals(&ccy))?;
+            let args = rc::ApproveArgs { application: id, rate_bps, fee, registry_ref };
+            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "approve_financing", &args).await?;
+            ctx.report(&view, |data| {
+                match borsh::from_slice::<Application>(data)
+                    .ok()
+                    .and_then(|a| a.terms.clone().map(|t| (a, t)))
+                {
+                    Some((a, t)) => format!(
+                        "approved application {}: discount {} over {} days, fee {}, paid {} to {}",
+                        a.id,
+                        money(t.discount, &ccy),
+                        t.days,
+                        money(t.fee, &ccy),
+                        money(t.net, &ccy),
+                        a.applicant
+                    ),
+                    None => "approved".into(),
+                }
+            })?;
+        }
+        FinanceCmd::Reject { application, tx } => {
+            let view =
+                ctx.call(&tx.signer, tx.no_wait, "receivables", "reject_financing", &application).await?;
+            ctx.report(&view, |_| format!("rejected application {application}"))?;
+        }
+        FinanceCmd::Withdraw { application, tx } => {
+            let view =
+                ctx.call(&tx.signer, tx.no_wait, "receivables", "withdraw_financing", &application).await?;
+            ctx.report(&view, |_| format!("withdrew application {application}"))?;
+        }
+        FinanceCmd::Show { application: id } => {
+            let app = application(id).await?;
+            let ccy = currency_of(app.voucher).await?;
+            let j = application_json(&app, &ccy);
+            if ctx.json {
+                print_json(&j);
+            } else {
+                println!("{}", serde_json::to_string_pretty(&j)?);
+            }
+        }
+        FinanceCmd::DayCount { basis, tx } => {
+            let day_count = match basis.as_str() {
+                "act360" => DayCount::Act360,
+                "act365" => DayCount::Act365,
+                other => bail!("day-count basis {other:?} must be act360 or act365"),
+            };
+            let view = ctx
+                .call(
+                    &tx.signer,
+                    tx.no_wait,
+                    "receivables",
+                    "set_day_count",
+                    &rc::SetDayCountArgs { day_count },
+                )
+                .await?;
+            ctx.report(&view, |_| format!("discounts now count days as {basis}"))?;
+        }
+    }
+    Ok(())
+}
+
+async fn contract(ctx: &Ctx, cmd: ContractCmd) -> Result<()> {
+    match cmd {
+        ContractCmd::Deploy { file, init_args, tx } => {
+            let code = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let init_args = encode_args(ctx, &init_args).await?;
+            let key = ctx.keys.get(&tx.signer)?;
+            let nonce = ctx.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?.nonce;
+            let address = ContractAddress::derive(&key.account_id(), nonce);
+            let view = ctx.submit(&tx.signer, tx.no_wait, Payload::Deploy { code, init_args }).await?;
+            ctx.report(&view, |_| format!("deployed contract {address}"))?;
+        }
+        ContractCmd::Call { address, method, args, tx } => {
+            let contract =
+                ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
+            let args = encode_args(ctx, &args).await?;
+            let view = ctx.submit(&tx.signer, tx.no_wait, Payload::Call { contract, method, args }).await?;
+            ctx.report(&view, |data| format!("ok, return data {}", to_hex(data)))?;
+        }
+        ContractCmd::Query { address, method, args } => {
+            let contract =
+                ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
+            let args = encode_args(ctx, &args).await?;
+            let data = ctx.query_raw(contract, &method, args).await?;
+            if ctx.json {
+                print_json(&json!({"data": to_hex(&data)}));
+            } else {
+                println!("{}", to_hex(&data));
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn encode_args(ctx: &Ctx, json_args: &str) -> Result<Vec<u8>> {
-    // Names in `account:` arguments resolve through the registry, then local keys.
+    // Names in `account:` arguments resolve to accounts through local keys, then the registry.
     let items: Vec<String> = serde_json::from_str(json_args)
         .map_err(|e| anyhow!("--args must be a JSON array of strings: {e}"))?;
     let mut names = std::collections::BTreeMap::new();
@@ -599,10 +1093,8 @@ async fn encode_args(ctx: &Ctx, json_args: &str) -> Result<Vec<u8>> {
             rest = r;
         }
         if let Some(name) = rest.strip_prefix("account:") {
-            if AccountId::from_hex(name).is_err() {
-                if let Ok(a) = ctx.resolve_account(name).await {
-                    names.insert(name.to_string(), a);
-                }
+            if let Ok(a) = ctx.resolve_account(name).await {
+                names.insert(name.to_string(), a);
             }
         }
     }

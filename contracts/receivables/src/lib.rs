@@ -1,80 +1,100 @@
 //! # scf-receivables
 //!
-//! Digital payable vouchers (双链通 style). A core enterprise issues a voucher to a supplier;
-//! the supplier accepts it; holders split and transfer it upstream. Every piece records its root
-//! and parent, so the live pieces of a root always add up to the root's amount.
+//! Digital payable vouchers (双链通 style). A core enterprise issues a voucher to a supplier
+//! within a credit line; the supplier accepts it; holders split and transfer it upstream; a
+//! holder discounts a piece at a financier, whose approval pays the holder in deposit tokens in
+//! the same transaction; at maturity the issuer pays every current holder, or the pieces become
+//! overdue. Auditors and operators may freeze a piece.
 //!
-//! Must not: decide membership (it reads the registry's public storage), or use anything but
-//! integer arithmetic on amounts.
+//! Invariants, after every call: the live pieces of a root add up to the root's amount until
+//! they are settled; a piece is financed at most once; a core enterprise's outstanding vouchers
+//! never exceed its credit line.
+//!
+//! Must not: decide membership (it reads the registry's public storage), hold money (payments
+//! are deposit-token transfers), or use anything but checked integer arithmetic on amounts.
 #![no_std]
 
 extern crate alloc;
 
-use alloc::{vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 
 use scf_sdk::{
-    block_time_ms, caller, emit, ensure, fail,
+    block_time_ms, call, emit, ensure, fail, members,
     primitives::apps::{
+        deposit_token::{TokenId, TransferFromArgs},
         receivables::{
-            voucher_key, InitArgs, IssueArgs, IssuedEvent, TransferArgs, TransferResult, TransferredEvent,
-            Voucher, VoucherId, VoucherStatus, MS_PER_DAY,
+            discount, net_proceeds, voucher_key, Application, ApplicationId, ApplicationStatus, ApplyArgs,
+            ApproveArgs, CreditKey, CreditLine, DayCount, DiscountError, FinancingTerms, FreezeArgs,
+            GrantCreditArgs, InitArgs, IssueArgs, IssuedEvent, SetDayCountArgs, SettleArgs, SettledEvent,
+            TransferArgs, TransferResult, TransferredEvent, Voucher, VoucherId, VoucherStatus, MAX_TERM_DAYS,
+            MS_PER_DAY,
         },
-        registry::{member_key, Member, Role},
+        registry::{Member, Role},
     },
-    storage, AccountId, ContractAddress, Hash, Result,
+    storage, Amount, ContractAddress, Hash, Result,
 };
 
 scf_sdk::entry_points! {
     init => init,
+    grant_credit => grant_credit,
     issue => issue,
     accept => accept,
     reject => reject,
     cancel => cancel,
     transfer => transfer,
+    set_day_count => set_day_count,
+    apply_financing => apply_financing,
+    approve_financing => approve_financing,
+    reject_financing => reject_financing,
+    withdraw_financing => withdraw_financing,
+    settle => settle,
+    mark_overdue => mark_overdue,
+    freeze => freeze,
+    unfreeze => unfreeze,
     get => get,
     list_by_holder => list_by_holder,
+    lineage => lineage,
+    credit => credit,
+    application => application,
 }
 
 const REGISTRY_KEY: &[u8] = b"registry";
+const TOKEN_KEY: &[u8] = b"deposit_token";
 const NEXT_ID_KEY: &[u8] = b"next_id";
-/// Longest term a voucher may have (days); the 2025 PBoC notice caps terms at one year.
-const MAX_TERM_DAYS: u32 = 365;
+const NEXT_APP_KEY: &[u8] = b"next_application";
 
-fn holder_key(account: &AccountId) -> Vec<u8> {
-    let mut k = vec![b'h'];
-    k.extend_from_slice(&account.0);
+fn registry() -> ContractAddress {
+    storage::get(REGISTRY_KEY).unwrap_or_default()
+}
+
+fn tagged(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut k = vec![tag];
+    k.extend_from_slice(body);
     k
+}
+
+fn holder_key(name: &str) -> Vec<u8> {
+    tagged(b'h', name.as_bytes())
+}
+
+fn pieces_key(root: VoucherId) -> Vec<u8> {
+    tagged(b'p', &root.to_be_bytes())
 }
 
 fn trade_ref_key(h: &Hash) -> Vec<u8> {
-    let mut k = vec![b'r'];
-    k.extend_from_slice(&h.0);
-    k
+    tagged(b'r', &h.0)
 }
 
-fn init(args: InitArgs) -> Result<()> {
-    ensure!(storage::get_raw(REGISTRY_KEY).is_none(), "receivables is already initialised");
-    storage::set(REGISTRY_KEY, &args.registry);
-    storage::set(NEXT_ID_KEY, &1u64);
-    Ok(())
+fn credit_key(core: &str, currency: &str) -> Vec<u8> {
+    tagged(b'c', &scf_sdk::encode(&(core, currency)))
 }
 
-fn member(account: &AccountId) -> Option<Member> {
-    let registry: ContractAddress = storage::get(REGISTRY_KEY)?;
-    storage::foreign_get(&registry, &member_key(account))
+fn application_key(id: ApplicationId) -> Vec<u8> {
+    tagged(b'f', &id.to_be_bytes())
 }
 
-/// The active member behind `account`, if it has one of `roles`.
-fn require_member(account: &AccountId, roles: &[Role], what: &str) -> Result<Member> {
-    let Some(m) = member(account) else {
-        fail!("{what} {account} is not a registered member");
-    };
-    ensure!(m.active, "{what} {} is suspended", m.name);
-    if !roles.contains(&m.role) {
-        let wanted: Vec<&str> = roles.iter().map(Role::as_str).collect();
-        fail!("{what} {} has role {}, but this needs {}", m.name, m.role.as_str(), wanted.join(" or "));
-    }
-    Ok(m)
+fn day_count_key(financier: &str) -> Vec<u8> {
+    tagged(b'd', financier.as_bytes())
 }
 
 fn today() -> u32 {
@@ -92,19 +112,19 @@ fn save(v: &Voucher) {
     storage::set(&voucher_key(v.id), v);
 }
 
-fn next_id() -> VoucherId {
-    let id: u64 = storage::get(NEXT_ID_KEY).unwrap_or(1);
-    storage::set(NEXT_ID_KEY, &(id + 1));
+fn counter(key: &[u8]) -> u64 {
+    let id: u64 = storage::get(key).unwrap_or(1);
+    storage::set(key, &(id + 1));
     id
 }
 
-fn index_add(holder: &AccountId, id: VoucherId) {
+fn index_add(holder: &str, id: VoucherId) {
     let mut ids: Vec<VoucherId> = storage::get(&holder_key(holder)).unwrap_or_default();
     ids.push(id);
     storage::set(&holder_key(holder), &ids);
 }
 
-fn index_remove(holder: &AccountId, id: VoucherId) {
+fn index_remove(holder: &str, id: VoucherId) {
     let mut ids: Vec<VoucherId> = storage::get(&holder_key(holder)).unwrap_or_default();
     ids.retain(|x| *x != id);
     if ids.is_empty() {
@@ -114,34 +134,109 @@ fn index_remove(holder: &AccountId, id: VoucherId) {
     }
 }
 
-fn issue(args: IssueArgs) -> Result<VoucherId> {
-    let issuer = caller();
-    require_member(&issuer, &[Role::CoreEnterprise], "issuer")?;
-    require_member(&args.to, &[Role::Supplier], "recipient")?;
-    ensure!(args.amount > 0, "amount must be positive");
+fn add_piece(root: VoucherId, id: VoucherId) {
+    let mut ids: Vec<VoucherId> = storage::get(&pieces_key(root)).unwrap_or_default();
+    ids.push(id);
+    storage::set(&pieces_key(root), &ids);
+}
+
+fn root_pieces(root: VoucherId) -> Vec<Voucher> {
+    let ids: Vec<VoucherId> = storage::get(&pieces_key(root)).unwrap_or_default();
+    ids.into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect()
+}
+
+fn credit_line(core: &str, currency: &str) -> Option<CreditLine> {
+    storage::get(&credit_key(core, currency))
+}
+
+fn save_credit(line: &CreditLine) {
+    storage::set(&credit_key(&line.core, &line.currency), line);
+}
+
+/// Lowers the issuer's outstanding amount when vouchers end without being paid or are paid.
+fn release_credit(issuer: &str, currency: &str, amount: Amount) {
+    if let Some(mut line) = credit_line(issuer, currency) {
+        line.outstanding = line.outstanding.saturating_sub(amount);
+        save_credit(&line);
+    }
+}
+
+fn init(args: InitArgs) -> Result<()> {
+    ensure!(storage::get_raw(REGISTRY_KEY).is_none(), "receivables is already initialised");
+    storage::set(REGISTRY_KEY, &args.registry);
+    storage::set(TOKEN_KEY, &args.deposit_token);
+    storage::set(NEXT_ID_KEY, &1u64);
+    storage::set(NEXT_APP_KEY, &1u64);
+    for line in args.credit_lines {
+        members::named(&args.registry, &line.core, &[Role::CoreEnterprise])?;
+        members::named(&args.registry, &line.granted_by, &[Role::Operator, Role::Financier])?;
+        ensure!(line.outstanding == 0, "a genesis credit line starts with nothing outstanding");
+        save_credit(&line);
+    }
+    Ok(())
+}
+
+fn validate_currency(currency: &str) -> Result<()> {
     ensure!(
-        args.currency.len() == 3 && args.currency.bytes().all(|b| b.is_ascii_uppercase()),
-        "currency {:?} is not an ISO 4217 code",
-        args.currency
+        currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()),
+        "currency {currency:?} is not an ISO 4217 code"
     );
+    Ok(())
+}
+
+fn grant_credit(args: GrantCreditArgs) -> Result<()> {
+    let grantor = members::acting(&registry(), &[Role::Operator, Role::Financier])?;
+    members::named(&registry(), &args.core, &[Role::CoreEnterprise])?;
+    validate_currency(&args.currency)?;
+    let outstanding = credit_line(&args.core, &args.currency).map(|l| l.outstanding).unwrap_or(0);
+    let line = CreditLine {
+        core: args.core,
+        currency: args.currency,
+        limit: args.limit,
+        outstanding,
+        granted_by: grantor.name,
+    };
+    save_credit(&line);
+    emit("credit_granted", &line);
+    Ok(())
+}
+
+fn issue(args: IssueArgs) -> Result<VoucherId> {
+    let issuer = members::acting(&registry(), &[Role::CoreEnterprise])?;
+    members::named(&registry(), &args.to, &[Role::Supplier])?;
+    ensure!(args.amount > 0, "amount must be positive");
+    validate_currency(&args.currency)?;
     let today = today();
     ensure!(args.maturity_day > today, "maturity must be after today");
-    ensure!(
-        args.maturity_day - today <= MAX_TERM_DAYS,
-        "term of {} days exceeds the maximum of {MAX_TERM_DAYS} days",
-        args.maturity_day - today
-    );
+    let term = args.maturity_day - today;
+    ensure!(term <= MAX_TERM_DAYS, "term of {term} days exceeds the maximum of {MAX_TERM_DAYS} days");
     if let Some(r) = &args.trade_ref {
         if let Some(prior) = storage::get::<VoucherId>(&trade_ref_key(r)) {
             fail!("trade document {r} already backs voucher {prior}");
         }
     }
-    let id = next_id();
+    let Some(mut line) = credit_line(&issuer.name, &args.currency) else {
+        fail!("{} has no credit line in {}", issuer.name, args.currency);
+    };
+    let Some(outstanding) = line.outstanding.checked_add(args.amount).filter(|o| *o <= line.limit) else {
+        fail!(
+            "issuing {} would exceed {}'s credit line: {} outstanding of a {} {} limit",
+            args.amount,
+            issuer.name,
+            line.outstanding,
+            line.limit,
+            line.currency
+        );
+    };
+    line.outstanding = outstanding;
+    save_credit(&line);
+
+    let id = counter(NEXT_ID_KEY);
     let v = Voucher {
         id,
         root_id: id,
         parent_id: None,
-        issuer,
+        issuer: issuer.name.clone(),
         holder: args.to,
         amount: args.amount,
         currency: args.currency,
@@ -150,46 +245,49 @@ fn issue(args: IssueArgs) -> Result<VoucherId> {
         trade_ref: args.trade_ref,
         status: VoucherStatus::PendingAcceptance,
         frozen: None,
+        financed_by: None,
+        locked_by: None,
     };
     if let Some(r) = &v.trade_ref {
         storage::set(&trade_ref_key(r), &id);
     }
     save(&v);
+    add_piece(id, id);
     index_add(&v.holder, id);
-    emit("voucher_issued", &IssuedEvent { id, issuer, holder: v.holder, amount: v.amount });
+    emit("voucher_issued", &IssuedEvent { id, issuer: issuer.name, holder: v.holder, amount: v.amount });
     Ok(id)
 }
 
-fn pending_for(id: VoucherId, who: &AccountId, party: &str) -> Result<Voucher> {
+fn pending_for(id: VoucherId, who: &Member, party_is_holder: bool) -> Result<Voucher> {
     let v = load(id)?;
     ensure!(
         v.status == VoucherStatus::PendingAcceptance,
         "voucher {id} is not pending acceptance (status: {})",
         v.status.as_str()
     );
-    let party_account = if party == "holder" { &v.holder } else { &v.issuer };
-    ensure!(party_account == who, "only the {party} of voucher {id} may do this");
+    let (party, name) = if party_is_holder { (&v.holder, "holder") } else { (&v.issuer, "issuer") };
+    ensure!(party == &who.name, "only the {name} of voucher {id} ({party}) may do this");
     Ok(v)
 }
 
 fn accept(id: VoucherId) -> Result<()> {
-    let who = caller();
-    require_member(&who, &[Role::Supplier], "holder")?;
-    let mut v = pending_for(id, &who, "holder")?;
+    let who = members::acting(&registry(), &[Role::Supplier])?;
+    let mut v = pending_for(id, &who, true)?;
     v.status = VoucherStatus::Active;
     save(&v);
     emit("voucher_accepted", &id);
     Ok(())
 }
 
-fn end_pending(id: VoucherId, party: &str, status: VoucherStatus, topic: &str) -> Result<()> {
-    let who = caller();
-    let mut v = pending_for(id, &who, party)?;
+fn end_pending(id: VoucherId, holder_acts: bool, status: VoucherStatus, topic: &str) -> Result<()> {
+    let who = members::acting(&registry(), &[])?;
+    let mut v = pending_for(id, &who, holder_acts)?;
     v.status = status;
     if let Some(r) = &v.trade_ref {
         // The trade background was never used: it may back a new voucher.
         storage::remove(&trade_ref_key(r));
     }
+    release_credit(&v.issuer, &v.currency, v.amount);
     save(&v);
     index_remove(&v.holder, id);
     emit(topic, &id);
@@ -197,19 +295,39 @@ fn end_pending(id: VoucherId, party: &str, status: VoucherStatus, topic: &str) -
 }
 
 fn reject(id: VoucherId) -> Result<()> {
-    end_pending(id, "holder", VoucherStatus::Rejected, "voucher_rejected")
+    end_pending(id, true, VoucherStatus::Rejected, "voucher_rejected")
 }
 
 fn cancel(id: VoucherId) -> Result<()> {
-    end_pending(id, "issuer", VoucherStatus::Cancelled, "voucher_cancelled")
+    end_pending(id, false, VoucherStatus::Cancelled, "voucher_cancelled")
 }
 
-fn child(parent: &Voucher, id: VoucherId, holder: AccountId, amount: u128) -> Voucher {
+/// Checks that `v` may move: live, unlocked, unfrozen, not matured.
+fn movable(v: &Voucher) -> Result<()> {
+    if let Some(reason) = &v.frozen {
+        fail!("voucher {} is frozen: {reason}", v.id);
+    }
+    if let Some(app) = v.locked_by {
+        fail!("voucher {} is locked by financing application {app}", v.id);
+    }
+    ensure!(
+        v.status == VoucherStatus::Active,
+        "voucher {} is not active (status: {})",
+        v.id,
+        v.status.as_str()
+    );
+    ensure!(today() < v.maturity_day, "voucher {} has matured and can no longer move", v.id);
+    Ok(())
+}
+
+fn child(parent: &Voucher, holder: String, amount: Amount) -> Voucher {
+    let id = counter(NEXT_ID_KEY);
+    add_piece(parent.root_id, id);
     Voucher {
         id,
         root_id: parent.root_id,
         parent_id: Some(parent.id),
-        issuer: parent.issuer,
+        issuer: parent.issuer.clone(),
         holder,
         amount,
         currency: parent.currency.clone(),
@@ -218,46 +336,52 @@ fn child(parent: &Voucher, id: VoucherId, holder: AccountId, amount: u128) -> Vo
         trade_ref: parent.trade_ref,
         status: VoucherStatus::Active,
         frozen: None,
+        financed_by: parent.financed_by,
+        locked_by: None,
     }
 }
 
-fn transfer(args: TransferArgs) -> Result<TransferResult> {
-    let from = caller();
-    let mut v = load(args.id)?;
-    ensure!(v.holder == from, "only the holder of voucher {} may transfer it", v.id);
-    require_member(&from, &[Role::Supplier, Role::Financier], "holder")?;
-    require_member(&args.to, &[Role::Supplier, Role::Financier], "recipient")?;
-    ensure!(args.to != from, "cannot transfer voucher {} to its own holder", v.id);
-    if let Some(reason) = &v.frozen {
-        fail!("voucher {} is frozen: {reason}", v.id);
-    }
+/// Ends piece `v` and passes `amount` of it to `to`; the rest stays with the holder as a new
+/// piece. Amounts are conserved exactly.
+fn split(v: &mut Voucher, to: String, amount: Amount) -> Result<(Voucher, Option<Voucher>)> {
+    ensure!(amount > 0, "amount must be positive");
     ensure!(
-        v.status == VoucherStatus::Active,
-        "voucher {} is not active (status: {})",
+        amount <= v.amount,
+        "amount {} exceeds voucher {}'s amount {} ({} minor units)",
+        amount,
         v.id,
-        v.status.as_str()
+        v.amount,
+        v.currency
     );
-    ensure!(today() < v.maturity_day, "voucher {} has matured and can no longer be transferred", v.id);
-    ensure!(args.amount > 0, "amount must be positive");
-    ensure!(args.amount <= v.amount, "amount {} exceeds voucher {}'s amount {}", args.amount, v.id, v.amount);
-    let transferred = child(&v, next_id(), args.to, args.amount);
-    let remainder =
-        if args.amount < v.amount { Some(child(&v, next_id(), from, v.amount - args.amount)) } else { None };
+    let moved = child(v, to, amount);
+    let rest = (amount < v.amount).then(|| child(v, v.holder.clone(), v.amount - amount));
     v.status = VoucherStatus::Split;
-    save(&v);
-    index_remove(&from, v.id);
-    save(&transferred);
-    index_add(&args.to, transferred.id);
-    if let Some(r) = &remainder {
+    save(v);
+    index_remove(&v.holder, v.id);
+    save(&moved);
+    index_add(&moved.holder, moved.id);
+    if let Some(r) = &rest {
         save(r);
-        index_add(&from, r.id);
+        index_add(&r.holder, r.id);
+        emit("voucher_split", &(v.id, moved.id, r.id));
     }
-    let result = TransferResult { transferred: transferred.id, remainder: remainder.as_ref().map(|r| r.id) };
+    Ok((moved, rest))
+}
+
+fn transfer(args: TransferArgs) -> Result<TransferResult> {
+    let from = members::acting(&registry(), &[Role::Supplier, Role::Financier])?;
+    let mut v = load(args.id)?;
+    ensure!(v.holder == from.name, "only the holder of voucher {} ({}) may transfer it", v.id, v.holder);
+    members::named(&registry(), &args.to, &[Role::Supplier, Role::Financier])?;
+    ensure!(args.to != from.name, "cannot transfer voucher {} to its own holder", v.id);
+    movable(&v)?;
+    let (moved, rest) = split(&mut v, args.to.clone(), args.amount)?;
+    let result = TransferResult { transferred: moved.id, remainder: rest.map(|r| r.id) };
     emit(
         "voucher_transferred",
         &TransferredEvent {
             from_id: v.id,
-            from,
+            from: from.name,
             to: args.to,
             transferred: result.transferred,
             remainder: result.remainder,
@@ -267,11 +391,286 @@ fn transfer(args: TransferArgs) -> Result<TransferResult> {
     Ok(result)
 }
 
+fn set_day_count(args: SetDayCountArgs) -> Result<()> {
+    let financier = members::acting(&registry(), &[Role::Financier])?;
+    storage::set(&day_count_key(&financier.name), &args.day_count);
+    Ok(())
+}
+
+fn load_application(id: ApplicationId) -> Result<Application> {
+    match storage::get(&application_key(id)) {
+        Some(a) => Ok(a),
+        None => fail!("financing application {id} does not exist"),
+    }
+}
+
+fn apply_financing(args: ApplyArgs) -> Result<Application> {
+    let applicant = members::acting(&registry(), &[Role::Supplier])?;
+    members::named(&registry(), &args.financier, &[Role::Financier])?;
+    let mut v = load(args.id)?;
+    ensure!(v.holder == applicant.name, "only the holder of voucher {} ({}) may finance it", v.id, v.holder);
+    if let Some(app) = v.financed_by {
+        fail!("voucher {} was already financed (application {app}) and cannot be financed again", v.id);
+    }
+    movable(&v)?;
+    let mut piece =
+        if args.amount == v.amount { v } else { split(&mut v, applicant.name.clone(), args.amount)?.0 };
+    let id = counter(NEXT_APP_KEY);
+    piece.status = VoucherStatus::Financing;
+    piece.locked_by = Some(id);
+    save(&piece);
+    let app = Application {
+        id,
+        voucher: piece.id,
+        applicant: applicant.name,
+        financier: args.financier,
+        face: piece.amount,
+        status: ApplicationStatus::Pending,
+        terms: None,
+    };
+    storage::set(&application_key(id), &app);
+    emit("financing_requested", &app);
+    Ok(app)
+}
+
+fn pending_application(id: ApplicationId) -> Result<(Application, Voucher)> {
+    let app = load_application(id)?;
+    ensure!(
+        app.status == ApplicationStatus::Pending,
+        "financing application {id} is already {}",
+        app.status.as_str()
+    );
+    let v = load(app.voucher)?;
+    Ok((app, v))
+}
+
+fn unlock(mut app: Application, mut v: Voucher, status: ApplicationStatus, topic: &str) -> Result<()> {
+    app.status = status;
+    storage::set(&application_key(app.id), &app);
+    if v.status == VoucherStatus::Financing {
+        v.status = VoucherStatus::Active;
+    }
+    v.locked_by = None;
+    save(&v);
+    emit(topic, &app);
+    Ok(())
+}
+
+fn approve_financing(args: ApproveArgs) -> Result<Application> {
+    let financier = members::acting(&registry(), &[Role::Financier])?;
+    let (mut app, mut v) = pending_application(args.application)?;
+    ensure!(
+        app.financier == financier.name,
+        "application {} was made to {}, not {}",
+        app.id,
+        app.financier,
+        financier.name
+    );
+    if let Some(reason) = &v.frozen {
+        fail!("voucher {} is frozen: {reason}", v.id);
+    }
+    let today = today();
+    ensure!(today < v.maturity_day, "voucher {} has matured and can no longer be financed", v.id);
+    ensure!(args.rate_bps <= 10_000, "a discount rate of {} bps exceeds 100 %", args.rate_bps);
+    ensure!(
+        !args.registry_ref.is_empty() && args.registry_ref.len() <= 64,
+        "a registration reference in the movable-asset financing registry (中登网) is required (1-64 bytes)"
+    );
+    let day_count: DayCount = storage::get(&day_count_key(&financier.name)).unwrap_or(DayCount::Act360);
+    let days = v.maturity_day - today;
+    let discount = match discount(v.amount, args.rate_bps, days, day_count) {
+        Ok(d) => d,
+        Err(_) => fail!(
+            "discount of {} at {} bps for {days} days overflows 128-bit arithmetic",
+            v.amount,
+            args.rate_bps
+        ),
+    };
+    let net = match net_proceeds(v.amount, discount, args.fee) {
+        Ok(n) => n,
+        Err(DiscountError::ExceedsFace) | Err(DiscountError::Overflow) => {
+            fail!("discount {discount} plus fee {} exceed the face amount {}", args.fee, v.amount)
+        }
+    };
+    // The piece passes to the financier as a new piece of the lineage, marked as financed.
+    v.locked_by = None;
+    v.status = VoucherStatus::Active;
+    v.financed_by = Some(app.id);
+    let face = v.amount;
+    let (to_financier, _) = split(&mut v, financier.name.clone(), face)?;
+    app.status = ApplicationStatus::Approved;
+    app.terms = Some(FinancingTerms {
+        rate_bps: args.rate_bps,
+        fee: args.fee,
+        day_count,
+        days,
+        discount,
+        net,
+        registry_ref: args.registry_ref,
+        approved_at_ms: block_time_ms(),
+    });
+    app.voucher = to_financier.id;
+    storage::set(&application_key(app.id), &app);
+    if net > 0 {
+        let token: ContractAddress = storage::get(TOKEN_KEY).unwrap_or_default();
+        let pay = TransferFromArgs {
+            token: TokenId { financier: financier.name, currency: v.currency.clone() },
+            from: app.financier.clone(),
+            to: app.applicant.clone(),
+            amount: net,
+        };
+        call::<_, ()>(&token, "transfer_from", &pay);
+    }
+    emit("financing_approved", &app);
+    Ok(app)
+}
+
+fn reject_financing(id: ApplicationId) -> Result<()> {
+    let financier = members::acting(&registry(), &[Role::Financier])?;
+    let (app, v) = pending_application(id)?;
+    ensure!(
+        app.financier == financier.name,
+        "application {id} was made to {}, not {}",
+        app.financier,
+        financier.name
+    );
+    unlock(app, v, ApplicationStatus::Rejected, "financing_rejected")
+}
+
+fn withdraw_financing(id: ApplicationId) -> Result<()> {
+    let applicant = members::acting(&registry(), &[])?;
+    let (app, v) = pending_application(id)?;
+    ensure!(
+        app.applicant == applicant.name,
+        "only the applicant {} may withdraw application {id}",
+        app.applicant
+    );
+    unlock(app, v, ApplicationStatus::Withdrawn, "financing_withdrawn")
+}
+
+/// Pieces with an open financing application at maturity: the application lapses.
+fn lapse_financing(v: &mut Voucher) {
+    if let Some(app_id) = v.locked_by.take() {
+        if let Some(mut app) = storage::get::<Application>(&application_key(app_id)) {
+            app.status = ApplicationStatus::Withdrawn;
+            storage::set(&application_key(app_id), &app);
+            emit("financing_withdrawn", &app);
+        }
+    }
+}
+
+fn settle(args: SettleArgs) -> Result<Amount> {
+    let issuer = members::acting(&registry(), &[Role::CoreEnterprise])?;
+    let root = load(args.root)?;
+    ensure!(
+        root.root_id == root.id,
+        "voucher {} is a piece of root {}; settle the root",
+        root.id,
+        root.root_id
+    );
+    ensure!(
+        root.issuer == issuer.name,
+        "only the issuer of voucher {} ({}) may settle it",
+        root.id,
+        root.issuer
+    );
+    ensure!(
+        today() >= root.maturity_day,
+        "voucher {} matures on day {}; it cannot be settled before",
+        root.id,
+        root.maturity_day
+    );
+    members::named(&registry(), &args.token_financier, &[Role::Financier])?;
+    let pieces = root_pieces(root.id);
+    if let Some(p) = pieces.iter().find(|p| p.status == VoucherStatus::PendingAcceptance) {
+        fail!("voucher {} was never accepted; cancel it instead", p.id);
+    }
+    let token_contract: ContractAddress = storage::get(TOKEN_KEY).unwrap_or_default();
+    let token = TokenId { financier: args.token_financier, currency: root.currency.clone() };
+    let mut paid: Amount = 0;
+    for mut p in pieces.into_iter().filter(|p| p.status.is_live() && p.frozen.is_none()) {
+        lapse_financing(&mut p);
+        let pay = TransferFromArgs {
+            token: token.clone(),
+            from: issuer.name.clone(),
+            to: p.holder.clone(),
+            amount: p.amount,
+        };
+        call::<_, ()>(&token_contract, "transfer_from", &pay);
+        p.status = VoucherStatus::Settled;
+        save(&p);
+        index_remove(&p.holder, p.id);
+        paid += p.amount;
+        emit(
+            "voucher_settled",
+            &SettledEvent { id: p.id, root_id: root.id, holder: p.holder, amount: p.amount },
+        );
+    }
+    ensure!(paid > 0, "voucher {} has no live, unfrozen pieces to settle", root.id);
+    release_credit(&root.issuer, &root.currency, paid);
+    Ok(paid)
+}
+
+fn mark_overdue(root_id: VoucherId) -> Result<Vec<VoucherId>> {
+    members::acting(&registry(), &[])?;
+    let root = load(root_id)?;
+    ensure!(root.root_id == root.id, "voucher {} is a piece of root {}", root.id, root.root_id);
+    ensure!(today() > root.maturity_day, "voucher {} is not past its maturity", root.id);
+    let mut marked = Vec::new();
+    for mut p in root_pieces(root.id) {
+        if matches!(p.status, VoucherStatus::Active | VoucherStatus::Financing) {
+            lapse_financing(&mut p);
+            p.status = VoucherStatus::Overdue;
+            save(&p);
+            marked.push(p.id);
+            emit("voucher_overdue", &(p.id, p.holder.clone(), p.amount));
+        }
+    }
+    ensure!(!marked.is_empty(), "voucher {} has no unpaid pieces to mark overdue", root.id);
+    Ok(marked)
+}
+
+fn freeze(args: FreezeArgs) -> Result<()> {
+    let who = members::acting(&registry(), &[Role::Auditor, Role::Operator])?;
+    ensure!(!args.reason.is_empty() && args.reason.len() <= 256, "a freeze needs a reason of 1-256 bytes");
+    let mut v = load(args.id)?;
+    ensure!(v.status.is_live(), "voucher {} is not live (status: {})", v.id, v.status.as_str());
+    ensure!(v.frozen.is_none(), "voucher {} is already frozen", v.id);
+    v.frozen = Some(args.reason.clone());
+    save(&v);
+    emit("voucher_frozen", &(v.id, who.name, args.reason));
+    Ok(())
+}
+
+fn unfreeze(id: VoucherId) -> Result<()> {
+    let who = members::acting(&registry(), &[Role::Auditor, Role::Operator])?;
+    let mut v = load(id)?;
+    ensure!(v.frozen.is_some(), "voucher {id} is not frozen");
+    v.frozen = None;
+    save(&v);
+    emit("voucher_unfrozen", &(id, who.name));
+    Ok(())
+}
+
 fn get(id: VoucherId) -> Result<Option<Voucher>> {
     Ok(storage::get(&voucher_key(id)))
 }
 
-fn list_by_holder(holder: AccountId) -> Result<Vec<Voucher>> {
+fn list_by_holder(holder: String) -> Result<Vec<Voucher>> {
     let ids: Vec<VoucherId> = storage::get(&holder_key(&holder)).unwrap_or_default();
     Ok(ids.into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect())
+}
+
+/// Every piece descended from `root`, in creation order, with holders, amounts and statuses.
+fn lineage(root: VoucherId) -> Result<Vec<Voucher>> {
+    let v = load(root)?;
+    Ok(root_pieces(v.root_id))
+}
+
+fn credit(key: CreditKey) -> Result<Option<CreditLine>> {
+    Ok(credit_line(&key.core, &key.currency))
+}
+
+fn application(id: ApplicationId) -> Result<Option<Application>> {
+    Ok(storage::get(&application_key(id)))
 }

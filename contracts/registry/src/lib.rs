@@ -1,8 +1,9 @@
 //! # scf-registry
 //!
-//! The consortium's member registry: which accounts are members, under which name and role, and
-//! whether they are active. Operators onboard and suspend members. Its storage layout
-//! (`scf_primitives::apps::registry::{member_key, name_key, MEMBERS_KEY}`) is public API: other
+//! The consortium's member registry: which organisations are members, under which name, legal
+//! name, registration id and role, which accounts act for each, and whether they are active.
+//! Operators onboard and suspend members. Its storage layout
+//! (`scf_primitives::apps::registry::{member_key, account_key, MEMBERS_KEY}`) is public API: other
 //! contracts read it directly to check roles.
 //!
 //! Must not: hold business state (vouchers, balances); that belongs to the contracts that use it.
@@ -15,7 +16,7 @@ use alloc::{string::String, vec::Vec};
 use scf_sdk::{
     caller, emit, ensure, fail,
     primitives::apps::registry::{
-        member_key, name_key, InitArgs, Member, RegisterArgs, Role, SetActiveArgs, MEMBERS_KEY,
+        account_key, member_key, InitArgs, Member, RegisterArgs, Role, SetActiveArgs, MEMBERS_KEY,
     },
     storage, AccountId, Result,
 };
@@ -35,40 +36,53 @@ fn init(args: InitArgs) -> Result<()> {
         args.members.iter().any(|m| m.role == Role::Operator && m.active),
         "the registry needs at least one active operator"
     );
-    storage::set(MEMBERS_KEY, &Vec::<AccountId>::new());
+    storage::set(MEMBERS_KEY, &Vec::<String>::new());
     for m in args.members {
         add(m)?;
     }
     Ok(())
 }
 
-fn validate_name(name: &str) -> Result<()> {
+fn validate(m: &Member) -> Result<()> {
+    let name = &m.name;
     ensure!(
         !name.is_empty()
             && name.len() <= 32
             && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'),
         "member name {name:?} must be 1-32 characters of a-z, 0-9, '_' or '-'"
     );
+    ensure!(m.legal_name.len() <= 200, "legal name of {name} is longer than 200 bytes");
+    ensure!(m.registration_id.len() <= 64, "registration id of {name} is longer than 64 bytes");
+    ensure!(!m.accounts.is_empty() && m.accounts.len() <= 16, "member {name} needs 1 to 16 accounts");
     Ok(())
 }
 
 fn add(m: Member) -> Result<()> {
-    validate_name(&m.name)?;
-    ensure!(storage::get_raw(&member_key(&m.account)).is_none(), "account {} is already a member", m.account);
-    ensure!(storage::get_raw(&name_key(&m.name)).is_none(), "member name {:?} is taken", m.name);
-    storage::set(&member_key(&m.account), &m);
-    storage::set(&name_key(&m.name), &m.account);
-    let mut all: Vec<AccountId> = storage::get(MEMBERS_KEY).unwrap_or_default();
-    all.push(m.account);
+    validate(&m)?;
+    ensure!(storage::get_raw(&member_key(&m.name)).is_none(), "member name {:?} is taken", m.name);
+    for a in &m.accounts {
+        if let Some(other) = storage::get::<String>(&account_key(a)) {
+            fail!("account {a} already acts for member {other}");
+        }
+        storage::set(&account_key(a), &m.name);
+    }
+    storage::set(&member_key(&m.name), &m);
+    let mut all: Vec<String> = storage::get(MEMBERS_KEY).unwrap_or_default();
+    all.push(m.name.clone());
     storage::set(MEMBERS_KEY, &all);
     emit("member_registered", &m);
     Ok(())
 }
 
-fn require_operator() -> Result<()> {
+fn member_of(account: &AccountId) -> Option<Member> {
+    let name: String = storage::get(&account_key(account))?;
+    storage::get(&member_key(&name))
+}
+
+fn require_operator() -> Result<Member> {
     let who = caller();
-    match storage::get::<Member>(&member_key(&who)) {
-        Some(m) if m.role == Role::Operator && m.active => Ok(()),
+    match member_of(&who) {
+        Some(m) if m.role == Role::Operator && m.active => Ok(m),
         Some(m) if m.role == Role::Operator => fail!("operator {} is suspended", m.name),
         _ => fail!("caller {who} is not an operator"),
     }
@@ -76,30 +90,37 @@ fn require_operator() -> Result<()> {
 
 fn register(args: RegisterArgs) -> Result<()> {
     require_operator()?;
-    add(Member { account: args.account, name: args.name, role: args.role, active: true })
+    add(Member {
+        name: args.name,
+        legal_name: args.legal_name,
+        registration_id: args.registration_id,
+        role: args.role,
+        active: true,
+        accounts: args.accounts,
+    })
 }
 
 fn set_active(args: SetActiveArgs) -> Result<()> {
-    require_operator()?;
-    let Some(mut m) = storage::get::<Member>(&member_key(&args.account)) else {
-        fail!("account {} is not a member", args.account);
+    let operator = require_operator()?;
+    let Some(mut m) = storage::get::<Member>(&member_key(&args.name)) else {
+        fail!("{:?} is not a member", args.name);
     };
-    ensure!(args.account != caller() || args.active, "an operator cannot suspend itself");
+    ensure!(args.name != operator.name || args.active, "an operator cannot suspend itself");
     m.active = args.active;
-    storage::set(&member_key(&args.account), &m);
+    storage::set(&member_key(&args.name), &m);
     emit(if args.active { "member_activated" } else { "member_suspended" }, &m);
     Ok(())
 }
 
 fn get(account: AccountId) -> Result<Option<Member>> {
-    Ok(storage::get(&member_key(&account)))
+    Ok(member_of(&account))
 }
 
 fn get_by_name(name: String) -> Result<Option<Member>> {
-    Ok(storage::get::<AccountId>(&name_key(&name)).and_then(|a| storage::get(&member_key(&a))))
+    Ok(storage::get(&member_key(&name)))
 }
 
 fn list(_: ()) -> Result<Vec<Member>> {
-    let all: Vec<AccountId> = storage::get(MEMBERS_KEY).unwrap_or_default();
-    Ok(all.iter().filter_map(|a| storage::get(&member_key(a))).collect())
+    let all: Vec<String> = storage::get(MEMBERS_KEY).unwrap_or_default();
+    Ok(all.iter().filter_map(|n| storage::get(&member_key(n))).collect())
 }

@@ -35,6 +35,13 @@ mod sys {
         pub fn emit_event(topic_ptr: *const u8, topic_len: i32, data_ptr: *const u8, data_len: i32);
         pub fn return_data(ptr: *const u8, len: i32);
         pub fn abort(msg_ptr: *const u8, msg_len: i32) -> !;
+        pub fn call_contract(
+            addr_ptr: *const u8,
+            method_ptr: *const u8,
+            method_len: i32,
+            args_ptr: *const u8,
+            args_len: i32,
+        ) -> i32;
     }
 }
 
@@ -204,6 +211,80 @@ pub fn emit<T: BorshSerialize>(topic: &str, body: &T) {
     let data = encode(body);
     // SAFETY: pointers and lengths describe live slices.
     unsafe { sys::emit_event(topic.as_ptr(), topic.len() as i32, data.as_ptr(), data.len() as i32) }
+}
+
+/// Calls `method` of `contract` with borsh `args` and decodes its return value. The callee sees
+/// this contract as its caller. If the callee fails, this call fails too and every write of the
+/// transaction is undone, so this never returns an error.
+#[cfg(target_arch = "wasm32")]
+pub fn call<A: BorshSerialize, R: BorshDeserialize>(contract: &ContractAddress, method: &str, args: &A) -> R {
+    let args = encode(args);
+    // SAFETY: pointers and lengths describe live values.
+    let len = unsafe {
+        sys::call_contract(
+            contract.0.as_ptr(),
+            method.as_ptr(),
+            method.len() as i32,
+            args.as_ptr(),
+            args.len() as i32,
+        )
+    };
+    match borsh::from_slice(&read_result(len as usize)) {
+        Ok(v) => v,
+        Err(_) => abort("a called contract returned an unexpected value"),
+    }
+}
+
+/// Lookups in the member registry's public storage.
+pub mod members {
+    use super::*;
+    use scf_primitives::apps::registry::{account_key, member_key, Member, Role};
+
+    /// The member an account acts for.
+    #[cfg(target_arch = "wasm32")]
+    pub fn of_account(registry: &ContractAddress, account: &AccountId) -> Option<Member> {
+        let name: String = storage::foreign_get(registry, &account_key(account))?;
+        by_name(registry, &name)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub fn by_name(registry: &ContractAddress, name: &str) -> Option<Member> {
+        storage::foreign_get(registry, &member_key(name))
+    }
+
+    /// The active member `who` (an account's member, or a named member) if it has one of
+    /// `roles`; otherwise an error naming the rule.
+    pub fn require(found: Option<Member>, who: &str, roles: &[Role]) -> Result<Member> {
+        let Some(m) = found else {
+            return Err(Error(alloc::format!("{who} is not a registered member")));
+        };
+        if !m.active {
+            return Err(Error(alloc::format!("member {} is suspended", m.name)));
+        }
+        if !roles.is_empty() && !roles.contains(&m.role) {
+            let wanted: Vec<&str> = roles.iter().map(Role::as_str).collect();
+            return Err(Error(alloc::format!(
+                "member {} has role {}, but this needs {}",
+                m.name,
+                m.role.as_str(),
+                wanted.join(" or ")
+            )));
+        }
+        Ok(m)
+    }
+
+    /// The member acting in this call (the transaction's signer's member), with one of `roles`.
+    #[cfg(target_arch = "wasm32")]
+    pub fn acting(registry: &ContractAddress, roles: &[Role]) -> Result<Member> {
+        let who = caller();
+        require(of_account(registry, &who), &alloc::format!("caller {who}"), roles)
+    }
+
+    /// The active member named `name`, with one of `roles`.
+    #[cfg(target_arch = "wasm32")]
+    pub fn named(registry: &ContractAddress, name: &str, roles: &[Role]) -> Result<Member> {
+        require(by_name(registry, name), &alloc::format!("{name:?}"), roles)
+    }
 }
 
 /// Sets the call's return value.

@@ -164,6 +164,7 @@ pub struct QueryResult {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SystemContracts {
     pub registry: String,
+    pub deposit_token: String,
     pub receivables: String,
 }
 
@@ -203,6 +204,20 @@ pub trait ScfApi {
     /// Addresses of the system contracts installed by genesis.
     #[method(name = "scf_systemContracts")]
     async fn system_contracts(&self) -> RpcResult<SystemContracts>;
+
+    /// Dev chains only (like Hardhat's `evm_increaseTime`): moves the proposer's clock forward by
+    /// `seconds`, so the next blocks carry later timestamps (e.g. to reach a maturity date).
+    /// Refused with `DEV_ONLY` on any other chain.
+    #[method(name = "dev_advanceTime")]
+    async fn dev_advance_time(&self, seconds: u64) -> RpcResult<DevTime>;
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DevTime {
+    /// Total shift of the chain's clock ahead of the wall clock.
+    pub offset_ms: u64,
+    /// The clock the next block will use.
+    pub chain_now_ms: u64,
 }
 
 /// Result of `rpc_methods`, the method listing every node serves.

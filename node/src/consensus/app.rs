@@ -3,7 +3,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use bytes::Bytes;
@@ -97,10 +97,6 @@ pub struct App {
     current_height: Height,
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum InvalidBlock {
     #[error("undecodable block: {0}")]
@@ -191,7 +187,7 @@ impl App {
         if h.timestamp_ms <= head.timestamp_ms {
             return Err(InvalidBlock::TimeNotIncreasing { parent: head.timestamp_ms, got: h.timestamp_ms });
         }
-        let now = now_ms();
+        let now = self.chain.now_ms();
         if live && h.timestamp_ms > now + self.policy.max_clock_drift.as_millis() as u64 {
             return Err(InvalidBlock::TimeInFuture { now, got: h.timestamp_ms });
         }
@@ -250,7 +246,7 @@ impl App {
         let started = tokio::time::Instant::now();
         // Pace blocks: wait for the minimum interval, then for transactions (or the empty-block
         // interval), never past the engine's deadline.
-        let since_parent = Duration::from_millis(now_ms().saturating_sub(head.timestamp_ms));
+        let since_parent = Duration::from_millis(self.chain.now_ms().saturating_sub(head.timestamp_ms));
         if since_parent < self.policy.min_block_interval {
             tokio::time::sleep(self.policy.min_block_interval - since_parent).await;
         }
@@ -264,7 +260,7 @@ impl App {
         let txs = self.chain.mempool.select(self.policy.max_txs, |sender| {
             scf_runtime::Runtime::nonce(storage, sender).unwrap_or(u64::MAX)
         });
-        let timestamp_ms = now_ms().max(head.timestamp_ms + 1);
+        let timestamp_ms = self.chain.now_ms().max(head.timestamp_ms + 1);
         let ctx = BlockContext { height: height.0, timestamp_ms };
         let executed = self.chain.runtime.execute_block(self.chain.state(), ctx, &txs)?;
         let header = BlockHeader {

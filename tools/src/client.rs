@@ -1,0 +1,182 @@
+//! The CLI's connection to a node: queries, signing and submitting, waiting for blocks, and
+//! printing receipts.
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Result};
+use jsonrpsee::{core::client::Error as ClientError, http_client::HttpClient};
+use scf_primitives::{
+    apps::registry::Member, crypto::Keypair, AccountId, ContractAddress, Payload, Transaction,
+};
+use scf_rpc_api::{from_hex, to_hex, ReceiptView, ScfApiClient, TxStatus, TxView};
+
+use crate::keystore::KeyStore;
+
+pub fn rpc_err(e: ClientError) -> anyhow::Error {
+    match e {
+        ClientError::Call(obj) => anyhow!("{} (code {})", obj.message(), obj.code()),
+        ClientError::Transport(t) => anyhow!("cannot reach the node: {t}"),
+        other => anyhow!("{other}"),
+    }
+}
+
+pub fn print_json(v: &serde_json::Value) {
+    println!("{}", serde_json::to_string_pretty(v).expect("JSON values serialize"));
+}
+
+pub struct Ctx {
+    pub client: HttpClient,
+    pub keys: KeyStore,
+    pub json: bool,
+}
+
+impl Ctx {
+    pub async fn query_raw(&self, contract: ContractAddress, method: &str, args: Vec<u8>) -> Result<Vec<u8>> {
+        let r = self
+            .client
+            .query(contract.to_hex(), method.to_string(), to_hex(&args), None)
+            .await
+            .map_err(rpc_err)?;
+        Ok(from_hex(&r.data)?)
+    }
+
+    /// Runs a read-only contract method and decodes its borsh result.
+    pub async fn query<A: borsh::BorshSerialize, R: borsh::BorshDeserialize>(
+        &self,
+        contract: &str,
+        method: &str,
+        args: &A,
+    ) -> Result<R> {
+        let data = self.query_raw(ContractAddress::system(contract), method, borsh::to_vec(args)?).await?;
+        borsh::from_slice(&data).map_err(|e| anyhow!("unexpected result from {contract}.{method}: {e}"))
+    }
+
+    /// A member by name, or the member an account (hex) or local key acts for.
+    pub async fn member(&self, who: &str) -> Result<Member> {
+        if let Some(m) = self.query::<_, Option<Member>>("registry", "get_by_name", &who.to_string()).await? {
+            return Ok(m);
+        }
+        let account = match AccountId::from_hex(who) {
+            Ok(a) => a,
+            Err(_) => self
+                .keys
+                .get(who)
+                .map(|k| k.account_id())
+                .map_err(|_| anyhow!("{who:?} is neither a member name, an account, nor a key"))?,
+        };
+        self.query::<_, Option<Member>>("registry", "get", &account)
+            .await?
+            .ok_or_else(|| anyhow!("{who:?} ({account}) is not a member"))
+    }
+
+    /// The member name for `who` (name, account or key).
+    pub async fn member_name(&self, who: &str) -> Result<String> {
+        Ok(self.member(who).await?.name)
+    }
+
+    /// An account from hex, a member name (its first account), or a local key name.
+    pub async fn resolve_account(&self, who: &str) -> Result<AccountId> {
+        if let Ok(a) = AccountId::from_hex(who) {
+            return Ok(a);
+        }
+        if let Ok(k) = self.keys.get(who) {
+            return Ok(k.account_id());
+        }
+        self.member(who)
+            .await?
+            .accounts
+            .first()
+            .copied()
+            .ok_or_else(|| anyhow!("member {who} has no account"))
+    }
+
+    /// Signs, submits and (unless `no_wait`) waits for the transaction's block.
+    pub async fn submit(&self, signer: &str, no_wait: bool, payload: Payload) -> Result<TxView> {
+        let key: Keypair = self.keys.get(signer)?;
+        let head = self.client.chain_head().await.map_err(rpc_err)?;
+        let account = self.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?;
+        let tx = key.sign_transaction(Transaction {
+            chain_id: head.chain_id,
+            sender: key.account_id(),
+            nonce: account.nonce,
+            payload,
+        });
+        let hash = tx.hash();
+        self.client.submit_transaction(to_hex(&borsh::to_vec(&tx)?)).await.map_err(rpc_err)?;
+        if no_wait {
+            return Ok(TxView::submitted(hash.to_hex(), key.account_id().to_hex(), tx.tx.nonce));
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let view = self.client.get_transaction(hash.to_hex()).await.map_err(rpc_err)?;
+            if view.status == TxStatus::Committed {
+                return Ok(view);
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("transaction {hash} is still pending after 60 s (check with `scf tx show {hash}`)");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Calls a system contract method in a transaction; fails if the transaction failed.
+    pub async fn call<A: borsh::BorshSerialize>(
+        &self,
+        signer: &str,
+        no_wait: bool,
+        contract: &str,
+        method: &str,
+        args: &A,
+    ) -> Result<TxView> {
+        let payload = Payload::Call {
+            contract: ContractAddress::system(contract),
+            method: method.into(),
+            args: borsh::to_vec(args)?,
+        };
+        self.submit(signer, no_wait, payload).await
+    }
+
+    /// Prints a transaction result; fails (non-zero exit) if the transaction failed.
+    pub fn report(&self, view: &TxView, success_line: impl FnOnce(&[u8]) -> String) -> Result<()> {
+        let receipt = view.receipt.as_ref();
+        if self.json {
+            print_json(&serde_json::to_value(view)?);
+        } else {
+            match (&view.status, receipt) {
+                (TxStatus::Pending, _) => println!("submitted {}", view.hash),
+                (_, Some(r)) if r.success => {
+                    println!("{}", success_line(&return_data(view)?));
+                    println!("  tx {} in block {}", view.hash, view.block_height.unwrap_or(0));
+                    for e in &r.events {
+                        println!("  event {}", e.topic);
+                    }
+                }
+                (_, Some(r)) => println!(
+                    "FAILED: {} [{}]\n  tx {} in block {}",
+                    r.error.as_deref().unwrap_or("?"),
+                    r.error_kind.as_deref().unwrap_or("?"),
+                    view.hash,
+                    view.block_height.unwrap_or(0)
+                ),
+                (_, None) => println!("{}", view.hash),
+            }
+        }
+        if let Some(ReceiptView { success: false, error, .. }) = receipt {
+            bail!("transaction failed: {}", error.as_deref().unwrap_or("unknown error"));
+        }
+        Ok(())
+    }
+}
+
+/// The return data of a committed, successful transaction.
+pub fn return_data(view: &TxView) -> Result<Vec<u8>> {
+    match &view.receipt {
+        Some(r) if r.success => Ok(r.return_data.as_deref().map(from_hex).transpose()?.unwrap_or_default()),
+        Some(r) => bail!("transaction failed: {}", r.error.as_deref().unwrap_or("unknown error")),
+        None => bail!("transaction {} is not committed yet", view.hash),
+    }
+}
+
+/// Decodes a successful transaction's return value.
+pub fn returned<T: borsh::BorshDeserialize>(view: &TxView) -> Result<T> {
+    Ok(borsh::from_slice(&return_data(view)?)?)
+}
