@@ -2,129 +2,18 @@
 //! the real wasmtime VM over the real Merkle-tree state.
 use std::sync::Arc;
 
+mod common;
+use common::*;
+
 use scf_primitives::{
     apps::{
-        receivables::{
-            parse_date, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId, VoucherStatus,
-        },
+        receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, VoucherId, VoucherStatus},
         registry::Member,
     },
     crypto::Keypair,
-    ContractAddress, ExecOutcome, Payload, Receipt, SignedTransaction, Transaction, TxError,
+    ContractAddress, ExecOutcome, Payload, Receipt, TxError,
 };
-use scf_runtime::{genesis::Genesis, BlockContext, MemoryStore, Runtime, RuntimeParams, StateStore};
-
-const GENESIS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../genesis");
-/// 2027-01-01 in ms: every test block runs "today" = 2027-01-01.
-const NOW_MS: u64 = 1_798_761_600_000;
-
-struct Chain {
-    runtime: Runtime,
-    store: MemoryStore,
-    height: u64,
-    nonces: std::collections::HashMap<String, u64>,
-}
-
-impl Chain {
-    fn new() -> Chain {
-        let genesis =
-            Genesis::load(&std::path::Path::new(GENESIS_DIR).join("dev.json")).expect("dev genesis loads");
-        let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone())).unwrap();
-        let store = MemoryStore::new();
-        let (update, _header) = genesis.build(&runtime, Arc::new(store.clone())).unwrap();
-        store.commit(&update);
-        Chain { runtime, store, height: 0, nonces: Default::default() }
-    }
-
-    fn tx(&mut self, who: &str, payload: Payload) -> SignedTransaction {
-        let key = Keypair::dev(who);
-        let nonce = self.nonces.entry(who.to_string()).or_default();
-        let tx = Transaction { chain_id: "scf-dev".into(), sender: key.account_id(), nonce: *nonce, payload };
-        *nonce += 1;
-        key.sign_transaction(tx)
-    }
-
-    fn call(
-        &mut self,
-        who: &str,
-        contract: ContractAddress,
-        method: &str,
-        args: Vec<u8>,
-    ) -> SignedTransaction {
-        self.tx(who, Payload::Call { contract, method: method.into(), args })
-    }
-
-    fn block(&mut self, txs: &[SignedTransaction]) -> Vec<Receipt> {
-        self.height += 1;
-        let ctx = BlockContext { height: self.height, timestamp_ms: NOW_MS + self.height };
-        let executed = self.runtime.execute_block(Arc::new(self.store.clone()), ctx, txs).unwrap();
-        self.store.commit(&executed.state);
-        executed.receipts
-    }
-
-    fn one(&mut self, tx: SignedTransaction) -> Receipt {
-        self.block(&[tx]).remove(0)
-    }
-
-    fn query<T: borsh::BorshDeserialize>(&self, contract: ContractAddress, method: &str, args: Vec<u8>) -> T {
-        let ctx = BlockContext { height: self.height, timestamp_ms: NOW_MS + self.height };
-        let data = self
-            .runtime
-            .query(Arc::new(self.store.clone()), ctx, contract, method, args, None)
-            .unwrap()
-            .unwrap();
-        borsh::from_slice(&data).unwrap()
-    }
-
-    fn voucher(&self, id: VoucherId) -> Voucher {
-        let v: Option<Voucher> = self.query(receivables(), "get", borsh::to_vec(&id).unwrap());
-        v.expect("voucher exists")
-    }
-
-    fn held(&self, who: &str) -> Vec<Voucher> {
-        self.query(receivables(), "list_by_holder", borsh::to_vec(&who.to_string()).unwrap())
-    }
-
-    fn root(&self) -> scf_primitives::Hash {
-        scf_runtime::root_at(&self.store, self.height).unwrap()
-    }
-}
-
-fn receivables() -> ContractAddress {
-    ContractAddress::system("receivables")
-}
-
-fn issue_args(to: &str, amount: u128) -> Vec<u8> {
-    borsh::to_vec(&IssueArgs {
-        to: to.into(),
-        amount,
-        currency: "CNY".into(),
-        maturity_day: parse_date("2027-03-31").unwrap(),
-        trade_ref: None,
-    })
-    .unwrap()
-}
-
-fn return_value<T: borsh::BorshDeserialize>(r: &Receipt) -> T {
-    match &r.outcome {
-        ExecOutcome::Success { return_data } => borsh::from_slice(return_data).unwrap(),
-        ExecOutcome::Failure { error } => panic!("transaction failed: {error}"),
-    }
-}
-
-fn failure(r: &Receipt) -> TxError {
-    match &r.outcome {
-        ExecOutcome::Failure { error } => error.clone(),
-        ExecOutcome::Success { .. } => panic!("transaction unexpectedly succeeded"),
-    }
-}
-
-fn contract_error(r: &Receipt) -> String {
-    match failure(r) {
-        TxError::ContractError { message } => message,
-        other => panic!("expected a contract error, got {other:?}"),
-    }
-}
+use scf_runtime::{BlockContext, RuntimeParams, StateStore};
 
 #[test]
 fn genesis_is_deterministic_and_registers_the_dev_members() {
