@@ -1,4 +1,6 @@
 //! The receivables lifecycle rules, each broken on purpose, on the real contracts in the real VM.
+// Amounts are written as yuan_fen (e.g. 100_000_00 is 100,000.00 CNY), on purpose.
+#![allow(clippy::inconsistent_digit_grouping)]
 mod common;
 use common::*;
 use scf_primitives::{
