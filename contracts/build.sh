@@ -28,7 +28,9 @@ build_root=/tmp/scf-contract-build
 mkdir -p "$build_root"
 for dir in primitives contracts; do
   mkdir -p "$build_root/$dir"
-  (cd "$root/$dir" && tar --exclude=./target -cf - .) | (cd "$build_root/$dir" && rm -rf ./* && tar -xf -)
+  # -m: fresh modification times, so cargo never mistakes another checkout's older sources for
+  # the ones its artifacts were built from.
+  (cd "$root/$dir" && tar --exclude=./target -cf - .) | (cd "$build_root/$dir" && rm -rf ./* && tar -m -xf -)
 done
 # primitives/ inherits package settings from the root manifest: give it that manifest, reduced to
 # the one member that exists in the copy.

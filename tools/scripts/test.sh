@@ -10,6 +10,11 @@ tools/scripts/setup.sh
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/scf-chain/target}"
 export CARGO_TERM_COLOR=never
 
+# The shared target dir may hold this workspace's crates built from another checkout (another
+# path, other sources); cargo can take those for fresh. Rebuild our own crates, keep the
+# dependencies warm.
+cargo clean --quiet -p scf-primitives -p scf-runtime -p scf-rpc-api -p scf-node -p scf-tools 2>/dev/null || true
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -65,23 +65,7 @@ impl Cli {
 #[test]
 fn readme_quickstart_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
-    let (rpc, p2p) = free_ports();
-    let log = std::fs::File::create(dir.path().join("node.log")).unwrap();
-    let child = Command::new(node_binary())
-        .args(["--dev", "--tmp", "--rpc-addr", &format!("127.0.0.1:{rpc}")])
-        .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let _node = Node(child);
-    let cli = Cli { url: format!("http://127.0.0.1:{rpc}"), home: dir.path().join("home") };
-
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !cli.run(&["chain", "status"]).status.success() {
-        assert!(Instant::now() < deadline, "node did not come up");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let (_node, cli) = start(dir.path());
     assert_eq!(cli.json(&["chain", "status"])["chain_id"], "scf-dev");
 
     let out = cli.ok(&[

@@ -68,14 +68,6 @@ fn supply_of(token: &TokenId) -> Supply {
     storage::get(&key(b's', token)).unwrap_or_default()
 }
 
-fn validate_currency(currency: &str) -> Result<()> {
-    ensure!(
-        currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()),
-        "currency {currency:?} is not an ISO 4217 code"
-    );
-    Ok(())
-}
-
 fn init(args: InitArgs) -> Result<()> {
     ensure!(storage::get_raw(REGISTRY_KEY).is_none(), "deposit-token is already initialised");
     storage::set(REGISTRY_KEY, &args.registry);
@@ -84,7 +76,7 @@ fn init(args: InitArgs) -> Result<()> {
 
 fn mint(args: MintArgs) -> Result<()> {
     let financier = members::acting(&registry(), &[Role::Financier])?;
-    validate_currency(&args.currency)?;
+    scf_sdk::validate_currency(&args.currency)?;
     members::named(&registry(), &args.to, &[])?;
     ensure!(args.amount > 0, "amount must be positive");
     let token = TokenId { financier: financier.name, currency: args.currency };

@@ -176,18 +176,10 @@ fn init(args: InitArgs) -> Result<()> {
     Ok(())
 }
 
-fn validate_currency(currency: &str) -> Result<()> {
-    ensure!(
-        currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()),
-        "currency {currency:?} is not an ISO 4217 code"
-    );
-    Ok(())
-}
-
 fn grant_credit(args: GrantCreditArgs) -> Result<()> {
     let grantor = members::acting(&registry(), &[Role::Operator, Role::Financier])?;
     members::named(&registry(), &args.core, &[Role::CoreEnterprise])?;
-    validate_currency(&args.currency)?;
+    scf_sdk::validate_currency(&args.currency)?;
     let outstanding = credit_line(&args.core, &args.currency).map(|l| l.outstanding).unwrap_or(0);
     let line = CreditLine {
         core: args.core,
@@ -205,7 +197,7 @@ fn issue(args: IssueArgs) -> Result<VoucherId> {
     let issuer = members::acting(&registry(), &[Role::CoreEnterprise])?;
     members::named(&registry(), &args.to, &[Role::Supplier])?;
     ensure!(args.amount > 0, "amount must be positive");
-    validate_currency(&args.currency)?;
+    scf_sdk::validate_currency(&args.currency)?;
     let today = today();
     ensure!(args.maturity_day > today, "maturity must be after today");
     let term = args.maturity_day - today;

@@ -195,6 +195,15 @@ pub mod storage {
     }
 }
 
+/// Checks that `currency` looks like an ISO 4217 code (three capital letters).
+pub fn validate_currency(currency: &str) -> Result<()> {
+    if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(Error(alloc::format!("currency {currency:?} is not an ISO 4217 code")))
+    }
+}
+
 /// Borsh-encodes `value`; encoding into a `Vec` cannot fail.
 pub fn encode<T: BorshSerialize>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
