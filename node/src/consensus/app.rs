@@ -162,6 +162,13 @@ impl App {
         self.undecided.clear();
         self.built.retain(|(h, _), _| *h >= height);
         self.early.retain(|(h, _)| *h >= height);
+        // Streams for heights that are over can no longer matter; dropping them keeps a peer
+        // from holding the MAX_OPEN_STREAMS slots with streams it never ends. Streams whose
+        // header has not arrived yet are kept (their height is unknown; the cap still bounds them).
+        self.streams.retain(|_, buf| match buf.parts.get(&0) {
+            Some(ProposalPart::Init { height: h, .. }) => *h >= height,
+            _ => true,
+        });
     }
 
     /// Executes `block` on top of the head after checking everything but consensus signatures.
