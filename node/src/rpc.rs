@@ -8,13 +8,13 @@ use jsonrpsee::{
     RpcModule,
 };
 use scf_primitives::{
-    apps::registry, AccountId, ContractAddress, ExecOutcome, Hash, Payload, Receipt, SignedTransaction,
-    MAX_TX_BYTES,
+    apps::registry, AccountId, ContractAddress, ExecOutcome, Hash, Payload, QueryAuthorization, Receipt,
+    SignedTransaction, MAX_TX_BYTES,
 };
 use scf_rpc_api::{
     codes, from_hex, to_hex, AccountView, BlockId, BlockView, ChainHead, DevTime, ErrorData, EventView,
-    MemberView, MethodList, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts, TxStatus,
-    TxView,
+    MemberView, MethodList, QueryAuth, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts,
+    TxStatus, TxView, MAX_QUERY_AUTH_MS,
 };
 
 use crate::chain::{Chain, SubmitError};
@@ -42,6 +42,56 @@ fn parse_account(s: &str) -> RpcResult<AccountId> {
 
 pub struct RpcServer {
     chain: Arc<Chain>,
+}
+
+impl RpcServer {
+    /// The account a signed query speaks for, once its signature and expiry check out. Expiry
+    /// uses this node's wall clock: queries never decide state, so no determinism is at stake.
+    fn authorize_query(
+        &self,
+        contract: &ContractAddress,
+        method: &str,
+        args: &[u8],
+        auth: &QueryAuth,
+    ) -> RpcResult<AccountId> {
+        let account = parse_account(&auth.account)?;
+        let signature: [u8; 64] = from_hex(&auth.signature)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| bad_param("signature", "expected 64 bytes as 128 hex digits"))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        if auth.expires_at_ms < now {
+            return Err(error(codes::UNAUTHORIZED, "expired", "the query's authorization has expired"));
+        }
+        if auth.expires_at_ms > now.saturating_add(MAX_QUERY_AUTH_MS) {
+            return Err(error(
+                codes::UNAUTHORIZED,
+                "expiry_too_far",
+                format!("a query authorization may be valid for at most {} s", MAX_QUERY_AUTH_MS / 1000),
+            ));
+        }
+        let query = QueryAuthorization {
+            chain_id: self.chain.runtime.chain_id().to_string(),
+            contract: *contract,
+            method: method.to_string(),
+            args: args.to_vec(),
+            account,
+            expires_at_ms: auth.expires_at_ms,
+        };
+        if !query.verify_signature(&signature) {
+            return Err(error(
+                codes::UNAUTHORIZED,
+                "bad_signature",
+                format!(
+                    "the query is not signed by {account} for this chain, contract, method and arguments"
+                ),
+            ));
+        }
+        Ok(account)
+    }
 }
 
 pub fn receipt_view(r: &Receipt) -> ReceiptView {
@@ -189,14 +239,17 @@ impl ScfApiServer for RpcServer {
         contract: String,
         method: String,
         args: String,
-        caller: Option<String>,
+        auth: Option<QueryAuth>,
     ) -> RpcResult<QueryResult> {
         let contract = ContractAddress::from_hex(&contract).map_err(|e| bad_param("contract", e))?;
         let args = from_hex(&args).map_err(|e| bad_param("args hex", e))?;
         if args.len() > MAX_TX_BYTES {
             return Err(bad_param("args", "too large"));
         }
-        let caller = caller.as_deref().map(parse_account).transpose()?;
+        let caller = match auth {
+            None => None,
+            Some(auth) => Some(self.authorize_query(&contract, &method, &args, &auth)?),
+        };
         let chain = self.chain.clone();
         let result = tokio::task::spawn_blocking(move || {
             chain.runtime.query(chain.state(), chain.query_context(), contract, &method, args, caller)
@@ -237,6 +290,7 @@ impl ScfApiServer for RpcServer {
                 name: m.name,
                 role: m.role.as_str().to_string(),
                 active: m.active,
+                maker_checker: m.maker_checker,
             }),
         })
     }

@@ -14,9 +14,9 @@ use jsonrpsee::{
 use scf_primitives::{
     apps::receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId},
     crypto::Keypair,
-    ContractAddress, Payload, SignedTransaction, Transaction, MAX_TX_BYTES,
+    ContractAddress, Payload, QueryAuthorization, SignedTransaction, Transaction, MAX_TX_BYTES,
 };
-use scf_rpc_api::{codes, from_hex, to_hex, BlockId, ScfApiClient, TxStatus, TxView};
+use scf_rpc_api::{codes, from_hex, to_hex, BlockId, QueryAuth, ScfApiClient, TxStatus, TxView};
 
 struct NodeProcess {
     child: Child,
@@ -124,12 +124,41 @@ fn rpc_error(r: Result<impl std::fmt::Debug, ClientError>) -> (i32, String) {
     }
 }
 
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+/// `scf_query` signed by dev key `who`, valid until `expires_at_ms`.
+async fn signed_query(
+    client: &HttpClient,
+    who: &str,
+    contract: &str,
+    method: &str,
+    args: Vec<u8>,
+    expires_at_ms: u64,
+) -> Result<scf_rpc_api::QueryResult, ClientError> {
+    let key = Keypair::dev(who);
+    let contract = ContractAddress::system(contract);
+    let query = QueryAuthorization {
+        chain_id: "scf-dev".into(),
+        contract,
+        method: method.into(),
+        args: args.clone(),
+        account: key.account_id(),
+        expires_at_ms,
+    };
+    let auth = QueryAuth {
+        account: key.account_id().to_hex(),
+        expires_at_ms,
+        signature: to_hex(&key.sign_query(&query)),
+    };
+    client.query(contract.to_hex(), method.into(), to_hex(&args), Some(auth)).await
+}
+
 async fn holdings(client: &HttpClient, who: &str) -> Vec<u128> {
-    let args = to_hex(&borsh::to_vec(&who.to_string()).unwrap());
-    let r = client
-        .query(ContractAddress::system("receivables").to_hex(), "list_by_holder".into(), args, None)
-        .await
-        .unwrap();
+    let args = borsh::to_vec(&who.to_string()).unwrap();
+    let r =
+        signed_query(client, who, "receivables", "list_by_holder", args, now_ms() + 60_000).await.unwrap();
     let vouchers: Vec<Voucher> = borsh::from_slice(&from_hex(&r.data).unwrap()).unwrap();
     vouchers.iter().map(|v| v.amount).collect()
 }
@@ -225,6 +254,76 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
         .query(ContractAddress::system("receivables").to_hex(), "no_such".into(), "0x".into(), None)
         .await;
     assert_eq!(rpc_error(q), (codes::QUERY_FAILED, "unknown_method".into()));
+
+    // Reads of member data need a valid signature of the reader, for this exact query.
+    let list = |who: &str| borsh::to_vec(&who.to_string()).unwrap();
+    let unsigned = client
+        .query(
+            ContractAddress::system("receivables").to_hex(),
+            "list_by_holder".into(),
+            to_hex(&list("supplier1")),
+            None,
+        )
+        .await;
+    assert_eq!(rpc_error(unsigned), (codes::QUERY_FAILED, "contract_error".into()));
+    let expired =
+        signed_query(&client, "supplier1", "receivables", "list_by_holder", list("supplier1"), now_ms() - 1)
+            .await;
+    assert_eq!(rpc_error(expired), (codes::UNAUTHORIZED, "expired".into()));
+    let far = signed_query(
+        &client,
+        "supplier1",
+        "receivables",
+        "list_by_holder",
+        list("supplier1"),
+        now_ms() + 3_600_000,
+    )
+    .await;
+    assert_eq!(rpc_error(far), (codes::UNAUTHORIZED, "expiry_too_far".into()));
+    let nosy = signed_query(
+        &client,
+        "supplier2",
+        "receivables",
+        "list_by_holder",
+        list("supplier1"),
+        now_ms() + 60_000,
+    )
+    .await;
+    assert_eq!(rpc_error(nosy), (codes::QUERY_FAILED, "contract_error".into()));
+    // A signature for one query does not authorize another.
+    let key = Keypair::dev("supplier2");
+    let signed_for = QueryAuthorization {
+        chain_id: "scf-dev".into(),
+        contract: ContractAddress::system("receivables"),
+        method: "list_by_holder".into(),
+        args: list("supplier2"),
+        account: key.account_id(),
+        expires_at_ms: now_ms() + 60_000,
+    };
+    let forged = QueryAuth {
+        account: key.account_id().to_hex(),
+        expires_at_ms: signed_for.expires_at_ms,
+        signature: to_hex(&key.sign_query(&signed_for)),
+    };
+    let reused = client
+        .query(
+            ContractAddress::system("receivables").to_hex(),
+            "list_by_holder".into(),
+            to_hex(&list("supplier1")),
+            Some(forged.clone()),
+        )
+        .await;
+    assert_eq!(rpc_error(reused), (codes::UNAUTHORIZED, "bad_signature".into()));
+    let garbage = QueryAuth { signature: "0x1234".into(), ..forged };
+    let garbage = client
+        .query(
+            ContractAddress::system("receivables").to_hex(),
+            "list_by_holder".into(),
+            to_hex(&list("supplier2")),
+            Some(garbage),
+        )
+        .await;
+    assert_eq!(rpc_error(garbage).0, codes::INVALID_PARAMS);
     assert_eq!(rpc_error(client.get_transaction(format!("0x{}", "ab".repeat(32))).await).0, codes::NOT_FOUND);
     assert_eq!(rpc_error(client.get_block(BlockId::Height(1 << 40)).await).0, codes::NOT_FOUND);
 

@@ -56,6 +56,12 @@ pub mod registry {
         pub active: bool,
         /// Keys that act for the member.
         pub accounts: Vec<AccountId>,
+        /// Maker–checker: an issuance, outgoing transfer or financing application proposed by
+        /// one account takes effect only when another account of the member approves it.
+        pub maker_checker: bool,
+        /// For a subsidiary of a core enterprise: the parent, under whose credit line it issues
+        /// when it has no line of its own. Fixed at registration.
+        pub parent: Option<String>,
     }
 
     /// `init` input: the founding members (at least one operator).
@@ -72,6 +78,25 @@ pub mod registry {
         pub registration_id: String,
         pub role: Role,
         pub accounts: Vec<AccountId>,
+        pub maker_checker: bool,
+        /// Parent core enterprise (only for a core enterprise).
+        pub parent: Option<String>,
+    }
+
+    /// `add_account` / `remove_account` input (operator only). A member keeps at least one
+    /// account, and at least two while it requires maker–checker.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct AccountArgs {
+        pub name: String,
+        pub account: AccountId,
+    }
+
+    /// `set_maker_checker` input: the operator may switch it either way; a member may only
+    /// switch it on for itself (switching off dual control must not be a single key's decision).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct SetMakerCheckerArgs {
+        pub name: String,
+        pub required: bool,
     }
 
     /// `set_active` input (operator only): suspend or reactivate a member.
@@ -197,7 +222,7 @@ pub mod receivables {
     use alloc::{string::String, vec::Vec};
     use borsh::{BorshDeserialize, BorshSerialize};
 
-    use crate::{Amount, ContractAddress, Hash, TimestampMs};
+    use crate::{AccountId, Amount, ContractAddress, Hash, TimestampMs};
 
     /// Sequential, starting at 1, never reused.
     pub type VoucherId = u64;
@@ -264,6 +289,9 @@ pub mod receivables {
         pub parent_id: Option<VoucherId>,
         /// The obligor: the core enterprise (member name) that pays at maturity.
         pub issuer: String,
+        /// The core enterprise whose credit line the voucher draws on: the issuer, or for a
+        /// subsidiary without a line of its own, its parent.
+        pub credit_line_of: String,
         /// Member holding the piece.
         pub holder: String,
         pub amount: Amount,
@@ -447,6 +475,68 @@ pub mod receivables {
     pub struct FreezeArgs {
         pub id: VoucherId,
         pub reason: String,
+    }
+
+    /// Sequential number of a proposed (maker–checker) action, starting at 1.
+    pub type ActionId = u64;
+
+    /// An operation that a maker–checker member proposes with one account and approves with
+    /// another. Approval runs it with exactly the rules of the direct call.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ProposedAction {
+        Issue(IssueArgs),
+        Transfer(TransferArgs),
+        ApplyFinancing(ApplyArgs),
+    }
+
+    impl ProposedAction {
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                ProposedAction::Issue(_) => "issue",
+                ProposedAction::Transfer(_) => "transfer",
+                ProposedAction::ApplyFinancing(_) => "apply_financing",
+            }
+        }
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ActionStatus {
+        Pending,
+        Executed,
+        Rejected,
+    }
+
+    impl ActionStatus {
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                ActionStatus::Pending => "pending",
+                ActionStatus::Executed => "executed",
+                ActionStatus::Rejected => "rejected",
+            }
+        }
+    }
+
+    /// A proposed action and who proposed and decided it (returned by `propose`).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct PendingAction {
+        pub id: ActionId,
+        /// The member acting.
+        pub member: String,
+        pub action: ProposedAction,
+        pub status: ActionStatus,
+        /// The maker's account.
+        pub proposed_by: AccountId,
+        pub proposed_at_ms: TimestampMs,
+        /// The checker's account (approval or rejection).
+        pub decided_by: Option<AccountId>,
+    }
+
+    /// What an approved action did (returned by `approve_action`).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ActionOutcome {
+        Issued(VoucherId),
+        Transferred(TransferResult),
+        FinancingRequested(Application),
     }
 
     /// Body of the `voucher_issued` event.

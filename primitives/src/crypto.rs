@@ -4,7 +4,7 @@ use alloc::string::String;
 
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 
-use crate::{hash::sha256, AccountId, SignedTransaction, Transaction};
+use crate::{hash::sha256, AccountId, QueryAuthorization, SignedTransaction, Transaction};
 
 /// A secret key with its account. Holds the 32-byte seed; never printed by `Debug`.
 #[derive(Clone)]
@@ -45,6 +45,10 @@ impl Keypair {
         let signature = self.sign(&tx.signing_bytes());
         SignedTransaction { tx, signature }
     }
+
+    pub fn sign_query(&self, query: &QueryAuthorization) -> [u8; 64] {
+        self.sign(&query.signing_bytes())
+    }
 }
 
 /// Strict ed25519 verification of `signature` over `msg` by `account`.
@@ -54,6 +58,13 @@ pub fn verify(account: &AccountId, msg: &[u8], signature: &[u8; 64]) -> bool {
     };
     let sig = ed25519_dalek::Signature::from_bytes(signature);
     key.verify_strict(msg, &sig).is_ok()
+}
+
+impl QueryAuthorization {
+    /// Whether `signature` is `account`'s over this query.
+    pub fn verify_signature(&self, signature: &[u8; 64]) -> bool {
+        verify(&self.account, &self.signing_bytes(), signature)
+    }
 }
 
 impl SignedTransaction {
@@ -102,6 +113,30 @@ mod tests {
         let mut bad_sig = signed;
         bad_sig.signature[0] ^= 1;
         assert!(!bad_sig.verify_signature());
+    }
+
+    #[test]
+    fn query_signature_binds_every_field_and_differs_from_a_transaction() {
+        let key = Keypair::dev("supplier1");
+        let q = QueryAuthorization {
+            chain_id: "scf-test".into(),
+            contract: ContractAddress::system("receivables"),
+            method: "get".into(),
+            args: alloc::vec![1],
+            account: key.account_id(),
+            expires_at_ms: 1_000,
+        };
+        let sig = key.sign_query(&q);
+        assert!(q.verify_signature(&sig));
+        let mut later = q.clone();
+        later.expires_at_ms += 1;
+        assert!(!later.verify_signature(&sig));
+        let mut other_args = q.clone();
+        other_args.args = alloc::vec![2];
+        assert!(!other_args.verify_signature(&sig));
+        let mut other_account = q.clone();
+        other_account.account = Keypair::dev("bank").account_id();
+        assert!(!other_account.verify_signature(&sig));
     }
 
     #[test]

@@ -29,7 +29,9 @@ pub use block::{Block, BlockHeader};
 pub use hash::{merkle_root, sha256, Hash};
 pub use ids::{AccountId, ContractAddress, ParseIdError};
 pub use receipt::{Event, ExecOutcome, Receipt, TxError};
-pub use tx::{Payload, SignedTransaction, Transaction, TX_SIGNING_DOMAIN};
+pub use tx::{
+    Payload, QueryAuthorization, SignedTransaction, Transaction, QUERY_SIGNING_DOMAIN, TX_SIGNING_DOMAIN,
+};
 
 /// Block height. Genesis state is height 0; the first block is height 1.
 pub type Height = u64;

@@ -52,3 +52,28 @@ impl SignedTransaction {
         sha256(&borsh::to_vec(self).expect("borsh into Vec is infallible"))
     }
 }
+
+/// Prefix of a signed query's preimage: a query signature can never pass for a transaction.
+pub const QUERY_SIGNING_DOMAIN: &[u8] = b"scf-chain/query/v1\0";
+
+/// What a member signs to read data that contracts reveal only to some members (vouchers it
+/// holds, its balances): the exact query, bound to one chain and valid until `expires_at_ms`.
+/// The node checks the signature and expiry, then runs the query with `account` as the caller.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct QueryAuthorization {
+    pub chain_id: String,
+    pub contract: ContractAddress,
+    pub method: String,
+    pub args: Vec<u8>,
+    pub account: AccountId,
+    /// Node wall-clock milliseconds after which the signature is void.
+    pub expires_at_ms: u64,
+}
+
+impl QueryAuthorization {
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::from(QUERY_SIGNING_DOMAIN);
+        borsh::to_writer(&mut out, self).expect("borsh into Vec is infallible");
+        out
+    }
+}

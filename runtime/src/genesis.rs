@@ -67,6 +67,13 @@ pub struct MemberSpec {
     pub accounts: Vec<String>,
     /// `operator`, `core_enterprise`, `supplier`, `financier` or `auditor`.
     pub role: String,
+    /// Require a second account's approval for issuance, outgoing transfers and financing
+    /// applications (needs two or more accounts).
+    #[serde(default)]
+    pub maker_checker: bool,
+    /// Parent core enterprise of a subsidiary (listed earlier in `members`).
+    #[serde(default)]
+    pub parent: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -142,6 +149,8 @@ impl Genesis {
                 role,
                 active: true,
                 accounts,
+                maker_checker: m.maker_checker,
+                parent: m.parent.clone(),
             });
         }
         let mut credit_lines = Vec::new();

@@ -22,7 +22,10 @@ fn genesis_is_deterministic_and_registers_the_dev_members() {
     assert_eq!(a.root(), b.root());
     let members: Vec<Member> = a.query(ContractAddress::system("registry"), "list", vec![]);
     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!(names, ["operator", "core", "supplier1", "supplier2", "bank", "auditor"]);
+    assert_eq!(
+        names,
+        ["operator", "core", "core-sh", "supplier1", "supplier2", "supplier3", "bank", "auditor"]
+    );
 }
 
 #[test]

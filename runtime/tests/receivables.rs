@@ -24,26 +24,6 @@ fn registry() -> ContractAddress {
     ContractAddress::system("registry")
 }
 
-fn enc<T: borsh::BorshSerialize>(v: &T) -> Vec<u8> {
-    borsh::to_vec(v).unwrap()
-}
-
-fn ok<T: borsh::BorshDeserialize>(
-    c: &mut Chain,
-    who: &str,
-    contract: ContractAddress,
-    method: &str,
-    args: Vec<u8>,
-) -> T {
-    let t = c.call(who, contract, method, args);
-    return_value(&c.one(t))
-}
-
-fn refused(c: &mut Chain, who: &str, contract: ContractAddress, method: &str, args: Vec<u8>) -> String {
-    let t = c.call(who, contract, method, args);
-    contract_error(&c.one(t))
-}
-
 /// core → supplier1, accepted: returns the voucher id.
 fn accepted_voucher(c: &mut Chain, amount: Amount) -> VoucherId {
     let id: VoucherId = ok(c, "core", receivables(), "issue", issue_args("supplier1", amount));

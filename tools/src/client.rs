@@ -5,9 +5,10 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Result};
 use jsonrpsee::{core::client::Error as ClientError, http_client::HttpClient};
 use scf_primitives::{
-    apps::registry::Member, crypto::Keypair, AccountId, ContractAddress, Payload, Transaction,
+    apps::registry::Member, crypto::Keypair, AccountId, ContractAddress, Payload, QueryAuthorization,
+    Transaction,
 };
-use scf_rpc_api::{from_hex, to_hex, ReceiptView, ScfApiClient, TxStatus, TxView};
+use scf_rpc_api::{from_hex, to_hex, QueryAuth, ReceiptView, ScfApiClient, TxStatus, TxView};
 
 use crate::keystore::KeyStore;
 
@@ -23,19 +24,79 @@ pub fn print_json(v: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(v).expect("JSON values serialize"));
 }
 
+#[derive(Clone)]
 pub struct Ctx {
     pub client: HttpClient,
     pub keys: KeyStore,
     pub json: bool,
+    /// The key (`--as`) that signs transactions and queries.
+    pub signer: Option<String>,
+    viewer: Option<Keypair>,
+    chain_id: tokio::sync::OnceCell<String>,
 }
 
+/// How long a signed query stays valid: long enough for clock skew, short for a leaked one.
+const QUERY_VALIDITY_MS: u64 = 60_000;
+
 impl Ctx {
+    pub fn new(client: HttpClient, keys: KeyStore, json: bool, signer: Option<String>) -> Result<Ctx> {
+        let viewer = signer.as_deref().map(|s| keys.get(s)).transpose()?;
+        Ok(Ctx { client, keys, json, signer, viewer, chain_id: Default::default() })
+    }
+
+    /// The same connection, signing queries and transactions as `key`.
+    pub fn acting_as(&self, key: &str) -> Result<Ctx> {
+        Ctx::new(self.client.clone(), self.keys.clone(), self.json, Some(key.to_string()))
+    }
+
+    /// The `--as` key, which commands that submit a transaction need.
+    pub fn signer(&self) -> Result<&str> {
+        self.signer.as_deref().ok_or_else(|| {
+            anyhow!(
+                "this command signs a transaction: pass --as KEY (a stored key or a dev key such as core)"
+            )
+        })
+    }
+
+    async fn chain_id(&self) -> Result<&str> {
+        let id = self
+            .chain_id
+            .get_or_try_init(|| async { self.client.chain_head().await.map(|h| h.chain_id).map_err(rpc_err) })
+            .await?;
+        Ok(id.as_str())
+    }
+
+    /// Runs a read-only contract method; signed by the `--as` key when there is one, so that
+    /// contracts reveal what that member may see.
     pub async fn query_raw(&self, contract: ContractAddress, method: &str, args: Vec<u8>) -> Result<Vec<u8>> {
-        let r = self
-            .client
-            .query(contract.to_hex(), method.to_string(), to_hex(&args), None)
-            .await
-            .map_err(rpc_err)?;
+        let auth = match &self.viewer {
+            None => None,
+            Some(key) => {
+                let now =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+                let query = QueryAuthorization {
+                    chain_id: self.chain_id().await?.to_string(),
+                    contract,
+                    method: method.to_string(),
+                    args: args.clone(),
+                    account: key.account_id(),
+                    expires_at_ms: now + QUERY_VALIDITY_MS,
+                };
+                Some(QueryAuth {
+                    account: key.account_id().to_hex(),
+                    expires_at_ms: query.expires_at_ms,
+                    signature: to_hex(&key.sign_query(&query)),
+                })
+            }
+        };
+        let r = self.client.query(contract.to_hex(), method.to_string(), to_hex(&args), auth).await.map_err(
+            |e| match (&self.viewer, rpc_err(e)) {
+                (None, e) if e.to_string().contains("sign it with a member's account") => {
+                    anyhow!("{e}\n  pass --as KEY to sign the query with a member's key")
+                }
+                (_, e) => e,
+            },
+        )?;
         Ok(from_hex(&r.data)?)
     }
 

@@ -5,8 +5,18 @@ use std::path::PathBuf;
 
 use scf_primitives::crypto::Keypair;
 
-pub const DEV_NAMES: [&str; 7] =
-    ["operator", "core", "supplier1", "supplier2", "bank", "auditor", "validator0"];
+pub const DEV_NAMES: [&str; 10] = [
+    "operator",
+    "core",
+    "core-sh",
+    "supplier1",
+    "supplier2",
+    "supplier3-maker",
+    "supplier3-checker",
+    "bank",
+    "auditor",
+    "validator0",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -22,6 +32,7 @@ pub enum KeyError {
     Corrupt(PathBuf),
 }
 
+#[derive(Clone)]
 pub struct KeyStore {
     dir: PathBuf,
 }

@@ -11,7 +11,7 @@ use scf_primitives::{
             self as rc, format_date, parse_date, Application, CreditKey, CreditLine, DayCount, Voucher,
             VoucherId,
         },
-        registry::{Member, RegisterArgs, Role, SetActiveArgs},
+        registry::{AccountArgs, Member, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs},
     },
     crypto::Keypair,
     Amount, ContractAddress, Hash, Payload,
@@ -34,16 +34,17 @@ struct Cli {
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
     json: bool,
+    /// Key that signs: a stored key name or a dev key (`core`, `supplier1`, ...). Commands that
+    /// submit a transaction need it; queries signed with it see what its member may see.
+    #[arg(long = "as", global = true, env = "SCF_AS", value_name = "KEY")]
+    signer: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
-/// Options of every command that submits a transaction.
+/// Options of every command that submits a transaction (signed by `--as`).
 #[derive(clap::Args, Clone)]
 struct TxOpts {
-    /// Signing key: a stored key name or a dev key (`core`, `supplier1`, ...).
-    #[arg(long = "as", value_name = "KEY")]
-    signer: String,
     /// Print the transaction hash without waiting for its block.
     #[arg(long)]
     no_wait: bool,
@@ -81,6 +82,9 @@ enum Command {
     /// Voucher financing (discounting).
     #[command(subcommand)]
     Finance(FinanceCmd),
+    /// Maker–checker: actions proposed by one account, awaiting another's approval.
+    #[command(subcommand)]
+    Action(ActionCmd),
     /// Deploy, call and query contracts.
     #[command(subcommand)]
     Contract(ContractCmd),
@@ -146,6 +150,37 @@ enum MemberCmd {
         /// Accounts (hex or key names) that act for the member; repeat for several.
         #[arg(long = "account", required = true)]
         accounts: Vec<String>,
+        /// Require a second account's approval for issuance, transfers and financing.
+        #[arg(long)]
+        maker_checker: bool,
+        /// Parent core enterprise of a subsidiary (issues under the parent's credit line).
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Let another account act for a member (operator).
+    AddAccount {
+        name: String,
+        #[arg(long)]
+        account: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Stop an account acting for a member (operator).
+    RemoveAccount {
+        name: String,
+        #[arg(long)]
+        account: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Require (`on`) or drop (`off`) maker–checker for a member. A member may switch it on
+    /// for itself; only an operator may switch it off.
+    MakerChecker {
+        name: String,
+        #[arg(value_parser = ["on", "off"])]
+        setting: String,
         #[command(flatten)]
         tx: TxOpts,
     },
@@ -382,6 +417,29 @@ enum FinanceCmd {
 }
 
 #[derive(Subcommand)]
+enum ActionCmd {
+    /// Open actions of a member (default: the `--as` key's member).
+    List {
+        #[arg(long)]
+        member: Option<String>,
+    },
+    /// One action.
+    Show { id: u64 },
+    /// Approve and run an action proposed by another account of your member (checker).
+    Approve {
+        id: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Reject (or, as its maker, withdraw) an open action.
+    Reject {
+        id: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+}
+
+#[derive(Subcommand)]
 enum ContractCmd {
     /// Deploy a Wasm contract.
     Deploy {
@@ -501,8 +559,16 @@ fn print_member(ctx: &Ctx, m: &Member) {
     if ctx.json {
         print_json(&member_json(m));
     } else {
+        let mut notes = Vec::new();
+        if let Some(p) = &m.parent {
+            notes.push(format!("subsidiary of {p}"));
+        }
+        if m.maker_checker {
+            notes.push("maker–checker".to_string());
+        }
+        let notes = if notes.is_empty() { String::new() } else { format!(" [{}]", notes.join(", ")) };
         println!(
-            "{:<12} {:<16} {:<8} {:<20} {}",
+            "{:<12} {:<16} {:<8} {:<20} {}{notes}",
             m.name,
             m.role.as_str(),
             if m.active { "active" } else { "SUSPENDED" },
@@ -514,7 +580,7 @@ fn print_member(ctx: &Ctx, m: &Member) {
 
 fn member_json(m: &Member) -> serde_json::Value {
     json!({"name": m.name, "legal_name": m.legal_name, "registration_id": m.registration_id,
-           "role": m.role.as_str(), "active": m.active,
+           "role": m.role.as_str(), "active": m.active, "maker_checker": m.maker_checker, "parent": m.parent,
            "accounts": m.accounts.iter().map(|a| a.to_hex()).collect::<Vec<_>>()})
 }
 
@@ -537,7 +603,7 @@ async fn run(cli: Cli) -> Result<()> {
         .request_timeout(Duration::from_secs(30))
         .build(&cli.node)
         .with_context(|| format!("invalid node URL {}", cli.node))?;
-    let ctx = Ctx { client, keys: KeyStore::default_location(), json: cli.json };
+    let ctx = Ctx::new(client, KeyStore::default_location(), cli.json, cli.signer)?;
     match cli.command {
         Command::Keys(cmd) => keys(&ctx, cmd)?,
         Command::Chain(ChainCmd::Status) => {
@@ -630,6 +696,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Token(cmd) => token(&ctx, cmd).await?,
         Command::Voucher(cmd) => voucher(&ctx, cmd).await?,
         Command::Finance(cmd) => finance(&ctx, cmd).await?,
+        Command::Action(cmd) => action(&ctx, cmd).await?,
         Command::Contract(cmd) => contract(&ctx, cmd).await?,
         Command::Dev(DevCmd::AdvanceTime { duration }) => {
             let secs = parse_duration_secs(&duration)?;
@@ -712,7 +779,16 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
             }
         }
         MemberCmd::Show { who } => print_member(ctx, &ctx.member(&who).await?),
-        MemberCmd::Register { name, legal_name, registration_id, role, accounts, tx } => {
+        MemberCmd::Register {
+            name,
+            legal_name,
+            registration_id,
+            role,
+            accounts,
+            maker_checker,
+            parent,
+            tx,
+        } => {
             let role = Role::parse(&role).ok_or_else(|| {
                 anyhow!("role {role:?} must be operator, core_enterprise, supplier, financier or auditor")
             })?;
@@ -720,19 +796,51 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
             for a in &accounts {
                 resolved.push(ctx.resolve_account(a).await?);
             }
-            let args =
-                RegisterArgs { name: name.clone(), legal_name, registration_id, role, accounts: resolved };
-            let view = ctx.call(&tx.signer, tx.no_wait, "registry", "register", &args).await?;
+            let parent = match parent {
+                Some(p) => Some(ctx.member_name(&p).await?),
+                None => None,
+            };
+            let args = RegisterArgs {
+                name: name.clone(),
+                legal_name,
+                registration_id,
+                role,
+                accounts: resolved,
+                maker_checker,
+                parent,
+            };
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "register", &args).await?;
             ctx.report(&view, |_| format!("registered member {name}"))?;
+        }
+        MemberCmd::AddAccount { name, account, tx } => {
+            let args = AccountArgs {
+                name: ctx.member_name(&name).await?,
+                account: ctx.resolve_account(&account).await?,
+            };
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "add_account", &args).await?;
+            ctx.report(&view, |_| format!("account {} now acts for {}", args.account, args.name))?;
+        }
+        MemberCmd::RemoveAccount { name, account, tx } => {
+            let args = AccountArgs {
+                name: ctx.member_name(&name).await?,
+                account: ctx.resolve_account(&account).await?,
+            };
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "remove_account", &args).await?;
+            ctx.report(&view, |_| format!("account {} no longer acts for {}", args.account, args.name))?;
+        }
+        MemberCmd::MakerChecker { name, setting, tx } => {
+            let args = SetMakerCheckerArgs { name: ctx.member_name(&name).await?, required: setting == "on" };
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "set_maker_checker", &args).await?;
+            ctx.report(&view, |_| format!("maker–checker for {} is {setting}", args.name))?;
         }
         MemberCmd::Suspend { name, tx } => {
             let args = SetActiveArgs { name: name.clone(), active: false };
-            let view = ctx.call(&tx.signer, tx.no_wait, "registry", "set_active", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "set_active", &args).await?;
             ctx.report(&view, |_| format!("suspended member {name}"))?;
         }
         MemberCmd::Activate { name, tx } => {
             let args = SetActiveArgs { name: name.clone(), active: true };
-            let view = ctx.call(&tx.signer, tx.no_wait, "registry", "set_active", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "set_active", &args).await?;
             ctx.report(&view, |_| format!("reactivated member {name}"))?;
         }
     }
@@ -745,7 +853,7 @@ async fn credit(ctx: &Ctx, cmd: CreditCmd) -> Result<()> {
             let limit = amount::parse(&limit, amount::decimals(&currency))?;
             let core = ctx.member_name(&core).await?;
             let args = rc::GrantCreditArgs { core: core.clone(), currency: currency.clone(), limit };
-            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "grant_credit", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "grant_credit", &args).await?;
             ctx.report(&view, |_| {
                 format!("{core} may now have up to {} outstanding", money(limit, &currency))
             })?;
@@ -785,7 +893,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
             let amount = amount::parse(&amt, amount::decimals(&currency))?;
             let to = ctx.member_name(&to).await?;
             let args = dt::MintArgs { currency: currency.clone(), to: to.clone(), amount };
-            let view = ctx.call(&tx.signer, tx.no_wait, "deposit_token", "mint", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "deposit_token", "mint", &args).await?;
             ctx.report(&view, |_| format!("minted {} to {to}", money(amount, &currency)))?;
         }
         TokenCmd::Burn { token, amount: amt, tx } => {
@@ -793,7 +901,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
             let amount = amount::parse(&amt, amount::decimals(&token.currency))?;
             let ccy = token.currency.clone();
             let view = ctx
-                .call(&tx.signer, tx.no_wait, "deposit_token", "burn", &dt::BurnArgs { token, amount })
+                .call(ctx.signer()?, tx.no_wait, "deposit_token", "burn", &dt::BurnArgs { token, amount })
                 .await?;
             ctx.report(&view, |_| format!("redeemed {}", money(amount, &ccy)))?;
         }
@@ -803,7 +911,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
             let to = ctx.member_name(&to).await?;
             let ccy = token.currency.clone();
             let args = dt::TransferArgs { token, to: to.clone(), amount };
-            let view = ctx.call(&tx.signer, tx.no_wait, "deposit_token", "transfer", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "deposit_token", "transfer", &args).await?;
             ctx.report(&view, |_| format!("sent {} to {to}", money(amount, &ccy)))?;
         }
         TokenCmd::Approve { token, amount: amt, spender, tx } => {
@@ -815,7 +923,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
             };
             let ccy = token.currency.clone();
             let args = dt::ApproveArgs { token, spender, amount };
-            let view = ctx.call(&tx.signer, tx.no_wait, "deposit_token", "approve", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "deposit_token", "approve", &args).await?;
             ctx.report(&view, |_| format!("contract {spender} may move up to {}", money(amount, &ccy)))?;
         }
         TokenCmd::Balance { member, token } => {
@@ -863,7 +971,10 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
                 .map(|r| Hash::from_hex(&r).ok_or_else(|| anyhow!("--ref must be 32 bytes of hex")))
                 .transpose()?;
             let args = rc::IssueArgs { to, amount, currency, maturity_day, trade_ref };
-            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "issue", &args).await?;
+            if requires_maker_checker(ctx).await? {
+                return propose(ctx, &tx, rc::ProposedAction::Issue(args)).await;
+            }
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "issue", &args).await?;
             ctx.report(&view, |data| match borsh::from_slice::<VoucherId>(data) {
                 Ok(id) => format!("issued voucher {id}"),
                 Err(_) => "issued".into(),
@@ -888,9 +999,11 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
             let v = load(id).await?;
             let to = ctx.member_name(&to).await?;
             let amount = amount::parse(&amt, amount::decimals(&v.currency))?;
-            let view = ctx
-                .call(&tx.signer, tx.no_wait, "receivables", "transfer", &rc::TransferArgs { id, to, amount })
-                .await?;
+            let args = rc::TransferArgs { id, to, amount };
+            if requires_maker_checker(ctx).await? {
+                return propose(ctx, &tx, rc::ProposedAction::Transfer(args)).await;
+            }
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "transfer", &args).await?;
             ctx.report(&view, |data| match borsh::from_slice::<rc::TransferResult>(data) {
                 Ok(r) => match r.remainder {
                     Some(rest) => {
@@ -904,7 +1017,7 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
         VoucherCmd::Settle { root, token, tx } => {
             let v = load(root).await?;
             let args = rc::SettleArgs { root, token_financier: ctx.member_name(&token).await? };
-            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "settle", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "settle", &args).await?;
             ctx.report(&view, |data| match borsh::from_slice::<Amount>(data) {
                 Ok(paid) => {
                     format!("settled voucher {root}: paid {} to its holders", money(paid, &v.currency))
@@ -913,7 +1026,7 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
             })?;
         }
         VoucherCmd::MarkOverdue { root, tx } => {
-            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "mark_overdue", &root).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "mark_overdue", &root).await?;
             ctx.report(&view, |data| match borsh::from_slice::<Vec<VoucherId>>(data) {
                 Ok(ids) => format!("vouchers {ids:?} are overdue"),
                 Err(_) => "marked overdue".into(),
@@ -940,6 +1053,104 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
     Ok(())
 }
 
+/// Whether the `--as` key's member must propose its issuances, transfers and applications.
+async fn requires_maker_checker(ctx: &Ctx) -> Result<bool> {
+    Ok(ctx.member(ctx.signer()?).await?.maker_checker)
+}
+
+/// Maker: records the action for another account of the member to approve.
+async fn propose(ctx: &Ctx, tx: &TxOpts, action: rc::ProposedAction) -> Result<()> {
+    let what = action.as_str();
+    let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "propose", &action).await?;
+    ctx.report(&view, |data| match borsh::from_slice::<rc::PendingAction>(data) {
+        Ok(p) => format!(
+            "{} requires maker–checker: proposed {what} as action {}; another of its accounts approves it \
+             with `scf action approve {} --as KEY`",
+            p.member, p.id, p.id
+        ),
+        Err(_) => "proposed".into(),
+    })
+}
+
+fn action_json(a: &rc::PendingAction) -> serde_json::Value {
+    let details = match &a.action {
+        rc::ProposedAction::Issue(i) => json!({"to": i.to, "amount_minor": i.amount.to_string(),
+            "amount": amount::format(i.amount, amount::decimals(&i.currency)), "currency": i.currency,
+            "maturity": format_date(i.maturity_day), "trade_ref": i.trade_ref.map(|h| h.to_hex())}),
+        rc::ProposedAction::Transfer(t) => {
+            json!({"voucher": t.id, "to": t.to, "amount_minor": t.amount.to_string()})
+        }
+        rc::ProposedAction::ApplyFinancing(f) => {
+            json!({"voucher": f.id, "financier": f.financier, "amount_minor": f.amount.to_string()})
+        }
+    };
+    json!({"id": a.id, "member": a.member, "kind": a.action.as_str(), "details": details,
+           "status": a.status.as_str(), "proposed_by": a.proposed_by.to_hex(),
+           "proposed_at_ms": a.proposed_at_ms, "decided_by": a.decided_by.map(|d| d.to_hex())})
+}
+
+fn print_action(ctx: &Ctx, a: &rc::PendingAction) {
+    let j = action_json(a);
+    if ctx.json {
+        print_json(&j);
+    } else {
+        println!(
+            "action {} by {} ({}): {} {}  [{}]",
+            a.id, a.member, a.proposed_by, j["kind"], j["details"], j["status"]
+        );
+    }
+}
+
+async fn action(ctx: &Ctx, cmd: ActionCmd) -> Result<()> {
+    match cmd {
+        ActionCmd::List { member } => {
+            let member = match member {
+                Some(m) => ctx.member_name(&m).await?,
+                None => ctx.member_name(ctx.signer()?).await?,
+            };
+            let open: Vec<rc::PendingAction> = ctx.query("receivables", "pending_actions", &member).await?;
+            if ctx.json {
+                print_json(&json!(open.iter().map(action_json).collect::<Vec<_>>()));
+            } else if open.is_empty() {
+                println!("{member} has no open actions");
+            } else {
+                for a in &open {
+                    print_action(ctx, a);
+                }
+            }
+        }
+        ActionCmd::Show { id } => {
+            let a: Option<rc::PendingAction> = ctx.query("receivables", "action", &id).await?;
+            print_action(ctx, &a.ok_or_else(|| anyhow!("action {id} does not exist"))?);
+        }
+        ActionCmd::Approve { id, tx } => {
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "approve_action", &id).await?;
+            ctx.report(&view, |data| match borsh::from_slice::<rc::ActionOutcome>(data) {
+                Ok(rc::ActionOutcome::Issued(v)) => format!("approved action {id}: issued voucher {v}"),
+                Ok(rc::ActionOutcome::Transferred(r)) => match r.remainder {
+                    Some(rest) => format!(
+                        "approved action {id}: transferred as voucher {}; remainder is voucher {rest}",
+                        r.transferred
+                    ),
+                    None => format!("approved action {id}: transferred as voucher {}", r.transferred),
+                },
+                Ok(rc::ActionOutcome::FinancingRequested(a)) => {
+                    format!(
+                        "approved action {id}: financing application {} for voucher {} is pending",
+                        a.id, a.voucher
+                    )
+                }
+                Err(_) => format!("approved action {id}"),
+            })?;
+        }
+        ActionCmd::Reject { id, tx } => {
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "reject_action", &id).await?;
+            ctx.report(&view, |_| format!("rejected action {id}"))?;
+        }
+    }
+    Ok(())
+}
+
 async fn simple<A: borsh::BorshSerialize>(
     ctx: &Ctx,
     tx: &TxOpts,
@@ -947,7 +1158,7 @@ async fn simple<A: borsh::BorshSerialize>(
     args: &A,
     done: String,
 ) -> Result<()> {
-    let view = ctx.call(&tx.signer, tx.no_wait, "receivables", method, args).await?;
+    let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", method, args).await?;
     ctx.report(&view, |_| done)
 }
 
@@ -971,7 +1182,10 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
                 None => v.amount,
             };
             let args = rc::ApplyArgs { id: voucher, amount, financier: ctx.member_name(&financier).await? };
-            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "apply_financing", &args).await?;
+            if requires_maker_checker(ctx).await? {
+                return propose(ctx, &tx, rc::ProposedAction::ApplyFinancing(args)).await;
+            }
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "apply_financing", &args).await?;
             ctx.report(&view, |data| match borsh::from_slice::<Application>(data) {
                 Ok(a) => format!(
                     "application {} for voucher {} ({}) is pending",
@@ -989,7 +1203,7 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
                 .map_err(|_| anyhow!("rate {rate} is out of range"))?;
             let fee = amount::parse(&fee, amount::decimals(&ccy))?;
             let args = rc::ApproveArgs { application: id, rate_bps, fee, registry_ref };
-            let view = ctx.call(&tx.signer, tx.no_wait, "receivables", "approve_financing", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "approve_financing", &args).await?;
             ctx.report(&view, |data| {
                 match borsh::from_slice::<Application>(data)
                     .ok()
@@ -1010,12 +1224,13 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
         }
         FinanceCmd::Reject { application, tx } => {
             let view =
-                ctx.call(&tx.signer, tx.no_wait, "receivables", "reject_financing", &application).await?;
+                ctx.call(ctx.signer()?, tx.no_wait, "receivables", "reject_financing", &application).await?;
             ctx.report(&view, |_| format!("rejected application {application}"))?;
         }
         FinanceCmd::Withdraw { application, tx } => {
-            let view =
-                ctx.call(&tx.signer, tx.no_wait, "receivables", "withdraw_financing", &application).await?;
+            let view = ctx
+                .call(ctx.signer()?, tx.no_wait, "receivables", "withdraw_financing", &application)
+                .await?;
             ctx.report(&view, |_| format!("withdrew application {application}"))?;
         }
         FinanceCmd::Show { application: id } => {
@@ -1036,7 +1251,7 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
             };
             let view = ctx
                 .call(
-                    &tx.signer,
+                    ctx.signer()?,
                     tx.no_wait,
                     "receivables",
                     "set_day_count",
@@ -1054,17 +1269,18 @@ async fn contract(ctx: &Ctx, cmd: ContractCmd) -> Result<()> {
         ContractCmd::Deploy { file, init_args, tx } => {
             let code = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let init_args = encode_args(ctx, &init_args).await?;
-            let key = ctx.keys.get(&tx.signer)?;
+            let key = ctx.keys.get(ctx.signer()?)?;
             let nonce = ctx.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?.nonce;
             let address = ContractAddress::derive(&key.account_id(), nonce);
-            let view = ctx.submit(&tx.signer, tx.no_wait, Payload::Deploy { code, init_args }).await?;
+            let view = ctx.submit(ctx.signer()?, tx.no_wait, Payload::Deploy { code, init_args }).await?;
             ctx.report(&view, |_| format!("deployed contract {address}"))?;
         }
         ContractCmd::Call { address, method, args, tx } => {
             let contract =
                 ContractAddress::from_hex(&address).map_err(|e| anyhow!("contract address: {e}"))?;
             let args = encode_args(ctx, &args).await?;
-            let view = ctx.submit(&tx.signer, tx.no_wait, Payload::Call { contract, method, args }).await?;
+            let view =
+                ctx.submit(ctx.signer()?, tx.no_wait, Payload::Call { contract, method, args }).await?;
             ctx.report(&view, |data| format!("ok, return data {}", to_hex(data)))?;
         }
         ContractCmd::Query { address, method, args } => {

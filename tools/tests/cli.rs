@@ -89,7 +89,7 @@ fn readme_quickstart_through_the_cli() {
     assert!(out.contains("transferred as voucher 2; remainder is voucher 3"), "{out}");
 
     let held = |who: &str| -> Vec<String> {
-        cli.json(&["voucher", "list", "--holder", who])
+        cli.json(&["voucher", "list", "--holder", who, "--as", who])
             .as_array()
             .unwrap()
             .iter()
@@ -98,8 +98,10 @@ fn readme_quickstart_through_the_cli() {
     };
     assert_eq!(held("supplier1"), ["600.00"]);
     assert_eq!(held("supplier2"), ["400.00"]);
-    assert!(cli.ok(&["voucher", "list", "--holder", "supplier1"]).contains("total live: 600.00 CNY"));
-    let shown = cli.json(&["voucher", "show", "2"]);
+    assert!(cli
+        .ok(&["voucher", "list", "--holder", "supplier1", "--as", "supplier1"])
+        .contains("total live: 600.00 CNY"));
+    let shown = cli.json(&["voucher", "show", "2", "--as", "supplier2"]);
     assert_eq!((shown["holder"].as_str(), shown["root_id"].as_u64()), (Some("supplier2"), Some(1)));
 
     // A broken rule fails with the contract's reason and a non-zero exit.
@@ -167,7 +169,8 @@ fn readme_quickstart_through_the_cli() {
         "supplier1",
     ]);
     assert_eq!(held("supplier2"), ["400.00", "100.00"]);
-    let raw = cli.json(&["contract", "query", &receivables, "get", "--args", r#"["u64:4"]"#]);
+    let raw =
+        cli.json(&["contract", "query", &receivables, "get", "--args", r#"["u64:4"]"#, "--as", "auditor"]);
     assert!(raw["data"].as_str().unwrap().starts_with("0x01"), "Some(voucher)");
     let out = cli.run(&[
         "contract",
@@ -190,7 +193,7 @@ fn readme_quickstart_through_the_cli() {
     let out =
         cli.ok(&["contract", "deploy", wasm.to_str().unwrap(), "--init-args", &init, "--as", "operator"]);
     let address = out.split_whitespace().nth(2).expect("deployed contract <address>").to_string();
-    let none = cli.json(&["contract", "query", &address, "get", "--args", r#"["u64:1"]"#]);
+    let none = cli.json(&["contract", "query", &address, "get", "--args", r#"["u64:1"]"#, "--as", "auditor"]);
     assert_eq!(none["data"], "0x00", "the new instance has no vouchers");
     let out = cli.run(&["contract", "deploy", "/nonexistent.wasm", "--as", "operator"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.wasm"));
@@ -241,10 +244,10 @@ fn discounting_demo_on_a_real_node() {
 
     // Every piece of the root is settled, and the supply of bank/CNY is what was minted.
     let root = out["root"].as_u64().unwrap().to_string();
-    let lineage = cli.json(&["voucher", "lineage", &root]);
+    let lineage = cli.json(&["voucher", "lineage", &root, "--as", "core"]);
     let live: Vec<_> = lineage.as_array().unwrap().iter().filter(|v| v["status"] != "split").collect();
     assert!(live.iter().all(|v| v["status"] == "settled"), "{lineage}");
-    let supply = cli.json(&["token", "supply", "--token", "bank/CNY"]);
+    let supply = cli.json(&["token", "supply", "--token", "bank/CNY", "--as", "bank"]);
     assert_eq!(
         (supply["minted"].as_str(), supply["outstanding"].as_str()),
         (Some("2000000.00"), Some("2000000.00"))
@@ -257,6 +260,93 @@ fn discounting_demo_on_a_real_node() {
     assert!(!again.status.success());
     let twice = cli.run(&["voucher", "settle", &root, "--token", "bank", "--as", "core"]);
     assert!(String::from_utf8_lossy(&twice.stdout).contains("no live, unfrozen pieces to settle"));
-    let credit = cli.json(&["credit", "show", "--core", "core"]);
+    let credit = cli.json(&["credit", "show", "--core", "core", "--as", "core"]);
     assert_eq!(credit["outstanding"], "0.00", "settlement releases the credit line");
+}
+
+/// Maker–checker, private reads and subsidiaries, through the CLI on a real node.
+#[test]
+fn maker_checker_private_reads_and_groups_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_node, cli) = start(dir.path());
+    let issued = cli.ok(&[
+        "voucher",
+        "issue",
+        "--to",
+        "supplier3",
+        "--amount",
+        "500.00",
+        "--maturity",
+        "2027-03-31",
+        "--as",
+        "core",
+    ]);
+    assert!(issued.contains("issued voucher 1"), "{issued}");
+    cli.ok(&["voucher", "accept", "1", "--as", "supplier3-maker"]);
+
+    // The maker's transfer becomes a proposal; only another account of supplier3 can approve.
+    let out = cli.ok(&[
+        "voucher",
+        "transfer",
+        "1",
+        "--to",
+        "supplier1",
+        "--amount",
+        "100.00",
+        "--as",
+        "supplier3-maker",
+    ]);
+    assert!(out.contains("supplier3 requires maker–checker: proposed transfer as action 1"), "{out}");
+    let open = cli.json(&["action", "list", "--as", "supplier3-checker"]);
+    assert_eq!(open.as_array().unwrap().len(), 1, "{open}");
+    assert_eq!(open[0]["kind"], "transfer");
+    let own = cli.run(&["action", "approve", "1", "--as", "supplier3-maker"]);
+    assert!(!own.status.success());
+    assert!(String::from_utf8_lossy(&own.stdout).contains("cannot approve it"));
+    let out = cli.ok(&["action", "approve", "1", "--as", "supplier3-checker"]);
+    assert!(out.contains("approved action 1: transferred as voucher 2; remainder is voucher 3"), "{out}");
+    assert_eq!(cli.json(&["action", "show", "1", "--as", "supplier3-maker"])["status"], "executed");
+
+    // Reads are signed and limited to what concerns the reader.
+    let unsigned = cli.run(&["voucher", "show", "1"]);
+    assert!(!unsigned.status.success());
+    assert!(String::from_utf8_lossy(&unsigned.stderr).contains("pass --as KEY"));
+    let other = cli.run(&["voucher", "show", "3", "--as", "supplier1"]);
+    assert!(String::from_utf8_lossy(&other.stderr).contains("is not visible to supplier1"));
+    assert_eq!(cli.json(&["voucher", "show", "2", "--as", "supplier1"])["holder"], "supplier1");
+
+    // A subsidiary registered under core issues under core's credit line.
+    let alice = cli.json(&["keys", "new", "gz-treasurer"])["account"].as_str().unwrap().to_string();
+    cli.ok(&[
+        "member",
+        "register",
+        "--name",
+        "core-gz",
+        "--legal-name",
+        "Huaxia (Guangzhou) Co., Ltd.",
+        "--role",
+        "core_enterprise",
+        "--parent",
+        "core",
+        "--account",
+        &alice,
+        "--as",
+        "operator",
+    ]);
+    assert!(cli.ok(&["member", "show", "core-gz"]).contains("subsidiary of core"));
+    let before = cli.json(&["credit", "show", "--core", "core", "--as", "core"])["outstanding"].clone();
+    cli.ok(&[
+        "voucher",
+        "issue",
+        "--to",
+        "supplier1",
+        "--amount",
+        "10.00",
+        "--maturity",
+        "2027-03-31",
+        "--as",
+        "gz-treasurer",
+    ]);
+    let after = cli.json(&["credit", "show", "--core", "core", "--as", "core"])["outstanding"].clone();
+    assert_eq!((before.as_str(), after.as_str()), (Some("500.00"), Some("510.00")));
 }

@@ -168,14 +168,35 @@ fn transfer_from(args: TransferFromArgs) -> Result<()> {
     move_tokens(args.token, args.from, args.to, args.amount)
 }
 
+// Queries need a member's signature (the node passes the signer as caller). A balance is
+// visible to its holder, the token's financier, auditors and operators; supply to any member.
+
+fn may_see_balance(token: &TokenId, member: &str) -> Result<()> {
+    let who = caller();
+    let Some(m) = members::of_account(&registry(), &who) else {
+        fail!(
+            "this query reveals member data: sign it with a member's account (caller {who} is not a member)"
+        );
+    };
+    ensure!(
+        m.name == member || m.name == token.financier || matches!(m.role, Role::Auditor | Role::Operator),
+        "the balance of {member} is visible to {member}, the token's financier, auditors and operators"
+    );
+    Ok(())
+}
+
 fn balance(args: BalanceArgs) -> Result<Amount> {
+    may_see_balance(&args.token, &args.member)?;
     Ok(balance_of(&args.token, &args.member))
 }
 
 fn supply(token: TokenId) -> Result<Supply> {
+    let who = caller();
+    ensure!(members::of_account(&registry(), &who).is_some(), "token supply is visible to members only");
     Ok(supply_of(&token))
 }
 
 fn allowance(args: (TokenId, String, ContractAddress)) -> Result<Amount> {
+    may_see_balance(&args.0, &args.1)?;
     Ok(storage::get(&key(b'l', &(&args.0, &args.1, &args.2))).unwrap_or(0))
 }

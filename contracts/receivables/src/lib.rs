@@ -16,18 +16,23 @@
 
 extern crate alloc;
 
-use alloc::{string::String, vec, vec::Vec};
+use alloc::{
+    collections::{BTreeMap, BTreeSet},
+    string::String,
+    vec,
+    vec::Vec,
+};
 
 use scf_sdk::{
-    block_time_ms, call, emit, ensure, fail, members,
+    block_time_ms, call, caller, emit, ensure, fail, members,
     primitives::apps::{
         deposit_token::{TokenId, TransferFromArgs},
         receivables::{
-            discount, net_proceeds, voucher_key, Application, ApplicationId, ApplicationStatus, ApplyArgs,
-            ApproveArgs, CreditKey, CreditLine, DayCount, DiscountError, FinancingTerms, FreezeArgs,
-            GrantCreditArgs, InitArgs, IssueArgs, IssuedEvent, SetDayCountArgs, SettleArgs, SettledEvent,
-            TransferArgs, TransferResult, TransferredEvent, Voucher, VoucherId, VoucherStatus, MAX_TERM_DAYS,
-            MS_PER_DAY,
+            discount, net_proceeds, voucher_key, ActionId, ActionOutcome, ActionStatus, Application,
+            ApplicationId, ApplicationStatus, ApplyArgs, ApproveArgs, CreditKey, CreditLine, DayCount,
+            DiscountError, FinancingTerms, FreezeArgs, GrantCreditArgs, InitArgs, IssueArgs, IssuedEvent,
+            PendingAction, ProposedAction, SetDayCountArgs, SettleArgs, SettledEvent, TransferArgs,
+            TransferResult, TransferredEvent, Voucher, VoucherId, VoucherStatus, MAX_TERM_DAYS, MS_PER_DAY,
         },
         registry::{Member, Role},
     },
@@ -56,12 +61,18 @@ scf_sdk::entry_points! {
     lineage => lineage,
     credit => credit,
     application => application,
+    propose => propose,
+    approve_action => approve_action,
+    reject_action => reject_action,
+    action => action,
+    pending_actions => pending_actions,
 }
 
 const REGISTRY_KEY: &[u8] = b"registry";
 const TOKEN_KEY: &[u8] = b"deposit_token";
 const NEXT_ID_KEY: &[u8] = b"next_id";
 const NEXT_APP_KEY: &[u8] = b"next_application";
+const NEXT_ACTION_KEY: &[u8] = b"next_action";
 
 fn registry() -> ContractAddress {
     storage::get(REGISTRY_KEY).unwrap_or_default()
@@ -95,6 +106,14 @@ fn application_key(id: ApplicationId) -> Vec<u8> {
 
 fn day_count_key(financier: &str) -> Vec<u8> {
     tagged(b'd', financier.as_bytes())
+}
+
+fn action_key(id: ActionId) -> Vec<u8> {
+    tagged(b'x', &id.to_be_bytes())
+}
+
+fn pending_actions_key(member: &str) -> Vec<u8> {
+    tagged(b'q', member.as_bytes())
 }
 
 fn today() -> u32 {
@@ -193,8 +212,28 @@ fn grant_credit(args: GrantCreditArgs) -> Result<()> {
     Ok(())
 }
 
+/// The acting member for a direct call of an operation that maker–checker members must propose.
+fn acting_directly(roles: &[Role], operation: &str) -> Result<Member> {
+    let m = members::acting(&registry(), roles)?;
+    ensure!(
+        !m.maker_checker,
+        "member {} requires maker–checker: propose this {operation} with `propose`, then another of its \
+         accounts approves it with `approve_action`",
+        m.name
+    );
+    Ok(m)
+}
+
 fn issue(args: IssueArgs) -> Result<VoucherId> {
-    let issuer = members::acting(&registry(), &[Role::CoreEnterprise])?;
+    let issuer = acting_directly(ISSUE_ROLES, "issue")?;
+    do_issue(issuer, args)
+}
+
+const ISSUE_ROLES: &[Role] = &[Role::CoreEnterprise];
+const TRANSFER_ROLES: &[Role] = &[Role::Supplier, Role::Financier];
+const APPLY_ROLES: &[Role] = &[Role::Supplier];
+
+fn do_issue(issuer: Member, args: IssueArgs) -> Result<VoucherId> {
     members::named(&registry(), &args.to, &[Role::Supplier])?;
     ensure!(args.amount > 0, "amount must be positive");
     scf_sdk::validate_currency(&args.currency)?;
@@ -207,14 +246,19 @@ fn issue(args: IssueArgs) -> Result<VoucherId> {
             fail!("trade document {r} already backs voucher {prior}");
         }
     }
-    let Some(mut line) = credit_line(&issuer.name, &args.currency) else {
-        fail!("{} has no credit line in {}", issuer.name, args.currency);
+    // A subsidiary without a line of its own draws on its parent's, while the parent is active.
+    let line_owner = match (&issuer.parent, credit_line(&issuer.name, &args.currency)) {
+        (Some(parent), None) => members::named(&registry(), parent, &[Role::CoreEnterprise])?.name,
+        _ => issuer.name.clone(),
+    };
+    let Some(mut line) = credit_line(&line_owner, &args.currency) else {
+        fail!("{} has no credit line in {}", line_owner, args.currency);
     };
     let Some(outstanding) = line.outstanding.checked_add(args.amount).filter(|o| *o <= line.limit) else {
         fail!(
             "issuing {} would exceed {}'s credit line: {} outstanding of a {} {} limit",
             args.amount,
-            issuer.name,
+            line_owner,
             line.outstanding,
             line.limit,
             line.currency
@@ -229,6 +273,7 @@ fn issue(args: IssueArgs) -> Result<VoucherId> {
         root_id: id,
         parent_id: None,
         issuer: issuer.name.clone(),
+        credit_line_of: line_owner,
         holder: args.to,
         amount: args.amount,
         currency: args.currency,
@@ -279,7 +324,7 @@ fn end_pending(id: VoucherId, holder_acts: bool, status: VoucherStatus, topic: &
         // The trade background was never used: it may back a new voucher.
         storage::remove(&trade_ref_key(r));
     }
-    release_credit(&v.issuer, &v.currency, v.amount);
+    release_credit(&v.credit_line_of, &v.currency, v.amount);
     save(&v);
     index_remove(&v.holder, id);
     emit(topic, &id);
@@ -320,6 +365,7 @@ fn child(parent: &Voucher, holder: String, amount: Amount) -> Voucher {
         root_id: parent.root_id,
         parent_id: Some(parent.id),
         issuer: parent.issuer.clone(),
+        credit_line_of: parent.credit_line_of.clone(),
         holder,
         amount,
         currency: parent.currency.clone(),
@@ -361,7 +407,11 @@ fn split(v: &mut Voucher, to: String, amount: Amount) -> Result<(Voucher, Option
 }
 
 fn transfer(args: TransferArgs) -> Result<TransferResult> {
-    let from = members::acting(&registry(), &[Role::Supplier, Role::Financier])?;
+    let from = acting_directly(TRANSFER_ROLES, "transfer")?;
+    do_transfer(from, args)
+}
+
+fn do_transfer(from: Member, args: TransferArgs) -> Result<TransferResult> {
     let mut v = load(args.id)?;
     ensure!(v.holder == from.name, "only the holder of voucher {} ({}) may transfer it", v.id, v.holder);
     members::named(&registry(), &args.to, &[Role::Supplier, Role::Financier])?;
@@ -397,7 +447,11 @@ fn load_application(id: ApplicationId) -> Result<Application> {
 }
 
 fn apply_financing(args: ApplyArgs) -> Result<Application> {
-    let applicant = members::acting(&registry(), &[Role::Supplier])?;
+    let applicant = acting_directly(APPLY_ROLES, "financing application")?;
+    do_apply_financing(applicant, args)
+}
+
+fn do_apply_financing(applicant: Member, args: ApplyArgs) -> Result<Application> {
     members::named(&registry(), &args.financier, &[Role::Financier])?;
     let mut v = load(args.id)?;
     ensure!(v.holder == applicant.name, "only the holder of voucher {} ({}) may finance it", v.id, v.holder);
@@ -599,7 +653,7 @@ fn settle(args: SettleArgs) -> Result<Amount> {
         );
     }
     ensure!(paid > 0, "voucher {} has no live, unfrozen pieces to settle", root.id);
-    release_credit(&root.issuer, &root.currency, paid);
+    release_credit(&root.credit_line_of, &root.currency, paid);
     Ok(paid)
 }
 
@@ -644,25 +698,220 @@ fn unfreeze(id: VoucherId) -> Result<()> {
     Ok(())
 }
 
+fn roles_for(action: &ProposedAction) -> &'static [Role] {
+    match action {
+        ProposedAction::Issue(_) => ISSUE_ROLES,
+        ProposedAction::Transfer(_) => TRANSFER_ROLES,
+        ProposedAction::ApplyFinancing(_) => APPLY_ROLES,
+    }
+}
+
+/// Maker: records an operation for a second account of the same member to approve. Any
+/// member may use it; for a maker–checker member it is the only way to issue, transfer or
+/// apply for financing. The operation's rules are checked when it is approved and runs.
+fn propose(action: ProposedAction) -> Result<PendingAction> {
+    let member = members::acting(&registry(), roles_for(&action))?;
+    let id = counter(NEXT_ACTION_KEY);
+    let pending = PendingAction {
+        id,
+        member: member.name.clone(),
+        action,
+        status: ActionStatus::Pending,
+        proposed_by: caller(),
+        proposed_at_ms: block_time_ms(),
+        decided_by: None,
+    };
+    storage::set(&action_key(id), &pending);
+    let mut open: Vec<ActionId> = storage::get(&pending_actions_key(&member.name)).unwrap_or_default();
+    open.push(id);
+    storage::set(&pending_actions_key(&member.name), &open);
+    emit("action_proposed", &pending);
+    Ok(pending)
+}
+
+/// The open action `id` and the member it belongs to, if the caller is one of its accounts.
+fn open_action(id: ActionId) -> Result<(PendingAction, Member)> {
+    let Some(pending) = storage::get::<PendingAction>(&action_key(id)) else {
+        fail!("action {id} does not exist");
+    };
+    ensure!(pending.status == ActionStatus::Pending, "action {id} is already {}", pending.status.as_str());
+    let member = members::named(&registry(), &pending.member, roles_for(&pending.action))?;
+    let who = caller();
+    ensure!(
+        member.accounts.contains(&who),
+        "account {who} does not act for {}, which proposed action {id}",
+        member.name
+    );
+    Ok((pending, member))
+}
+
+fn close_action(mut pending: PendingAction, status: ActionStatus) {
+    pending.status = status;
+    pending.decided_by = Some(caller());
+    storage::set(&action_key(pending.id), &pending);
+    let key = pending_actions_key(&pending.member);
+    let mut open: Vec<ActionId> = storage::get(&key).unwrap_or_default();
+    open.retain(|x| *x != pending.id);
+    if open.is_empty() {
+        storage::remove(&key);
+    } else {
+        storage::set(&key, &open);
+    }
+    emit(if status == ActionStatus::Executed { "action_approved" } else { "action_rejected" }, &pending);
+}
+
+/// Checker: another account of the proposing member approves, and the operation runs now.
+/// If it fails (say the voucher was frozen meanwhile) the whole call fails and the action stays
+/// pending, to be approved later or rejected.
+fn approve_action(id: ActionId) -> Result<ActionOutcome> {
+    let (pending, member) = open_action(id)?;
+    ensure!(
+        caller() != pending.proposed_by,
+        "the account that proposed action {id} cannot approve it; another account of {} must",
+        member.name
+    );
+    let outcome = match pending.action.clone() {
+        ProposedAction::Issue(args) => ActionOutcome::Issued(do_issue(member, args)?),
+        ProposedAction::Transfer(args) => ActionOutcome::Transferred(do_transfer(member, args)?),
+        ProposedAction::ApplyFinancing(args) => {
+            ActionOutcome::FinancingRequested(do_apply_financing(member, args)?)
+        }
+    };
+    close_action(pending, ActionStatus::Executed);
+    Ok(outcome)
+}
+
+/// Any account of the proposing member rejects (or, for the maker, withdraws) an open action.
+fn reject_action(id: ActionId) -> Result<()> {
+    let (pending, _) = open_action(id)?;
+    close_action(pending, ActionStatus::Rejected);
+    Ok(())
+}
+
+// ---- Queries. Their data is commercial secret between the parties: a query must be signed by
+// a member's account (the node verifies it and passes the account as caller), and each reveals
+// only what that member may see. Auditors and operators see everything.
+
+fn viewer() -> Result<Member> {
+    let who = caller();
+    match members::of_account(&registry(), &who) {
+        Some(m) => Ok(m),
+        None => fail!(
+            "this query reveals member data: sign it with a member's account (caller {who} is not a member)"
+        ),
+    }
+}
+
+fn oversees(m: &Member) -> bool {
+    matches!(m.role, Role::Auditor | Role::Operator)
+}
+
+/// The pieces of `root` that `m` may see: all of them for an overseer, the issuer, or the core
+/// enterprise whose line it draws on; otherwise the pieces `m` holds or held, the pieces it
+/// split off to others, the ancestors of those (the provenance back to the issuance), and
+/// pieces under an application made to `m`.
+fn visible_pieces(root: VoucherId, m: &Member) -> Vec<Voucher> {
+    let pieces = root_pieces(root);
+    let Some(first) = pieces.first() else {
+        return pieces;
+    };
+    if oversees(m) || first.issuer == m.name || first.credit_line_of == m.name {
+        return pieces;
+    }
+    let parents: BTreeMap<VoucherId, Option<VoucherId>> =
+        pieces.iter().map(|p| (p.id, p.parent_id)).collect();
+    let mut visible = BTreeSet::new();
+    for p in &pieces {
+        let applied_to_m = p
+            .locked_by
+            .and_then(|app| storage::get::<Application>(&application_key(app)))
+            .is_some_and(|app| app.financier == m.name);
+        let split_off_by_m = p
+            .parent_id
+            .and_then(|parent| pieces.iter().find(|x| x.id == parent))
+            .is_some_and(|parent| parent.holder == m.name);
+        if p.holder == m.name || split_off_by_m || applied_to_m {
+            let mut next = Some(p.id);
+            while let Some(id) = next {
+                if !visible.insert(id) {
+                    break;
+                }
+                next = parents.get(&id).copied().flatten();
+            }
+        }
+    }
+    pieces.into_iter().filter(|p| visible.contains(&p.id)).collect()
+}
+
 fn get(id: VoucherId) -> Result<Option<Voucher>> {
-    Ok(storage::get(&voucher_key(id)))
+    let m = viewer()?;
+    let Some(v) = storage::get::<Voucher>(&voucher_key(id)) else {
+        return Ok(None);
+    };
+    ensure!(
+        visible_pieces(v.root_id, &m).iter().any(|p| p.id == id),
+        "voucher {id} is not visible to {}: members see the vouchers they hold, held or issued",
+        m.name
+    );
+    Ok(Some(v))
 }
 
 fn list_by_holder(holder: String) -> Result<Vec<Voucher>> {
+    let m = viewer()?;
+    ensure!(
+        m.name == holder || oversees(&m),
+        "only {holder}, an auditor or an operator may list {holder}'s vouchers"
+    );
     let ids: Vec<VoucherId> = storage::get(&holder_key(&holder)).unwrap_or_default();
     Ok(ids.into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect())
 }
 
-/// Every piece descended from `root`, in creation order, with holders, amounts and statuses.
+/// The pieces descended from `root` that the caller may see, in creation order, with holders,
+/// amounts and statuses: the whole tree for auditors, operators and the issuer.
 fn lineage(root: VoucherId) -> Result<Vec<Voucher>> {
+    let m = viewer()?;
     let v = load(root)?;
-    Ok(root_pieces(v.root_id))
+    let pieces = visible_pieces(v.root_id, &m);
+    ensure!(!pieces.is_empty(), "voucher {root} is not visible to {}", m.name);
+    Ok(pieces)
 }
 
 fn credit(key: CreditKey) -> Result<Option<CreditLine>> {
+    let m = viewer()?;
+    let group = m.name == key.core || m.parent.as_deref() == Some(key.core.as_str());
+    ensure!(
+        group || oversees(&m) || m.role == Role::Financier,
+        "the credit line of {} is visible to its group, financiers, auditors and operators",
+        key.core
+    );
     Ok(credit_line(&key.core, &key.currency))
 }
 
 fn application(id: ApplicationId) -> Result<Option<Application>> {
-    Ok(storage::get(&application_key(id)))
+    let m = viewer()?;
+    let Some(app) = storage::get::<Application>(&application_key(id)) else {
+        return Ok(None);
+    };
+    ensure!(
+        app.applicant == m.name || app.financier == m.name || oversees(&m),
+        "financing application {id} is visible to its applicant and financier only"
+    );
+    Ok(Some(app))
+}
+
+fn action(id: ActionId) -> Result<Option<PendingAction>> {
+    let m = viewer()?;
+    let Some(a) = storage::get::<PendingAction>(&action_key(id)) else {
+        return Ok(None);
+    };
+    ensure!(a.member == m.name || oversees(&m), "action {id} is visible to {} only", a.member);
+    Ok(Some(a))
+}
+
+/// Open actions of `member`, oldest first.
+fn pending_actions(member: String) -> Result<Vec<PendingAction>> {
+    let m = viewer()?;
+    ensure!(m.name == member || oversees(&m), "the actions of {member} are visible to {member} only");
+    let ids: Vec<ActionId> = storage::get(&pending_actions_key(&member)).unwrap_or_default();
+    Ok(ids.into_iter().filter_map(|id| storage::get(&action_key(id))).collect())
 }

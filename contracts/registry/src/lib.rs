@@ -16,7 +16,8 @@ use alloc::{string::String, vec::Vec};
 use scf_sdk::{
     caller, emit, ensure, fail,
     primitives::apps::registry::{
-        account_key, member_key, InitArgs, Member, RegisterArgs, Role, SetActiveArgs, MEMBERS_KEY,
+        account_key, member_key, AccountArgs, InitArgs, Member, RegisterArgs, Role, SetActiveArgs,
+        SetMakerCheckerArgs, MEMBERS_KEY,
     },
     storage, AccountId, Result,
 };
@@ -25,6 +26,9 @@ scf_sdk::entry_points! {
     init => init,
     register => register,
     set_active => set_active,
+    add_account => add_account,
+    remove_account => remove_account,
+    set_maker_checker => set_maker_checker,
     get => get,
     get_by_name => get_by_name,
     list => list,
@@ -53,9 +57,30 @@ fn validate(m: &Member) -> Result<()> {
     );
     ensure!(m.legal_name.len() <= 200, "legal name of {name} is longer than 200 bytes");
     ensure!(m.registration_id.len() <= 64, "registration id of {name} is longer than 64 bytes");
-    ensure!(!m.accounts.is_empty() && m.accounts.len() <= 16, "member {name} needs 1 to 16 accounts");
+    ensure!(
+        !m.accounts.is_empty() && m.accounts.len() <= MAX_ACCOUNTS,
+        "member {name} needs 1 to 16 accounts"
+    );
+    ensure!(
+        !m.maker_checker || m.accounts.len() >= 2,
+        "member {name} requires maker–checker and so needs at least two accounts"
+    );
+    if let Some(parent) = &m.parent {
+        ensure!(m.role == Role::CoreEnterprise, "only a core enterprise can be a subsidiary ({name} is not)");
+        let Some(p) = storage::get::<Member>(&member_key(parent)) else {
+            fail!("parent {parent:?} of {name} is not a member");
+        };
+        ensure!(p.role == Role::CoreEnterprise, "parent {parent} of {name} is not a core enterprise");
+        // One level keeps credit-line resolution a single lookup and the group tree obvious.
+        ensure!(
+            p.parent.is_none(),
+            "parent {parent} is itself a subsidiary; subsidiaries cannot have subsidiaries"
+        );
+    }
     Ok(())
 }
+
+const MAX_ACCOUNTS: usize = 16;
 
 fn add(m: Member) -> Result<()> {
     validate(&m)?;
@@ -97,14 +122,76 @@ fn register(args: RegisterArgs) -> Result<()> {
         role: args.role,
         active: true,
         accounts: args.accounts,
+        maker_checker: args.maker_checker,
+        parent: args.parent,
     })
+}
+
+fn load(name: &str) -> Result<Member> {
+    match storage::get::<Member>(&member_key(name)) {
+        Some(m) => Ok(m),
+        None => fail!("{name:?} is not a member"),
+    }
+}
+
+fn add_account(args: AccountArgs) -> Result<()> {
+    require_operator()?;
+    let mut m = load(&args.name)?;
+    ensure!(m.accounts.len() < MAX_ACCOUNTS, "member {} already has {MAX_ACCOUNTS} accounts", m.name);
+    if let Some(other) = storage::get::<String>(&account_key(&args.account)) {
+        fail!("account {} already acts for member {other}", args.account);
+    }
+    storage::set(&account_key(&args.account), &m.name);
+    m.accounts.push(args.account);
+    storage::set(&member_key(&m.name), &m);
+    emit("member_account_added", &(m.name, args.account));
+    Ok(())
+}
+
+fn remove_account(args: AccountArgs) -> Result<()> {
+    require_operator()?;
+    let mut m = load(&args.name)?;
+    ensure!(m.accounts.contains(&args.account), "account {} does not act for {}", args.account, m.name);
+    let min = if m.maker_checker { 2 } else { 1 };
+    ensure!(
+        m.accounts.len() > min,
+        "member {} must keep at least {min} account(s){}",
+        m.name,
+        if m.maker_checker { " while it requires maker–checker" } else { "" }
+    );
+    m.accounts.retain(|a| *a != args.account);
+    storage::remove(&account_key(&args.account));
+    storage::set(&member_key(&m.name), &m);
+    emit("member_account_removed", &(m.name, args.account));
+    Ok(())
+}
+
+fn set_maker_checker(args: SetMakerCheckerArgs) -> Result<()> {
+    let who = caller();
+    let Some(actor) = member_of(&who).filter(|m| m.active) else {
+        fail!("caller {who} is not an active member");
+    };
+    let mut m = load(&args.name)?;
+    let is_operator = actor.role == Role::Operator;
+    ensure!(
+        is_operator || (actor.name == m.name && args.required),
+        "only an operator may change maker–checker for {}; a member may only switch it on for itself",
+        m.name
+    );
+    ensure!(
+        !args.required || m.accounts.len() >= 2,
+        "member {} needs at least two accounts before it can require maker–checker",
+        m.name
+    );
+    m.maker_checker = args.required;
+    storage::set(&member_key(&m.name), &m);
+    emit("member_maker_checker", &(m.name, args.required));
+    Ok(())
 }
 
 fn set_active(args: SetActiveArgs) -> Result<()> {
     let operator = require_operator()?;
-    let Some(mut m) = storage::get::<Member>(&member_key(&args.name)) else {
-        fail!("{:?} is not a member", args.name);
-    };
+    let mut m = load(&args.name)?;
     ensure!(args.name != operator.name || args.active, "an operator cannot suspend itself");
     m.active = args.active;
     storage::set(&member_key(&args.name), &m);

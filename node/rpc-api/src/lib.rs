@@ -31,6 +31,25 @@ pub mod codes {
     pub const INTERNAL: i32 = -32603;
     /// The method exists only on development chains.
     pub const DEV_ONLY: i32 = 1006;
+    /// A signed query's authorization is invalid (`data.kind`: bad_signature, expired,
+    /// expiry_too_far).
+    pub const UNAUTHORIZED: i32 = 1007;
+}
+
+/// Longest validity a signed query may claim: a leaked signature is useless after this.
+pub const MAX_QUERY_AUTH_MS: u64 = 10 * 60 * 1000;
+
+/// Proof that a member's account asks a query: its ed25519 signature over
+/// `scf_primitives::QueryAuthorization` (chain id, contract, method, args, account, expiry).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct QueryAuth {
+    /// Hex account (public key) of the signer; contracts see it as the caller.
+    pub account: String,
+    /// Unix milliseconds (node wall clock) after which the signature is void; at most
+    /// `MAX_QUERY_AUTH_MS` ahead.
+    pub expires_at_ms: u64,
+    /// Hex of the 64-byte signature.
+    pub signature: String,
 }
 
 /// Structured `data` of an error.
@@ -139,6 +158,10 @@ pub struct MemberView {
     pub name: String,
     pub role: String,
     pub active: bool,
+    /// Whether the member's issuances, outgoing transfers and financing applications need a
+    /// second account's approval.
+    #[serde(default)]
+    pub maker_checker: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -187,14 +210,16 @@ pub trait ScfApi {
     #[method(name = "scf_getTransaction")]
     async fn get_transaction(&self, hash: String) -> RpcResult<TxView>;
 
-    /// Runs a contract method read-only against the latest state.
+    /// Runs a contract method read-only against the latest state. Contracts reveal member
+    /// data only to signed queries: with `auth`, the signer's account is the caller; without,
+    /// the caller is the zero account, which is no member.
     #[method(name = "scf_query")]
     async fn query(
         &self,
         contract: String,
         method: String,
         args: String,
-        caller: Option<String>,
+        auth: Option<QueryAuth>,
     ) -> RpcResult<QueryResult>;
 
     /// An account's next nonce and its member record.

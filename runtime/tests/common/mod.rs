@@ -71,19 +71,29 @@ impl Chain {
         self.block(&[tx]).remove(0)
     }
 
+    /// A query as the auditor, who may see everything.
     pub fn query<T: borsh::BorshDeserialize>(
         &self,
         contract: ContractAddress,
         method: &str,
         args: Vec<u8>,
     ) -> T {
-        let ctx = self.context();
-        let data = self
-            .runtime
-            .query(Arc::new(self.store.clone()), ctx, contract, method, args, None)
-            .unwrap()
-            .unwrap();
+        let data = self.query_as(Some("auditor"), contract, method, args).expect("query succeeds");
         borsh::from_slice(&data).unwrap()
+    }
+
+    /// A query with the dev key `who` as caller (`None`: an unsigned query).
+    pub fn query_as(
+        &self,
+        who: Option<&str>,
+        contract: ContractAddress,
+        method: &str,
+        args: Vec<u8>,
+    ) -> Result<Vec<u8>, TxError> {
+        let caller = who.map(|w| Keypair::dev(w).account_id());
+        self.runtime
+            .query(Arc::new(self.store.clone()), self.context(), contract, method, args, caller)
+            .unwrap()
     }
 
     pub fn voucher(&self, id: VoucherId) -> Voucher {
@@ -134,4 +144,24 @@ pub fn contract_error(r: &Receipt) -> String {
         TxError::ContractError { message } => message,
         other => panic!("expected a contract error, got {other:?}"),
     }
+}
+
+pub fn enc<T: borsh::BorshSerialize>(v: &T) -> Vec<u8> {
+    borsh::to_vec(v).unwrap()
+}
+
+pub fn ok<T: borsh::BorshDeserialize>(
+    c: &mut Chain,
+    who: &str,
+    contract: ContractAddress,
+    method: &str,
+    args: Vec<u8>,
+) -> T {
+    let t = c.call(who, contract, method, args);
+    return_value(&c.one(t))
+}
+
+pub fn refused(c: &mut Chain, who: &str, contract: ContractAddress, method: &str, args: Vec<u8>) -> String {
+    let t = c.call(who, contract, method, args);
+    contract_error(&c.one(t))
 }

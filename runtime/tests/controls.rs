@@ -1,0 +1,416 @@
+//! Organisational controls on the real contracts in the real VM: maker–checker, subsidiaries
+//! issuing under a parent's credit line, account management, and who may read what.
+// Amounts are written as yuan_fen (e.g. 100_000_00 is 100,000.00 CNY), on purpose.
+#![allow(clippy::inconsistent_digit_grouping)]
+mod common;
+use common::*;
+use scf_primitives::{
+    apps::{
+        deposit_token::{BalanceArgs, MintArgs, TokenId},
+        receivables::{
+            ActionOutcome, ActionStatus, Application, ApplyArgs, CreditKey, CreditLine, FreezeArgs,
+            GrantCreditArgs, PendingAction, ProposedAction, TransferArgs, Voucher, VoucherId, VoucherStatus,
+        },
+        registry::{AccountArgs, Member, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs},
+    },
+    crypto::Keypair,
+    ContractAddress, TxError,
+};
+
+fn registry() -> ContractAddress {
+    ContractAddress::system("registry")
+}
+
+fn token() -> ContractAddress {
+    ContractAddress::system("deposit_token")
+}
+
+/// core → `to`, accepted by `accepter` (an account of `to`).
+fn voucher_for(c: &mut Chain, to: &str, accepter: &str, amount: u128) -> VoucherId {
+    let id: VoucherId = ok(c, "core", receivables(), "issue", issue_args(to, amount));
+    ok::<()>(c, accepter, receivables(), "accept", enc(&id));
+    id
+}
+
+fn line(c: &Chain, core: &str) -> Option<CreditLine> {
+    c.query(receivables(), "credit", enc(&CreditKey { core: core.into(), currency: "CNY".into() }))
+}
+
+fn query_error(
+    c: &Chain,
+    who: Option<&str>,
+    contract: ContractAddress,
+    method: &str,
+    args: Vec<u8>,
+) -> String {
+    match c.query_as(who, contract, method, args) {
+        Err(TxError::ContractError { message }) => message,
+        other => panic!("expected the query to be refused, got {other:?}"),
+    }
+}
+
+#[test]
+fn maker_checker_needs_a_second_account_of_the_same_member() {
+    let mut c = Chain::new();
+    // Accepting an incoming voucher is not an outgoing act: either account may do it.
+    let id = voucher_for(&mut c, "supplier3", "supplier3-maker", 100_000_00);
+    let transfer = TransferArgs { id, to: "supplier1".into(), amount: 40_000_00 };
+
+    let m = refused(&mut c, "supplier3-checker", receivables(), "transfer", enc(&transfer));
+    assert!(m.contains("supplier3 requires maker–checker: propose this transfer"), "{m}");
+
+    let proposed: PendingAction = ok(
+        &mut c,
+        "supplier3-maker",
+        receivables(),
+        "propose",
+        enc(&ProposedAction::Transfer(transfer.clone())),
+    );
+    assert_eq!(proposed.status, ActionStatus::Pending);
+    assert_eq!(proposed.member, "supplier3");
+    assert_eq!(c.voucher(id).status, VoucherStatus::Active, "nothing moves before approval");
+
+    let m = refused(&mut c, "supplier3-maker", receivables(), "approve_action", enc(&proposed.id));
+    assert!(m.contains("the account that proposed action 1 cannot approve it"), "{m}");
+    let m = refused(&mut c, "supplier1", receivables(), "approve_action", enc(&proposed.id));
+    assert!(m.contains("does not act for supplier3"), "{m}");
+
+    let open: Vec<PendingAction> = c.query(receivables(), "pending_actions", enc(&"supplier3".to_string()));
+    assert_eq!(open.len(), 1);
+
+    let outcome: ActionOutcome =
+        ok(&mut c, "supplier3-checker", receivables(), "approve_action", enc(&proposed.id));
+    let ActionOutcome::Transferred(result) = outcome else { panic!("expected a transfer, got {outcome:?}") };
+    assert_eq!(c.voucher(result.transferred).holder, "supplier1");
+    assert_eq!(c.voucher(result.transferred).amount, 40_000_00);
+    assert_eq!(c.voucher(result.remainder.unwrap()).amount, 60_000_00);
+
+    let done: Option<PendingAction> = c.query(receivables(), "action", enc(&proposed.id));
+    let done = done.unwrap();
+    assert_eq!(done.status, ActionStatus::Executed);
+    assert_eq!(done.decided_by, Some(Keypair::dev("supplier3-checker").account_id()));
+    let m = refused(&mut c, "supplier3-checker", receivables(), "approve_action", enc(&proposed.id));
+    assert!(m.contains("action 1 is already executed"), "{m}");
+    let open: Vec<PendingAction> = c.query(receivables(), "pending_actions", enc(&"supplier3".to_string()));
+    assert!(open.is_empty());
+
+    // A financing application proposed and then rejected by the checker changes nothing.
+    let remainder = result.remainder.unwrap();
+    let apply = ApplyArgs { id: remainder, amount: 10_000_00, financier: "bank".into() };
+    let p: PendingAction = ok(
+        &mut c,
+        "supplier3-maker",
+        receivables(),
+        "propose",
+        enc(&ProposedAction::ApplyFinancing(apply.clone())),
+    );
+    ok::<()>(&mut c, "supplier3-checker", receivables(), "reject_action", enc(&p.id));
+    assert_eq!(c.voucher(remainder).status, VoucherStatus::Active);
+    let m = refused(&mut c, "supplier3-checker", receivables(), "approve_action", enc(&p.id));
+    assert!(m.contains("is already rejected"), "{m}");
+
+    // The rules run at approval: a piece frozen meanwhile makes the approval fail, and the
+    // action stays pending for a later decision.
+    let p: PendingAction =
+        ok(&mut c, "supplier3-maker", receivables(), "propose", enc(&ProposedAction::ApplyFinancing(apply)));
+    ok::<()>(
+        &mut c,
+        "auditor",
+        receivables(),
+        "freeze",
+        enc(&FreezeArgs { id: remainder, reason: "court order".into() }),
+    );
+    let m = refused(&mut c, "supplier3-checker", receivables(), "approve_action", enc(&p.id));
+    assert!(m.contains("is frozen: court order"), "{m}");
+    let still: Option<PendingAction> = c.query(receivables(), "action", enc(&p.id));
+    assert_eq!(still.unwrap().status, ActionStatus::Pending);
+    ok::<()>(&mut c, "auditor", receivables(), "unfreeze", enc(&remainder));
+    let outcome: ActionOutcome = ok(&mut c, "supplier3-checker", receivables(), "approve_action", enc(&p.id));
+    let ActionOutcome::FinancingRequested(app) = outcome else { panic!("expected an application") };
+    assert_eq!(app.applicant, "supplier3");
+    assert_eq!(app.face, 10_000_00);
+
+    // A proposal is checked for the role up front: a supplier cannot propose an issuance.
+    let maturity_day = c.voucher(id).maturity_day;
+    let m = refused(
+        &mut c,
+        "supplier3-maker",
+        receivables(),
+        "propose",
+        enc(&ProposedAction::Issue(scf_primitives::apps::receivables::IssueArgs {
+            to: "supplier1".into(),
+            amount: 1,
+            currency: "CNY".into(),
+            maturity_day,
+            trade_ref: None,
+        })),
+    );
+    assert!(m.contains("has role supplier, but this needs core_enterprise"), "{m}");
+}
+
+#[test]
+fn maker_checker_settings_and_accounts_are_guarded() {
+    let mut c = Chain::new();
+    let single = SetMakerCheckerArgs { name: "supplier1".into(), required: true };
+    let m = refused(&mut c, "operator", registry(), "set_maker_checker", enc(&single));
+    assert!(m.contains("needs at least two accounts"), "{m}");
+
+    let second = Keypair::dev("supplier1-checker").account_id();
+    let m = refused(
+        &mut c,
+        "supplier1",
+        registry(),
+        "add_account",
+        enc(&AccountArgs { name: "supplier1".into(), account: second }),
+    );
+    assert!(m.contains("is not an operator"), "{m}");
+    ok::<()>(
+        &mut c,
+        "operator",
+        registry(),
+        "add_account",
+        enc(&AccountArgs { name: "supplier1".into(), account: second }),
+    );
+    let m = refused(
+        &mut c,
+        "operator",
+        registry(),
+        "add_account",
+        enc(&AccountArgs { name: "supplier2".into(), account: second }),
+    );
+    assert!(m.contains("already acts for member supplier1"), "{m}");
+
+    // A member may switch dual control on for itself, but not off.
+    ok::<()>(&mut c, "supplier1", registry(), "set_maker_checker", enc(&single));
+    let off = SetMakerCheckerArgs { name: "supplier1".into(), required: false };
+    let m = refused(&mut c, "supplier1-checker", registry(), "set_maker_checker", enc(&off));
+    assert!(m.contains("only an operator may change maker–checker"), "{m}");
+    let m = refused(
+        &mut c,
+        "supplier2",
+        registry(),
+        "set_maker_checker",
+        enc(&SetMakerCheckerArgs { name: "supplier1".into(), required: true }),
+    );
+    assert!(m.contains("only an operator may change maker–checker for supplier1"), "{m}");
+    let m = refused(
+        &mut c,
+        "operator",
+        registry(),
+        "remove_account",
+        enc(&AccountArgs { name: "supplier1".into(), account: second }),
+    );
+    assert!(m.contains("must keep at least 2 account(s) while it requires maker–checker"), "{m}");
+
+    // The new account acts for supplier1 at once, under the new rule.
+    let id = voucher_for(&mut c, "supplier1", "supplier1-checker", 1_000_00);
+    let m = refused(
+        &mut c,
+        "supplier1",
+        receivables(),
+        "transfer",
+        enc(&TransferArgs { id, to: "supplier2".into(), amount: 1_00 }),
+    );
+    assert!(m.contains("requires maker–checker"), "{m}");
+
+    ok::<()>(&mut c, "operator", registry(), "set_maker_checker", enc(&off));
+    ok::<()>(
+        &mut c,
+        "operator",
+        registry(),
+        "remove_account",
+        enc(&AccountArgs { name: "supplier1".into(), account: second }),
+    );
+    let member: Option<Member> = c.query(registry(), "get", enc(&second));
+    assert!(member.is_none(), "a removed account acts for nobody");
+    let t = c.call("supplier1-checker", receivables(), "accept", enc(&id));
+    assert!(contract_error(&c.one(t)).contains("is not a registered member"));
+    let m = refused(
+        &mut c,
+        "operator",
+        registry(),
+        "remove_account",
+        enc(&AccountArgs { name: "supplier1".into(), account: Keypair::dev("supplier1").account_id() }),
+    );
+    assert!(m.contains("must keep at least 1 account(s)"), "{m}");
+}
+
+#[test]
+fn subsidiaries_issue_under_the_parent_line_unless_they_have_their_own() {
+    let mut c = Chain::new();
+    let parent_line = line(&c, "core").unwrap();
+    assert!(line(&c, "core-sh").is_none());
+
+    let id: VoucherId = ok(&mut c, "core-sh", receivables(), "issue", issue_args("supplier1", 500_000_00));
+    let v = c.voucher(id);
+    assert_eq!(v.issuer, "core-sh", "the subsidiary is the obligor");
+    assert_eq!(v.credit_line_of, "core");
+    assert_eq!(line(&c, "core").unwrap().outstanding, parent_line.outstanding + 500_000_00);
+    // A cancelled issuance gives the parent's line back.
+    ok::<()>(&mut c, "core-sh", receivables(), "cancel", enc(&id));
+    assert_eq!(line(&c, "core").unwrap().outstanding, parent_line.outstanding);
+
+    // The parent's limit binds the subsidiary.
+    ok::<()>(
+        &mut c,
+        "bank",
+        receivables(),
+        "grant_credit",
+        enc(&GrantCreditArgs { core: "core".into(), currency: "CNY".into(), limit: 1_000_00 }),
+    );
+    let t = c.call("core-sh", receivables(), "issue", issue_args("supplier1", 1_000_01));
+    let m = contract_error(&c.one(t));
+    assert!(m.contains("would exceed core's credit line"), "{m}");
+
+    // A suspended parent lends its line to nobody.
+    ok::<()>(
+        &mut c,
+        "operator",
+        registry(),
+        "set_active",
+        enc(&SetActiveArgs { name: "core".into(), active: false }),
+    );
+    let t = c.call("core-sh", receivables(), "issue", issue_args("supplier1", 1_00));
+    assert!(contract_error(&c.one(t)).contains("member core is suspended"));
+    ok::<()>(
+        &mut c,
+        "operator",
+        registry(),
+        "set_active",
+        enc(&SetActiveArgs { name: "core".into(), active: true }),
+    );
+
+    // With a line of its own, the subsidiary uses that one.
+    ok::<()>(
+        &mut c,
+        "bank",
+        receivables(),
+        "grant_credit",
+        enc(&GrantCreditArgs { core: "core-sh".into(), currency: "CNY".into(), limit: 5_000_00 }),
+    );
+    let id: VoucherId = ok(&mut c, "core-sh", receivables(), "issue", issue_args("supplier1", 2_000_00));
+    assert_eq!(c.voucher(id).credit_line_of, "core-sh");
+    assert_eq!(line(&c, "core-sh").unwrap().outstanding, 2_000_00);
+    assert_eq!(line(&c, "core").unwrap().outstanding, 0);
+
+    // Registration rules for groups.
+    let mut sub = RegisterArgs {
+        name: "core-bj".into(),
+        legal_name: "Huaxia (Beijing)".into(),
+        registration_id: String::new(),
+        role: Role::Supplier,
+        accounts: vec![Keypair::dev("core-bj").account_id()],
+        maker_checker: false,
+        parent: Some("core".into()),
+    };
+    let m = refused(&mut c, "operator", registry(), "register", enc(&sub));
+    assert!(m.contains("only a core enterprise can be a subsidiary"), "{m}");
+    sub.role = Role::CoreEnterprise;
+    sub.parent = Some("core-sh".into());
+    let m = refused(&mut c, "operator", registry(), "register", enc(&sub));
+    assert!(m.contains("subsidiaries cannot have subsidiaries"), "{m}");
+    sub.parent = Some("supplier1".into());
+    let m = refused(&mut c, "operator", registry(), "register", enc(&sub));
+    assert!(m.contains("is not a core enterprise"), "{m}");
+    sub.parent = Some("core".into());
+    ok::<()>(&mut c, "operator", registry(), "register", enc(&sub));
+}
+
+#[test]
+fn members_read_only_what_concerns_them() {
+    let mut c = Chain::new();
+    let root = voucher_for(&mut c, "supplier1", "supplier1", 100_000_00);
+    let r: scf_primitives::apps::receivables::TransferResult = ok(
+        &mut c,
+        "supplier1",
+        receivables(),
+        "transfer",
+        enc(&TransferArgs { id: root, to: "supplier2".into(), amount: 30_000_00 }),
+    );
+    let (to_s2, rest) = (r.transferred, r.remainder.unwrap());
+
+    // Unsigned: nothing about members.
+    let m = query_error(&c, None, receivables(), "get", enc(&root));
+    assert!(m.contains("sign it with a member's account"), "{m}");
+    let m = query_error(
+        &c,
+        None,
+        token(),
+        "supply",
+        enc(&TokenId { financier: "bank".into(), currency: "CNY".into() }),
+    );
+    assert!(m.contains("visible to members only"), "{m}");
+
+    // supplier2 sees its piece and its provenance, not supplier1's remainder.
+    let lineage_of = |who: &str| -> Vec<VoucherId> {
+        let data = c.query_as(Some(who), receivables(), "lineage", enc(&root)).unwrap();
+        borsh::from_slice::<Vec<Voucher>>(&data).unwrap().iter().map(|v| v.id).collect()
+    };
+    assert_eq!(lineage_of("supplier2"), [root, to_s2]);
+    assert_eq!(lineage_of("supplier1"), [root, to_s2, rest], "supplier1 held the root");
+    assert_eq!(lineage_of("core"), [root, to_s2, rest], "the issuer sees the whole tree");
+    assert_eq!(lineage_of("auditor"), [root, to_s2, rest]);
+    let m = query_error(&c, Some("supplier2"), receivables(), "get", enc(&rest));
+    assert!(m.contains("is not visible to supplier2"), "{m}");
+    assert!(c.query_as(Some("supplier2"), receivables(), "get", enc(&root)).is_ok());
+    let m = query_error(&c, Some("supplier3-maker"), receivables(), "lineage", enc(&root));
+    assert!(m.contains("is not visible to supplier3"), "{m}");
+    let m = query_error(&c, Some("bank"), receivables(), "list_by_holder", enc(&"supplier1".to_string()));
+    assert!(m.contains("only supplier1, an auditor or an operator"), "{m}");
+    assert!(c
+        .query_as(Some("operator"), receivables(), "list_by_holder", enc(&"supplier1".to_string()))
+        .is_ok());
+
+    // A financier sees a piece once it is asked to finance it, and the application.
+    let m = query_error(&c, Some("bank"), receivables(), "get", enc(&to_s2));
+    assert!(m.contains("not visible to bank"), "{m}");
+    let app: Application = ok(
+        &mut c,
+        "supplier2",
+        receivables(),
+        "apply_financing",
+        enc(&ApplyArgs { id: to_s2, amount: 30_000_00, financier: "bank".into() }),
+    );
+    assert!(c.query_as(Some("bank"), receivables(), "get", enc(&to_s2)).is_ok());
+    assert!(c.query_as(Some("bank"), receivables(), "application", enc(&app.id)).is_ok());
+    let m = query_error(&c, Some("supplier1"), receivables(), "application", enc(&app.id));
+    assert!(m.contains("visible to its applicant and financier only"), "{m}");
+
+    // Credit lines: the group, financiers and overseers.
+    let key = enc(&CreditKey { core: "core".into(), currency: "CNY".into() });
+    for who in ["core", "core-sh", "bank", "auditor"] {
+        assert!(c.query_as(Some(who), receivables(), "credit", key.clone()).is_ok(), "{who}");
+    }
+    let m = query_error(&c, Some("supplier1"), receivables(), "credit", key);
+    assert!(m.contains("visible to its group, financiers, auditors and operators"), "{m}");
+
+    // Balances: the holder, the token's financier and overseers.
+    ok::<()>(
+        &mut c,
+        "bank",
+        token(),
+        "mint",
+        enc(&MintArgs { currency: "CNY".into(), to: "supplier1".into(), amount: 5_00 }),
+    );
+    let bal = enc(&BalanceArgs {
+        token: TokenId { financier: "bank".into(), currency: "CNY".into() },
+        member: "supplier1".into(),
+    });
+    for who in ["supplier1", "bank", "auditor"] {
+        assert!(c.query_as(Some(who), token(), "balance", bal.clone()).is_ok(), "{who}");
+    }
+    let m = query_error(&c, Some("supplier2"), token(), "balance", bal);
+    assert!(m.contains("visible to supplier1, the token's financier"), "{m}");
+
+    // Actions: their member and overseers.
+    let p: PendingAction = ok(
+        &mut c,
+        "supplier3-maker",
+        receivables(),
+        "propose",
+        enc(&ProposedAction::Transfer(TransferArgs { id: 99, to: "supplier1".into(), amount: 1 })),
+    );
+    assert!(c.query_as(Some("supplier3-checker"), receivables(), "action", enc(&p.id)).is_ok());
+    let m = query_error(&c, Some("supplier1"), receivables(), "action", enc(&p.id));
+    assert!(m.contains("visible to supplier3 only"), "{m}");
+}
