@@ -232,8 +232,23 @@ pub mod receivables {
     pub type Day = u32;
 
     pub const MS_PER_DAY: u64 = 86_400_000;
-    /// Longest term a voucher may have (days); the 2025 PBoC notice caps terms at one year.
+    /// Longest term a voucher may ever have (days): the 2025 PBoC notice caps terms at one year
+    /// (six months in principle). The chain's own limit, [`Params::max_term_days`], defaults to
+    /// this and an operator may lower it.
     pub const MAX_TERM_DAYS: u32 = 365;
+
+    /// Chain parameters of the receivables contract, set by an operator (`set_params`).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct Params {
+        /// Longest term of a new voucher, 1..=[`MAX_TERM_DAYS`] days.
+        pub max_term_days: u32,
+    }
+
+    impl Default for Params {
+        fn default() -> Self {
+            Params { max_term_days: MAX_TERM_DAYS }
+        }
+    }
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub enum VoucherStatus {

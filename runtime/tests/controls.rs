@@ -414,3 +414,32 @@ fn members_read_only_what_concerns_them() {
     let m = query_error(&c, Some("supplier1"), receivables(), "action", enc(&p.id));
     assert!(m.contains("visible to supplier3 only"), "{m}");
 }
+
+#[test]
+fn the_operator_sets_the_maximum_term_within_the_regulatory_cap() {
+    use scf_primitives::apps::receivables::{parse_date, IssueArgs, Params};
+    let mut c = Chain::new();
+    let params: Params = c.query(receivables(), "get_params", vec![]);
+    assert_eq!(params.max_term_days, 365, "the default is the one-year cap");
+    let six_months = Params { max_term_days: 180 };
+    let m = refused(&mut c, "core", receivables(), "set_params", enc(&six_months));
+    assert!(m.contains("has role core_enterprise, but this needs operator"), "{m}");
+    for bad in [0, 366] {
+        let m = refused(&mut c, "operator", receivables(), "set_params", enc(&Params { max_term_days: bad }));
+        assert!(m.contains("must be 1 to 365 days"), "{m}");
+    }
+    ok::<()>(&mut c, "operator", receivables(), "set_params", enc(&six_months));
+    // Tests run on 2027-01-01: 2027-06-30 is 180 days ahead, 2027-07-01 is 181.
+    let issue = |maturity: &str| IssueArgs {
+        to: "supplier1".into(),
+        amount: 1_00,
+        currency: "CNY".into(),
+        maturity_day: parse_date(maturity).unwrap(),
+        trade_ref: None,
+    };
+    let m = refused(&mut c, "core", receivables(), "issue", enc(&issue("2027-07-01")));
+    assert!(m.contains("term of 181 days exceeds the chain's maximum of 180 days"), "{m}");
+    let _: VoucherId = ok(&mut c, "core", receivables(), "issue", enc(&issue("2027-06-30")));
+    // Anyone may read the rules, even unsigned.
+    assert!(c.query_as(None, receivables(), "get_params", vec![]).is_ok());
+}

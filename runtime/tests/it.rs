@@ -84,7 +84,7 @@ fn business_rules_are_enforced_with_specific_messages() {
         trade_ref: None,
     };
     let t = c.call("core", receivables(), "issue", borsh::to_vec(&long).unwrap());
-    assert!(contract_error(&c.one(t)).contains("exceeds the maximum of 365 days"));
+    assert!(contract_error(&c.one(t)).contains("exceeds the chain's maximum of 365 days"));
     // One trade document backs at most one voucher.
     long.maturity_day = parse_date("2027-02-01").unwrap();
     long.trade_ref = Some(scf_primitives::sha256(b"invoice 42"));

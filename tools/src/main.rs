@@ -85,6 +85,9 @@ enum Command {
     /// Maker–checker: actions proposed by one account, awaiting another's approval.
     #[command(subcommand)]
     Action(ActionCmd),
+    /// Chain parameters of the receivables contract.
+    #[command(subcommand)]
+    Params(ParamsCmd),
     /// Deploy, call and query contracts.
     #[command(subcommand)]
     Contract(ContractCmd),
@@ -417,6 +420,18 @@ enum FinanceCmd {
 }
 
 #[derive(Subcommand)]
+enum ParamsCmd {
+    /// Current parameters.
+    Show,
+    /// Set the longest term of new vouchers, 1-365 days (operator).
+    SetMaxTerm {
+        days: u32,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+}
+
+#[derive(Subcommand)]
 enum ActionCmd {
     /// Open actions of a member (default: the `--as` key's member).
     List {
@@ -697,6 +712,19 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Voucher(cmd) => voucher(&ctx, cmd).await?,
         Command::Finance(cmd) => finance(&ctx, cmd).await?,
         Command::Action(cmd) => action(&ctx, cmd).await?,
+        Command::Params(ParamsCmd::Show) => {
+            let p: rc::Params = ctx.query("receivables", "get_params", &()).await?;
+            if ctx.json {
+                print_json(&json!({"max_term_days": p.max_term_days}));
+            } else {
+                println!("max term  {} days", p.max_term_days);
+            }
+        }
+        Command::Params(ParamsCmd::SetMaxTerm { days, tx }) => {
+            let args = rc::Params { max_term_days: days };
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "set_params", &args).await?;
+            ctx.report(&view, |_| format!("new vouchers may run at most {days} days"))?;
+        }
         Command::Contract(cmd) => contract(&ctx, cmd).await?,
         Command::Dev(DevCmd::AdvanceTime { duration }) => {
             let secs = parse_duration_secs(&duration)?;

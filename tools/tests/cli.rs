@@ -315,6 +315,12 @@ fn maker_checker_private_reads_and_groups_through_the_cli() {
     assert!(String::from_utf8_lossy(&other.stderr).contains("is not visible to supplier1"));
     assert_eq!(cli.json(&["voucher", "show", "2", "--as", "supplier1"])["holder"], "supplier1");
 
+    // Chain parameters: public to read, an operator's to set.
+    assert_eq!(cli.json(&["params", "show"])["max_term_days"], 365);
+    cli.ok(&["params", "set-max-term", "180", "--as", "operator"]);
+    assert_eq!(cli.json(&["params", "show"])["max_term_days"], 180);
+    assert!(!cli.run(&["params", "set-max-term", "400", "--as", "operator"]).status.success());
+
     // A subsidiary registered under core issues under core's credit line.
     let alice = cli.json(&["keys", "new", "gz-treasurer"])["account"].as_str().unwrap().to_string();
     cli.ok(&[

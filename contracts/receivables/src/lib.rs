@@ -31,7 +31,7 @@ use scf_sdk::{
             discount, net_proceeds, voucher_key, ActionId, ActionOutcome, ActionStatus, Application,
             ApplicationId, ApplicationStatus, ApplyArgs, ApproveArgs, CreditKey, CreditLine, DayCount,
             DiscountError, FinancingTerms, FreezeArgs, GrantCreditArgs, InitArgs, IssueArgs, IssuedEvent,
-            PendingAction, ProposedAction, SetDayCountArgs, SettleArgs, SettledEvent, TransferArgs,
+            Params, PendingAction, ProposedAction, SetDayCountArgs, SettleArgs, SettledEvent, TransferArgs,
             TransferResult, TransferredEvent, Voucher, VoucherId, VoucherStatus, MAX_TERM_DAYS, MS_PER_DAY,
         },
         registry::{Member, Role},
@@ -61,6 +61,8 @@ scf_sdk::entry_points! {
     lineage => lineage,
     credit => credit,
     application => application,
+    set_params => set_params,
+    get_params => get_params,
     propose => propose,
     approve_action => approve_action,
     reject_action => reject_action,
@@ -195,6 +197,28 @@ fn init(args: InitArgs) -> Result<()> {
     Ok(())
 }
 
+const PARAMS_KEY: &[u8] = b"params";
+
+fn params() -> Params {
+    storage::get(PARAMS_KEY).unwrap_or_default()
+}
+
+fn set_params(p: Params) -> Result<()> {
+    members::acting(&registry(), &[Role::Operator])?;
+    ensure!(
+        (1..=MAX_TERM_DAYS).contains(&p.max_term_days),
+        "the maximum term must be 1 to {MAX_TERM_DAYS} days (PBoC: one year at most)"
+    );
+    storage::set(PARAMS_KEY, &p);
+    emit("params_set", &p);
+    Ok(())
+}
+
+/// Public: every member must know the rules.
+fn get_params(_: ()) -> Result<Params> {
+    Ok(params())
+}
+
 fn grant_credit(args: GrantCreditArgs) -> Result<()> {
     let grantor = members::acting(&registry(), &[Role::Operator, Role::Financier])?;
     members::named(&registry(), &args.core, &[Role::CoreEnterprise])?;
@@ -240,7 +264,8 @@ fn do_issue(issuer: Member, args: IssueArgs) -> Result<VoucherId> {
     let today = today();
     ensure!(args.maturity_day > today, "maturity must be after today");
     let term = args.maturity_day - today;
-    ensure!(term <= MAX_TERM_DAYS, "term of {term} days exceeds the maximum of {MAX_TERM_DAYS} days");
+    let max = params().max_term_days;
+    ensure!(term <= max, "term of {term} days exceeds the chain's maximum of {max} days");
     if let Some(r) = &args.trade_ref {
         if let Some(prior) = storage::get::<VoucherId>(&trade_ref_key(r)) {
             fail!("trade document {r} already backs voucher {prior}");
