@@ -17,16 +17,24 @@ pub struct NodeConfigFile {
     pub data_dir: PathBuf,
     /// The chain spec (`genesis.json`).
     pub genesis: PathBuf,
-    /// File holding the 32-byte consensus key seed as hex. Keep it secret.
-    pub consensus_key_file: PathBuf,
+    /// File holding the 32-byte consensus key seed as hex. Keep it secret. Without it the node
+    /// is a full node: it follows the chain, serves RPC and forwards transactions.
+    #[serde(default)]
+    pub consensus_key_file: Option<PathBuf>,
     /// File holding the 32-byte libp2p node key seed as hex.
     pub node_key_file: PathBuf,
     #[serde(default = "default_rpc")]
     pub rpc_addr: SocketAddr,
-    /// libp2p listen address, e.g. `/ip4/127.0.0.1/tcp/27000`.
+    /// Consensus network (libp2p) listen address, e.g. `/ip4/127.0.0.1/tcp/27000`.
     pub p2p_listen: String,
+    /// Consensus network addresses of the other nodes.
     #[serde(default)]
     pub persistent_peers: Vec<String>,
+    /// Transaction network (libp2p, admission by node key) listen address.
+    pub tx_listen: String,
+    /// Transaction network addresses of other nodes.
+    #[serde(default)]
+    pub tx_peers: Vec<String>,
 }
 
 fn default_rpc() -> SocketAddr {
@@ -38,11 +46,14 @@ pub struct Settings {
     pub moniker: String,
     pub data_dir: PathBuf,
     pub genesis: Genesis,
-    pub consensus_key: Keypair,
+    /// `None` for a full node.
+    pub consensus_key: Option<Keypair>,
     pub node_key: [u8; 32],
     pub rpc_addr: SocketAddr,
     pub p2p_listen: String,
     pub persistent_peers: Vec<String>,
+    pub tx_listen: String,
+    pub tx_peers: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,17 +90,27 @@ impl Settings {
             moniker: file.moniker,
             data_dir: resolve(&file.data_dir),
             genesis: Genesis::load(&resolve(&file.genesis))?,
-            consensus_key: Keypair::from_seed(read_key_file(&resolve(&file.consensus_key_file))?),
+            consensus_key: match &file.consensus_key_file {
+                Some(f) => Some(Keypair::from_seed(read_key_file(&resolve(f))?)),
+                None => None,
+            },
             node_key: read_key_file(&resolve(&file.node_key_file))?,
             rpc_addr: file.rpc_addr,
             p2p_listen: file.p2p_listen,
             persistent_peers: file.persistent_peers,
+            tx_listen: file.tx_listen,
+            tx_peers: file.tx_peers,
         })
     }
 
     /// The single-validator dev chain, from the chain spec and contracts built into the binary.
     /// Its keys are public (`Keypair::dev`): never use it for anything of value.
-    pub fn dev(data_dir: PathBuf, rpc_addr: SocketAddr, p2p_listen: String) -> Result<Settings, ConfigError> {
+    pub fn dev(
+        data_dir: PathBuf,
+        rpc_addr: SocketAddr,
+        p2p_listen: String,
+        tx_listen: String,
+    ) -> Result<Settings, ConfigError> {
         let genesis = Genesis::parse(DEV_GENESIS, |name| match name {
             "registry.wasm" => Ok(DEV_REGISTRY.to_vec()),
             "deposit_token.wasm" => Ok(DEV_DEPOSIT_TOKEN.to_vec()),
@@ -100,11 +121,13 @@ impl Settings {
             moniker: "dev-validator".into(),
             data_dir,
             genesis,
-            consensus_key: Keypair::dev("validator0"),
+            consensus_key: Some(Keypair::dev("validator0")),
             node_key: Keypair::dev("validator0/node").seed(),
             rpc_addr,
             p2p_listen,
             persistent_peers: Vec::new(),
+            tx_listen,
+            tx_peers: Vec::new(),
         })
     }
 }

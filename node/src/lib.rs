@@ -12,6 +12,7 @@ pub mod chain;
 pub mod config;
 pub mod consensus;
 pub mod mempool;
+pub mod network;
 pub mod rpc;
 pub mod service;
 pub mod storage;

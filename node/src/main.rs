@@ -22,9 +22,12 @@ struct Cli {
     /// With --dev: JSON-RPC address (HTTP and WebSocket).
     #[arg(long, default_value = "127.0.0.1:9944", requires = "dev")]
     rpc_addr: SocketAddr,
-    /// With --dev: libp2p listen address.
+    /// With --dev: consensus network (libp2p) listen address.
     #[arg(long, default_value = "/ip4/127.0.0.1/tcp/27000", requires = "dev")]
     p2p_addr: String,
+    /// With --dev: transaction network (libp2p) listen address; port 0 picks a free one.
+    #[arg(long, default_value = "/ip4/127.0.0.1/tcp/0", requires = "dev")]
+    tx_addr: String,
     /// Run a validator from a node configuration file (TOML).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -69,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
             cli.data_dir.unwrap_or_else(|| PathBuf::from("data/dev"))
         };
         tracing::warn!("dev chain: its keys are public; never use it for anything of value");
-        Settings::dev(data_dir, cli.rpc_addr, cli.p2p_addr)?
+        Settings::dev(data_dir, cli.rpc_addr, cli.p2p_addr, cli.tx_addr)?
     } else if let Some(path) = cli.config {
         Settings::from_file(&path)?
     } else {

@@ -17,7 +17,10 @@ use scf_rpc_api::{
     TxStatus, TxView, MAX_QUERY_AUTH_MS,
 };
 
-use crate::chain::{Chain, SubmitError};
+use crate::{
+    chain::{Chain, SubmitError},
+    network::TxAnnouncer,
+};
 
 fn error(code: i32, kind: &str, message: impl Into<String>) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(code, message.into(), Some(ErrorData { kind: kind.to_string() }))
@@ -42,6 +45,7 @@ fn parse_account(s: &str) -> RpcResult<AccountId> {
 
 pub struct RpcServer {
     chain: Arc<Chain>,
+    announcer: Option<TxAnnouncer>,
 }
 
 impl RpcServer {
@@ -74,7 +78,7 @@ impl RpcServer {
             ));
         }
         let query = QueryAuthorization {
-            chain_id: self.chain.runtime.chain_id().to_string(),
+            chain_id: self.chain.runtime.params().chain_id.clone(),
             contract: *contract,
             method: method.to_string(),
             args: args.to_vec(),
@@ -153,9 +157,15 @@ impl ScfApiServer for RpcServer {
             error(codes::INVALID_TRANSACTION, "malformed", format!("transaction does not decode: {e}"))
         })?;
         let chain = self.chain.clone();
+        let gossiped = signed.clone();
         let result = tokio::task::spawn_blocking(move || chain.submit(signed)).await.map_err(internal)?;
         match result {
-            Ok(hash) => Ok(Submitted { hash: hash.to_hex() }),
+            Ok(hash) => {
+                if let Some(a) = &self.announcer {
+                    a.announce(gossiped);
+                }
+                Ok(Submitted { hash: hash.to_hex() })
+            }
             Err(SubmitError::Invalid(e)) => Err(error(codes::INVALID_TRANSACTION, e.kind(), e.to_string())),
             Err(SubmitError::Pool(e @ crate::mempool::PoolError::Full(_))) => {
                 Err(error(codes::POOL_FULL, "pool_full", e.to_string()))
@@ -322,13 +332,17 @@ impl ScfApiServer for RpcServer {
 }
 
 /// Starts the server; it runs until the handle is stopped.
-pub async fn start(chain: Arc<Chain>, addr: SocketAddr) -> anyhow::Result<(ServerHandle, SocketAddr)> {
+pub async fn start(
+    chain: Arc<Chain>,
+    announcer: Option<TxAnnouncer>,
+    addr: SocketAddr,
+) -> anyhow::Result<(ServerHandle, SocketAddr)> {
     // Hex doubles a transaction's size; leave room for the JSON around it.
     let config = ServerConfig::builder().max_request_body_size(4 * MAX_TX_BYTES as u32).build();
     let server = Server::builder().set_config(config).build(addr).await?;
     let local = server.local_addr()?;
     let mut module = RpcModule::new(());
-    module.merge(RpcServer { chain }.into_rpc())?;
+    module.merge(RpcServer { chain, announcer }.into_rpc())?;
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
     methods.push("rpc_methods".into());
     methods.sort();

@@ -18,6 +18,7 @@ pub struct Node {
     pub rpc_addr: SocketAddr,
     rpc: jsonrpsee::server::ServerHandle,
     consensus: Consensus,
+    network: crate::network::TxNetwork,
 }
 
 impl Node {
@@ -29,13 +30,24 @@ impl Node {
             target: "scf::node",
             chain_id = %settings.genesis.spec.chain_id,
             head = chain.head_height(),
-            validator = %settings.consensus_key.account_id(),
+            role = if settings.consensus_key.is_some() { "validator" } else { "full node" },
             "chain opened"
         );
+        if let Some(key) = &settings.consensus_key {
+            let id = key.account_id();
+            if !settings.genesis.validators.iter().any(|(v, _)| *v == id) {
+                tracing::warn!(target: "scf::node", validator = %id, "this consensus key is not in the genesis validator set");
+            }
+        }
+        let network =
+            crate::network::start(chain.clone(), settings.node_key, &settings.tx_listen, &settings.tx_peers)
+                .await?;
 
         let mut consensus_cfg = ConsensusConfig::default();
         consensus_cfg.p2p.listen_addr =
             settings.p2p_listen.parse().map_err(|e| anyhow::anyhow!("invalid p2p listen address: {e}"))?;
+        // Consensus gossip stays among the configured peers: no discovery of strangers.
+        consensus_cfg.p2p.persistent_peers_only = true;
         consensus_cfg.p2p.persistent_peers = settings
             .persistent_peers
             .iter()
@@ -57,8 +69,9 @@ impl Node {
         .await
         .map_err(|e| anyhow::anyhow!("starting consensus: {e}"))?;
 
-        let (rpc, rpc_addr) = crate::rpc::start(chain.clone(), settings.rpc_addr).await?;
-        Ok(Node { chain, rpc_addr, rpc, consensus })
+        let (rpc, rpc_addr) =
+            crate::rpc::start(chain.clone(), Some(network.announcer.clone()), settings.rpc_addr).await?;
+        Ok(Node { chain, rpc_addr, rpc, consensus, network })
     }
 
     /// Runs until the consensus loop ends (an error) or `shutdown` resolves.
@@ -73,6 +86,7 @@ impl Node {
         };
         tracing::info!(target: "scf::node", "shutting down");
         let _ = self.rpc.stop();
+        self.network.stop();
         let _ = tokio::time::timeout(Duration::from_secs(5), self.consensus.stop()).await;
         outcome
     }

@@ -404,7 +404,8 @@ async fn validator_from_config_file() {
     let (rpc_port, p2p_port) = free_ports();
     let config = format!(
         "moniker = \"v0\"\ndata_dir = \"data\"\ngenesis = \"dev.json\"\nconsensus_key_file = \"consensus.key\"\n\
-         node_key_file = \"node.key\"\nrpc_addr = \"127.0.0.1:{rpc_port}\"\np2p_listen = \"/ip4/127.0.0.1/tcp/{p2p_port}\"\n"
+         node_key_file = \"node.key\"\nrpc_addr = \"127.0.0.1:{rpc_port}\"\np2p_listen = \"/ip4/127.0.0.1/tcp/{p2p_port}\"\n\
+         tx_listen = \"/ip4/127.0.0.1/tcp/0\"\n"
     );
     std::fs::write(dir.path().join("node.toml"), config).unwrap();
     let log_path = dir.path().join("node.log");

@@ -64,11 +64,43 @@ pub mod registry {
         pub parent: Option<String>,
     }
 
-    /// `init` input: the founding members (at least one operator).
+    /// `init` input: the founding members (at least one operator) and the network's nodes.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct InitArgs {
         pub members: Vec<Member>,
+        pub nodes: Vec<NetworkNode>,
     }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum NodeRole {
+        /// Votes in consensus (its consensus key is in the validator set).
+        Validator,
+        /// Follows the chain, serves RPC and forwards transactions; never votes.
+        FullNode,
+    }
+
+    impl NodeRole {
+        pub fn as_str(&self) -> &'static str {
+            match self {
+                NodeRole::Validator => "validator",
+                NodeRole::FullNode => "full_node",
+            }
+        }
+    }
+
+    /// A node admitted to the peer-to-peer network: nodes accept connections only from peers
+    /// whose libp2p identity key is listed here. Full nodes are added and removed by operators
+    /// (`add_node`, `remove_node`); validators come from genesis.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct NetworkNode {
+        pub name: String,
+        /// The node's ed25519 libp2p identity public key.
+        pub node_key: AccountId,
+        pub role: NodeRole,
+    }
+
+    /// Storage key of the `Vec<NetworkNode>` the node software reads to admit peers.
+    pub const NODES_KEY: &[u8] = b"nodes";
 
     /// `register` input (operator only). The member starts active.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]

@@ -63,10 +63,6 @@ impl Runtime {
     }
 
     /// Next nonce of `account` in committed state.
-    pub fn chain_id(&self) -> &str {
-        &self.params.chain_id
-    }
-
     pub fn nonce(store: &dyn StateStore, account: &AccountId) -> Result<u64, RuntimeError> {
         Ok(store.get(&keys::nonce(account))?.map(|b| decode_u64(&b)).unwrap_or(0))
     }

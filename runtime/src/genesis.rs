@@ -27,6 +27,9 @@ pub struct GenesisSpec {
     #[serde(default)]
     pub dev: bool,
     pub validators: Vec<ValidatorSpec>,
+    /// Non-voting nodes admitted to the network from the start.
+    #[serde(default)]
+    pub full_nodes: Vec<FullNodeSpec>,
     pub members: Vec<MemberSpec>,
     pub contracts: Vec<ContractSpec>,
     /// Credit lines of core enterprises at genesis.
@@ -53,6 +56,16 @@ pub struct ValidatorSpec {
     /// ed25519 consensus public key, hex.
     pub consensus_key: String,
     pub power: u64,
+    /// ed25519 public key of the validator's libp2p identity, hex: peers admit only listed keys.
+    pub node_key: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FullNodeSpec {
+    pub name: String,
+    /// ed25519 public key of the node's libp2p identity, hex.
+    pub node_key: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -93,6 +106,7 @@ pub struct Genesis {
     pub spec: GenesisSpec,
     pub validators: Vec<(AccountId, u64)>,
     pub members: Vec<registry::Member>,
+    pub nodes: Vec<registry::NetworkNode>,
     pub contracts: Vec<(String, Vec<u8>)>,
     pub credit_lines: Vec<receivables::CreditLine>,
 }
@@ -129,6 +143,20 @@ impl Genesis {
                 return Err(err(format!("validator {}: duplicate consensus key", v.name)));
             }
             validators.push((key, v.power));
+        }
+        let mut nodes = Vec::new();
+        let listed = spec
+            .validators
+            .iter()
+            .map(|v| (&v.name, &v.node_key, registry::NodeRole::Validator))
+            .chain(spec.full_nodes.iter().map(|f| (&f.name, &f.node_key, registry::NodeRole::FullNode)));
+        for (name, node_key, role) in listed {
+            let node_key =
+                AccountId::from_hex(node_key).map_err(|e| err(format!("node {name}: node_key: {e}")))?;
+            if nodes.iter().any(|n: &registry::NetworkNode| n.name == *name || n.node_key == node_key) {
+                return Err(err(format!("node {name}: duplicate name or node key")));
+            }
+            nodes.push(registry::NetworkNode { name: name.clone(), node_key, role });
         }
         let mut members: Vec<registry::Member> = Vec::new();
         for m in &spec.members {
@@ -192,7 +220,7 @@ impl Genesis {
         if let Some(extra) = spec.contracts.iter().find(|c| !SYSTEM_CONTRACTS.contains(&c.name.as_str())) {
             return Err(err(format!("unknown system contract {:?}", extra.name)));
         }
-        Ok(Genesis { spec, validators, members, contracts, credit_lines })
+        Ok(Genesis { spec, validators, members, nodes, contracts, credit_lines })
     }
 
     /// Reads a spec file, resolving contract paths relative to it.
@@ -218,7 +246,10 @@ impl Genesis {
         let registry_addr = ContractAddress::system("registry");
         for (name, code) in &self.contracts {
             let init = match name.as_str() {
-                "registry" => borsh::to_vec(&registry::InitArgs { members: self.members.clone() }),
+                "registry" => borsh::to_vec(&registry::InitArgs {
+                    members: self.members.clone(),
+                    nodes: self.nodes.clone(),
+                }),
                 "deposit_token" => borsh::to_vec(&deposit_token::InitArgs { registry: registry_addr }),
                 "receivables" => borsh::to_vec(&receivables::InitArgs {
                     registry: registry_addr,

@@ -13,3 +13,4 @@ pub mod args;
 pub mod client;
 pub mod demo;
 pub mod keystore;
+pub mod localnet;

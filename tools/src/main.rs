@@ -22,6 +22,7 @@ use scf_tools::{
     client::{print_json, rpc_err, Ctx},
     demo,
     keystore::{KeyStore, DEV_NAMES},
+    localnet,
 };
 use serde_json::json;
 
@@ -97,6 +98,12 @@ enum Command {
     /// Run a story end to end on a dev chain.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// Chain specs for new networks.
+    #[command(subcommand)]
+    Genesis(GenesisCmd),
+    /// Run a local multi-node network in the background.
+    #[command(subcommand)]
+    Localnet(LocalnetCmd),
 }
 
 #[derive(Subcommand)]
@@ -420,6 +427,50 @@ enum FinanceCmd {
 }
 
 #[derive(Subcommand)]
+enum GenesisCmd {
+    /// Write keys, per-node configs (distinct loopback ports) and a chain spec for a local
+    /// network. Members are the dev chain's (public dev keys): for testing only.
+    New {
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        #[arg(long, default_value_t = 0)]
+        full_nodes: usize,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = "scf-localnet")]
+        chain_id: String,
+        /// Node i listens on base+3i (consensus), base+3i+1 (transactions), base+3i+2 (RPC).
+        #[arg(long, default_value_t = 30000)]
+        base_port: u16,
+    },
+}
+
+#[derive(Subcommand)]
+enum LocalnetCmd {
+    /// Start every node that is not running and wait for its RPC.
+    Up { dir: PathBuf },
+    /// Stop every node.
+    Down { dir: PathBuf },
+    /// Stop one node (SIGTERM, or SIGKILL with --kill).
+    Stop {
+        dir: PathBuf,
+        /// Node name, e.g. validator2.
+        #[arg(value_name = "NODE")]
+        name: String,
+        #[arg(long)]
+        kill: bool,
+    },
+    /// Start one node again.
+    Start {
+        dir: PathBuf,
+        #[arg(value_name = "NODE")]
+        name: String,
+    },
+    /// Which nodes run, with their height.
+    Status { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
 enum ParamsCmd {
     /// Current parameters.
     Show,
@@ -712,6 +763,25 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Voucher(cmd) => voucher(&ctx, cmd).await?,
         Command::Finance(cmd) => finance(&ctx, cmd).await?,
         Command::Action(cmd) => action(&ctx, cmd).await?,
+        Command::Genesis(GenesisCmd::New { validators, full_nodes, out, chain_id, base_port }) => {
+            let m = localnet::genesis_new(&localnet::GenesisOptions {
+                validators,
+                full_nodes,
+                out: out.clone(),
+                chain_id,
+                base_port,
+            })?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&m)?);
+            } else {
+                println!("wrote chain {} to {}:", m.chain_id, out.display());
+                for n in &m.nodes {
+                    println!("  {:<12} {:<10} rpc http://{}", n.name, n.role, n.rpc);
+                }
+                println!("start it with: scf localnet up {}", out.display());
+            }
+        }
+        Command::Localnet(cmd) => localnet_cmd(&ctx, cmd).await?,
         Command::Params(ParamsCmd::Show) => {
             let p: rc::Params = ctx.query("receivables", "get_params", &()).await?;
             if ctx.json {
@@ -1174,6 +1244,105 @@ async fn action(ctx: &Ctx, cmd: ActionCmd) -> Result<()> {
         ActionCmd::Reject { id, tx } => {
             let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "reject_action", &id).await?;
             ctx.report(&view, |_| format!("rejected action {id}"))?;
+        }
+    }
+    Ok(())
+}
+
+async fn localnet_cmd(ctx: &Ctx, cmd: LocalnetCmd) -> Result<()> {
+    let rpc_client = |rpc: &str| {
+        HttpClientBuilder::default()
+            .request_timeout(Duration::from_secs(2))
+            .build(format!("http://{rpc}"))
+            .map_err(|e| anyhow!("{e}"))
+    };
+    match cmd {
+        LocalnetCmd::Up { dir } => {
+            let m = localnet::load(&dir)?;
+            for n in &m.nodes {
+                localnet::start_node(&dir, n)?;
+            }
+            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            for n in &m.nodes {
+                let client = rpc_client(&n.rpc)?;
+                while client.chain_head().await.is_err() {
+                    if localnet::running_pid(&dir, n).is_none() {
+                        bail!("node {} exited; see {}", n.name, dir.join(&n.dir).join("node.log").display());
+                    }
+                    if std::time::Instant::now() > deadline {
+                        bail!("node {} did not answer on {} within 60 s", n.name, n.rpc);
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+            let list: Vec<_> = m
+                .nodes
+                .iter()
+                .map(|n| json!({"name": n.name, "role": n.role, "rpc": format!("http://{}", n.rpc)}))
+                .collect();
+            if ctx.json {
+                print_json(&json!(list));
+            } else {
+                for n in &list {
+                    println!(
+                        "{:<12} {:<10} {}",
+                        n["name"].as_str().unwrap_or(""),
+                        n["role"].as_str().unwrap_or(""),
+                        n["rpc"].as_str().unwrap_or("")
+                    );
+                }
+            }
+        }
+        LocalnetCmd::Down { dir } => {
+            let m = localnet::load(&dir)?;
+            for n in &m.nodes {
+                if localnet::stop_node(&dir, n, false)? && !ctx.json {
+                    println!("stopped {}", n.name);
+                }
+            }
+        }
+        LocalnetCmd::Stop { dir, name: node, kill } => {
+            let m = localnet::load(&dir)?;
+            let stopped = localnet::stop_node(&dir, m.node(&node)?, kill)?;
+            if !ctx.json {
+                println!("{node} {}", if stopped { "stopped" } else { "was not running" });
+            }
+        }
+        LocalnetCmd::Start { dir, name: node } => {
+            let m = localnet::load(&dir)?;
+            let started = localnet::start_node(&dir, m.node(&node)?)?;
+            if !ctx.json {
+                println!("{node} {}", if started { "started" } else { "is already running" });
+            }
+        }
+        LocalnetCmd::Status { dir } => {
+            let m = localnet::load(&dir)?;
+            let mut rows = Vec::new();
+            for n in &m.nodes {
+                let height = match localnet::running_pid(&dir, n) {
+                    Some(_) => rpc_client(&n.rpc)?.chain_head().await.ok().map(|h| h.height),
+                    None => None,
+                };
+                rows.push(json!({"name": n.name, "role": n.role, "rpc": format!("http://{}", n.rpc),
+                                 "running": localnet::running_pid(&dir, n).is_some(), "height": height}));
+            }
+            if ctx.json {
+                print_json(&json!(rows));
+            } else {
+                for r in rows {
+                    println!(
+                        "{:<12} {:<10} {:<28} {}",
+                        r["name"].as_str().unwrap_or(""),
+                        r["role"].as_str().unwrap_or(""),
+                        r["rpc"].as_str().unwrap_or(""),
+                        if r["running"] == json!(true) {
+                            format!("running, height {}", r["height"])
+                        } else {
+                            "stopped".into()
+                        }
+                    );
+                }
+            }
         }
     }
     Ok(())

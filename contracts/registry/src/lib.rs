@@ -16,8 +16,8 @@ use alloc::{string::String, vec::Vec};
 use scf_sdk::{
     caller, emit, ensure, fail,
     primitives::apps::registry::{
-        account_key, member_key, AccountArgs, InitArgs, Member, RegisterArgs, Role, SetActiveArgs,
-        SetMakerCheckerArgs, MEMBERS_KEY,
+        account_key, member_key, AccountArgs, InitArgs, Member, NetworkNode, NodeRole, RegisterArgs, Role,
+        SetActiveArgs, SetMakerCheckerArgs, MEMBERS_KEY, NODES_KEY,
     },
     storage, AccountId, Result,
 };
@@ -29,6 +29,9 @@ scf_sdk::entry_points! {
     add_account => add_account,
     remove_account => remove_account,
     set_maker_checker => set_maker_checker,
+    add_node => add_node,
+    remove_node => remove_node,
+    nodes => nodes,
     get => get,
     get_by_name => get_by_name,
     list => list,
@@ -44,7 +47,59 @@ fn init(args: InitArgs) -> Result<()> {
     for m in args.members {
         add(m)?;
     }
+    let mut nodes = Vec::new();
+    for n in args.nodes {
+        check_new_node(&nodes, &n)?;
+        nodes.push(n);
+    }
+    storage::set(NODES_KEY, &nodes);
     Ok(())
+}
+
+fn check_new_node(nodes: &[NetworkNode], n: &NetworkNode) -> Result<()> {
+    ensure!(!n.name.is_empty() && n.name.len() <= 64, "node name {:?} must be 1-64 bytes", n.name);
+    ensure!(nodes.len() < 1024, "the network already has 1024 nodes");
+    if let Some(other) = nodes.iter().find(|o| o.name == n.name || o.node_key == n.node_key) {
+        fail!("node {} or its key is already listed (as {})", n.name, other.name);
+    }
+    Ok(())
+}
+
+fn all_nodes() -> Vec<NetworkNode> {
+    storage::get(NODES_KEY).unwrap_or_default()
+}
+
+/// Admits a full node to the network (operator). Validators change only with the validator set.
+fn add_node(n: NetworkNode) -> Result<()> {
+    require_operator()?;
+    ensure!(n.role == NodeRole::FullNode, "operators add full nodes; validators change by governance");
+    let mut nodes = all_nodes();
+    check_new_node(&nodes, &n)?;
+    nodes.push(n.clone());
+    storage::set(NODES_KEY, &nodes);
+    emit("node_added", &n);
+    Ok(())
+}
+
+/// Removes a full node; peers drop its connections at their next block.
+fn remove_node(name: String) -> Result<()> {
+    require_operator()?;
+    let mut nodes = all_nodes();
+    let Some(i) = nodes.iter().position(|n| n.name == name) else {
+        fail!("no node named {name:?}");
+    };
+    ensure!(
+        nodes[i].role == NodeRole::FullNode,
+        "node {name} is a validator; validators change by governance"
+    );
+    let removed = nodes.remove(i);
+    storage::set(NODES_KEY, &nodes);
+    emit("node_removed", &removed);
+    Ok(())
+}
+
+fn nodes(_: ()) -> Result<Vec<NetworkNode>> {
+    Ok(all_nodes())
 }
 
 fn validate(m: &Member) -> Result<()> {

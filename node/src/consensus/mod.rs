@@ -56,42 +56,58 @@ pub struct Consensus {
 }
 
 impl Consensus {
-    /// Starts Malachite and the application loop.
+    /// Starts Malachite and the application loop: as a validator with `consensus_key`, or as a
+    /// full node (follows and verifies decisions, never votes) without one.
     pub async fn start(
         chain: Arc<Chain>,
         config: EngineConfig,
-        consensus_key: Keypair,
+        consensus_key: Option<Keypair>,
         node_key: [u8; 32],
         wal_dir: PathBuf,
         policy: BlockPolicy,
     ) -> eyre::Result<Consensus> {
-        let address = Address(consensus_key.account_id());
         let net_keypair =
             NetKeypair::ed25519_from_bytes(node_key).map_err(|e| eyre::eyre!("invalid node key: {e}"))?;
-        let signer = ConsensusSigner { keypair: consensus_key.clone() };
-        let proof = signer
-            .sign_validator_proof(address.0 .0.to_vec(), net_keypair.public().to_peer_id().to_bytes())
-            .await
-            .map_err(|e| eyre::eyre!("signing validator proof: {e}"))?;
-        let proof_bytes = malachitebft_codec::Codec::encode(&BorshCodec, &proof)?;
-        let identity = NetworkIdentity::new_validator(
-            config.moniker.clone(),
-            net_keypair,
-            address.to_string(),
-            proof_bytes,
-        );
+        let (identity, consensus, app_key) = match consensus_key {
+            Some(key) => {
+                let address = Address(key.account_id());
+                let signer = ConsensusSigner { keypair: key.clone() };
+                let proof = signer
+                    .sign_validator_proof(address.0 .0.to_vec(), net_keypair.public().to_peer_id().to_bytes())
+                    .await
+                    .map_err(|e| eyre::eyre!("signing validator proof: {e}"))?;
+                let proof_bytes = malachitebft_codec::Codec::encode(&BorshCodec, &proof)?;
+                let identity = NetworkIdentity::new_validator(
+                    config.moniker.clone(),
+                    net_keypair,
+                    address.to_string(),
+                    proof_bytes,
+                );
+                let consensus =
+                    ConsensusContext::new_validator(address, Box::new(ConsensusVerifier), Box::new(signer));
+                (identity, consensus, key)
+            }
+            None => {
+                // The node key stands in as an address that is in no validator set.
+                let key = Keypair::from_seed(node_key);
+                let identity = NetworkIdentity::new(config.moniker.clone(), net_keypair, None);
+                let consensus =
+                    ConsensusContext::new_full_node(Address(key.account_id()), Box::new(ConsensusVerifier));
+                (identity, consensus, key)
+            }
+        };
         std::fs::create_dir_all(&wal_dir)?;
         let (channels, engine) = malachitebft_app_channel::start_engine(
             ScfContext,
             config,
             WalContext::new(wal_dir.join("consensus.wal"), BorshCodec),
             NetworkContext::new(identity, BorshCodec),
-            ConsensusContext::new_validator(address, Box::new(ConsensusVerifier), Box::new(signer)),
+            consensus,
             SyncContext::new(BorshCodec),
             RequestContext::new(100),
         )
         .await?;
-        let app = App::new(chain, consensus_key, policy);
+        let app = App::new(chain, app_key, policy);
         let app = tokio::spawn(app.run(channels));
         Ok(Consensus { engine, app })
     }

@@ -1,0 +1,316 @@
+//! The transaction network: a libp2p swarm (TCP, Noise, Yamux, identify, gossipsub) that carries
+//! submitted transactions from any node to every other, so they reach whichever validator
+//! proposes next. Admission is by node key: a peer whose libp2p identity is not in the chain's
+//! network membership (the registry's node list) is disconnected as soon as the Noise handshake
+//! has proven its identity, and the refusal is logged. The membership is re-read from committed
+//! state as blocks arrive, so an operator's `add_node` / `remove_node` takes effect on every node.
+//!
+//! Consensus messages and block sync travel on Malachite's own swarm (see `consensus`).
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+    time::Duration,
+};
+
+use libp2p::{
+    allow_block_list, futures::StreamExt, gossipsub, identify, identity, noise, swarm::NetworkBehaviour,
+    swarm::SwarmEvent, tcp, yamux, Multiaddr, PeerId, Swarm,
+};
+use scf_primitives::{
+    apps::registry::{NetworkNode, NODES_KEY},
+    ContractAddress, SignedTransaction, MAX_TX_BYTES,
+};
+use tokio::sync::mpsc;
+
+use crate::chain::{Chain, SubmitError};
+
+/// Transactions are batched for up to this long (or `BATCH_TXS`) before one gossip message.
+const BATCH_DELAY: Duration = Duration::from_millis(20);
+const BATCH_TXS: usize = 500;
+/// Largest gossip message: a full batch of large transactions is split before this.
+const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+/// How often the membership is re-read and unconnected peers are redialled.
+const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(1);
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    allowed: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
+    identify: identify::Behaviour,
+    gossipsub: gossipsub::Behaviour,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkError {
+    #[error("invalid transaction network address {addr}: {reason}")]
+    Address { addr: String, reason: String },
+    #[error("transaction network: {0}")]
+    Libp2p(String),
+}
+
+/// Sends locally submitted transactions to the network.
+#[derive(Clone)]
+pub struct TxAnnouncer(mpsc::Sender<SignedTransaction>);
+
+impl TxAnnouncer {
+    /// Queues `tx` for gossip. If the network task is overwhelmed the transaction still waits in
+    /// this node's pool, so dropping the announcement loses nothing that was accepted.
+    pub fn announce(&self, tx: SignedTransaction) {
+        if self.0.try_send(tx).is_err() {
+            tracing::warn!(target: "scf::net", "transaction gossip queue full; the transaction stays in the local pool");
+        }
+    }
+}
+
+pub struct TxNetwork {
+    pub announcer: TxAnnouncer,
+    pub local_peer_id: PeerId,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TxNetwork {
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+/// The libp2p peer id of an ed25519 node key (public).
+pub fn peer_id_of(node_key: &scf_primitives::AccountId) -> Option<PeerId> {
+    let key = identity::ed25519::PublicKey::try_from_bytes(&node_key.0).ok()?;
+    Some(identity::PublicKey::from(key).to_peer_id())
+}
+
+/// The peer ids admitted by the chain's current membership.
+fn admitted(chain: &Chain) -> BTreeSet<PeerId> {
+    let key = scf_runtime::keys::contract_storage(&ContractAddress::system("registry"), NODES_KEY);
+    let nodes: Vec<NetworkNode> = match scf_runtime::StateStore::get(&chain.storage, &key) {
+        Ok(Some(bytes)) => borsh::from_slice(&bytes).unwrap_or_else(|e| {
+            tracing::error!(target: "scf::net", error = %e, "the registry's node list does not decode");
+            Vec::new()
+        }),
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            tracing::error!(target: "scf::net", error = %e, "cannot read the network membership");
+            Vec::new()
+        }
+    };
+    nodes.iter().filter_map(|n| peer_id_of(&n.node_key)).collect()
+}
+
+fn parse_addr(addr: &str) -> Result<Multiaddr, NetworkError> {
+    addr.parse().map_err(|e: libp2p::multiaddr::Error| NetworkError::Address {
+        addr: addr.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Starts the swarm on `listen`, dialling `peers`. Returns once it is listening.
+pub async fn start(
+    chain: Arc<Chain>,
+    node_key: [u8; 32],
+    listen: &str,
+    peers: &[String],
+) -> Result<TxNetwork, NetworkError> {
+    let keypair = identity::Keypair::ed25519_from_bytes(node_key)
+        .map_err(|e| NetworkError::Libp2p(format!("invalid node key: {e}")))?;
+    let local_peer_id = keypair.public().to_peer_id();
+    let chain_id = chain.runtime.params().chain_id.clone();
+    let topic = gossipsub::IdentTopic::new(format!("/scf/{chain_id}/tx/1"));
+    let libp2p_err = |e: &dyn std::fmt::Display| NetworkError::Libp2p(e.to_string());
+
+    let gossip_config = gossipsub::ConfigBuilder::default()
+        .max_transmit_size(MAX_MESSAGE_BYTES + 64 * 1024)
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        .validate_messages()
+        .heartbeat_interval(Duration::from_millis(500))
+        .build()
+        .map_err(|e| libp2p_err(&e))?;
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(keypair)
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(|e| libp2p_err(&e))?
+        .with_behaviour(|key| {
+            let gossipsub = gossipsub::Behaviour::new(
+                gossipsub::MessageAuthenticity::Signed(key.clone()),
+                gossip_config,
+            )?;
+            Ok(Behaviour {
+                allowed: allow_block_list::Behaviour::default(),
+                identify: identify::Behaviour::new(identify::Config::new(
+                    format!("/scf/{chain_id}/1"),
+                    key.public(),
+                )),
+                gossipsub,
+            })
+        })
+        .map_err(|e| libp2p_err(&e))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+        .build();
+    swarm.behaviour_mut().gossipsub.subscribe(&topic).map_err(|e| libp2p_err(&e))?;
+    let listen_addr = parse_addr(listen)?;
+    swarm.listen_on(listen_addr).map_err(|e| libp2p_err(&e))?;
+    let peers = peers.iter().map(|p| parse_addr(p)).collect::<Result<Vec<_>, _>>()?;
+
+    // Wait for the listener so callers (and tests) can rely on the port being open.
+    loop {
+        match swarm.select_next_some().await {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(target: "scf::net", %address, peer_id = %local_peer_id, "transaction network listening");
+                break;
+            }
+            SwarmEvent::ListenerError { error, .. } => return Err(libp2p_err(&error)),
+            SwarmEvent::ListenerClosed { reason: Err(e), .. } => return Err(libp2p_err(&e)),
+            _ => {}
+        }
+    }
+
+    let (tx_out, rx_out) = mpsc::channel(100_000);
+    let task = tokio::spawn(run(swarm, chain, topic, peers, rx_out));
+    Ok(TxNetwork { announcer: TxAnnouncer(tx_out), local_peer_id, task })
+}
+
+async fn run(
+    mut swarm: Swarm<Behaviour>,
+    chain: Arc<Chain>,
+    topic: gossipsub::IdentTopic,
+    peers: Vec<Multiaddr>,
+    mut outbound: mpsc::Receiver<SignedTransaction>,
+) {
+    let mut members = BTreeSet::new();
+    refresh_membership(&mut swarm, &chain, &mut members);
+    let mut maintenance = tokio::time::interval(MAINTENANCE_INTERVAL);
+    let mut batch: Vec<SignedTransaction> = Vec::new();
+    let mut batch_bytes = 0usize;
+    let flush_at = tokio::time::sleep(Duration::from_secs(3600));
+    tokio::pin!(flush_at);
+    // Which dialled address last reached which peer, to avoid redialling connected peers.
+    let mut dialled: HashMap<Multiaddr, PeerId> = HashMap::new();
+    loop {
+        tokio::select! {
+            _ = maintenance.tick() => {
+                refresh_membership(&mut swarm, &chain, &mut members);
+                for addr in &peers {
+                    let connected = dialled.get(addr).is_some_and(|p| swarm.is_connected(p));
+                    if !connected {
+                        let _ = swarm.dial(addr.clone());
+                    }
+                }
+            }
+            tx = outbound.recv() => {
+                let Some(tx) = tx else { return };
+                let size = borsh::object_length(&tx).unwrap_or(MAX_TX_BYTES);
+                if batch_bytes + size > MAX_MESSAGE_BYTES {
+                    publish(&mut swarm, &topic, &mut batch);
+                    batch_bytes = 0;
+                }
+                if batch.is_empty() {
+                    flush_at.as_mut().reset(tokio::time::Instant::now() + BATCH_DELAY);
+                }
+                batch.push(tx);
+                batch_bytes += size;
+                if batch.len() >= BATCH_TXS {
+                    publish(&mut swarm, &topic, &mut batch);
+                    batch_bytes = 0;
+                }
+            }
+            _ = &mut flush_at, if !batch.is_empty() => {
+                publish(&mut swarm, &topic, &mut batch);
+                batch_bytes = 0;
+            }
+            event = swarm.select_next_some() => handle_event(&mut swarm, &chain, event, &mut dialled),
+        }
+    }
+}
+
+fn refresh_membership(swarm: &mut Swarm<Behaviour>, chain: &Chain, members: &mut BTreeSet<PeerId>) {
+    let now = admitted(chain);
+    if now == *members {
+        return;
+    }
+    for gone in members.difference(&now) {
+        tracing::info!(target: "scf::net", peer = %gone, "peer left the network membership; disconnecting");
+        swarm.behaviour_mut().allowed.disallow_peer(*gone);
+    }
+    for new in now.difference(members) {
+        swarm.behaviour_mut().allowed.allow_peer(*new);
+    }
+    *members = now;
+}
+
+fn publish(swarm: &mut Swarm<Behaviour>, topic: &gossipsub::IdentTopic, batch: &mut Vec<SignedTransaction>) {
+    let txs = std::mem::take(batch);
+    let bytes = borsh::to_vec(&txs).expect("borsh into Vec is infallible");
+    match swarm.behaviour_mut().gossipsub.publish(topic.clone(), bytes) {
+        Ok(_) => tracing::debug!(target: "scf::net", txs = txs.len(), "gossiped transactions"),
+        // With no peer yet the transactions still wait in this node's pool; a validator
+        // proposing from it includes them, and nothing accepted is lost.
+        Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => {
+            tracing::debug!(target: "scf::net", txs = txs.len(), "no peers to gossip transactions to")
+        }
+        Err(e) => tracing::warn!(target: "scf::net", error = %e, "cannot gossip transactions"),
+    }
+}
+
+fn handle_event(
+    swarm: &mut Swarm<Behaviour>,
+    chain: &Arc<Chain>,
+    event: SwarmEvent<BehaviourEvent>,
+    dialled: &mut HashMap<Multiaddr, PeerId>,
+) {
+    match event {
+        SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+            propagation_source,
+            message_id,
+            message,
+        })) => {
+            let acceptance = receive(chain, &propagation_source, &message.data);
+            swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                &message_id,
+                &propagation_source,
+                acceptance,
+            );
+        }
+        SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
+            if endpoint.is_dialer() {
+                dialled.insert(endpoint.get_remote_address().clone(), peer_id);
+            }
+            tracing::debug!(target: "scf::net", peer = %peer_id, "peer connected");
+        }
+        SwarmEvent::IncomingConnectionError { send_back_addr, error, .. } => {
+            tracing::warn!(target: "scf::net", from = %send_back_addr, %error, "refused an incoming connection: the peer's node key is not in the network membership");
+        }
+        SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => {
+            tracing::debug!(target: "scf::net", ?peer_id, %error, "dial failed");
+        }
+        _ => {}
+    }
+}
+
+/// Admits gossiped transactions into the local pool. A batch that does not decode, or holds a
+/// transaction whose signature or chain is wrong, is rejected (gossipsub then penalises the
+/// sender); stale nonces and duplicates are normal on a gossip network and only ignored.
+fn receive(chain: &Chain, from: &PeerId, data: &[u8]) -> gossipsub::MessageAcceptance {
+    let txs: Vec<SignedTransaction> = match borsh::from_slice(data) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(target: "scf::net", peer = %from, error = %e, "undecodable transaction batch");
+            return gossipsub::MessageAcceptance::Reject;
+        }
+    };
+    let mut verdict = gossipsub::MessageAcceptance::Accept;
+    for tx in txs {
+        match chain.submit(tx) {
+            Ok(_) => {}
+            Err(SubmitError::Invalid(e))
+                if matches!(
+                    e,
+                    scf_primitives::TxError::BadSignature | scf_primitives::TxError::WrongChainId { .. }
+                ) =>
+            {
+                tracing::warn!(target: "scf::net", peer = %from, error = %e, "gossiped an invalid transaction");
+                verdict = gossipsub::MessageAcceptance::Reject;
+            }
+            Err(_) => {}
+        }
+    }
+    verdict
+}

@@ -1,0 +1,330 @@
+//! A consortium network on loopback: four validators and a full node from `scf genesis new`,
+//! run by `scf localnet`, as real processes. Each test stops its nodes when it ends.
+use std::{
+    collections::BTreeMap,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+    time::{Duration, Instant},
+};
+
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use scf_primitives::{apps::deposit_token::MintArgs, crypto::Keypair, ContractAddress, Payload, Transaction};
+use scf_rpc_api::{to_hex, BlockId, ScfApiClient, TxStatus};
+
+fn scf(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scf")).args(args).output().expect("running scf")
+}
+
+fn scf_ok(args: &[&str]) -> String {
+    let out = scf(args);
+    assert!(
+        out.status.success(),
+        "scf {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A base port with `count` free ports above it.
+fn free_port_range(count: u16) -> u16 {
+    let seed = std::process::id() as u16;
+    for attempt in 0..200u16 {
+        let base = 20_000 + (seed.wrapping_mul(7).wrapping_add(attempt * 97)) % 30_000;
+        let held: Vec<_> = (base..base + count).map(|p| TcpListener::bind(("127.0.0.1", p))).collect();
+        if held.iter().all(|l| l.is_ok()) {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+/// The running network; `down` on drop so no test leaves processes behind.
+struct Localnet {
+    dir: tempfile::TempDir,
+    rpc: BTreeMap<String, String>,
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        let _ = scf(&["localnet", "down", self.path()]);
+    }
+}
+
+impl Localnet {
+    fn up(validators: usize, full_nodes: usize) -> Localnet {
+        let dir = tempfile::tempdir().unwrap();
+        let base = free_port_range(3 * (validators + full_nodes) as u16);
+        let path = dir.path().to_str().unwrap().to_string();
+        scf_ok(&[
+            "genesis",
+            "new",
+            "--validators",
+            &validators.to_string(),
+            "--full-nodes",
+            &full_nodes.to_string(),
+            "--out",
+            &path,
+            "--base-port",
+            &base.to_string(),
+        ]);
+        let mut net = Localnet { dir, rpc: BTreeMap::new() };
+        let listed: serde_json::Value =
+            serde_json::from_str(&scf_ok(&["--json", "localnet", "up", &path])).unwrap();
+        for n in listed.as_array().unwrap() {
+            assert!(n["role"] == "validator" || n["role"] == "full_node", "{n}");
+            net.rpc.insert(n["name"].as_str().unwrap().into(), n["rpc"].as_str().unwrap().into());
+        }
+        assert_eq!(net.rpc.len(), validators + full_nodes);
+        net
+    }
+
+    fn path(&self) -> &str {
+        self.dir.path().to_str().unwrap()
+    }
+
+    fn client(&self, node: &str) -> HttpClient {
+        HttpClientBuilder::default().request_timeout(Duration::from_secs(5)).build(&self.rpc[node]).unwrap()
+    }
+
+    fn data_dir(&self, node: &str) -> PathBuf {
+        self.dir.path().join(node).join("data")
+    }
+
+    fn log(&self, node: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(node).join("node.log")).unwrap_or_default()
+    }
+
+    async fn height(&self, node: &str) -> Option<u64> {
+        self.client(node).chain_head().await.ok().map(|h| h.height)
+    }
+
+    /// Waits until `node` reaches `height`.
+    async fn wait_height(&self, node: &str, height: u64, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            if self.height(node).await.is_some_and(|h| h >= height) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{node} did not reach height {height}:\n{}",
+                tail(&self.log(node))
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Every node in `nodes` has the same block hash and state root at every height up to the
+    /// lowest head among them.
+    async fn assert_identical(&self, nodes: &[&str]) -> u64 {
+        let mut top = u64::MAX;
+        for n in nodes {
+            top = top.min(self.height(n).await.expect("node answers"));
+        }
+        for h in 1..=top {
+            let mut seen = None;
+            for n in nodes {
+                let b = self.client(n).get_block(BlockId::Height(h)).await.unwrap();
+                let this = (b.hash, b.state_root);
+                match &seen {
+                    None => seen = Some(this),
+                    Some(first) => assert_eq!(first, &this, "{n} differs at height {h}"),
+                }
+            }
+        }
+        top
+    }
+}
+
+fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// Signs `bank` minting one fen to supplier1 with `nonce`: a transaction that always succeeds.
+fn mint(nonce: u64) -> String {
+    let tx = Transaction {
+        chain_id: "scf-localnet".into(),
+        sender: Keypair::dev("bank").account_id(),
+        nonce,
+        payload: Payload::Call {
+            contract: ContractAddress::system("deposit_token"),
+            method: "mint".into(),
+            args: borsh::to_vec(&MintArgs { currency: "CNY".into(), to: "supplier1".into(), amount: 1 })
+                .unwrap(),
+        },
+    };
+    to_hex(&borsh::to_vec(&Keypair::dev("bank").sign_transaction(tx)).unwrap())
+}
+
+async fn committed_everywhere(net: &Localnet, nodes: &[&str], hash: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    for n in nodes {
+        loop {
+            if let Ok(v) = net.client(n).get_transaction(hash.to_string()).await {
+                if v.status == TxStatus::Committed {
+                    assert!(v.receipt.as_ref().unwrap().success, "{hash} failed on {n}");
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "{hash} not committed on {n}:\n{}", tail(&net.log(n)));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+const ALL: [&str; 5] = ["validator0", "validator1", "validator2", "validator3", "full0"];
+const OTHERS: [&str; 4] = ["validator0", "validator1", "validator3", "full0"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_validators_and_a_full_node_agree_survive_crashes_and_halt_without_quorum() {
+    let net = Localnet::up(4, 1);
+    net.wait_height("full0", 3, Duration::from_secs(60)).await;
+
+    // A transaction sent to the full node is gossiped, finalized, and visible everywhere.
+    let first = net.client("full0").submit_transaction(mint(0)).await.unwrap().hash;
+    committed_everywhere(&net, &ALL, &first, Duration::from_secs(30)).await;
+
+    // Load from every node's RPC while validator2 is SIGKILLed: the other three keep finalizing.
+    let mut hashes = vec![first];
+    let mut nonce = 1;
+    for round in 0..40 {
+        let node = ALL[round % ALL.len()];
+        if node == "validator2" && round >= 10 {
+            continue;
+        }
+        if let Ok(s) = net.client(node).submit_transaction(mint(nonce)).await {
+            hashes.push(s.hash);
+            nonce += 1;
+        }
+        if round == 10 {
+            scf_ok(&["localnet", "stop", net.path(), "validator2", "--kill"]);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let at_kill = net.height("validator0").await.unwrap();
+    net.wait_height("validator0", at_kill + 3, Duration::from_secs(30)).await;
+    for h in &hashes {
+        committed_everywhere(&net, &OTHERS, h, Duration::from_secs(30)).await;
+    }
+
+    // The killed validator restarts and catches up to the same chain, missing nothing.
+    scf_ok(&["localnet", "start", net.path(), "validator2"]);
+    let head = net.height("validator0").await.unwrap();
+    net.wait_height("validator2", head, Duration::from_secs(60)).await;
+    for h in &hashes {
+        committed_everywhere(&net, &["validator2"], h, Duration::from_secs(30)).await;
+    }
+    net.assert_identical(&ALL).await;
+
+    // Two of four validators down: no quorum, so nothing is finalized...
+    scf_ok(&["localnet", "stop", net.path(), "validator1"]);
+    scf_ok(&["localnet", "stop", net.path(), "validator3"]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let halted = net.height("validator0").await.unwrap();
+    let pending = net.client("validator0").submit_transaction(mint(nonce)).await.unwrap().hash;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(net.height("validator0").await.unwrap(), halted, "finalized without a quorum");
+    assert_eq!(net.height("full0").await.unwrap(), halted);
+    // ...and one returning restores it: the waiting transaction is finalized.
+    scf_ok(&["localnet", "start", net.path(), "validator1"]);
+    committed_everywhere(
+        &net,
+        &["validator0", "validator1", "validator2", "full0"],
+        &pending,
+        Duration::from_secs(60),
+    )
+    .await;
+
+    // A validator wiped of its data directory rejoins and syncs from its peers.
+    scf_ok(&["localnet", "start", net.path(), "validator3"]);
+    net.wait_height("validator3", halted + 1, Duration::from_secs(60)).await;
+    scf_ok(&["localnet", "stop", net.path(), "validator3"]);
+    std::fs::remove_dir_all(net.data_dir("validator3")).unwrap();
+    scf_ok(&["localnet", "start", net.path(), "validator3"]);
+    let head = net.height("validator0").await.unwrap();
+    net.wait_height("validator3", head, Duration::from_secs(60)).await;
+    for h in hashes.iter().chain([&pending]) {
+        committed_everywhere(&net, &["validator3"], h, Duration::from_secs(30)).await;
+    }
+    let top = net.assert_identical(&ALL).await;
+    assert!(top > halted);
+}
+
+/// A node whose key is not in the network membership: same software, same genesis, every
+/// address of the network as its peers. It is refused at the handshake, never syncs, and a
+/// transaction submitted to it never reaches the chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() {
+    let net = Localnet::up(4, 0);
+    net.wait_height("validator0", 2, Duration::from_secs(60)).await;
+
+    let rogue_dir = net.dir.path().join("rogue");
+    std::fs::create_dir_all(&rogue_dir).unwrap();
+    std::fs::write(rogue_dir.join("node.key"), hex::encode([42u8; 32])).unwrap();
+    let base = free_port_range(3);
+    let v0 = std::fs::read_to_string(net.dir.path().join("validator0/node.toml")).unwrap();
+    let value = |key: &str| -> String {
+        let line = v0.lines().find(|l| l.starts_with(key)).unwrap();
+        line.split_once('=').unwrap().1.trim().to_string()
+    };
+    // validator0's peers plus validator0 itself.
+    let p2p_peers = value("persistent_peers")
+        .replace(']', &format!(", {}]", quoted_with_peer(&net, "validator0", "p2p")));
+    let tx_peers =
+        value("tx_peers").replace(']', &format!(", {}]", quoted_with_peer(&net, "validator0", "tx")));
+    std::fs::write(
+        rogue_dir.join("node.toml"),
+        format!(
+            "moniker = \"rogue\"\ndata_dir = \"data\"\ngenesis = \"../genesis.json\"\nnode_key_file = \"node.key\"\n\
+             rpc_addr = \"127.0.0.1:{}\"\np2p_listen = \"/ip4/127.0.0.1/tcp/{base}\"\npersistent_peers = {p2p_peers}\n\
+             tx_listen = \"/ip4/127.0.0.1/tcp/{}\"\ntx_peers = {tx_peers}\n",
+            base + 2,
+            base + 1
+        ),
+    )
+    .unwrap();
+    let log = std::fs::File::create(rogue_dir.join("node.log")).unwrap();
+    let mut rogue = Command::new(Path::new(env!("CARGO_BIN_EXE_scf")).with_file_name("scf-node"))
+        .arg("--config")
+        .arg(rogue_dir.join("node.toml"))
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let rogue_rpc = HttpClientBuilder::default().build(format!("http://127.0.0.1:{}", base + 2)).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while rogue_rpc.chain_head().await.is_err() {
+        assert!(Instant::now() < deadline, "the rogue node did not start");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let hash = rogue_rpc.submit_transaction(mint(0)).await.unwrap().hash;
+    let start = net.height("validator0").await.unwrap();
+    net.wait_height("validator0", start + 5, Duration::from_secs(30)).await;
+
+    for node in ["validator0", "validator1", "validator2", "validator3"] {
+        assert!(
+            net.client(node).get_transaction(hash.clone()).await.is_err(),
+            "{node} received the rogue's transaction"
+        );
+        assert!(
+            net.log(node).contains("refused an incoming connection"),
+            "{node} did not log refusing the rogue:\n{}",
+            tail(&net.log(node))
+        );
+    }
+    assert_eq!(rogue_rpc.chain_head().await.unwrap().height, 0, "the rogue synced blocks");
+    let _ = rogue.kill();
+    let _ = rogue.wait();
+}
+
+/// `"<addr>/p2p/<peer id>"` of a node's consensus (`p2p`) or transaction (`tx`) address.
+fn quoted_with_peer(net: &Localnet, node: &str, which: &str) -> String {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(net.dir.path().join("localnet.json")).unwrap())
+            .unwrap();
+    let n = manifest["nodes"].as_array().unwrap().iter().find(|n| n["name"] == node).unwrap();
+    format!("\"{}/p2p/{}\"", n[which].as_str().unwrap(), n["peer_id"].as_str().unwrap())
+}
