@@ -443,3 +443,38 @@ fn the_operator_sets_the_maximum_term_within_the_regulatory_cap() {
     // Anyone may read the rules, even unsigned.
     assert!(c.query_as(None, receivables(), "get_params", vec![]).is_ok());
 }
+
+#[test]
+fn operators_admit_and_remove_full_nodes_but_not_validators() {
+    use scf_primitives::apps::registry::{NetworkNode, NodeRole};
+    let mut c = Chain::new();
+    let nodes: Vec<NetworkNode> = c.query(registry(), "nodes", vec![]);
+    assert_eq!(nodes.len(), 1);
+    assert_eq!((nodes[0].name.as_str(), nodes[0].role), ("validator0", NodeRole::Validator));
+
+    let full = NetworkNode {
+        name: "explorer".into(),
+        node_key: Keypair::dev("explorer/node").account_id(),
+        role: NodeRole::FullNode,
+    };
+    let m = refused(&mut c, "bank", registry(), "add_node", enc(&full));
+    assert!(m.contains("is not an operator"), "{m}");
+    let as_validator = NetworkNode { role: NodeRole::Validator, ..full.clone() };
+    let m = refused(&mut c, "operator", registry(), "add_node", enc(&as_validator));
+    assert!(m.contains("validators change by governance"), "{m}");
+    let same_key =
+        NetworkNode { name: "other".into(), node_key: nodes[0].node_key, role: NodeRole::FullNode };
+    let m = refused(&mut c, "operator", registry(), "add_node", enc(&same_key));
+    assert!(m.contains("already listed (as validator0)"), "{m}");
+
+    ok::<()>(&mut c, "operator", registry(), "add_node", enc(&full));
+    let nodes: Vec<NetworkNode> = c.query(registry(), "nodes", vec![]);
+    assert_eq!(nodes.len(), 2);
+    let m = refused(&mut c, "operator", registry(), "remove_node", enc(&"validator0".to_string()));
+    assert!(m.contains("is a validator"), "{m}");
+    let m = refused(&mut c, "operator", registry(), "remove_node", enc(&"nobody".to_string()));
+    assert!(m.contains("no node named"), "{m}");
+    ok::<()>(&mut c, "operator", registry(), "remove_node", enc(&"explorer".to_string()));
+    let nodes: Vec<NetworkNode> = c.query(registry(), "nodes", vec![]);
+    assert_eq!(nodes.len(), 1);
+}

@@ -11,10 +11,13 @@ use scf_primitives::{
             self as rc, format_date, parse_date, Application, CreditKey, CreditLine, DayCount, Voucher,
             VoucherId,
         },
-        registry::{AccountArgs, Member, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs},
+        registry::{
+            AccountArgs, Member, NetworkNode, NodeRole, RegisterArgs, Role, SetActiveArgs,
+            SetMakerCheckerArgs,
+        },
     },
     crypto::Keypair,
-    Amount, ContractAddress, Hash, Payload,
+    AccountId, Amount, ContractAddress, Hash, Payload,
 };
 use scf_rpc_api::{to_hex, BlockId, ScfApiClient};
 use scf_tools::{
@@ -89,6 +92,9 @@ enum Command {
     /// Chain parameters of the receivables contract.
     #[command(subcommand)]
     Params(ParamsCmd),
+    /// Nodes admitted to the peer-to-peer network.
+    #[command(subcommand)]
+    Network(NetworkCmd),
     /// Deploy, call and query contracts.
     #[command(subcommand)]
     Contract(ContractCmd),
@@ -471,6 +477,29 @@ enum LocalnetCmd {
 }
 
 #[derive(Subcommand)]
+enum NetworkCmd {
+    /// Every admitted node: validators and full nodes with their node keys.
+    Nodes,
+    /// Admit a full node by its node (libp2p identity) public key (operator).
+    AddNode {
+        #[arg(long)]
+        name: String,
+        /// Hex ed25519 public key of the node's `node.key`.
+        #[arg(long)]
+        node_key: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Remove a full node; every peer disconnects it (operator).
+    RemoveNode {
+        #[arg(value_name = "NAME")]
+        node_name: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+}
+
+#[derive(Subcommand)]
 enum ParamsCmd {
     /// Current parameters.
     Show,
@@ -782,6 +811,30 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Localnet(cmd) => localnet_cmd(&ctx, cmd).await?,
+        Command::Network(NetworkCmd::Nodes) => {
+            let nodes: Vec<NetworkNode> = ctx.query("registry", "nodes", &()).await?;
+            let rows: Vec<_> = nodes
+                .iter()
+                .map(|n| json!({"name": n.name, "role": n.role.as_str(), "node_key": n.node_key.to_hex()}))
+                .collect();
+            if ctx.json {
+                print_json(&json!(rows));
+            } else {
+                for n in &nodes {
+                    println!("{:<16} {:<10} {}", n.name, n.role.as_str(), n.node_key);
+                }
+            }
+        }
+        Command::Network(NetworkCmd::AddNode { name, node_key, tx }) => {
+            let node_key = AccountId::from_hex(&node_key).map_err(|e| anyhow!("--node-key: {e}"))?;
+            let args = NetworkNode { name: name.clone(), node_key, role: NodeRole::FullNode };
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "add_node", &args).await?;
+            ctx.report(&view, |_| format!("full node {name} is admitted to the network"))?;
+        }
+        Command::Network(NetworkCmd::RemoveNode { node_name, tx }) => {
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "remove_node", &node_name).await?;
+            ctx.report(&view, |_| format!("node {node_name} is removed from the network"))?;
+        }
         Command::Params(ParamsCmd::Show) => {
             let p: rc::Params = ctx.query("receivables", "get_params", &()).await?;
             if ctx.json {

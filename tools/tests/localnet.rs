@@ -159,6 +159,27 @@ fn mint(nonce: u64) -> String {
     to_hex(&borsh::to_vec(&Keypair::dev("bank").sign_transaction(tx)).unwrap())
 }
 
+/// Signs `core` allowing the receivables contract to move one fen of its bank/CNY tokens.
+fn approve(nonce: u64) -> String {
+    use scf_primitives::apps::deposit_token::{ApproveArgs, TokenId};
+    let args = ApproveArgs {
+        token: TokenId { financier: "bank".into(), currency: "CNY".into() },
+        spender: ContractAddress::system("receivables"),
+        amount: 1,
+    };
+    let tx = Transaction {
+        chain_id: "scf-localnet".into(),
+        sender: Keypair::dev("core").account_id(),
+        nonce,
+        payload: Payload::Call {
+            contract: ContractAddress::system("deposit_token"),
+            method: "approve".into(),
+            args: borsh::to_vec(&args).unwrap(),
+        },
+    };
+    to_hex(&borsh::to_vec(&Keypair::dev("core").sign_transaction(tx)).unwrap())
+}
+
 async fn committed_everywhere(net: &Localnet, nodes: &[&str], hash: &str, within: Duration) {
     let deadline = Instant::now() + within;
     for n in nodes {
@@ -316,6 +337,46 @@ async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() 
         );
     }
     assert_eq!(rogue_rpc.chain_head().await.unwrap().height, 0, "the rogue synced blocks");
+
+    // An operator admits the node by a transaction: every validator now accepts its
+    // connection, and what it gossips reaches the chain.
+    let rogue_key = Keypair::from_seed([42u8; 32]).account_id().to_hex();
+    let v0 = net.rpc["validator0"].clone();
+    scf_ok(&[
+        "--node",
+        &v0,
+        "network",
+        "add-node",
+        "--name",
+        "newcomer",
+        "--node-key",
+        &rogue_key,
+        "--as",
+        "operator",
+    ]);
+    let listed: serde_json::Value =
+        serde_json::from_str(&scf_ok(&["--node", &v0, "--json", "network", "nodes"])).unwrap();
+    assert!(listed.as_array().unwrap().iter().any(|n| n["name"] == "newcomer" && n["role"] == "full_node"));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let admitted = rogue_rpc.submit_transaction(approve(0)).await.unwrap().hash;
+    committed_everywhere(
+        &net,
+        &["validator0", "validator1", "validator2", "validator3"],
+        &admitted,
+        Duration::from_secs(30),
+    )
+    .await;
+
+    // Removed again: peers drop it, and its transactions stop arriving.
+    scf_ok(&["--node", &v0, "network", "remove-node", "newcomer", "--as", "operator"]);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let dropped = rogue_rpc.submit_transaction(approve(1)).await.unwrap().hash;
+    let start = net.height("validator0").await.unwrap();
+    net.wait_height("validator0", start + 5, Duration::from_secs(30)).await;
+    assert!(
+        net.client("validator0").get_transaction(dropped).await.is_err(),
+        "a removed node's transaction got in"
+    );
     let _ = rogue.kill();
     let _ = rogue.wait();
 }
