@@ -10,6 +10,7 @@
 //! Must not: import node internals or open a node's database; everything goes through RPC.
 pub mod amount;
 pub mod args;
+pub mod bench;
 pub mod client;
 pub mod demo;
 pub mod keystore;

@@ -21,7 +21,7 @@ use scf_primitives::{
 };
 use scf_rpc_api::{to_hex, BlockId, ScfApiClient};
 use scf_tools::{
-    amount, args,
+    amount, args, bench,
     client::{print_json, rpc_err, Ctx},
     demo,
     keystore::{KeyStore, DEV_NAMES},
@@ -32,7 +32,7 @@ use serde_json::json;
 #[derive(Parser)]
 #[command(name = "scf", version, about = "Command-line tool for scf-chain")]
 struct Cli {
-    /// Node JSON-RPC URL.
+    /// Node JSON-RPC URL (`scf bench` takes several, comma-separated).
     #[arg(long, global = true, env = "SCF_NODE", default_value = "http://127.0.0.1:9944")]
     node: String,
     /// Machine-readable JSON output.
@@ -95,6 +95,16 @@ enum Command {
     /// Nodes admitted to the peer-to-peer network.
     #[command(subcommand)]
     Network(NetworkCmd),
+    /// Load generator: voucher transfers from many accounts; prints throughput and
+    /// submit→finality latency. Needs the dev members (dev chain or `scf genesis new` localnet).
+    Bench {
+        /// Transfers to commit.
+        #[arg(long, default_value_t = 10_000)]
+        txs: u64,
+        /// Accounts transferring at once (each waits for its previous transfer's block).
+        #[arg(long, default_value_t = 200)]
+        concurrency: usize,
+    },
     /// Deploy, call and query contracts.
     #[command(subcommand)]
     Contract(ContractCmd),
@@ -694,10 +704,11 @@ fn application_json(a: &Application, currency: &str) -> serde_json::Value {
 }
 
 async fn run(cli: Cli) -> Result<()> {
+    let nodes: Vec<String> = cli.node.split(',').map(|s| s.trim().to_string()).collect();
     let client = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(30))
-        .build(&cli.node)
-        .with_context(|| format!("invalid node URL {}", cli.node))?;
+        .build(&nodes[0])
+        .with_context(|| format!("invalid node URL {}", nodes[0]))?;
     let ctx = Ctx::new(client, KeyStore::default_location(), cli.json, cli.signer)?;
     match cli.command {
         Command::Keys(cmd) => keys(&ctx, cmd)?,
@@ -811,6 +822,38 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Localnet(cmd) => localnet_cmd(&ctx, cmd).await?,
+        Command::Bench { txs, concurrency } => {
+            let report = bench::run(bench::BenchOptions {
+                nodes,
+                txs,
+                concurrency,
+                operator: Keypair::dev("operator"),
+                issuer: Keypair::dev("core"),
+                quiet: ctx.json,
+            })
+            .await?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&report)?);
+            } else {
+                println!(
+                    "committed {} transfers in {:.1} s over {} blocks: {:.0} tx/s ({} node(s), {} in flight)",
+                    report.committed,
+                    report.seconds,
+                    report.blocks,
+                    report.tps,
+                    report.nodes,
+                    report.concurrency
+                );
+                println!(
+                    "submit→finality latency: p50 {} ms, p95 {} ms, p99 {} ms, max {} ms",
+                    report.latency_ms_p50,
+                    report.latency_ms_p95,
+                    report.latency_ms_p99,
+                    report.latency_ms_max
+                );
+                println!("setup took {:.1} s; {} transfers failed", report.setup_seconds, report.failed);
+            }
+        }
         Command::Network(NetworkCmd::Nodes) => {
             let nodes: Vec<NetworkNode> = ctx.query("registry", "nodes", &()).await?;
             let rows: Vec<_> = nodes

@@ -1,0 +1,362 @@
+//! `scf bench`: a closed-loop load generator of voucher transfers.
+//!
+//! Setup registers `concurrency` fresh supplier members (one new key each), issues each a
+//! voucher and has it accepted. Then every member runs a loop: sign a transfer of one minor unit
+//! of its voucher to the next member, submit it (nodes taken in turn), wait until a block holds
+//! it, read the remainder piece from the receipt, repeat. Throughput is committed transfers per
+//! second over the measured phase; latency is submit → first observation in a finalized block
+//! (the block watcher polls every `POLL` so figures are coarse by that much).
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::{anyhow, bail, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use scf_primitives::{
+    apps::{
+        receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId, MS_PER_DAY},
+        registry::{RegisterArgs, Role},
+    },
+    crypto::Keypair,
+    ContractAddress, Payload, Transaction,
+};
+use scf_rpc_api::{from_hex, to_hex, BlockId, ScfApiClient};
+use tokio::sync::oneshot;
+
+const POLL: Duration = Duration::from_millis(20);
+/// Face of each bench voucher: room for a million one-fen transfers.
+const VOUCHER_FACE: u128 = 1_000_000;
+
+pub struct BenchOptions {
+    pub nodes: Vec<String>,
+    pub txs: u64,
+    pub concurrency: usize,
+    /// Operator and core-enterprise keys used for the setup (dev keys by default).
+    pub operator: Keypair,
+    pub issuer: Keypair,
+    pub quiet: bool,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct BenchReport {
+    pub nodes: usize,
+    pub concurrency: usize,
+    pub committed: u64,
+    pub failed: u64,
+    pub seconds: f64,
+    pub tps: f64,
+    pub latency_ms_p50: u64,
+    pub latency_ms_p95: u64,
+    pub latency_ms_p99: u64,
+    pub latency_ms_max: u64,
+    pub blocks: u64,
+    pub setup_seconds: f64,
+}
+
+type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Instant>>>>;
+
+struct Env {
+    clients: Vec<HttpClient>,
+    chain_id: String,
+    waiters: Waiters,
+}
+
+impl Env {
+    fn client(&self, i: usize) -> &HttpClient {
+        &self.clients[i % self.clients.len()]
+    }
+
+    fn sign(
+        &self,
+        key: &Keypair,
+        nonce: u64,
+        contract: &str,
+        method: &str,
+        args: Vec<u8>,
+    ) -> (String, String) {
+        let tx = key.sign_transaction(Transaction {
+            chain_id: self.chain_id.clone(),
+            sender: key.account_id(),
+            nonce,
+            payload: Payload::Call {
+                contract: ContractAddress::system(contract),
+                method: method.into(),
+                args,
+            },
+        });
+        (tx.hash().to_hex(), to_hex(&borsh::to_vec(&tx).expect("borsh into Vec is infallible")))
+    }
+
+    /// Submits (retrying while the pool is full) and returns a receiver fired at commit.
+    async fn submit(&self, node: usize, hash: &str, tx_hex: String) -> Result<oneshot::Receiver<Instant>> {
+        let (tx, rx) = oneshot::channel();
+        self.waiters.lock().expect("waiters lock").insert(hash.to_string(), tx);
+        let mut attempt = 0;
+        loop {
+            match self.client(node + attempt).submit_transaction(tx_hex.clone()).await {
+                Ok(_) => return Ok(rx),
+                Err(e) => {
+                    let text = e.to_string();
+                    attempt += 1;
+                    if attempt > 50
+                        || !(text.contains("pool") || text.contains("ahead") || text.contains("reach"))
+                    {
+                        self.waiters.lock().expect("waiters lock").remove(hash);
+                        bail!("submitting {hash}: {text}");
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    /// The return data of a committed transaction, or its error.
+    async fn outcome(&self, node: usize, hash: &str) -> Result<Result<Vec<u8>, String>> {
+        let v = self.client(node).get_transaction(hash.to_string()).await?;
+        let r = v.receipt.ok_or_else(|| anyhow!("{hash} has no receipt"))?;
+        if r.success {
+            Ok(Ok(r.return_data.as_deref().map(from_hex).transpose()?.unwrap_or_default()))
+        } else {
+            Ok(Err(r.error.unwrap_or_default()))
+        }
+    }
+
+    /// Submits a batch of signed transactions and waits for all of them to commit successfully.
+    async fn run_all(&self, txs: Vec<(String, String)>, what: &str) -> Result<Vec<Vec<u8>>> {
+        let mut pending = Vec::new();
+        for (i, (hash, hex)) in txs.into_iter().enumerate() {
+            pending.push((hash.clone(), self.submit(i, &hash, hex).await?));
+        }
+        let mut out = Vec::new();
+        for (hash, rx) in pending {
+            tokio::time::timeout(Duration::from_secs(120), rx)
+                .await
+                .map_err(|_| anyhow!("{what}: {hash} not committed within 120 s"))??;
+            match self.outcome(0, &hash).await? {
+                Ok(data) => out.push(data),
+                Err(e) => bail!("{what} failed: {e}"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Follows finalized blocks on `client` and fires the waiter of every transaction in them.
+async fn watch_blocks(client: HttpClient, waiters: Waiters, stop: Arc<AtomicU64>, blocks: Arc<AtomicU64>) {
+    let mut next = match client.chain_head().await {
+        Ok(h) => h.height + 1,
+        Err(_) => 1,
+    };
+    while stop.load(Ordering::Relaxed) == 0 {
+        let head = match client.chain_head().await {
+            Ok(h) => h.height,
+            Err(_) => {
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
+        };
+        while next <= head {
+            let Ok(block) = client.get_block(BlockId::Height(next)).await else { break };
+            let seen = Instant::now();
+            let mut w = waiters.lock().expect("waiters lock");
+            for hash in &block.transactions {
+                if let Some(tx) = w.remove(hash) {
+                    let _ = tx.send(seen);
+                }
+            }
+            blocks.fetch_add(1, Ordering::Relaxed);
+            next += 1;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+fn percentile(sorted: &[u64], p: usize) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    // Nearest-rank: the smallest value with at least p % of the samples at or below it.
+    let rank = (sorted.len() * p).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
+    if opts.nodes.is_empty() || opts.concurrency == 0 || opts.txs == 0 {
+        bail!("--node, --txs and --concurrency must be non-empty and positive");
+    }
+    let clients = opts
+        .nodes
+        .iter()
+        .map(|u| HttpClientBuilder::default().request_timeout(Duration::from_secs(30)).build(u))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!("invalid node URL: {e}"))?;
+    let head = clients[0].chain_head().await.map_err(|e| anyhow!("cannot reach {}: {e}", opts.nodes[0]))?;
+    let env = Arc::new(Env { clients, chain_id: head.chain_id.clone(), waiters: Default::default() });
+    let stop = Arc::new(AtomicU64::new(0));
+    let blocks = Arc::new(AtomicU64::new(0));
+    let watcher =
+        tokio::spawn(watch_blocks(env.clients[0].clone(), env.waiters.clone(), stop.clone(), blocks.clone()));
+
+    let say = |m: &str| {
+        if !opts.quiet {
+            eprintln!("{m}");
+        }
+    };
+    let setup_started = Instant::now();
+    let run_id: u32 = rand::random::<u32>() % 1_000_000;
+    let n = opts.concurrency;
+    let keys: Vec<Keypair> = (0..n)
+        .map(|i| Keypair::from_seed(scf_primitives::sha256(format!("scf-bench/{run_id}/{i}").as_bytes()).0))
+        .collect();
+    let names: Vec<String> = (0..n).map(|i| format!("bench{run_id}-{i}")).collect();
+
+    say(&format!("setup: registering {n} bench members, issuing and accepting {n} vouchers"));
+    let op_nonce = env.client(0).get_account(opts.operator.account_id().to_hex()).await?.nonce;
+    let registrations = (0..n)
+        .map(|i| {
+            let args = RegisterArgs {
+                name: names[i].clone(),
+                legal_name: format!("Benchmark supplier {i}"),
+                registration_id: String::new(),
+                role: Role::Supplier,
+                accounts: vec![keys[i].account_id()],
+                maker_checker: false,
+                parent: None,
+            };
+            env.sign(
+                &opts.operator,
+                op_nonce + i as u64,
+                "registry",
+                "register",
+                borsh::to_vec(&args).unwrap(),
+            )
+        })
+        .collect();
+    env.run_all(registrations, "registering bench members").await?;
+
+    let today = (head.timestamp_ms / MS_PER_DAY) as u32;
+    let core_nonce = env.client(0).get_account(opts.issuer.account_id().to_hex()).await?.nonce;
+    let issues = (0..n)
+        .map(|i| {
+            let args = IssueArgs {
+                to: names[i].clone(),
+                amount: VOUCHER_FACE,
+                currency: "CNY".into(),
+                maturity_day: today + 180,
+                trade_ref: None,
+            };
+            env.sign(
+                &opts.issuer,
+                core_nonce + i as u64,
+                "receivables",
+                "issue",
+                borsh::to_vec(&args).unwrap(),
+            )
+        })
+        .collect();
+    let ids: Vec<VoucherId> = env
+        .run_all(issues, "issuing bench vouchers")
+        .await?
+        .iter()
+        .map(|d| borsh::from_slice(d).map_err(|e| anyhow!("issue returned {e}")))
+        .collect::<Result<_>>()?;
+    let accepts = (0..n)
+        .map(|i| env.sign(&keys[i], 0, "receivables", "accept", borsh::to_vec(&ids[i]).unwrap()))
+        .collect();
+    env.run_all(accepts, "accepting bench vouchers").await?;
+    let setup_seconds = setup_started.elapsed().as_secs_f64();
+
+    say(&format!("measuring: {} transfers, {n} in flight, over {} node(s)", opts.txs, env.clients.len()));
+    let bar = if opts.quiet { ProgressBar::hidden() } else { ProgressBar::new(opts.txs) };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} transfers  {per_sec}  eta {eta}")
+            .expect("static template"),
+    );
+    let issued = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(opts.txs as usize)));
+    blocks.store(0, Ordering::Relaxed);
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for i in 0..n {
+        let env = env.clone();
+        let key = keys[i].clone();
+        let to = names[(i + 1) % n].clone();
+        let (issued, failed, latencies, bar) =
+            (issued.clone(), failed.clone(), latencies.clone(), bar.clone());
+        let mut voucher = ids[i];
+        let total = opts.txs;
+        workers.push(tokio::spawn(async move {
+            let mut nonce = 1u64;
+            while issued.fetch_add(1, Ordering::Relaxed) < total {
+                let args = TransferArgs { id: voucher, to: to.clone(), amount: 1 };
+                let (hash, hex) =
+                    env.sign(&key, nonce, "receivables", "transfer", borsh::to_vec(&args).unwrap());
+                let sent = Instant::now();
+                let rx = env.submit(i + nonce as usize, &hash, hex).await?;
+                let seen = tokio::time::timeout(Duration::from_secs(120), rx)
+                    .await
+                    .map_err(|_| anyhow!("transfer {hash} not committed within 120 s"))??;
+                latencies.lock().expect("latencies lock").push(seen.duration_since(sent).as_millis() as u64);
+                nonce += 1;
+                match env.outcome(i, &hash).await? {
+                    Ok(data) => {
+                        let r: TransferResult = borsh::from_slice(&data)?;
+                        voucher = r.remainder.ok_or_else(|| anyhow!("voucher {voucher} is used up"))?;
+                    }
+                    Err(e) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        bail!("transfer {hash} failed: {e}");
+                    }
+                }
+                bar.inc(1);
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for w in workers {
+        w.await??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    stop.store(1, Ordering::Relaxed);
+    let _ = watcher.await;
+
+    let mut lat = std::mem::take(&mut *latencies.lock().expect("latencies lock"));
+    lat.sort_unstable();
+    let committed = lat.len() as u64;
+    Ok(BenchReport {
+        nodes: env.clients.len(),
+        concurrency: n,
+        committed,
+        failed: failed.load(Ordering::Relaxed),
+        seconds,
+        tps: committed as f64 / seconds,
+        latency_ms_p50: percentile(&lat, 50),
+        latency_ms_p95: percentile(&lat, 95),
+        latency_ms_p99: percentile(&lat, 99),
+        latency_ms_max: lat.last().copied().unwrap_or(0),
+        blocks: blocks.load(Ordering::Relaxed),
+        setup_seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!((percentile(&v, 50), percentile(&v, 95), percentile(&v, 99)), (50, 95, 99));
+        assert_eq!(percentile(&[7], 99), 7);
+        assert_eq!(percentile(&[], 50), 0);
+        assert_eq!(percentile(&[1, 2, 3], 50), 2);
+    }
+}
