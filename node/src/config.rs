@@ -115,6 +115,7 @@ impl Settings {
             "registry.wasm" => Ok(DEV_REGISTRY.to_vec()),
             "deposit_token.wasm" => Ok(DEV_DEPOSIT_TOKEN.to_vec()),
             "receivables.wasm" => Ok(DEV_RECEIVABLES.to_vec()),
+            "governance.wasm" => Ok(DEV_GOVERNANCE.to_vec()),
             other => Err(format!("the built-in dev genesis has no file {other}")),
         })?;
         Ok(Settings {
@@ -137,3 +138,4 @@ pub const DEV_GENESIS: &str = include_str!("../../genesis/dev.json");
 pub const DEV_REGISTRY: &[u8] = include_bytes!("../../genesis/registry.wasm");
 pub const DEV_RECEIVABLES: &[u8] = include_bytes!("../../genesis/receivables.wasm");
 pub const DEV_DEPOSIT_TOKEN: &[u8] = include_bytes!("../../genesis/deposit_token.wasm");
+pub const DEV_GOVERNANCE: &[u8] = include_bytes!("../../genesis/governance.wasm");

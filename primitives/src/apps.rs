@@ -99,6 +99,15 @@ pub mod registry {
         pub role: NodeRole,
     }
 
+    /// `set_validator_node` input: only the governance contract calls it, when a validator is
+    /// added (`present`) or removed by an approved proposal.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct SetValidatorNodeArgs {
+        pub name: String,
+        pub node_key: AccountId,
+        pub present: bool,
+    }
+
     /// Storage key of the `Vec<NetworkNode>` the node software reads to admit peers.
     pub const NODES_KEY: &[u8] = b"nodes";
 
@@ -773,6 +782,122 @@ pub mod receivables {
             assert!(discount(max_face, 435, 365, DayCount::Act365).is_ok());
             assert_eq!(discount(max_face + 1, 435, 365, DayCount::Act365), Err(DiscountError::Overflow));
             assert_eq!(discount(0, 435, 365, DayCount::Act360), Ok(0));
+        }
+    }
+}
+
+pub mod governance {
+    //! Validator-set governance: validators propose adding or removing a validator, or changing
+    //! its voting power, and vote; a change approved by more than two thirds of the voting power
+    //! takes effect `ACTIVATION_DELAY` blocks after the block that approved it, on every node
+    //! identically (nodes read the schedule from committed state).
+    use alloc::{string::String, vec::Vec};
+    use borsh::{BorshDeserialize, BorshSerialize};
+
+    use crate::{AccountId, ContractAddress, Height};
+
+    /// Blocks between the approving block and the first height the new set decides.
+    pub const ACTIVATION_DELAY: Height = 5;
+    /// Most validators a set may have.
+    pub const MAX_VALIDATORS: usize = 100;
+
+    pub type ProposalId = u64;
+
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct ValidatorEntry {
+        pub name: String,
+        /// Signs votes and proposals; as an account it signs governance transactions.
+        pub consensus_key: AccountId,
+        /// The validator's libp2p identity (network admission).
+        pub node_key: AccountId,
+        pub power: u64,
+    }
+
+    /// The validator set that decides every height from `from_height` on (until the next entry).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct ScheduledSet {
+        pub from_height: Height,
+        pub validators: Vec<ValidatorEntry>,
+    }
+
+    /// Storage key of the `Vec<ScheduledSet>` (ascending `from_height`) the node reads.
+    pub const SCHEDULE_KEY: &[u8] = b"schedule";
+
+    /// The set deciding `height` in `schedule`.
+    pub fn set_at(schedule: &[ScheduledSet], height: Height) -> Option<&ScheduledSet> {
+        schedule.iter().rev().find(|s| s.from_height <= height)
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ValidatorChange {
+        Add(ValidatorEntry),
+        Remove { consensus_key: AccountId },
+        SetPower { consensus_key: AccountId, power: u64 },
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ProposalStatus {
+        Open,
+        /// Approved; the new set decides from `activation_height`.
+        Passed {
+            activation_height: Height,
+        },
+        /// More than a third of the voting power voted no: it can never pass.
+        Rejected,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct Proposal {
+        pub id: ProposalId,
+        pub change: ValidatorChange,
+        pub proposer: AccountId,
+        pub created_height: Height,
+        /// Consensus keys of the validators that voted yes / no (the proposer votes yes).
+        pub yes: Vec<AccountId>,
+        pub no: Vec<AccountId>,
+        pub status: ProposalStatus,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct InitArgs {
+        pub validators: Vec<ValidatorEntry>,
+        pub registry: ContractAddress,
+    }
+
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct VoteArgs {
+        pub proposal: ProposalId,
+        pub approve: bool,
+    }
+
+    /// Whether `part` of `total` voting power is more than two thirds (integer arithmetic).
+    pub fn supermajority(part: u64, total: u64) -> bool {
+        3 * part as u128 > 2 * total as u128
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn supermajority_is_strictly_more_than_two_thirds() {
+            assert!(!supermajority(2, 3));
+            assert!(supermajority(3, 4));
+            assert!(!supermajority(2, 4));
+            assert!(supermajority(3, 3));
+            assert!(!supermajority(6, 9));
+            assert!(supermajority(7, 9));
+            assert!(supermajority(u64::MAX, u64::MAX));
+        }
+
+        #[test]
+        fn set_at_picks_the_latest_started_entry() {
+            let s = |h| ScheduledSet { from_height: h, validators: Vec::new() };
+            let schedule = [s(1), s(10), s(20)];
+            assert_eq!(set_at(&schedule, 0), None);
+            assert_eq!(set_at(&schedule, 1).unwrap().from_height, 1);
+            assert_eq!(set_at(&schedule, 19).unwrap().from_height, 10);
+            assert_eq!(set_at(&schedule, 20).unwrap().from_height, 20);
         }
     }
 }

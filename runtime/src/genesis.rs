@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use scf_primitives::{
-    apps::{deposit_token, receivables, registry},
+    apps::{deposit_token, governance, receivables, registry},
     AccountId, BlockHeader, ContractAddress, Hash, TimestampMs,
 };
 use serde::{Deserialize, Serialize};
@@ -112,7 +112,7 @@ pub struct Genesis {
 }
 
 /// The system contracts genesis knows how to initialise, in installation order.
-pub const SYSTEM_CONTRACTS: [&str; 3] = ["registry", "deposit_token", "receivables"];
+pub const SYSTEM_CONTRACTS: [&str; 4] = ["registry", "deposit_token", "receivables", "governance"];
 
 fn err(msg: impl Into<String>) -> RuntimeError {
     RuntimeError::Genesis(msg.into())
@@ -223,6 +223,28 @@ impl Genesis {
         Ok(Genesis { spec, validators, members, nodes, contracts, credit_lines })
     }
 
+    /// The genesis validator set as the governance contract keeps it.
+    pub fn validator_entries(&self) -> Result<Vec<governance::ValidatorEntry>, RuntimeError> {
+        self.spec
+            .validators
+            .iter()
+            .zip(&self.validators)
+            .map(|(spec, (consensus_key, power))| {
+                let node = self
+                    .nodes
+                    .iter()
+                    .find(|n| n.name == spec.name)
+                    .ok_or_else(|| err(format!("validator {}: no node key", spec.name)))?;
+                Ok(governance::ValidatorEntry {
+                    name: spec.name.clone(),
+                    consensus_key: *consensus_key,
+                    node_key: node.node_key,
+                    power: *power,
+                })
+            })
+            .collect()
+    }
+
     /// Reads a spec file, resolving contract paths relative to it.
     pub fn load(path: &std::path::Path) -> Result<Genesis, RuntimeError> {
         let json =
@@ -239,10 +261,6 @@ impl Genesis {
     ) -> Result<(StateUpdate, BlockHeader), RuntimeError> {
         let mut writes = StateChanges::new();
         writes.insert(keys::chain_id(), Some(self.spec.chain_id.as_bytes().to_vec()));
-        writes.insert(
-            keys::validators(),
-            Some(borsh::to_vec(&self.validators).map_err(|e| err(e.to_string()))?),
-        );
         let registry_addr = ContractAddress::system("registry");
         for (name, code) in &self.contracts {
             let init = match name.as_str() {
@@ -251,6 +269,10 @@ impl Genesis {
                     nodes: self.nodes.clone(),
                 }),
                 "deposit_token" => borsh::to_vec(&deposit_token::InitArgs { registry: registry_addr }),
+                "governance" => borsh::to_vec(&governance::InitArgs {
+                    validators: self.validator_entries()?,
+                    registry: registry_addr,
+                }),
                 "receivables" => borsh::to_vec(&receivables::InitArgs {
                     registry: registry_addr,
                     deposit_token: ContractAddress::system("deposit_token"),

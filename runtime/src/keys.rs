@@ -7,7 +7,7 @@ const NONCE: u8 = 0x01;
 const CONTRACT_CODE_HASH: u8 = 0x02;
 const CODE: u8 = 0x03;
 const CONTRACT_STORAGE: u8 = 0x04;
-const VALIDATORS: u8 = 0x06;
+// 0x05 and 0x06 are retired (0x06 held the validator set, now the governance contract's).
 const CHAIN_ID: u8 = 0x07;
 
 pub fn nonce(account: &AccountId) -> Vec<u8> {
@@ -28,11 +28,6 @@ pub fn contract_storage(contract: &ContractAddress, key: &[u8]) -> Vec<u8> {
     k.extend_from_slice(&contract.0);
     k.extend_from_slice(key);
     k
-}
-
-/// The active validator set: borsh `Vec<(AccountId, u64)>` of consensus keys and voting power.
-pub fn validators() -> Vec<u8> {
-    vec![VALIDATORS]
 }
 
 pub fn chain_id() -> Vec<u8> {

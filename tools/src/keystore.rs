@@ -63,6 +63,22 @@ impl KeyStore {
 
     /// Creates a key from OS randomness.
     pub fn create(&self, name: &str) -> Result<Keypair, KeyError> {
+        let mut seed = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+        self.store(name, seed)
+    }
+
+    /// Stores the key in a seed file (32 bytes as hex, e.g. a node's `consensus.key`) under `name`.
+    pub fn import(&self, name: &str, file: &std::path::Path) -> Result<Keypair, KeyError> {
+        let text = std::fs::read_to_string(file).map_err(|e| KeyError::Io(file.into(), e))?;
+        let text = text.trim();
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(text.strip_prefix("0x").unwrap_or(text), &mut seed)
+            .map_err(|_| KeyError::Corrupt(file.into()))?;
+        self.store(name, seed)
+    }
+
+    fn store(&self, name: &str, seed: [u8; 32]) -> Result<Keypair, KeyError> {
         if !valid_name(name) {
             return Err(KeyError::BadName(name.into()));
         }
@@ -70,8 +86,6 @@ impl KeyStore {
         if path.exists() || DEV_NAMES.contains(&name) {
             return Err(KeyError::Exists(name.into()));
         }
-        let mut seed = [0u8; 32];
-        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
         std::fs::create_dir_all(&self.dir).map_err(|e| KeyError::Io(self.dir.clone(), e))?;
         write_private(&path, &hex::encode(seed)).map_err(|e| KeyError::Io(path.clone(), e))?;
         Ok(Keypair::from_seed(seed))

@@ -7,6 +7,7 @@ use jsonrpsee::http_client::HttpClientBuilder;
 use scf_primitives::{
     apps::{
         deposit_token::{self as dt, BalanceArgs, Supply, TokenId},
+        governance as gv,
         receivables::{
             self as rc, format_date, parse_date, Application, CreditKey, CreditLine, DayCount, Voucher,
             VoucherId,
@@ -95,6 +96,9 @@ enum Command {
     /// Nodes admitted to the peer-to-peer network.
     #[command(subcommand)]
     Network(NetworkCmd),
+    /// Validator-set governance (validators sign with their consensus keys).
+    #[command(subcommand)]
+    Governance(GovernanceCmd),
     /// Load generator: voucher transfers from many accounts; prints throughput and
     /// submit→finality latency. Needs the dev members (dev chain or `scf genesis new` localnet).
     Bench {
@@ -130,6 +134,12 @@ enum KeysCmd {
     List,
     /// Show a key's account.
     Show { name: String },
+    /// Store a key from a seed file (hex), e.g. a validator's consensus.key to vote with it.
+    Import {
+        name: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -484,6 +494,56 @@ enum LocalnetCmd {
     },
     /// Which nodes run, with their height.
     Status { dir: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum GovernanceCmd {
+    /// The validator set deciding a height (default: the next block).
+    Validators {
+        #[arg(long)]
+        height: Option<u64>,
+    },
+    /// The schedule: every set with the height it starts at.
+    Schedule,
+    /// Open proposals.
+    Proposals,
+    /// Propose adding a validator.
+    ProposeAdd {
+        #[arg(long)]
+        name: String,
+        /// Hex consensus public key.
+        #[arg(long)]
+        consensus_key: String,
+        /// Hex node (libp2p identity) public key.
+        #[arg(long)]
+        node_key: String,
+        #[arg(long, default_value_t = 1)]
+        power: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Propose removing a validator (by consensus key or validator name).
+    ProposeRemove {
+        validator: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Propose changing a validator's voting power.
+    ProposePower {
+        validator: String,
+        #[arg(long)]
+        power: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Vote on a proposal.
+    Vote {
+        proposal: u64,
+        #[arg(value_parser = ["yes", "no"])]
+        choice: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
 }
 
 #[derive(Subcommand)]
@@ -854,6 +914,7 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("setup took {:.1} s; {} transfers failed", report.setup_seconds, report.failed);
             }
         }
+        Command::Governance(cmd) => governance_cmd(&ctx, cmd).await?,
         Command::Network(NetworkCmd::Nodes) => {
             let nodes: Vec<NetworkNode> = ctx.query("registry", "nodes", &()).await?;
             let rows: Vec<_> = nodes
@@ -946,6 +1007,14 @@ fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<()> {
                         r["account"].as_str().unwrap_or("")
                     );
                 }
+            }
+        }
+        KeysCmd::Import { name, file } => {
+            let k = ctx.keys.import(&name, &file)?;
+            if ctx.json {
+                print_json(&json!({"name": name, "account": k.account_id().to_hex()}));
+            } else {
+                println!("imported key {name}: {}", k.account_id());
             }
         }
         KeysCmd::Show { name } => {
@@ -1340,6 +1409,137 @@ async fn action(ctx: &Ctx, cmd: ActionCmd) -> Result<()> {
         ActionCmd::Reject { id, tx } => {
             let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "reject_action", &id).await?;
             ctx.report(&view, |_| format!("rejected action {id}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn proposal_json(p: &gv::Proposal) -> serde_json::Value {
+    let change = match &p.change {
+        gv::ValidatorChange::Add(v) => {
+            json!({"add": {"name": v.name, "consensus_key": v.consensus_key.to_hex(),
+            "node_key": v.node_key.to_hex(), "power": v.power}})
+        }
+        gv::ValidatorChange::Remove { consensus_key } => json!({"remove": consensus_key.to_hex()}),
+        gv::ValidatorChange::SetPower { consensus_key, power } => {
+            json!({"set_power": {"consensus_key": consensus_key.to_hex(), "power": power}})
+        }
+    };
+    let status = match p.status {
+        gv::ProposalStatus::Open => json!("open"),
+        gv::ProposalStatus::Rejected => json!("rejected"),
+        gv::ProposalStatus::Passed { activation_height } => {
+            json!({"passed": {"activation_height": activation_height}})
+        }
+    };
+    json!({"id": p.id, "change": change, "proposer": p.proposer.to_hex(), "created_height": p.created_height,
+           "yes": p.yes.len(), "no": p.no.len(), "status": status})
+}
+
+fn validators_json(set: &[gv::ValidatorEntry]) -> serde_json::Value {
+    json!(set
+        .iter()
+        .map(|v| json!({"name": v.name, "consensus_key": v.consensus_key.to_hex(), "node_key": v.node_key.to_hex(), "power": v.power}))
+        .collect::<Vec<_>>())
+}
+
+async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
+    // A validator by name or consensus key, looked up in the latest scheduled set.
+    let validator_key = |who: String| async move {
+        if let Ok(k) = AccountId::from_hex(&who) {
+            return Ok::<_, anyhow::Error>(k);
+        }
+        let schedule: Vec<gv::ScheduledSet> = ctx.query("governance", "schedule", &()).await?;
+        schedule
+            .iter()
+            .rev()
+            .flat_map(|s| s.validators.iter())
+            .find(|v| v.name == who)
+            .map(|v| v.consensus_key)
+            .ok_or_else(|| anyhow!("no validator named {who:?}"))
+    };
+    let propose = |change: gv::ValidatorChange, tx: TxOpts| async move {
+        let view = ctx.call(ctx.signer()?, tx.no_wait, "governance", "propose", &change).await?;
+        ctx.report(&view, |data| match borsh::from_slice::<gv::Proposal>(data) {
+            Ok(p) => match p.status {
+                gv::ProposalStatus::Passed { activation_height } => {
+                    format!("proposal {} passed: the new set decides from height {activation_height}", p.id)
+                }
+                _ => format!("proposal {} is open for the other validators' votes", p.id),
+            },
+            Err(_) => "proposed".into(),
+        })
+    };
+    match cmd {
+        GovernanceCmd::Validators { height } => {
+            let height = match height {
+                Some(h) => h,
+                None => ctx.client.chain_head().await.map_err(rpc_err)?.height + 1,
+            };
+            let set: Vec<gv::ValidatorEntry> = ctx.query("governance", "validators_at", &height).await?;
+            if ctx.json {
+                print_json(&validators_json(&set));
+            } else {
+                println!("validators deciding height {height}:");
+                for v in &set {
+                    println!("  {:<16} power {:<4} {}", v.name, v.power, v.consensus_key);
+                }
+            }
+        }
+        GovernanceCmd::Schedule => {
+            let schedule: Vec<gv::ScheduledSet> = ctx.query("governance", "schedule", &()).await?;
+            let rows: Vec<_> = schedule
+                .iter()
+                .map(|s| json!({"from_height": s.from_height, "validators": validators_json(&s.validators)}))
+                .collect();
+            if ctx.json {
+                print_json(&json!(rows));
+            } else {
+                for s in &schedule {
+                    let names: Vec<String> =
+                        s.validators.iter().map(|v| format!("{} ({})", v.name, v.power)).collect();
+                    println!("from height {:<8} {}", s.from_height, names.join(", "));
+                }
+            }
+        }
+        GovernanceCmd::Proposals => {
+            let open: Vec<gv::Proposal> = ctx.query("governance", "open_proposals", &()).await?;
+            let rows: Vec<_> = open.iter().map(proposal_json).collect();
+            if ctx.json {
+                print_json(&json!(rows));
+            } else if rows.is_empty() {
+                println!("no open proposals");
+            } else {
+                for r in rows {
+                    println!("{r}");
+                }
+            }
+        }
+        GovernanceCmd::ProposeAdd { name, consensus_key, node_key, power, tx } => {
+            let entry = gv::ValidatorEntry {
+                name,
+                consensus_key: AccountId::from_hex(&consensus_key)
+                    .map_err(|e| anyhow!("--consensus-key: {e}"))?,
+                node_key: AccountId::from_hex(&node_key).map_err(|e| anyhow!("--node-key: {e}"))?,
+                power,
+            };
+            propose(gv::ValidatorChange::Add(entry), tx).await?;
+        }
+        GovernanceCmd::ProposeRemove { validator, tx } => {
+            let consensus_key = validator_key(validator).await?;
+            propose(gv::ValidatorChange::Remove { consensus_key }, tx).await?;
+        }
+        GovernanceCmd::ProposePower { validator, power, tx } => {
+            let consensus_key = validator_key(validator).await?;
+            propose(gv::ValidatorChange::SetPower { consensus_key, power }, tx).await?;
+        }
+        GovernanceCmd::Vote { proposal, choice, tx } => {
+            let args = gv::VoteArgs { proposal, approve: choice == "yes" };
+            let view = ctx.call(ctx.signer()?, tx.no_wait, "governance", "vote", &args).await?;
+            ctx.report(&view, |data| match borsh::from_slice::<gv::Proposal>(data) {
+                Ok(p) => format!("voted {choice} on proposal {}: {}", p.id, proposal_json(&p)["status"]),
+                Err(_) => "voted".into(),
+            })?;
         }
     }
     Ok(())

@@ -17,7 +17,7 @@ use scf_sdk::{
     caller, emit, ensure, fail,
     primitives::apps::registry::{
         account_key, member_key, AccountArgs, InitArgs, Member, NetworkNode, NodeRole, RegisterArgs, Role,
-        SetActiveArgs, SetMakerCheckerArgs, MEMBERS_KEY, NODES_KEY,
+        SetActiveArgs, SetMakerCheckerArgs, SetValidatorNodeArgs, MEMBERS_KEY, NODES_KEY,
     },
     storage, AccountId, Result,
 };
@@ -31,6 +31,7 @@ scf_sdk::entry_points! {
     set_maker_checker => set_maker_checker,
     add_node => add_node,
     remove_node => remove_node,
+    set_validator_node => set_validator_node,
     nodes => nodes,
     get => get,
     get_by_name => get_by_name,
@@ -95,6 +96,34 @@ fn remove_node(name: String) -> Result<()> {
     let removed = nodes.remove(i);
     storage::set(NODES_KEY, &nodes);
     emit("node_removed", &removed);
+    Ok(())
+}
+
+/// Keeps validators' node keys in step with the validator set (governance contract only).
+fn set_validator_node(args: SetValidatorNodeArgs) -> Result<()> {
+    let governance = scf_sdk::ContractAddress::system("governance");
+    ensure!(caller().0 == governance.0, "only the governance contract changes validator nodes");
+    let mut nodes = all_nodes();
+    if args.present {
+        if let Some(full) =
+            nodes.iter_mut().find(|n| n.node_key == args.node_key && n.role == NodeRole::FullNode)
+        {
+            // A full node promoted to validator keeps its entry.
+            full.role = NodeRole::Validator;
+            emit("node_promoted", &full.name);
+        } else {
+            let n = NetworkNode { name: args.name, node_key: args.node_key, role: NodeRole::Validator };
+            check_new_node(&nodes, &n)?;
+            nodes.push(n.clone());
+            emit("node_added", &n);
+        }
+    } else {
+        let before = nodes.len();
+        nodes.retain(|n| !(n.role == NodeRole::Validator && n.node_key == args.node_key));
+        ensure!(nodes.len() < before, "validator node {} is not listed", args.name);
+        emit("node_removed", &args.name);
+    }
+    storage::set(NODES_KEY, &nodes);
     Ok(())
 }
 

@@ -23,7 +23,7 @@ use malachitebft_engine::{
     host::{Next, SyncedValueOutcome},
     util::streaming::StreamContent,
 };
-use scf_primitives::{crypto::Keypair, Block, BlockHeader, Hash};
+use scf_primitives::{apps::governance, crypto::Keypair, Block, BlockHeader, ContractAddress, Hash};
 use scf_runtime::{keys, BlockContext, ExecutedBlock};
 
 use super::{
@@ -144,16 +144,20 @@ impl App {
         Address(self.keypair.account_id())
     }
 
-    /// The validator set for the next height, from committed state.
-    pub fn validator_set(&self) -> eyre::Result<ValidatorSet> {
-        let bytes = scf_runtime::StateStore::get(&self.chain.storage, &keys::validators())?
-            .ok_or_else(|| eyre::eyre!("no validator set in state"))?;
-        let list: Vec<(scf_primitives::AccountId, u64)> = borsh::from_slice(&bytes)?;
+    /// The validator set deciding `height`, from the governance schedule in committed state.
+    pub fn validator_set(&self, height: Height) -> eyre::Result<ValidatorSet> {
+        let key = keys::contract_storage(&ContractAddress::system("governance"), governance::SCHEDULE_KEY);
+        let bytes = scf_runtime::StateStore::get(&self.chain.storage, &key)?
+            .ok_or_else(|| eyre::eyre!("no validator schedule in state"))?;
+        let schedule: Vec<governance::ScheduledSet> = borsh::from_slice(&bytes)?;
+        let set = governance::set_at(&schedule, height.0)
+            .ok_or_else(|| eyre::eyre!("no validator set for height {}", height.0))?;
+        let list: Vec<_> = set.validators.iter().map(|v| (v.consensus_key, v.power)).collect();
         Ok(ValidatorSet::from_state(&list))
     }
 
-    fn height_params(&self) -> eyre::Result<HeightParams<ScfContext>> {
-        Ok(HeightParams::new(self.validator_set()?, LinearTimeouts::default(), None))
+    fn height_params(&self, height: Height) -> eyre::Result<HeightParams<ScfContext>> {
+        Ok(HeightParams::new(self.validator_set(height)?, LinearTimeouts::default(), None))
     }
 
     fn start_height(&mut self, height: Height) {
@@ -478,7 +482,7 @@ impl App {
                     let start = Height(self.chain.head_height() + 1);
                     self.start_height(start);
                     tracing::info!(target: "scf::consensus", height = start.0, "consensus ready");
-                    let _ = reply.send((start, self.height_params()?));
+                    let _ = reply.send((start, self.height_params(start)?));
                 }
                 AppMsg::StartedRound { height, round, proposer, role, reply_value } => {
                     tracing::debug!(target: "scf::consensus", height = height.0, %round, %proposer, ?role, "started round");
@@ -552,11 +556,12 @@ impl App {
                 }
                 AppMsg::Finalized { certificate, reply, .. } => {
                     let next = certificate.height.0 + 1;
-                    let params = self.height_params()?;
                     if self.chain.head_height() >= certificate.height.0 {
+                        let params = self.height_params(Height(next))?;
                         self.start_height(Height(next));
                         let _ = reply.send(Next::Start(Height(next), params));
                     } else {
+                        let params = self.height_params(certificate.height)?;
                         let _ = reply.send(Next::Restart(certificate.height, params));
                     }
                 }

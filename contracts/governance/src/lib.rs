@@ -1,0 +1,251 @@
+//! # scf-governance
+//!
+//! The validator set and its changes. Validators propose adding or removing a validator, or
+//! changing its voting power, and vote with their consensus keys; a proposal approved by more
+//! than two thirds of the current voting power schedules the new set from `ACTIVATION_DELAY`
+//! blocks later, and one refused by at least a third is rejected. The schedule (storage key
+//! `SCHEDULE_KEY`) is what every node reads to know who decides each height, so a change takes
+//! effect on all nodes at the same height. Validators' node keys are kept in step in the
+//! registry's network membership.
+//!
+//! Must not: let anyone but a validator of the current set propose or vote, let a vote count
+//! twice, or schedule an empty set.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+
+use scf_sdk::{
+    block_height, call, caller, emit, ensure, fail,
+    primitives::apps::{
+        governance::{
+            set_at, supermajority, InitArgs, Proposal, ProposalId, ProposalStatus, ScheduledSet,
+            ValidatorChange, ValidatorEntry, VoteArgs, ACTIVATION_DELAY, MAX_VALIDATORS, SCHEDULE_KEY,
+        },
+        registry::SetValidatorNodeArgs,
+    },
+    storage, AccountId, ContractAddress, Result,
+};
+
+scf_sdk::entry_points! {
+    init => init,
+    propose => propose,
+    vote => vote,
+    proposal => proposal,
+    open_proposals => open_proposals,
+    schedule => schedule,
+    validators_at => validators_at,
+}
+
+const REGISTRY_KEY: &[u8] = b"registry";
+const NEXT_ID_KEY: &[u8] = b"next_id";
+const OPEN_KEY: &[u8] = b"open";
+
+fn proposal_key(id: ProposalId) -> Vec<u8> {
+    let mut k = Vec::from(&b"p"[..]);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+fn load_schedule() -> Vec<ScheduledSet> {
+    storage::get(SCHEDULE_KEY).unwrap_or_default()
+}
+
+fn check_set(validators: &[ValidatorEntry]) -> Result<()> {
+    ensure!(!validators.is_empty(), "a validator set cannot be empty");
+    ensure!(validators.len() <= MAX_VALIDATORS, "a validator set has at most {MAX_VALIDATORS} validators");
+    let mut total: u64 = 0;
+    for (i, v) in validators.iter().enumerate() {
+        ensure!(v.power > 0, "validator {} needs a positive voting power", v.name);
+        ensure!(!v.name.is_empty() && v.name.len() <= 64, "validator name {:?} must be 1-64 bytes", v.name);
+        total = match total.checked_add(v.power) {
+            Some(t) if t <= u64::MAX / 3 => t,
+            _ => fail!("total voting power is too large"),
+        };
+        if validators[..i]
+            .iter()
+            .any(|o| o.name == v.name || o.consensus_key == v.consensus_key || o.node_key == v.node_key)
+        {
+            fail!("validator {} repeats another's name, consensus key or node key", v.name);
+        }
+    }
+    Ok(())
+}
+
+fn init(args: InitArgs) -> Result<()> {
+    ensure!(storage::get_raw(SCHEDULE_KEY).is_none(), "governance is already initialised");
+    check_set(&args.validators)?;
+    storage::set(REGISTRY_KEY, &args.registry);
+    storage::set(SCHEDULE_KEY, &alloc::vec![ScheduledSet { from_height: 1, validators: args.validators }]);
+    Ok(())
+}
+
+/// The set deciding the block being executed, and the caller's entry in it.
+fn current_validator() -> Result<(Vec<ValidatorEntry>, ValidatorEntry)> {
+    let schedule = load_schedule();
+    let Some(set) = set_at(&schedule, block_height()) else {
+        fail!("no validator set for height {}", block_height());
+    };
+    let who = caller();
+    match set.validators.iter().find(|v| v.consensus_key == who) {
+        Some(v) => Ok((set.validators.clone(), v.clone())),
+        None => fail!("{who} is not a validator of the current set: only validators propose and vote"),
+    }
+}
+
+/// The set the change applies to: the latest scheduled one (changes compose in order).
+fn apply(change: &ValidatorChange, base: &[ValidatorEntry]) -> Result<Vec<ValidatorEntry>> {
+    let mut set = base.to_vec();
+    match change {
+        ValidatorChange::Add(v) => set.push(v.clone()),
+        ValidatorChange::Remove { consensus_key } => {
+            let before = set.len();
+            set.retain(|v| v.consensus_key != *consensus_key);
+            ensure!(set.len() < before, "{consensus_key} is not a validator");
+        }
+        ValidatorChange::SetPower { consensus_key, power } => {
+            match set.iter_mut().find(|v| v.consensus_key == *consensus_key) {
+                Some(v) => v.power = *power,
+                None => fail!("{consensus_key} is not a validator"),
+            }
+        }
+    }
+    check_set(&set)?;
+    Ok(set)
+}
+
+fn latest_set() -> Vec<ValidatorEntry> {
+    load_schedule().last().map(|s| s.validators.clone()).unwrap_or_default()
+}
+
+fn propose(change: ValidatorChange) -> Result<Proposal> {
+    let (_, me) = current_validator()?;
+    // Refuse now what could never apply, so validators vote only on meaningful changes.
+    apply(&change, &latest_set())?;
+    let id: ProposalId = storage::get(NEXT_ID_KEY).unwrap_or(1);
+    storage::set(NEXT_ID_KEY, &(id + 1));
+    let mut p = Proposal {
+        id,
+        change,
+        proposer: me.consensus_key,
+        created_height: block_height(),
+        yes: alloc::vec![me.consensus_key],
+        no: Vec::new(),
+        status: ProposalStatus::Open,
+    };
+    let mut open: Vec<ProposalId> = storage::get(OPEN_KEY).unwrap_or_default();
+    open.push(id);
+    storage::set(OPEN_KEY, &open);
+    emit("validator_change_proposed", &p);
+    tally(&mut p)?;
+    Ok(p)
+}
+
+fn vote(args: VoteArgs) -> Result<Proposal> {
+    let (_, me) = current_validator()?;
+    let Some(mut p) = storage::get::<Proposal>(&proposal_key(args.proposal)) else {
+        fail!("proposal {} does not exist", args.proposal);
+    };
+    ensure!(p.status == ProposalStatus::Open, "proposal {} is no longer open", p.id);
+    ensure!(
+        !p.yes.contains(&me.consensus_key) && !p.no.contains(&me.consensus_key),
+        "validator {} already voted on proposal {}",
+        me.name,
+        p.id
+    );
+    if args.approve {
+        p.yes.push(me.consensus_key);
+    } else {
+        p.no.push(me.consensus_key);
+    }
+    emit("validator_change_voted", &(p.id, me.name, args.approve));
+    tally(&mut p)?;
+    Ok(p)
+}
+
+/// Counts votes by the power of the set deciding this block (votes of validators who have left
+/// it no longer count), then passes, rejects or keeps the proposal open, and saves it.
+fn tally(p: &mut Proposal) -> Result<()> {
+    let (set, _) = current_validator()?;
+    let power = |keys: &[AccountId]| -> u64 {
+        set.iter().filter(|v| keys.contains(&v.consensus_key)).map(|v| v.power).sum()
+    };
+    let total: u64 = set.iter().map(|v| v.power).sum();
+    if supermajority(power(&p.yes), total) {
+        let new_set = apply(&p.change, &latest_set())?;
+        let activation_height = block_height() + ACTIVATION_DELAY;
+        let mut schedule = load_schedule();
+        // Entries no longer needed: those superseded before this block.
+        let now = block_height();
+        while schedule.len() > 1 && schedule[1].from_height <= now {
+            schedule.remove(0);
+        }
+        match schedule.last_mut() {
+            Some(last) if last.from_height == activation_height => last.validators = new_set,
+            _ => schedule.push(ScheduledSet { from_height: activation_height, validators: new_set }),
+        }
+        storage::set(SCHEDULE_KEY, &schedule);
+        p.status = ProposalStatus::Passed { activation_height };
+        sync_registry(&p.change);
+        emit("validator_change_passed", &*p);
+    } else if 3 * power(&p.no) as u128 >= total as u128 {
+        p.status = ProposalStatus::Rejected;
+        emit("validator_change_rejected", &p.id);
+    }
+    if p.status != ProposalStatus::Open {
+        let mut open: Vec<ProposalId> = storage::get(OPEN_KEY).unwrap_or_default();
+        open.retain(|x| *x != p.id);
+        storage::set(OPEN_KEY, &open);
+    }
+    storage::set(&proposal_key(p.id), &*p);
+    Ok(())
+}
+
+/// Admits an added validator's node to the network, or removes a departing one's.
+fn sync_registry(change: &ValidatorChange) {
+    let registry: ContractAddress = storage::get(REGISTRY_KEY).unwrap_or_default();
+    let args = match change {
+        ValidatorChange::Add(v) => {
+            SetValidatorNodeArgs { name: v.name.clone(), node_key: v.node_key, present: true }
+        }
+        ValidatorChange::Remove { consensus_key } => {
+            let Some(v) = load_schedule()
+                .iter()
+                .flat_map(|s| s.validators.iter())
+                .find(|v| v.consensus_key == *consensus_key)
+                .cloned()
+            else {
+                return;
+            };
+            // Still deciding until activation: keep its node admitted while it validates in any
+            // scheduled set.
+            if load_schedule().last().is_some_and(|s| s.validators.iter().any(|x| x.node_key == v.node_key)) {
+                return;
+            }
+            SetValidatorNodeArgs { name: v.name, node_key: v.node_key, present: false }
+        }
+        ValidatorChange::SetPower { .. } => return,
+    };
+    call::<_, ()>(&registry, "set_validator_node", &args);
+}
+
+fn proposal(id: ProposalId) -> Result<Option<Proposal>> {
+    Ok(storage::get(&proposal_key(id)))
+}
+
+fn open_proposals(_: ()) -> Result<Vec<Proposal>> {
+    let open: Vec<ProposalId> = storage::get(OPEN_KEY).unwrap_or_default();
+    Ok(open.into_iter().filter_map(|id| storage::get(&proposal_key(id))).collect())
+}
+
+fn schedule(_: ()) -> Result<Vec<ScheduledSet>> {
+    Ok(load_schedule())
+}
+
+fn validators_at(height: u64) -> Result<Vec<ValidatorEntry>> {
+    match set_at(&load_schedule(), height) {
+        Some(s) => Ok(s.validators.clone()),
+        None => fail!("no validator set for height {height}"),
+    }
+}
