@@ -17,7 +17,11 @@ fn scf(args: &[&str]) -> Output {
 }
 
 fn scf_ok(args: &[&str]) -> String {
-    let out = scf(args);
+    succeeded(scf(args), args)
+}
+
+/// The output of a successful `scf` run; a failure fails the test with everything it printed.
+fn succeeded(out: Output, args: &[&str]) -> String {
     assert!(
         out.status.success(),
         "scf {args:?} failed:\n{}\n{}",
@@ -106,13 +110,7 @@ impl Localnet {
             .env("SCF_HOME", self.dir.path().join("home"))
             .output()
             .expect("running scf");
-        assert!(
-            out.status.success(),
-            "scf {args:?} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        succeeded(out, args)
     }
 
     /// Whether `node`'s head stays put for `period` (nothing finalized).
