@@ -218,14 +218,11 @@ impl ScfApiServer for RpcServer {
         let hash = parse_hash(&hash)?;
         let storage = &self.chain.storage;
         if let Some(loc) = storage.tx_location(&hash).map_err(internal)? {
-            let block = storage
-                .block(loc.height)
+            let tx = storage
+                .transaction(&loc)
                 .map_err(internal)?
                 .ok_or_else(|| internal("indexed block missing"))?;
-            let tx = block
-                .transactions
-                .get(loc.index as usize)
-                .ok_or_else(|| internal("indexed transaction missing"))?;
+            let tx = &tx;
             let receipt =
                 storage.receipt(&hash).map_err(internal)?.ok_or_else(|| internal("receipt missing"))?;
             let mut view = tx_view(tx, TxStatus::Committed);
@@ -332,13 +329,21 @@ impl ScfApiServer for RpcServer {
 }
 
 /// Starts the server; it runs until the handle is stopped.
+/// Concurrent HTTP/WebSocket connections the RPC server accepts.
+pub const MAX_RPC_CONNECTIONS: u32 = 4096;
+
 pub async fn start(
     chain: Arc<Chain>,
     announcer: Option<TxAnnouncer>,
     addr: SocketAddr,
 ) -> anyhow::Result<(ServerHandle, SocketAddr)> {
     // Hex doubles a transaction's size; leave room for the JSON around it.
-    let config = ServerConfig::builder().max_request_body_size(4 * MAX_TX_BYTES as u32).build();
+    // Applications and load generators keep many requests in flight; the default of 100
+    // connections answers the rest with HTTP 429.
+    let config = ServerConfig::builder()
+        .max_request_body_size(4 * MAX_TX_BYTES as u32)
+        .max_connections(MAX_RPC_CONNECTIONS)
+        .build();
     let server = Server::builder().set_config(config).build(addr).await?;
     let local = server.local_addr()?;
     let mut module = RpcModule::new(());

@@ -9,7 +9,7 @@ use jmt::{
     KeyHash, OwnedValue, Version,
 };
 use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
-use scf_primitives::{Block, BlockHeader, Hash, Height, Receipt};
+use scf_primitives::{Block, BlockHeader, Hash, Height, Receipt, SignedTransaction};
 use scf_runtime::{StateStore, StateUpdate, StoreError};
 
 /// Column families. Names are persisted: never rename one, only add.
@@ -44,7 +44,8 @@ const HEAD_KEY: &[u8] = b"head";
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const CHAIN_ID_KEY: &[u8] = b"chain_id";
 const DEV_TIME_OFFSET_KEY: &[u8] = b"dev_time_offset_ms";
-const SCHEMA_VERSION: u32 = 1;
+/// 2: the transaction index also records where each transaction lies in its block's bytes.
+const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -69,6 +70,10 @@ impl From<StorageError> for StoreError {
 pub struct TxLocation {
     pub height: Height,
     pub index: u32,
+    /// Byte range of the transaction within the block's stored encoding, so that reading one
+    /// transaction does not decode the whole block.
+    pub offset: u32,
+    pub len: u32,
 }
 
 #[derive(Clone)]
@@ -196,10 +201,23 @@ impl Storage {
     pub fn tx_location(&self, tx_hash: &Hash) -> Result<Option<TxLocation>, StorageError> {
         match self.db.get_cf(self.cf(col::TX_INDEX), tx_hash.0)? {
             Some(v) => {
-                let (height, index): (Height, u32) = decode(col::TX_INDEX, &v)?;
-                Ok(Some(TxLocation { height, index }))
+                let (height, index, offset, len): (Height, u32, u32, u32) = decode(col::TX_INDEX, &v)?;
+                Ok(Some(TxLocation { height, index, offset, len }))
             }
             None => Ok(None),
+        }
+    }
+
+    /// A committed transaction, decoded alone from its block's bytes.
+    pub fn transaction(&self, loc: &TxLocation) -> Result<Option<SignedTransaction>, StorageError> {
+        let Some(block) = self.block_bytes(loc.height)? else { return Ok(None) };
+        let range = loc.offset as usize..(loc.offset as usize + loc.len as usize);
+        match block.get(range) {
+            Some(bytes) => Ok(Some(decode(col::BLOCKS, bytes)?)),
+            None => Err(StorageError::Corrupt {
+                column: col::TX_INDEX,
+                detail: "location outside its block".into(),
+            }),
         }
     }
 
@@ -257,9 +275,16 @@ impl Storage {
         let h = block.header.height;
         self.put_state(&mut batch, update);
         self.put_block(&mut batch, block);
+        // Borsh lays a block out as header, u32 count, then each transaction.
+        let mut offset = borsh::object_length(&block.header)
+            .map_err(|e| StorageError::Corrupt { column: col::BLOCKS, detail: e.to_string() })?
+            + 4;
         for (tx, receipt) in block.transactions.iter().zip(receipts) {
-            let hash = tx.hash();
-            batch.put_cf(self.cf(col::TX_INDEX), hash.0, encode(&(h, receipt.index)));
+            let bytes = encode(tx);
+            let hash = scf_primitives::sha256(&bytes);
+            let loc = (h, receipt.index, offset as u32, bytes.len() as u32);
+            offset += bytes.len();
+            batch.put_cf(self.cf(col::TX_INDEX), hash.0, encode(&loc));
             batch.put_cf(self.cf(col::RECEIPTS), hash.0, encode(receipt));
         }
         batch.put_cf(self.cf(col::CERTIFICATES), height_key(h), certificate);

@@ -182,7 +182,7 @@ impl Runtime {
         *block_writes = std::mem::take(&mut env.block_writes);
         match result {
             Ok(()) => {
-                block_writes.append(&mut env.tx_writes);
+                crate::state::overlay(block_writes, std::mem::take(&mut env.tx_writes));
                 let return_data = std::mem::take(&mut env.return_data);
                 Ok((ExecOutcome::Success { return_data }, env.events, fuel_used))
             }

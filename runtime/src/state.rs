@@ -29,6 +29,15 @@ pub trait StateStore: Send + Sync {
 /// Writes of a block (or of genesis), in key order. `None` deletes.
 pub type StateChanges = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
+/// Layers `newer` over `base` (later writes win). Costs O(m log n) for m newer entries:
+/// `BTreeMap::append` would rebuild the whole base, making a block's execution quadratic in
+/// its number of writes.
+pub fn overlay(base: &mut StateChanges, newer: StateChanges) {
+    for (key, value) in newer {
+        base.insert(key, value);
+    }
+}
+
 /// Everything a commit must write besides the block itself.
 pub struct StateUpdate {
     pub version: Version,

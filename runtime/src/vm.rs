@@ -483,7 +483,7 @@ mod host {
         match outcome {
             Ok(()) => {
                 let parent = c.data_mut();
-                parent.tx_writes.append(&mut child.tx_writes);
+                crate::state::overlay(&mut parent.tx_writes, std::mem::take(&mut child.tx_writes));
                 parent.events.append(&mut child.events);
                 let data = std::mem::take(&mut child.return_data);
                 let len = data.len() as i32;
