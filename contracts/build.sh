@@ -40,7 +40,7 @@ export RUSTFLAGS="--remap-path-prefix=$build_root=/scf --remap-path-prefix=${CAR
 (cd "$build_root/contracts" && cargo build --quiet --locked --release --target wasm32-unknown-unknown)
 
 status=0
-for name in registry deposit_token receivables governance; do
+for name in registry deposit_token receivables governance trade; do
   built="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/scf_${name}.wasm"
   committed="$root/genesis/${name}.wasm"
   sum=$(sha256sum "$built" | awk '{print $1}')

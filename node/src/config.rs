@@ -116,6 +116,7 @@ impl Settings {
             "deposit_token.wasm" => Ok(DEV_DEPOSIT_TOKEN.to_vec()),
             "receivables.wasm" => Ok(DEV_RECEIVABLES.to_vec()),
             "governance.wasm" => Ok(DEV_GOVERNANCE.to_vec()),
+            "trade.wasm" => Ok(DEV_TRADE.to_vec()),
             other => Err(format!("the built-in dev genesis has no file {other}")),
         })?;
         Ok(Settings {
@@ -139,3 +140,4 @@ pub const DEV_REGISTRY: &[u8] = include_bytes!("../../genesis/registry.wasm");
 pub const DEV_RECEIVABLES: &[u8] = include_bytes!("../../genesis/receivables.wasm");
 pub const DEV_DEPOSIT_TOKEN: &[u8] = include_bytes!("../../genesis/deposit_token.wasm");
 pub const DEV_GOVERNANCE: &[u8] = include_bytes!("../../genesis/governance.wasm");
+pub const DEV_TRADE: &[u8] = include_bytes!("../../genesis/trade.wasm");

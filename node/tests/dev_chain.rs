@@ -391,7 +391,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
 async fn validator_from_config_file() {
     let dir = tempfile::tempdir().unwrap();
     let genesis_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../genesis");
-    for f in ["registry.wasm", "deposit_token.wasm", "receivables.wasm", "governance.wasm"] {
+    for f in ["registry.wasm", "deposit_token.wasm", "receivables.wasm", "governance.wasm", "trade.wasm"] {
         std::fs::copy(genesis_dir.join(f), dir.path().join(f)).unwrap();
     }
     // A chain that is not a dev chain: same spec, `dev` off.

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use scf_primitives::{
-    apps::{deposit_token, governance, receivables, registry},
+    apps::{deposit_token, governance, receivables, registry, trade},
     AccountId, BlockHeader, ContractAddress, Hash, TimestampMs,
 };
 use serde::{Deserialize, Serialize};
@@ -78,7 +78,7 @@ pub struct MemberSpec {
     pub registration_id: String,
     /// ed25519 public keys (hex) that act for the member.
     pub accounts: Vec<String>,
-    /// `operator`, `core_enterprise`, `supplier`, `financier` or `auditor`.
+    /// `operator`, `core_enterprise`, `supplier`, `financier`, `auditor` or `logistics`.
     pub role: String,
     /// Require a second account's approval for issuance, outgoing transfers and financing
     /// applications (needs two or more accounts).
@@ -92,7 +92,7 @@ pub struct MemberSpec {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContractSpec {
-    /// System contract name: `registry`, `deposit_token` or `receivables`.
+    /// System contract name: `registry`, `deposit_token`, `receivables`, `governance` or `trade`.
     pub name: String,
     /// Path of the `.wasm`, relative to the spec file.
     pub wasm: String,
@@ -112,7 +112,7 @@ pub struct Genesis {
 }
 
 /// The system contracts genesis knows how to initialise, in installation order.
-pub const SYSTEM_CONTRACTS: [&str; 4] = ["registry", "deposit_token", "receivables", "governance"];
+pub const SYSTEM_CONTRACTS: [&str; 5] = ["registry", "deposit_token", "receivables", "governance", "trade"];
 
 fn err(msg: impl Into<String>) -> RuntimeError {
     RuntimeError::Genesis(msg.into())
@@ -277,6 +277,11 @@ impl Genesis {
                     registry: registry_addr,
                     deposit_token: ContractAddress::system("deposit_token"),
                     credit_lines: self.credit_lines.clone(),
+                }),
+                "trade" => borsh::to_vec(&trade::InitArgs {
+                    registry: registry_addr,
+                    deposit_token: ContractAddress::system("deposit_token"),
+                    receivables: ContractAddress::system("receivables"),
                 }),
                 other => return Err(err(format!("unknown system contract {other:?}"))),
             }

@@ -24,7 +24,20 @@ fn genesis_is_deterministic_and_registers_the_dev_members() {
     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
         names,
-        ["operator", "core", "core-sh", "supplier1", "supplier2", "supplier3", "bank", "auditor"]
+        [
+            "operator",
+            "core",
+            "core-sh",
+            "supplier1",
+            "supplier2",
+            "supplier3",
+            "bank",
+            "auditor",
+            "yiwu-crafts",
+            "mx-retail",
+            "mx-bank",
+            "carrier"
+        ]
     );
 }
 

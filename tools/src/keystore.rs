@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use scf_primitives::crypto::Keypair;
 
-pub const DEV_NAMES: [&str; 10] = [
+pub const DEV_NAMES: [&str; 14] = [
     "operator",
     "core",
     "core-sh",
@@ -15,6 +15,10 @@ pub const DEV_NAMES: [&str; 10] = [
     "supplier3-checker",
     "bank",
     "auditor",
+    "yiwu-crafts",
+    "mx-retail",
+    "mx-bank",
+    "carrier",
     "validator0",
 ];
 

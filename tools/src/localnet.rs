@@ -15,11 +15,12 @@ use serde_json::Value;
 /// The built-in dev spec and contracts: a localnet reuses its members (whose keys are the
 /// public dev keys) so that every `scf` command and demo works against it out of the box.
 const DEV_GENESIS: &str = include_str!("../../genesis/dev.json");
-const CONTRACTS: [(&str, &[u8]); 4] = [
+const CONTRACTS: [(&str, &[u8]); 5] = [
     ("registry.wasm", include_bytes!("../../genesis/registry.wasm")),
     ("deposit_token.wasm", include_bytes!("../../genesis/deposit_token.wasm")),
     ("receivables.wasm", include_bytes!("../../genesis/receivables.wasm")),
     ("governance.wasm", include_bytes!("../../genesis/governance.wasm")),
+    ("trade.wasm", include_bytes!("../../genesis/trade.wasm")),
 ];
 const MANIFEST: &str = "localnet.json";
 

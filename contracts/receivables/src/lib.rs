@@ -31,8 +31,9 @@ use scf_sdk::{
             discount, net_proceeds, voucher_key, ActionId, ActionOutcome, ActionStatus, Application,
             ApplicationId, ApplicationStatus, ApplyArgs, ApproveArgs, CreditKey, CreditLine, DayCount,
             DiscountError, FinancingTerms, FreezeArgs, GrantCreditArgs, InitArgs, IssueArgs, IssuedEvent,
-            Params, PendingAction, ProposedAction, SetDayCountArgs, SettleArgs, SettledEvent, TransferArgs,
-            TransferResult, TransferredEvent, Voucher, VoucherId, VoucherStatus, MAX_TERM_DAYS, MS_PER_DAY,
+            OrderIssueArgs, Params, PendingAction, ProposedAction, SetDayCountArgs, SettleArgs, SettledEvent,
+            TransferArgs, TransferResult, TransferredEvent, Voucher, VoucherId, VoucherStatus, MAX_TERM_DAYS,
+            MS_PER_DAY,
         },
         registry::{Member, Role},
     },
@@ -43,6 +44,7 @@ scf_sdk::entry_points! {
     init => init,
     grant_credit => grant_credit,
     issue => issue,
+    issue_for_order => issue_for_order,
     accept => accept,
     reject => reject,
     cancel => cancel,
@@ -251,6 +253,16 @@ fn acting_directly(roles: &[Role], operation: &str) -> Result<Member> {
 fn issue(args: IssueArgs) -> Result<VoucherId> {
     let issuer = acting_directly(ISSUE_ROLES, "issue")?;
     do_issue(issuer, args)
+}
+
+/// The trade contract turns an accepted invoice on deferred terms into a voucher of the buyer.
+/// Only that system contract may name the issuer; the buyer consented to the order's terms and
+/// accepted the invoice there (with its maker–checker rule), which is the issuer's act.
+fn issue_for_order(args: OrderIssueArgs) -> Result<VoucherId> {
+    let trade = ContractAddress::system("trade");
+    ensure!(caller().0 == trade.0, "only the trade contract issues vouchers for orders");
+    let issuer = members::named(&registry(), &args.issuer, ISSUE_ROLES)?;
+    do_issue(issuer, args.issue)
 }
 
 const ISSUE_ROLES: &[Role] = &[Role::CoreEnterprise];
