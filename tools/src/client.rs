@@ -24,6 +24,14 @@ pub fn print_json(v: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(v).expect("JSON values serialize"));
 }
 
+/// Options of every command that submits a transaction (signed by `--as`).
+#[derive(clap::Args, Clone)]
+pub struct TxOpts {
+    /// Print the transaction hash without waiting for its block.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
 #[derive(Clone)]
 pub struct Ctx {
     pub client: HttpClient,

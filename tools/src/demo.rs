@@ -198,3 +198,232 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
         "balances": balances,
     }))
 }
+
+/// `scf demo trade`: the Trusple story on a running dev chain. yiwu-crafts (Yiwu, Zhejiang)
+/// sells to mx-retail (Mexico City). Order one is paid at sight under mx-bank's letter of
+/// credit the moment the documents comply; order two, on 60-day terms, becomes a payable voucher
+/// on the buyer's acceptance of the invoice, which the seller discounts at `bank` at once.
+/// Document files are written to a temporary directory: only their hashes go on chain.
+pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
+    use scf_primitives::apps::{
+        receivables::{ApplyArgs, ApproveArgs as ApproveFinancing},
+        trade::{
+            AcceptInvoiceArgs, AttachArgs, CreateOrderArgs, DocumentKind, Incoterm, InvoiceArgs,
+            InvoiceOutcome, IssueLcArgs, LcId, OrderId, PaymentTerms, PresentationOutcome,
+        },
+    };
+
+    const USD: &str = "USD";
+    let usd = |units: Amount| format!("{} {USD}", format(units, 2));
+    let mut s = Story { ctx, step: 0 };
+    let dir = std::env::temp_dir().join(format!("scf-trade-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let token = |f: &str| TokenId { financier: f.into(), currency: USD.into() };
+    let balance = |who: &'static str, financier: &'static str| async move {
+        let own = ctx.acting_as(who)?;
+        own.query::<_, Amount>(
+            "deposit_token",
+            "balance",
+            &BalanceArgs { token: token(financier), member: who.into() },
+        )
+        .await
+    };
+    // Writes a document file; its text names the order so every run's hashes are new (a hash
+    // backs one order only, chain-wide).
+    let write_doc = |name: &str, text: String| -> Result<std::path::PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        Ok(path)
+    };
+    let attach = |who: &'static str, order: OrderId, kind: DocumentKind, path: std::path::PathBuf| async move {
+        let sha256 = crate::trade::hash_file(&path)?;
+        let args = AttachArgs { order, kind, sha256, blob_ref: None, supersedes: None };
+        returned::<u32>(&ctx.call(who, false, "trade", "attach_document", &args).await?)
+    };
+
+    s.say("mx-bank (the buyer's bank) and bank (the seller's bank) fund their USD deposit tokens");
+    for (bank, amount) in [("mx-bank", 100_000_000u128), ("bank", 50_000_000)] {
+        let mint = MintArgs { currency: USD.into(), to: bank.into(), amount };
+        returned::<()>(&ctx.call(bank, false, "deposit_token", "mint", &mint).await?)?;
+    }
+    let today = crate::trade::chain_today(ctx).await?;
+
+    // ---- Order one: letter of credit ------------------------------------------------------
+    s.say("mx-retail drafts a purchase order: 50,000.00 USD of LED string lights, FOB Ningbo, at sight under a letter of credit");
+    let goods =
+        write_doc("goods-1.txt", format!("2,000 cartons LED string lights YW-2027, drafted {today}"))?;
+    let order = CreateOrderArgs {
+        buyer: "mx-retail".into(),
+        seller: "yiwu-crafts".into(),
+        buyer_bank: Some("mx-bank".into()),
+        seller_bank: Some("bank".into()),
+        carrier: Some("carrier".into()),
+        currency: USD.into(),
+        amount: 5_000_000,
+        goods_hash: crate::trade::hash_file(&goods)?,
+        incoterm: Incoterm::Fob,
+        latest_shipment_day: today + 30,
+        terms: PaymentTerms::LetterOfCredit,
+    };
+    let lc_order: OrderId = returned(&ctx.call("mx-retail", false, "trade", "create_order", &order).await?)?;
+    s.detail(format!("order {lc_order} drafted; goods description sha256 {}", order.goods_hash));
+    s.say(format!("yiwu-crafts accepts order {lc_order}"));
+    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "accept_order", &lc_order).await?)?;
+
+    s.say("mx-bank issues a letter of credit for 50,000.00 USD, requiring bill of lading, invoice, packing list and certificate of origin");
+    crate::trade::allow_trade_contract(&ctx.acting_as("mx-bank")?, false, &token("mx-bank"), 5_000_000)
+        .await?;
+    let issue = IssueLcArgs {
+        order: lc_order,
+        amount: 5_000_000,
+        expiry_day: today + 60,
+        required: vec![
+            DocumentKind::BillOfLading,
+            DocumentKind::CommercialInvoice,
+            DocumentKind::PackingList,
+            DocumentKind::CertificateOfOrigin,
+        ],
+    };
+    let lc: LcId = returned(&ctx.call("mx-bank", false, "trade", "issue_lc", &issue).await?)?;
+    s.detail(format!("letter of credit {lc}, expires {}", format_date(issue.expiry_day)));
+    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "accept_lc", &lc).await?)?;
+    s.detail("yiwu-crafts accepts it");
+
+    s.say("carrier issues the bill of lading; yiwu-crafts ships and attaches its documents (hashes only)");
+    let bl = write_doc(
+        "bill-of-lading-1.txt",
+        format!("B/L PRS{lc_order}-NGB-ZLO, 2,000 cartons, clean on board"),
+    )?;
+    attach("carrier", lc_order, DocumentKind::BillOfLading, bl.clone()).await?;
+    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "mark_shipped", &lc_order).await?)?;
+    for (kind, file, text) in [
+        (DocumentKind::CommercialInvoice, "invoice-1.txt", "Commercial invoice YW-INV-{} USD 50,000.00"),
+        (DocumentKind::PackingList, "packing-list-1.txt", "Packing list YW-PL-{}: 2,000 cartons, 18,400 kg"),
+        (
+            DocumentKind::CertificateOfOrigin,
+            "origin-1.txt",
+            "Certificate of origin CCPIT-ZJ-{}: made in Yiwu",
+        ),
+    ] {
+        let path = write_doc(file, text.replace("{}", &lc_order.to_string()))?;
+        let index = attach("yiwu-crafts", lc_order, kind, path).await?;
+        s.detail(format!("document #{index}: {}", kind.as_str()));
+    }
+
+    s.say("mx-retail checks the bill of lading it received by courier against the chain");
+    let seen = crate::trade::load_order(&ctx.acting_as("mx-retail")?, lc_order).await?;
+    let bl_hash = crate::trade::hash_file(&bl)?;
+    let Some(doc) = seen.documents.iter().find(|d| d.sha256 == bl_hash) else {
+        bail!("the bill of lading does not match the chain");
+    };
+    s.detail(format!("MATCH: document #{} ({}, issued by {})", doc.index, doc.kind.as_str(), doc.issuer));
+
+    s.say(format!(
+        "yiwu-crafts presents the documents under letter of credit {lc}: it honours in the same transaction"
+    ));
+    let before = balance("yiwu-crafts", "mx-bank").await?;
+    let presented: PresentationOutcome =
+        returned(&ctx.call("yiwu-crafts", false, "trade", "present", &lc).await?)?;
+    let PresentationOutcome::Honoured(payment) = presented else {
+        bail!("the presentation was discrepant: {presented:?}");
+    };
+    let received = balance("yiwu-crafts", "mx-bank").await? - before;
+    s.detail(format!(
+        "mx-bank paid {}; yiwu-crafts received {} in mx-bank/USD",
+        usd(payment.amount),
+        usd(received)
+    ));
+
+    // ---- Order two: deferred 60 days → voucher → discount ------------------------------------
+    s.say("yiwu-crafts drafts a second order: 30,000.00 USD of ceramic tableware, CIF Manzanillo, payable 60 days after acceptance of the invoice");
+    let goods = write_doc("goods-2.txt", format!("600 sets ceramic tableware YW-C12, drafted {today}"))?;
+    let order = CreateOrderArgs {
+        buyer: "mx-retail".into(),
+        seller: "yiwu-crafts".into(),
+        buyer_bank: None,
+        seller_bank: Some("bank".into()),
+        carrier: Some("carrier".into()),
+        currency: USD.into(),
+        amount: 3_000_000,
+        goods_hash: crate::trade::hash_file(&goods)?,
+        incoterm: Incoterm::Cif,
+        latest_shipment_day: today + 30,
+        terms: PaymentTerms::Deferred { days: 60 },
+    };
+    let deferred: OrderId =
+        returned(&ctx.call("yiwu-crafts", false, "trade", "create_order", &order).await?)?;
+    returned::<()>(&ctx.call("mx-retail", false, "trade", "accept_order", &deferred).await?)?;
+    s.detail(format!("order {deferred} drafted by yiwu-crafts, accepted by mx-retail"));
+
+    s.say("the goods are shipped, delivered, and invoiced");
+    let bl =
+        write_doc("bill-of-lading-2.txt", format!("B/L PRS{deferred}-NGB-ZLO, 600 sets, clean on board"))?;
+    attach("carrier", deferred, DocumentKind::BillOfLading, bl).await?;
+    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "mark_shipped", &deferred).await?)?;
+    returned::<()>(&ctx.call("mx-retail", false, "trade", "confirm_delivery", &deferred).await?)?;
+    let invoice = write_doc("invoice-2.txt", format!("Commercial invoice YW-INV-{deferred} USD 30,000.00"))?;
+    attach("yiwu-crafts", deferred, DocumentKind::CommercialInvoice, invoice).await?;
+    let inv = InvoiceArgs { order: deferred, amount: 3_000_000 };
+    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "invoice", &inv).await?)?;
+
+    s.say("mx-retail accepts the invoice: the trade contract has the receivables contract issue a voucher");
+    let accept = AcceptInvoiceArgs { order: deferred, token_financier: None };
+    let outcome: InvoiceOutcome =
+        returned(&ctx.call("mx-retail", false, "trade", "accept_invoice", &accept).await?)?;
+    let InvoiceOutcome::VoucherIssued(voucher) = outcome else { bail!("no voucher: {outcome:?}") };
+    let v: Option<Voucher> = ctx.acting_as("yiwu-crafts")?.query("receivables", "get", &voucher).await?;
+    let Some(v) = v else { bail!("voucher {voucher} is not visible to its holder") };
+    s.detail(format!(
+        "voucher {voucher}: {} from {} to {}, maturing {}, backed by the invoice's hash",
+        usd(v.amount),
+        v.issuer,
+        v.holder,
+        format_date(v.maturity_day)
+    ));
+    returned::<()>(&ctx.call("yiwu-crafts", false, "receivables", "accept", &voucher).await?)?;
+
+    s.say(format!(
+        "yiwu-crafts discounts voucher {voucher} at bank at 5.50 % a year (ACT/360) and is paid at once"
+    ));
+    let approve = ApproveArgs {
+        token: token("bank"),
+        spender: ContractAddress::system("receivables"),
+        amount: v.amount,
+    };
+    returned::<()>(&ctx.call("bank", false, "deposit_token", "approve", &approve).await?)?;
+    let apply = ApplyArgs { id: voucher, amount: v.amount, financier: "bank".into() };
+    let app: Application =
+        returned(&ctx.call("yiwu-crafts", false, "receivables", "apply_financing", &apply).await?)?;
+    let before = balance("yiwu-crafts", "bank").await?;
+    let approve = ApproveFinancing {
+        application: app.id,
+        rate_bps: 550,
+        fee: 0,
+        registry_ref: format!("ZDW-TRADE-{voucher}"),
+    };
+    let approved: Application =
+        returned(&ctx.call("bank", false, "receivables", "approve_financing", &approve).await?)?;
+    let Some(terms) = approved.terms else { bail!("approved application without terms") };
+    let paid = balance("yiwu-crafts", "bank").await? - before;
+    s.detail(format!(
+        "face {}  days {}  discount {}  net {} received in bank/USD",
+        usd(approved.face),
+        terms.days,
+        usd(terms.discount),
+        usd(paid)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(json!({
+        "lc_order": lc_order,
+        "letter_of_credit": lc,
+        "lc_paid": format(payment.amount, 2),
+        "lc_received_by_seller": format(received, 2),
+        "deferred_order": deferred,
+        "voucher": voucher,
+        "voucher_amount": format(v.amount, 2),
+        "maturity": format_date(v.maturity_day),
+        "days": terms.days,
+        "discount": format(terms.discount, 2),
+        "net_proceeds": format(paid, 2),
+    }))
+}

@@ -15,3 +15,4 @@ pub mod client;
 pub mod demo;
 pub mod keystore;
 pub mod localnet;
+pub mod trade;

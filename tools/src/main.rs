@@ -23,10 +23,10 @@ use scf_primitives::{
 use scf_rpc_api::{to_hex, BlockId, ScfApiClient};
 use scf_tools::{
     amount, args, bench,
-    client::{print_json, rpc_err, Ctx},
+    client::{print_json, rpc_err, Ctx, TxOpts},
     demo,
     keystore::{KeyStore, DEV_NAMES},
-    localnet,
+    localnet, trade,
 };
 use serde_json::json;
 
@@ -45,14 +45,6 @@ struct Cli {
     signer: Option<String>,
     #[command(subcommand)]
     command: Command,
-}
-
-/// Options of every command that submits a transaction (signed by `--as`).
-#[derive(clap::Args, Clone)]
-struct TxOpts {
-    /// Print the transaction hash without waiting for its block.
-    #[arg(long)]
-    no_wait: bool,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +85,10 @@ enum Command {
     /// Chain parameters of the receivables contract.
     #[command(subcommand)]
     Params(ParamsCmd),
+    /// Trade documents: purchase orders, shipping documents by hash, letters of credit,
+    /// pre-shipment financing.
+    #[command(subcommand)]
+    Trade(trade::TradeCmd),
     /// Nodes admitted to the peer-to-peer network.
     #[command(subcommand)]
     Network(NetworkCmd),
@@ -644,6 +640,9 @@ enum DevCmd {
 enum DemoCmd {
     /// Issue, split, discount, advance 90 days and settle: the 双链通 story with every figure.
     Discounting,
+    /// A Yiwu seller ships to a Mexican buyer under a letter of credit and is paid on
+    /// presentation; a second order on 60-day terms becomes a voucher the seller discounts.
+    Trade,
 }
 
 fn parse_token(s: &str) -> Result<TokenId> {
@@ -861,6 +860,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Credit(cmd) => credit(&ctx, cmd).await?,
         Command::Token(cmd) => token(&ctx, cmd).await?,
         Command::Voucher(cmd) => voucher(&ctx, cmd).await?,
+        Command::Trade(cmd) => trade::run(&ctx, cmd).await?,
         Command::Finance(cmd) => finance(&ctx, cmd).await?,
         Command::Action(cmd) => action(&ctx, cmd).await?,
         Command::Genesis(GenesisCmd::New { validators, full_nodes, out, chain_id, base_port }) => {
@@ -972,6 +972,12 @@ async fn run(cli: Cli) -> Result<()> {
                 print_json(&summary);
             }
         }
+        Command::Demo(DemoCmd::Trade) => {
+            let summary = demo::trade(&ctx).await?;
+            if ctx.json {
+                print_json(&summary);
+            }
+        }
     }
     Ok(())
 }
@@ -1053,7 +1059,7 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
             tx,
         } => {
             let role = Role::parse(&role).ok_or_else(|| {
-                anyhow!("role {role:?} must be operator, core_enterprise, supplier, financier or auditor")
+                anyhow!("role {role:?} must be operator, core_enterprise, supplier, financier, auditor or logistics")
             })?;
             let mut resolved = Vec::new();
             for a in &accounts {

@@ -356,3 +356,120 @@ fn maker_checker_private_reads_and_groups_through_the_cli() {
     let after = cli.json(&["credit", "show", "--core", "core", "--as", "core"])["outstanding"].clone();
     assert_eq!((before.as_str(), after.as_str()), (Some("500.00"), Some("510.00")));
 }
+
+/// The trade story of issue "Trade documents" on a real node: a letter of credit that pays on
+/// complying documents, and 60-day terms that become a voucher discounted at once. Figures by
+/// hand: 30,000.00 USD at 5.50 % for 60 days ACT/360 = 30,000.00 × 0.055 × 60 / 360 = 275.00.
+#[test]
+fn trade_demo_and_trade_commands_on_a_real_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_node, cli) = start(dir.path());
+    let out = cli.json(&["demo", "trade"]);
+    assert_eq!(out["lc_paid"], "50000.00");
+    assert_eq!(out["lc_received_by_seller"], "50000.00");
+    assert_eq!(out["voucher_amount"], "30000.00");
+    assert_eq!(out["days"], 60);
+    assert_eq!(out["discount"], "275.00");
+    assert_eq!(out["net_proceeds"], "29725.00");
+    let lc_order = out["lc_order"].as_u64().unwrap().to_string();
+    let shown = cli.json(&["trade", "show", &lc_order, "--as", "carrier"]);
+    assert_eq!(shown["status"], "paid");
+    assert_eq!(shown["documents"].as_array().unwrap().len(), 4);
+    let lc = cli.json(&["trade", "lc", "show", &out["letter_of_credit"].to_string(), "--as", "mx-bank"]);
+    assert_eq!((lc["status"].as_str(), lc["presentations"].as_u64()), (Some("honoured"), Some(1)));
+    let deferred = cli.json(&["trade", "show", &out["deferred_order"].to_string(), "--as", "mx-retail"]);
+    assert_eq!((deferred["status"].as_str(), &deferred["voucher"]), (Some("financed"), &out["voucher"]));
+    // Outsiders see nothing, with a reason.
+    let hidden = cli.run(&["trade", "show", &lc_order, "--as", "supplier1"]);
+    assert!(!hidden.status.success());
+    assert!(String::from_utf8_lossy(&hidden.stderr).contains("visible to its parties"));
+
+    // The commands step by step: a draft, documents from files, verification, supersession.
+    let files = dir.path().join("docs");
+    std::fs::create_dir_all(&files).unwrap();
+    let write = |name: &str, text: &str| {
+        let p = files.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let goods = write("goods.txt", "500 bamboo baskets");
+    let created = cli.json(&[
+        "trade",
+        "create",
+        "--buyer",
+        "mx-retail",
+        "--seller",
+        "yiwu-crafts",
+        "--carrier",
+        "carrier",
+        "--amount",
+        "12000.00",
+        "--currency",
+        "USD",
+        "--goods",
+        &goods,
+        "--incoterm",
+        "fob",
+        "--ship-by",
+        "2099-12-31",
+        "--terms",
+        "on-delivery",
+        "--as",
+        "yiwu-crafts",
+    ]);
+    assert_eq!(created["receipt"]["success"], true, "{created}");
+    let orders = cli.json(&["trade", "list", "--as", "yiwu-crafts"]);
+    let order = orders.as_array().unwrap().last().unwrap()["id"].as_u64().unwrap().to_string();
+    let wrong = cli.run(&["trade", "accept", &order, "--as", "yiwu-crafts"]);
+    assert!(String::from_utf8_lossy(&wrong.stdout).contains("only mx-retail, the counterparty"));
+    cli.ok(&["trade", "accept", &order, "--as", "mx-retail"]);
+    let v1 = write("invoice-v1.txt", "invoice 12,000.00");
+    let v2 = write("invoice-v2.txt", "invoice 11,500.00 (corrected)");
+    cli.ok(&[
+        "trade",
+        "attach",
+        &order,
+        "--kind",
+        "commercial_invoice",
+        "--file",
+        &v1,
+        "--as",
+        "yiwu-crafts",
+    ]);
+    let silent = cli.run(&[
+        "trade",
+        "attach",
+        &order,
+        "--kind",
+        "commercial_invoice",
+        "--file",
+        &v2,
+        "--as",
+        "yiwu-crafts",
+    ]);
+    assert!(String::from_utf8_lossy(&silent.stdout).contains("must say that it supersedes #0"));
+    cli.ok(&[
+        "trade",
+        "attach",
+        &order,
+        "--kind",
+        "commercial_invoice",
+        "--file",
+        &v2,
+        "--supersedes",
+        "0",
+        "--as",
+        "yiwu-crafts",
+    ]);
+    let check = cli.json(&["trade", "verify-doc", &order, &v1, "--as", "mx-retail"]);
+    assert_eq!(
+        (check["matches"].as_bool(), &check["document"]["superseded_by"]),
+        (Some(true), &serde_json::json!(1))
+    );
+    let text = cli.ok(&["trade", "verify-doc", &order, &v2, "--as", "mx-retail"]);
+    assert!(text.contains("MATCH") && text.contains("live"), "{text}");
+    let forged = write("forged.txt", "invoice 120,000.00");
+    let no = cli.run(&["trade", "verify-doc", &order, &forged, "--as", "mx-retail"]);
+    assert!(!no.status.success());
+    assert!(String::from_utf8_lossy(&no.stdout).contains("NO MATCH"));
+}
