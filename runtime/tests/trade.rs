@@ -637,3 +637,56 @@ fn parties_see_their_orders_auditors_see_all_others_nothing() {
     assert_eq!(get(&c, id).goods_hash, sha256(b"2,000 LED string lights, model YW-2027"));
     let _: Hash = get(&c, id).goods_hash;
 }
+
+#[test]
+fn hostile_arguments_get_typed_errors_and_change_nothing() {
+    let mut c = Chain::new();
+    let id = accepted_order(&mut c, PaymentTerms::OnDelivery);
+    let before = get(&c, id);
+    let methods = [
+        "create_order",
+        "accept_order",
+        "reject_order",
+        "withdraw_order",
+        "attach_document",
+        "mark_shipped",
+        "confirm_delivery",
+        "invoice",
+        "accept_invoice",
+        "dispute",
+        "withdraw_dispute",
+        "cancel",
+        "issue_lc",
+        "accept_lc",
+        "reject_lc",
+        "present",
+        "waive_discrepancies",
+        "close_lc",
+        "request_preshipment",
+        "approve_preshipment",
+        "reject_preshipment",
+        "repay_preshipment",
+    ];
+    let garbage: [&[u8]; 3] = [&[], &[0xff; 3], &[7; 4096]];
+    for method in methods {
+        for args in garbage {
+            let t = c.call(BUYER, trade(), method, args.to_vec());
+            let r = c.one(t);
+            match failure(&r) {
+                scf_primitives::TxError::ContractError { message } => {
+                    assert!(
+                        message.contains("invalid arguments") || message.contains("does not exist"),
+                        "{method}: {message}"
+                    )
+                }
+                other => panic!("{method}: {other:?}"),
+            }
+        }
+    }
+    let m =
+        refused(&mut c, BUYER, trade(), "dispute", enc(&DisputeArgs { order: id, reason: "x".repeat(257) }));
+    assert!(m.contains("reason of 1 to 256 bytes"), "{m}");
+    let m = refused(&mut c, BUYER, trade(), "accept_order", enc(&999u64));
+    assert!(m.contains("order 999 does not exist"), "{m}");
+    assert_eq!(get(&c, id), before);
+}
