@@ -12,9 +12,9 @@ use scf_primitives::{
     SignedTransaction, MAX_TX_BYTES,
 };
 use scf_rpc_api::{
-    codes, from_hex, to_hex, AccountView, BlockId, BlockView, ChainHead, DevTime, ErrorData, EventView,
-    MemberView, MethodList, QueryAuth, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts,
-    TxStatus, TxView, MAX_QUERY_AUTH_MS,
+    codes, from_hex, to_hex, AccountView, BlockId, BlockReceipt, BlockView, ChainHead, DevTime, ErrorData,
+    EventView, MemberView, MethodList, QueryAuth, QueryResult, ReceiptView, ScfApiServer, Submitted,
+    SystemContracts, TxStatus, TxView, MAX_QUERY_AUTH_MS,
 };
 
 use crate::{
@@ -49,6 +49,20 @@ pub struct RpcServer {
 }
 
 impl RpcServer {
+    /// A finalized block by height or hash, or a NOT_FOUND error.
+    fn block(&self, id: &BlockId) -> RpcResult<scf_primitives::Block> {
+        let storage = &self.chain.storage;
+        let height = match id {
+            BlockId::Height(h) => Some(*h),
+            BlockId::Hash(s) => storage.height_of(&parse_hash(s)?).map_err(internal)?,
+        };
+        let block = match height {
+            Some(h) => storage.block(h).map_err(internal)?,
+            None => None,
+        };
+        block.ok_or_else(|| error(codes::NOT_FOUND, "not_found", format!("no block {id:?}")))
+    }
+
     /// The account a signed query speaks for, once its signature and expiry check out. Expiry
     /// uses this node's wall clock: queries never decide state, so no determinism is at stake.
     fn authorize_query(
@@ -188,18 +202,7 @@ impl ScfApiServer for RpcServer {
     }
 
     async fn get_block(&self, id: BlockId) -> RpcResult<BlockView> {
-        let storage = &self.chain.storage;
-        let height = match &id {
-            BlockId::Height(h) => Some(*h),
-            BlockId::Hash(s) => storage.height_of(&parse_hash(s)?).map_err(internal)?,
-        };
-        let block = match height {
-            Some(h) => storage.block(h).map_err(internal)?,
-            None => None,
-        };
-        let Some(b) = block else {
-            return Err(error(codes::NOT_FOUND, "not_found", format!("no block {id:?}")));
-        };
+        let b = self.block(&id)?;
         let h = &b.header;
         Ok(BlockView {
             height: h.height,
@@ -212,6 +215,22 @@ impl ScfApiServer for RpcServer {
             receipts_root: h.receipts_root.to_hex(),
             transactions: b.transactions.iter().map(|t| t.hash().to_hex()).collect(),
         })
+    }
+
+    async fn get_block_receipts(&self, id: BlockId) -> RpcResult<Vec<BlockReceipt>> {
+        let b = self.block(&id)?;
+        let mut out = Vec::with_capacity(b.transactions.len());
+        for tx in &b.transactions {
+            let hash = tx.hash();
+            let receipt = self
+                .chain
+                .storage
+                .receipt(&hash)
+                .map_err(internal)?
+                .ok_or_else(|| internal("receipt of a committed transaction missing"))?;
+            out.push(BlockReceipt { tx_hash: hash.to_hex(), receipt: receipt_view(&receipt) });
+        }
+        Ok(out)
     }
 
     async fn get_transaction(&self, hash: String) -> RpcResult<TxView> {
@@ -324,6 +343,8 @@ impl ScfApiServer for RpcServer {
             registry: ContractAddress::system("registry").to_hex(),
             deposit_token: ContractAddress::system("deposit_token").to_hex(),
             receivables: ContractAddress::system("receivables").to_hex(),
+            governance: ContractAddress::system("governance").to_hex(),
+            trade: ContractAddress::system("trade").to_hex(),
         })
     }
 }

@@ -326,6 +326,23 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     assert_eq!(rpc_error(garbage).0, codes::INVALID_PARAMS);
     assert_eq!(rpc_error(client.get_transaction(format!("0x{}", "ab".repeat(32))).await).0, codes::NOT_FOUND);
     assert_eq!(rpc_error(client.get_block(BlockId::Height(1 << 40)).await).0, codes::NOT_FOUND);
+    assert_eq!(rpc_error(client.get_block_receipts(BlockId::Height(1 << 40)).await).0, codes::NOT_FOUND);
+
+    // Block receipts are the transactions' receipts, in block order.
+    let head = client.chain_head().await.unwrap().height;
+    let mut seen = 0;
+    for h in 1..=head {
+        let block = client.get_block(BlockId::Height(h)).await.unwrap();
+        let receipts = client.get_block_receipts(BlockId::Hash(block.hash.clone())).await.unwrap();
+        let hashes: Vec<&String> = receipts.iter().map(|r| &r.tx_hash).collect();
+        assert_eq!(hashes, block.transactions.iter().collect::<Vec<_>>());
+        for r in &receipts {
+            let tx = client.get_transaction(r.tx_hash.clone()).await.unwrap();
+            assert_eq!(tx.receipt.as_ref(), Some(&r.receipt));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "the voucher's issue, accept and transfer are in blocks");
 
     // Bad input that only execution can judge: a failed receipt, state untouched.
     let (ok, _, err) = run(&client, "core", call("receivables", "issue", vec![9, 9])).await;

@@ -1,6 +1,9 @@
 //! Applying transactions: the checks that precede execution, dispatch to the VM, receipts, and
 //! the state root of the result.
-use std::sync::Arc;
+use std::{
+    collections::{HashSet, VecDeque},
+    sync::{Arc, Mutex},
+};
 
 use scf_primitives::{
     abi, merkle_root, sha256, AccountId, Block, ContractAddress, ExecOutcome, Hash, Height, Payload, Receipt,
@@ -48,6 +51,33 @@ pub struct ExecutedBlock {
 pub struct Runtime {
     vm: Vm,
     params: RuntimeParams,
+    verified: Arc<Mutex<VerifiedSignatures>>,
+}
+
+/// Hashes of signed transactions (the hash covers the signature) whose signatures verified.
+/// Admission verifies a transaction once; executing it in a block (on the proposer, and on every
+/// validator that received it by gossip) finds it here and skips a second ed25519 check. Only a
+/// cache of a pure function's result: it can never change an outcome, only its cost.
+#[derive(Default)]
+struct VerifiedSignatures {
+    set: HashSet<Hash>,
+    order: VecDeque<Hash>,
+}
+
+/// Remembered verifications: a few full pools' worth.
+const VERIFIED_CAPACITY: usize = 200_000;
+
+impl VerifiedSignatures {
+    fn insert(&mut self, hash: Hash) {
+        if self.set.insert(hash) {
+            self.order.push_back(hash);
+            if self.order.len() > VERIFIED_CAPACITY {
+                if let Some(old) = self.order.pop_front() {
+                    self.set.remove(&old);
+                }
+            }
+        }
+    }
 }
 
 /// The account that runs genesis initialisation of system contracts.
@@ -55,7 +85,7 @@ pub const GENESIS_CALLER: AccountId = AccountId([0u8; 32]);
 
 impl Runtime {
     pub fn new(params: RuntimeParams) -> Result<Runtime, RuntimeError> {
-        Ok(Runtime { vm: Vm::new()?, params })
+        Ok(Runtime { vm: Vm::new()?, params, verified: Default::default() })
     }
 
     pub fn params(&self) -> &RuntimeParams {
@@ -85,6 +115,17 @@ impl Runtime {
 
     /// Checks that need no state.
     pub fn check_static(&self, tx: &SignedTransaction) -> Result<(), TxError> {
+        self.check_static_with(tx, &tx.hash(), None)
+    }
+
+    /// `check_static` for a transaction whose hash is known; `signature_ok` is a verification
+    /// already done (in parallel, for a block).
+    fn check_static_with(
+        &self,
+        tx: &SignedTransaction,
+        hash: &Hash,
+        signature_ok: Option<bool>,
+    ) -> Result<(), TxError> {
         let size = borsh::object_length(tx).unwrap_or(usize::MAX);
         if size > MAX_TX_BYTES {
             return Err(TxError::PayloadTooLarge { limit: MAX_TX_BYTES as u64 });
@@ -100,10 +141,68 @@ impl Runtime {
                 got: tx.tx.chain_id.clone(),
             });
         }
-        if !tx.verify_signature() {
+        let ok = match signature_ok {
+            Some(ok) => ok,
+            None => self.verify_cached(tx, hash),
+        };
+        if !ok {
             return Err(TxError::BadSignature);
         }
         Ok(())
+    }
+
+    fn lock_verified(&self) -> std::sync::MutexGuard<'_, VerifiedSignatures> {
+        self.verified.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn verify_cached(&self, tx: &SignedTransaction, hash: &Hash) -> bool {
+        if self.lock_verified().set.contains(hash) {
+            return true;
+        }
+        let ok = tx.verify_signature();
+        if ok {
+            self.lock_verified().insert(*hash);
+        }
+        ok
+    }
+
+    /// Signature checks of a block's transactions: cached ones are free, the rest are verified
+    /// on all cores (ed25519 verification is the costliest per-transaction check).
+    fn verify_block_signatures(&self, transactions: &[SignedTransaction], hashes: &[Hash]) -> Vec<bool> {
+        let mut ok = vec![false; transactions.len()];
+        let missing: Vec<usize> = {
+            let cache = self.lock_verified();
+            (0..transactions.len())
+                .filter(|&i| {
+                    ok[i] = cache.set.contains(&hashes[i]);
+                    !ok[i]
+                })
+                .collect()
+        };
+        if missing.is_empty() {
+            return ok;
+        }
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+        let chunk = missing.len().div_ceil(threads).max(64);
+        let results: Vec<(usize, bool)> = std::thread::scope(|s| {
+            let handles: Vec<_> = missing
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter().map(|&i| (i, transactions[i].verify_signature())).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        });
+        let mut cache = self.lock_verified();
+        for (i, good) in results {
+            ok[i] = good;
+            if good {
+                cache.insert(hashes[i]);
+            }
+        }
+        ok
     }
 
     /// Executes `transactions` in order on top of `store` (which holds the state after
@@ -116,10 +215,19 @@ impl Runtime {
     ) -> Result<ExecutedBlock, RuntimeError> {
         let mut block_writes = StateChanges::new();
         let mut receipts = Vec::with_capacity(transactions.len());
+        let hashes: Vec<Hash> = transactions.iter().map(SignedTransaction::hash).collect();
+        let signatures = self.verify_block_signatures(transactions, &hashes);
         for (index, tx) in transactions.iter().enumerate() {
-            let (outcome, events, fuel_used) = self.apply_transaction(&store, &mut block_writes, ctx, tx)?;
+            let (outcome, events, fuel_used) = self.apply_transaction(
+                &store,
+                &mut block_writes,
+                ctx,
+                tx,
+                &hashes[index],
+                signatures[index],
+            )?;
             receipts.push(Receipt {
-                tx_hash: tx.hash(),
+                tx_hash: hashes[index],
                 height: ctx.height,
                 index: index as u32,
                 outcome,
@@ -138,9 +246,11 @@ impl Runtime {
         block_writes: &mut StateChanges,
         ctx: BlockContext,
         signed: &SignedTransaction,
+        hash: &Hash,
+        signature_ok: bool,
     ) -> Result<(ExecOutcome, Vec<scf_primitives::Event>, u64), RuntimeError> {
         let failure = |error| Ok((ExecOutcome::Failure { error }, Vec::new(), 0));
-        if let Err(e) = self.check_static(signed) {
+        if let Err(e) = self.check_static_with(signed, hash, Some(signature_ok)) {
             return failure(e);
         }
         let tx = &signed.tx;
@@ -220,7 +330,7 @@ impl Runtime {
         }
         env.tx_writes.insert(keys::code(&code_hash), Some(code.to_vec()));
         env.tx_writes.insert(keys::contract_code_hash(&address), Some(code_hash.0.to_vec()));
-        let has_init = module.exports().any(|e| e.name() == abi::INIT_EXPORT);
+        let has_init = module.module().exports().any(|e| e.name() == abi::INIT_EXPORT);
         if !has_init {
             return (env, Ok(()), compile_fuel);
         }

@@ -12,7 +12,8 @@ use scf_primitives::{
     AccountId, ContractAddress, Event, Hash, Height, TimestampMs, TxError,
 };
 use wasmtime::{
-    Caller, Config, Engine, ExternType, Linker, Module, Store, StoreLimits, StoreLimitsBuilder, Trap, ValType,
+    Caller, Config, Engine, ExternType, InstancePre, Linker, Module, Store, StoreLimits, StoreLimitsBuilder,
+    Trap, ValType,
 };
 
 use crate::{keys, state::StateChanges, RuntimeError, StateStore, StoreError};
@@ -133,8 +134,9 @@ impl CallEnv {
 pub struct Vm {
     engine: Engine,
     linker: Arc<Linker<CallEnv>>,
-    // Only a cache: which modules are compiled never influences results.
-    cache: Arc<Mutex<HashMap<Hash, Module>>>,
+    // Only a cache: which modules are compiled never influences results. Modules are kept
+    // pre-linked (imports resolved once), so a call only instantiates.
+    cache: Arc<Mutex<HashMap<Hash, InstancePre<CallEnv>>>>,
 }
 
 fn deterministic_config() -> Config {
@@ -233,22 +235,27 @@ impl Vm {
         Ok(Vm { engine, linker: Arc::new(linker), cache: Arc::new(Mutex::new(HashMap::new())) })
     }
 
-    /// Validates and compiles `code` (for deployment), caching the result.
-    pub(crate) fn prepare(&self, code_hash: Hash, code: &[u8]) -> Result<Module, String> {
+    /// Validates, compiles and links `code` (for deployment), caching the result.
+    pub(crate) fn prepare(&self, code_hash: Hash, code: &[u8]) -> Result<InstancePre<CallEnv>, String> {
         if let Some(m) = self.cached(&code_hash) {
             return Ok(m);
         }
         let module = compile_checked(&self.engine, code)?;
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(code_hash, module.clone());
-        Ok(module)
+        let pre = self.linker.instantiate_pre(&module).map_err(|e| format!("cannot link the module: {e}"))?;
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(code_hash, pre.clone());
+        Ok(pre)
     }
 
-    pub(crate) fn cached(&self, code_hash: &Hash) -> Option<Module> {
+    pub(crate) fn cached(&self, code_hash: &Hash) -> Option<InstancePre<CallEnv>> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(code_hash).cloned()
     }
 
     /// The compiled module of the contract at `contract`, as `env` sees state.
-    pub(crate) fn load(&self, env: &CallEnv, contract: ContractAddress) -> Result<Module, CallFailure> {
+    pub(crate) fn load(
+        &self,
+        env: &CallEnv,
+        contract: ContractAddress,
+    ) -> Result<InstancePre<CallEnv>, CallFailure> {
         let code_hash = match env.read(&keys::contract_code_hash(&contract)) {
             Ok(Some(h)) if h.len() == 32 => {
                 let mut a = [0u8; 32];
@@ -279,7 +286,7 @@ impl Vm {
     /// Runs exported `method` of `module`. `method` has already been checked to be callable.
     pub(crate) fn call(
         &self,
-        module: &Module,
+        module: &InstancePre<CallEnv>,
         mut env: CallEnv,
         method: &str,
         fuel_limit: u64,
@@ -295,7 +302,7 @@ impl Vm {
             };
         }
         let run = (|| -> wasmtime::Result<bool> {
-            let instance = self.linker.instantiate(&mut store, module)?;
+            let instance = module.instantiate(&mut store)?;
             let Some(func) = instance.get_func(&mut store, method) else {
                 return Ok(false);
             };

@@ -59,7 +59,10 @@ pub struct BenchReport {
     pub setup_seconds: f64,
 }
 
-type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Instant>>>>;
+/// What the block watcher reports for a committed transaction: when it saw the block, and the
+/// return data or the error.
+type Committed = (Instant, Result<Vec<u8>, String>);
+type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Committed>>>>;
 
 struct Env {
     clients: Vec<HttpClient>,
@@ -94,7 +97,7 @@ impl Env {
     }
 
     /// Submits (retrying while the pool is full) and returns a receiver fired at commit.
-    async fn submit(&self, node: usize, hash: &str, tx_hex: String) -> Result<oneshot::Receiver<Instant>> {
+    async fn submit(&self, node: usize, hash: &str, tx_hex: String) -> Result<oneshot::Receiver<Committed>> {
         let (tx, rx) = oneshot::channel();
         self.waiters.lock().expect("waiters lock").insert(hash.to_string(), tx);
         let mut attempt = 0;
@@ -116,17 +119,6 @@ impl Env {
         }
     }
 
-    /// The return data of a committed transaction, or its error.
-    async fn outcome(&self, node: usize, hash: &str) -> Result<Result<Vec<u8>, String>> {
-        let v = self.client(node).get_transaction(hash.to_string()).await?;
-        let r = v.receipt.ok_or_else(|| anyhow!("{hash} has no receipt"))?;
-        if r.success {
-            Ok(Ok(r.return_data.as_deref().map(from_hex).transpose()?.unwrap_or_default()))
-        } else {
-            Ok(Err(r.error.unwrap_or_default()))
-        }
-    }
-
     /// Submits a batch of signed transactions and waits for all of them to commit successfully.
     async fn run_all(&self, txs: Vec<(String, String)>, what: &str) -> Result<Vec<Vec<u8>>> {
         let mut pending = Vec::new();
@@ -135,10 +127,10 @@ impl Env {
         }
         let mut out = Vec::new();
         for (hash, rx) in pending {
-            tokio::time::timeout(Duration::from_secs(120), rx)
+            let (_, outcome) = tokio::time::timeout(Duration::from_secs(120), rx)
                 .await
                 .map_err(|_| anyhow!("{what}: {hash} not committed within 120 s"))??;
-            match self.outcome(0, &hash).await? {
+            match outcome {
                 Ok(data) => out.push(data),
                 Err(e) => bail!("{what} failed: {e}"),
             }
@@ -147,7 +139,8 @@ impl Env {
     }
 }
 
-/// Follows finalized blocks on `client` and fires the waiter of every transaction in them.
+/// Follows finalized blocks on `client` and fires the waiter of every transaction in them with
+/// its outcome (one receipts call per block, not one call per transaction).
 async fn watch_blocks(client: HttpClient, waiters: Waiters, stop: Arc<AtomicU64>, blocks: Arc<AtomicU64>) {
     let mut next = match client.chain_head().await {
         Ok(h) => h.height + 1,
@@ -162,12 +155,23 @@ async fn watch_blocks(client: HttpClient, waiters: Waiters, stop: Arc<AtomicU64>
             }
         };
         while next <= head {
-            let Ok(block) = client.get_block(BlockId::Height(next)).await else { break };
+            let Ok(receipts) = client.get_block_receipts(BlockId::Height(next)).await else { break };
             let seen = Instant::now();
             let mut w = waiters.lock().expect("waiters lock");
-            for hash in &block.transactions {
-                if let Some(tx) = w.remove(hash) {
-                    let _ = tx.send(seen);
+            for r in receipts {
+                if let Some(tx) = w.remove(&r.tx_hash) {
+                    let outcome = if r.receipt.success {
+                        r.receipt
+                            .return_data
+                            .as_deref()
+                            .map(from_hex)
+                            .transpose()
+                            .map(Option::unwrap_or_default)
+                            .map_err(|e| format!("undecodable return data: {e}"))
+                    } else {
+                        Err(r.receipt.error.unwrap_or_default())
+                    };
+                    let _ = tx.send((seen, outcome));
                 }
             }
             blocks.fetch_add(1, Ordering::Relaxed);
@@ -300,12 +304,12 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
                     env.sign(&key, nonce, "receivables", "transfer", borsh::to_vec(&args).unwrap());
                 let sent = Instant::now();
                 let rx = env.submit(i + nonce as usize, &hash, hex).await?;
-                let seen = tokio::time::timeout(Duration::from_secs(120), rx)
+                let (seen, outcome) = tokio::time::timeout(Duration::from_secs(120), rx)
                     .await
                     .map_err(|_| anyhow!("transfer {hash} not committed within 120 s"))??;
                 latencies.lock().expect("latencies lock").push(seen.duration_since(sent).as_millis() as u64);
                 nonce += 1;
-                match env.outcome(i, &hash).await? {
+                match outcome {
                     Ok(data) => {
                         let r: TransferResult = borsh::from_slice(&data)?;
                         voucher = r.remainder.ok_or_else(|| anyhow!("voucher {voucher} is used up"))?;

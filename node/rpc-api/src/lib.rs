@@ -111,6 +111,14 @@ pub struct ReceiptView {
     pub fuel_used: u64,
 }
 
+/// A receipt in `scf_getBlockReceipts`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BlockReceipt {
+    pub tx_hash: String,
+    #[serde(flatten)]
+    pub receipt: ReceiptView,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum TxStatus {
@@ -189,6 +197,8 @@ pub struct SystemContracts {
     pub registry: String,
     pub deposit_token: String,
     pub receivables: String,
+    pub governance: String,
+    pub trade: String,
 }
 
 #[rpc(server, client)]
@@ -205,6 +215,11 @@ pub trait ScfApi {
     /// A finalized block by height or hash.
     #[method(name = "scf_getBlock")]
     async fn get_block(&self, id: BlockId) -> RpcResult<BlockView>;
+
+    /// The receipts of a finalized block's transactions, in block order, each with its
+    /// transaction hash: one call per block instead of one per transaction.
+    #[method(name = "scf_getBlockReceipts")]
+    async fn get_block_receipts(&self, id: BlockId) -> RpcResult<Vec<BlockReceipt>>;
 
     /// A transaction with its status and, once committed, its receipt.
     #[method(name = "scf_getTransaction")]
