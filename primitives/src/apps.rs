@@ -173,8 +173,36 @@ pub mod registry {
         k
     }
 
-    /// Storage key of the list of all member names, in registration order.
-    pub const MEMBERS_KEY: &[u8] = b"all";
+    /// Storage key of the number of members ever registered (a `u64`).
+    pub const MEMBER_COUNT_KEY: &[u8] = b"count";
+
+    /// Storage key of the name of the `index`-th member registered (from 0). One key per
+    /// member, so registering is O(1) and the registry has no size limit.
+    pub fn member_index_key(index: u64) -> Vec<u8> {
+        let mut k = Vec::with_capacity(9);
+        k.push(b'n');
+        k.extend_from_slice(&index.to_be_bytes());
+        k
+    }
+
+    /// Most members one `list` call returns.
+    pub const MAX_PAGE: u32 = 500;
+
+    /// `list` input: up to `limit` (at most [`MAX_PAGE`]) members in registration order,
+    /// starting at index `from`.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct Page {
+        pub from: u64,
+        pub limit: u32,
+    }
+
+    /// `list` result.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct MemberPage {
+        pub members: Vec<Member>,
+        /// Index to ask for next, if there are more.
+        pub next: Option<u64>,
+    }
 }
 
 pub mod deposit_token {

@@ -8,7 +8,7 @@ use common::*;
 use scf_primitives::{
     apps::{
         receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, VoucherId, VoucherStatus},
-        registry::Member,
+        registry::{Member, MemberPage, Page},
     },
     crypto::Keypair,
     ContractAddress, ExecOutcome, Payload, Receipt, TxError,
@@ -20,7 +20,20 @@ fn genesis_is_deterministic_and_registers_the_dev_members() {
     let a = Chain::new();
     let b = Chain::new();
     assert_eq!(a.root(), b.root());
-    let members: Vec<Member> = a.query(ContractAddress::system("registry"), "list", vec![]);
+    let page: MemberPage = a.query(
+        ContractAddress::system("registry"),
+        "list",
+        borsh::to_vec(&Page { from: 0, limit: 500 }).unwrap(),
+    );
+    assert_eq!(page.next, None);
+    let members = page.members;
+    let second: MemberPage = a.query(
+        ContractAddress::system("registry"),
+        "list",
+        borsh::to_vec(&Page { from: 10, limit: 1 }).unwrap(),
+    );
+    assert_eq!((second.members.len(), second.next), (1, Some(11)));
+    assert_eq!(second.members[0].name, "mx-bank");
     let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
         names,

@@ -36,6 +36,8 @@ const VOUCHER_FACE: u128 = 1_000_000;
 pub struct BenchOptions {
     pub nodes: Vec<String>,
     pub txs: u64,
+    /// Stop starting transfers after this long.
+    pub duration: Option<Duration>,
     pub concurrency: usize,
     /// Operator and core-enterprise keys used for the setup (dev keys by default).
     pub operator: Keypair,
@@ -296,9 +298,12 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
             (issued.clone(), failed.clone(), latencies.clone(), bar.clone());
         let mut voucher = ids[i];
         let total = opts.txs;
+        let deadline = opts.duration.map(|d| started + d);
         workers.push(tokio::spawn(async move {
             let mut nonce = 1u64;
-            while issued.fetch_add(1, Ordering::Relaxed) < total {
+            while issued.fetch_add(1, Ordering::Relaxed) < total
+                && deadline.is_none_or(|d| Instant::now() < d)
+            {
                 let args = TransferArgs { id: voucher, to: to.clone(), amount: 1 };
                 let (hash, hex) =
                     env.sign(&key, nonce, "receivables", "transfer", borsh::to_vec(&args).unwrap());

@@ -13,8 +13,8 @@ use scf_primitives::{
             VoucherId,
         },
         registry::{
-            AccountArgs, Member, NetworkNode, NodeRole, RegisterArgs, Role, SetActiveArgs,
-            SetMakerCheckerArgs,
+            AccountArgs, Member, MemberPage, NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs,
+            SetMakerCheckerArgs, MAX_PAGE,
         },
     },
     crypto::Keypair,
@@ -101,6 +101,10 @@ enum Command {
         /// Transfers to commit.
         #[arg(long, default_value_t = 10_000)]
         txs: u64,
+        /// Stop starting transfers after this many seconds (a sustained run), even if fewer
+        /// than `--txs` were committed.
+        #[arg(long)]
+        duration: Option<u64>,
         /// Accounts transferring at once (each waits for its previous transfer's block).
         #[arg(long, default_value_t = 200)]
         concurrency: usize,
@@ -882,10 +886,11 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Localnet(cmd) => localnet_cmd(&ctx, cmd).await?,
-        Command::Bench { txs, concurrency } => {
+        Command::Bench { txs, duration, concurrency } => {
             let report = bench::run(bench::BenchOptions {
                 nodes,
                 txs,
+                duration: duration.map(Duration::from_secs),
                 concurrency,
                 operator: Keypair::dev("operator"),
                 issuer: Keypair::dev("core"),
@@ -1038,7 +1043,14 @@ fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<()> {
 async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
     match cmd {
         MemberCmd::List => {
-            let all: Vec<Member> = ctx.query("registry", "list", &()).await?;
+            let mut all: Vec<Member> = Vec::new();
+            let mut from = Some(0);
+            while let Some(start) = from {
+                let page: MemberPage =
+                    ctx.query("registry", "list", &Page { from: start, limit: MAX_PAGE }).await?;
+                all.extend(page.members);
+                from = page.next;
+            }
             if ctx.json {
                 print_json(&json!(all.iter().map(member_json).collect::<Vec<_>>()));
             } else {

@@ -3,7 +3,7 @@
 //! The consortium's member registry: which organisations are members, under which name, legal
 //! name, registration id and role, which accounts act for each, and whether they are active.
 //! Operators onboard and suspend members. Its storage layout
-//! (`scf_primitives::apps::registry::{member_key, account_key, MEMBERS_KEY}`) is public API: other
+//! (`scf_primitives::apps::registry::{member_key, account_key, member_index_key}`) is public API: other
 //! contracts read it directly to check roles.
 //!
 //! Must not: hold business state (vouchers, balances); that belongs to the contracts that use it.
@@ -16,8 +16,9 @@ use alloc::{string::String, vec::Vec};
 use scf_sdk::{
     caller, emit, ensure, fail,
     primitives::apps::registry::{
-        account_key, member_key, AccountArgs, InitArgs, Member, NetworkNode, NodeRole, RegisterArgs, Role,
-        SetActiveArgs, SetMakerCheckerArgs, SetValidatorNodeArgs, MEMBERS_KEY, NODES_KEY,
+        account_key, member_index_key, member_key, AccountArgs, InitArgs, Member, MemberPage, NetworkNode,
+        NodeRole, Page, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs, SetValidatorNodeArgs,
+        MAX_PAGE, MEMBER_COUNT_KEY, NODES_KEY,
     },
     storage, AccountId, Result,
 };
@@ -39,12 +40,12 @@ scf_sdk::entry_points! {
 }
 
 fn init(args: InitArgs) -> Result<()> {
-    ensure!(storage::get_raw(MEMBERS_KEY).is_none(), "registry is already initialised");
+    ensure!(storage::get_raw(MEMBER_COUNT_KEY).is_none(), "registry is already initialised");
     ensure!(
         args.members.iter().any(|m| m.role == Role::Operator && m.active),
         "the registry needs at least one active operator"
     );
-    storage::set(MEMBERS_KEY, &Vec::<String>::new());
+    storage::set(MEMBER_COUNT_KEY, &0u64);
     for m in args.members {
         add(m)?;
     }
@@ -176,9 +177,9 @@ fn add(m: Member) -> Result<()> {
         storage::set(&account_key(a), &m.name);
     }
     storage::set(&member_key(&m.name), &m);
-    let mut all: Vec<String> = storage::get(MEMBERS_KEY).unwrap_or_default();
-    all.push(m.name.clone());
-    storage::set(MEMBERS_KEY, &all);
+    let count: u64 = storage::get(MEMBER_COUNT_KEY).unwrap_or(0);
+    storage::set(&member_index_key(count), &m.name);
+    storage::set(MEMBER_COUNT_KEY, &(count + 1));
     emit("member_registered", &m);
     Ok(())
 }
@@ -291,7 +292,13 @@ fn get_by_name(name: String) -> Result<Option<Member>> {
     Ok(storage::get(&member_key(&name)))
 }
 
-fn list(_: ()) -> Result<Vec<Member>> {
-    let all: Vec<String> = storage::get(MEMBERS_KEY).unwrap_or_default();
-    Ok(all.iter().filter_map(|n| storage::get(&member_key(n))).collect())
+fn list(page: Page) -> Result<MemberPage> {
+    ensure!((1..=MAX_PAGE).contains(&page.limit), "a page holds 1 to {MAX_PAGE} members");
+    let count: u64 = storage::get(MEMBER_COUNT_KEY).unwrap_or(0);
+    let end = count.min(page.from.saturating_add(page.limit as u64));
+    let members = (page.from..end)
+        .filter_map(|i| storage::get::<String>(&member_index_key(i)))
+        .filter_map(|n| storage::get(&member_key(&n)))
+        .collect();
+    Ok(MemberPage { members, next: (end < count).then_some(end) })
 }

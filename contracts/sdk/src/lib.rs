@@ -195,6 +195,90 @@ pub mod storage {
     }
 }
 
+/// Unbounded sets of `u64` ids (vouchers, orders) per owner (a member name, a root voucher),
+/// with O(1) add, remove and membership test: a count, one storage key per slot, and each id's
+/// slot. A single stored `Vec` would be rewritten whole on every change and stop growing at the
+/// value size limit (a bank that discounts thousands of vouchers would hit it).
+pub mod index {
+    use super::*;
+
+    /// One family of sets, told apart from the contract's other keys by `tag`.
+    pub struct Index {
+        pub tag: u8,
+    }
+
+    impl Index {
+        fn key(&self, kind: u8, owner: &[u8], suffix: Option<u64>) -> Vec<u8> {
+            let mut k = Vec::with_capacity(2 + 4 + owner.len() + 8);
+            k.push(self.tag);
+            k.push(kind);
+            // Length-prefixed, so that no owner's keys can collide with a longer owner's.
+            k.extend_from_slice(&(owner.len() as u32).to_le_bytes());
+            k.extend_from_slice(owner);
+            if let Some(s) = suffix {
+                k.extend_from_slice(&s.to_be_bytes());
+            }
+            k
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        pub fn len(&self, owner: &[u8]) -> u64 {
+            storage::get(&self.key(0, owner, None)).unwrap_or(0)
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        pub fn is_empty(&self, owner: &[u8]) -> bool {
+            self.len(owner) == 0
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        pub fn contains(&self, owner: &[u8], id: u64) -> bool {
+            storage::get_raw(&self.key(2, owner, Some(id))).is_some()
+        }
+
+        /// Adds `id` (no effect if present).
+        #[cfg(target_arch = "wasm32")]
+        pub fn add(&self, owner: &[u8], id: u64) {
+            if self.contains(owner, id) {
+                return;
+            }
+            let n = self.len(owner);
+            storage::set(&self.key(1, owner, Some(n)), &id);
+            storage::set(&self.key(2, owner, Some(id)), &n);
+            storage::set(&self.key(0, owner, None), &(n + 1));
+        }
+
+        /// Removes `id`: the last slot moves into its place. Returns whether it was present.
+        #[cfg(target_arch = "wasm32")]
+        pub fn remove(&self, owner: &[u8], id: u64) -> bool {
+            let Some(slot) = storage::get::<u64>(&self.key(2, owner, Some(id))) else {
+                return false;
+            };
+            let last = self.len(owner).saturating_sub(1);
+            if slot != last {
+                if let Some(moved) = storage::get::<u64>(&self.key(1, owner, Some(last))) {
+                    storage::set(&self.key(1, owner, Some(slot)), &moved);
+                    storage::set(&self.key(2, owner, Some(moved)), &slot);
+                }
+            }
+            storage::remove(&self.key(1, owner, Some(last)));
+            storage::remove(&self.key(2, owner, Some(id)));
+            if last == 0 {
+                storage::remove(&self.key(0, owner, None));
+            } else {
+                storage::set(&self.key(0, owner, None), &last);
+            }
+            true
+        }
+
+        /// Every id, in slot order (insertion order until something is removed).
+        #[cfg(target_arch = "wasm32")]
+        pub fn list(&self, owner: &[u8]) -> Vec<u64> {
+            (0..self.len(owner)).filter_map(|s| storage::get(&self.key(1, owner, Some(s)))).collect()
+        }
+    }
+}
+
 /// Checks that `currency` looks like an ISO 4217 code (three capital letters).
 pub fn validate_currency(currency: &str) -> Result<()> {
     if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {

@@ -24,7 +24,9 @@ extern crate alloc;
 use alloc::{string::String, vec, vec::Vec};
 
 use scf_sdk::{
-    block_time_ms, call, caller, emit, ensure, fail, members,
+    block_time_ms, call, caller, emit, ensure, fail,
+    index::Index,
+    members,
     primitives::apps::{
         deposit_token::{TokenId, TransferFromArgs},
         receivables::{discount, DayCount, IssueArgs, OrderIssueArgs, VoucherId, MS_PER_DAY},
@@ -96,9 +98,7 @@ fn doc_hash_key(h: &Hash) -> Vec<u8> {
 }
 
 /// Member → the orders it is party to.
-fn party_key(member: &str) -> Vec<u8> {
-    tagged(b'p', member.as_bytes())
-}
+const PARTIES: Index = Index { tag: b'p' };
 
 fn today() -> u32 {
     (block_time_ms() / MS_PER_DAY) as u32
@@ -133,11 +133,7 @@ fn save_lc(l: &LetterOfCredit) {
 }
 
 fn index_party(member: &str, id: OrderId) {
-    let mut ids: Vec<OrderId> = storage::get(&party_key(member)).unwrap_or_default();
-    if !ids.contains(&id) {
-        ids.push(id);
-        storage::set(&party_key(member), &ids);
-    }
+    PARTIES.add(member.as_bytes(), id);
 }
 
 fn order_event(topic: &str, o: &Order, by: &str) {
@@ -998,6 +994,5 @@ fn orders_of(member: String) -> Result<Vec<Order>> {
         overseer(&m) || m.name == member,
         "the orders of {member} are visible to {member}, auditors and operators"
     );
-    let ids: Vec<OrderId> = storage::get(&party_key(&member)).unwrap_or_default();
-    ids.into_iter().map(load_order).collect()
+    PARTIES.list(member.as_bytes()).into_iter().map(load_order).collect()
 }
