@@ -8,7 +8,7 @@ use common::*;
 use scf_primitives::{
     apps::{
         receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, VoucherId, VoucherStatus},
-        registry::{Member, MemberPage, Page},
+        registry::{MemberPage, Page},
     },
     crypto::Keypair,
     ContractAddress, ExecOutcome, Payload, Receipt, TxError,
