@@ -24,9 +24,7 @@ use alloc::{
 };
 
 use scf_sdk::{
-    block_time_ms, call, caller, emit, ensure, fail,
-    index::Index,
-    members,
+    block_time_ms, call, caller, emit, ensure, fail, members,
     primitives::apps::{
         deposit_token::{TokenId, TransferFromArgs},
         receivables::{
@@ -90,10 +88,13 @@ fn tagged(tag: u8, body: &[u8]) -> Vec<u8> {
     k
 }
 
-/// Holder → the live pieces it holds.
-const HOLDINGS: Index = Index { tag: b'h' };
-/// Root → every piece split from it, in creation order (never removed).
-const PIECES: Index = Index { tag: b'p' };
+fn holder_key(name: &str) -> Vec<u8> {
+    tagged(b'h', name.as_bytes())
+}
+
+fn pieces_key(root: VoucherId) -> Vec<u8> {
+    tagged(b'p', &root.to_be_bytes())
+}
 
 fn trade_ref_key(h: &Hash) -> Vec<u8> {
     tagged(b'r', &h.0)
@@ -141,19 +142,29 @@ fn counter(key: &[u8]) -> u64 {
 }
 
 fn index_add(holder: &str, id: VoucherId) {
-    HOLDINGS.add(holder.as_bytes(), id);
+    let mut ids: Vec<VoucherId> = storage::get(&holder_key(holder)).unwrap_or_default();
+    ids.push(id);
+    storage::set(&holder_key(holder), &ids);
 }
 
 fn index_remove(holder: &str, id: VoucherId) {
-    HOLDINGS.remove(holder.as_bytes(), id);
+    let mut ids: Vec<VoucherId> = storage::get(&holder_key(holder)).unwrap_or_default();
+    ids.retain(|x| *x != id);
+    if ids.is_empty() {
+        storage::remove(&holder_key(holder));
+    } else {
+        storage::set(&holder_key(holder), &ids);
+    }
 }
 
 fn add_piece(root: VoucherId, id: VoucherId) {
-    PIECES.add(&root.to_be_bytes(), id);
+    let mut ids: Vec<VoucherId> = storage::get(&pieces_key(root)).unwrap_or_default();
+    ids.push(id);
+    storage::set(&pieces_key(root), &ids);
 }
 
 fn root_pieces(root: VoucherId) -> Vec<Voucher> {
-    let ids = PIECES.list(&root.to_be_bytes());
+    let ids: Vec<VoucherId> = storage::get(&pieces_key(root)).unwrap_or_default();
     ids.into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect()
 }
 
@@ -888,9 +899,7 @@ fn list_by_holder(holder: String) -> Result<Vec<Voucher>> {
         m.name == holder || oversees(&m),
         "only {holder}, an auditor or an operator may list {holder}'s vouchers"
     );
-    // Ascending ids: issue and split order, whatever removals did to the slots.
-    let mut ids = HOLDINGS.list(holder.as_bytes());
-    ids.sort_unstable();
+    let ids: Vec<VoucherId> = storage::get(&holder_key(&holder)).unwrap_or_default();
     Ok(ids.into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect())
 }
 
