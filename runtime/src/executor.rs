@@ -184,16 +184,15 @@ impl Runtime {
         }
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
         let chunk = missing.len().div_ceil(threads).max(64);
+        let verify = |part: &[usize]| -> Vec<(usize, bool)> {
+            part.iter().map(|&i| (i, transactions[i].verify_signature())).collect()
+        };
         let results: Vec<(usize, bool)> = std::thread::scope(|s| {
-            let handles: Vec<_> = missing
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter().map(|&i| (i, transactions[i].verify_signature())).collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+            let handles: Vec<_> =
+                missing.chunks(chunk).map(|part| (part, s.spawn(move || verify(part)))).collect();
+            // A worker that died must not turn its transactions into bad signatures (that would
+            // differ between nodes): its share is verified again here.
+            handles.into_iter().flat_map(|(part, h)| h.join().unwrap_or_else(|_| verify(part))).collect()
         });
         let mut cache = self.lock_verified();
         for (i, good) in results {
