@@ -214,8 +214,10 @@ impl Runtime {
     ) -> Result<ExecutedBlock, RuntimeError> {
         let mut block_writes = StateChanges::new();
         let mut receipts = Vec::with_capacity(transactions.len());
+        let started = std::time::Instant::now();
         let hashes: Vec<Hash> = transactions.iter().map(SignedTransaction::hash).collect();
         let signatures = self.verify_block_signatures(transactions, &hashes);
+        let verified = started.elapsed();
         for (index, tx) in transactions.iter().enumerate() {
             let (outcome, events, fuel_used) = self.apply_transaction(
                 &store,
@@ -235,7 +237,19 @@ impl Runtime {
             });
         }
         let receipt_hashes: Vec<Hash> = receipts.iter().map(Receipt::hash).collect();
+        let executed = started.elapsed();
+        let written_keys = block_writes.len();
         let state = apply_changes(store.as_ref(), ctx.height, block_writes)?;
+        tracing::debug!(
+            target: "scf::runtime",
+            height = ctx.height,
+            txs = transactions.len(),
+            written_keys,
+            verify_ms = verified.as_millis() as u64,
+            run_ms = (executed - verified).as_millis() as u64,
+            merkle_ms = (started.elapsed() - executed).as_millis() as u64,
+            "executed block"
+        );
         Ok(ExecutedBlock { receipts, receipts_root: merkle_root(&receipt_hashes), state })
     }
 

@@ -268,12 +268,16 @@ impl App {
             let _ = tokio::time::timeout(remaining, self.chain.mempool.arrived.notified()).await;
         }
         let storage = &self.chain.storage;
+        let selecting = std::time::Instant::now();
         let txs = self.chain.mempool.select(self.policy.max_txs, |sender| {
             scf_runtime::Runtime::nonce(storage, sender).unwrap_or(u64::MAX)
         });
+        let select_ms = selecting.elapsed().as_millis() as u64;
         let timestamp_ms = self.chain.now_ms().max(head.timestamp_ms + 1);
         let ctx = BlockContext { height: height.0, timestamp_ms };
+        let executing = std::time::Instant::now();
         let executed = self.chain.runtime.execute_block(self.chain.state(), ctx, &txs)?;
+        let execute_ms = executing.elapsed().as_millis() as u64;
         let header = BlockHeader {
             height: height.0,
             parent_hash: head.hash(),
@@ -285,8 +289,18 @@ impl App {
         };
         let block = Block { header, transactions: txs };
         let hash = BlockHash(block.hash());
+        let persisting = std::time::Instant::now();
         self.chain.storage.put_undecided(&block)?;
-        tracing::debug!(target: "scf::consensus", height = height.0, txs = block.transactions.len(), %hash, "built block");
+        tracing::debug!(
+            target: "scf::consensus",
+            height = height.0,
+            txs = block.transactions.len(),
+            %hash,
+            select_ms,
+            execute_ms,
+            persist_ms = persisting.elapsed().as_millis() as u64,
+            "built block"
+        );
         self.candidates.insert(hash, Candidate { block, executed });
         Ok(hash)
     }
@@ -439,10 +453,14 @@ impl App {
             extensions,
         );
         let cert_bytes = borsh::to_vec(&WireCertificate::from_certificate(&ext))?;
+        let writing = std::time::Instant::now();
         self.chain.storage.commit_block(&c.block, &c.executed.receipts, &c.executed.state, &cert_bytes)?;
+        let write_ms = writing.elapsed().as_millis() as u64;
         self.chain.set_head(c.block.header.clone());
         let storage = &self.chain.storage;
+        let pruning = std::time::Instant::now();
         self.chain.mempool.prune(|s| scf_runtime::Runtime::nonce(storage, s).unwrap_or(0));
+        let prune_ms = pruning.elapsed().as_millis() as u64;
         let failed = c.executed.receipts.iter().filter(|r| !r.is_success()).count();
         tracing::info!(
             target: "scf::consensus",
@@ -451,6 +469,8 @@ impl App {
             txs = c.block.transactions.len(),
             failed,
             state_root = %c.block.header.state_root,
+            write_ms,
+            prune_ms,
             "committed block"
         );
         Ok(())
