@@ -50,6 +50,7 @@ pub struct ExecutedBlock {
 #[derive(Clone)]
 pub struct Runtime {
     vm: Vm,
+    query_vm: Vm,
     params: RuntimeParams,
     verified: Arc<Mutex<VerifiedSignatures>>,
 }
@@ -85,7 +86,7 @@ pub const GENESIS_CALLER: AccountId = AccountId([0u8; 32]);
 
 impl Runtime {
     pub fn new(params: RuntimeParams) -> Result<Runtime, RuntimeError> {
-        Ok(Runtime { vm: Vm::new()?, params, verified: Default::default() })
+        Ok(Runtime { vm: Vm::for_transactions()?, query_vm: Vm::for_queries()?, params, verified: Default::default() })
     }
 
     pub fn params(&self) -> &RuntimeParams {
@@ -300,7 +301,7 @@ impl Runtime {
         );
         let (mut env, result, fuel_used) = match deploy_code {
             Some(code) => self.run_deploy(env, target, code, self.params.tx_fuel_limit),
-            None => self.run_call(env, method, self.params.tx_fuel_limit),
+            None => self.run_call(&self.vm, env, method, self.params.tx_fuel_limit),
         };
         *block_writes = std::mem::take(&mut env.block_writes);
         match result {
@@ -354,6 +355,7 @@ impl Runtime {
     /// Loads the contract at `env.contract` and runs `method`.
     fn run_call(
         &self,
+        vm: &Vm,
         env: CallEnv,
         method: &str,
         fuel_limit: u64,
@@ -362,11 +364,11 @@ impl Runtime {
             let err = TxError::UnknownMethod { method: method.to_string() };
             return (env, Err(CallFailure::Tx(err)), 0);
         }
-        let module = match self.vm.load(&env, env.contract) {
+        let module = match vm.load(&env, env.contract) {
             Ok(m) => m,
             Err(f) => return (env, Err(f), 0),
         };
-        let result = self.vm.call(&module, env, method, fuel_limit);
+        let result = vm.call(&module, env, method, fuel_limit);
         (result.env, result.outcome, result.fuel_used)
     }
 
@@ -394,7 +396,7 @@ impl Runtime {
             true,
             args,
         );
-        let (mut env, result, _) = self.run_call(env, method, self.params.query_fuel_limit);
+        let (mut env, result, _) = self.run_call(&self.query_vm, env, method, self.params.query_fuel_limit);
         match result {
             Ok(()) => Ok(Ok(std::mem::take(&mut env.return_data))),
             Err(CallFailure::Tx(e)) => Ok(Err(e)),

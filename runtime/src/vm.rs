@@ -12,8 +12,8 @@ use scf_primitives::{
     AccountId, ContractAddress, Event, Hash, Height, TimestampMs, TxError,
 };
 use wasmtime::{
-    Caller, Config, Engine, ExternType, InstancePre, Linker, Module, Store, StoreLimits, StoreLimitsBuilder,
-    Trap, ValType,
+    Caller, Config, Engine, ExternType, InstanceAllocationStrategy, InstancePre, Linker, Module,
+    PoolConcurrencyLimitError, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap, ValType,
 };
 
 use crate::{keys, state::StateChanges, RuntimeError, StateStore, StoreError};
@@ -227,9 +227,34 @@ pub(crate) struct CallResult {
     pub outcome: Result<(), CallFailure>,
 }
 
+/// Instance slots of the transaction VM's pool: a call tree is at most `MAX_CALL_DEPTH` deep and
+/// blocks execute one at a time, so this leaves room for several runtimes' worth of slack.
+const POOLED_INSTANCES: u32 = 64;
+
 impl Vm {
-    pub fn new() -> Result<Vm, RuntimeError> {
-        let engine = Engine::new(&deterministic_config()).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+    /// The VM that executes transactions (and genesis). Instances come from a pre-reserved pool:
+    /// creating and dropping a Store per call was a third of execution time in mmap/munmap.
+    /// Only block execution may use it, so read-only queries from RPC can never exhaust the
+    /// pool under a block (that is what `for_queries` is for).
+    pub fn for_transactions() -> Result<Vm, RuntimeError> {
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_core_instances(POOLED_INSTANCES)
+            .total_memories(POOLED_INSTANCES)
+            .total_tables(POOLED_INSTANCES)
+            .total_component_instances(0)
+            .max_memory_size(MAX_MEMORY_BYTES);
+        let mut config = deterministic_config();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        Vm::with_config(config)
+    }
+
+    /// The VM for read-only queries: instances allocated on demand, unlimited concurrency.
+    pub fn for_queries() -> Result<Vm, RuntimeError> {
+        Vm::with_config(deterministic_config())
+    }
+
+    fn with_config(config: Config) -> Result<Vm, RuntimeError> {
+        let engine = Engine::new(&config).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
         host::register(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         Ok(Vm { engine, linker: Arc::new(linker), cache: Arc::new(Mutex::new(HashMap::new())) })
@@ -326,6 +351,11 @@ impl Vm {
 }
 
 fn classify_trap(err: &wasmtime::Error, fuel_limit: u64) -> CallFailure {
+    if err.downcast_ref::<PoolConcurrencyLimitError>().is_some() {
+        // A full instance pool is this node's condition, not the transaction's: reporting it as
+        // a guest fault would put a receipt in the block that other validators do not compute.
+        return CallFailure::Node(RuntimeError::Engine(format!("wasm instance pool exhausted: {err}")));
+    }
     match err.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => CallFailure::Tx(TxError::OutOfFuel { limit: fuel_limit }),
         Some(trap) => CallFailure::Tx(TxError::Trap { message: trap.to_string() }),
