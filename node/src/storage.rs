@@ -8,7 +8,7 @@ use jmt::{
     storage::{Node, NodeKey},
     KeyHash, OwnedValue, Version,
 };
-use rocksdb::{ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
+use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use scf_primitives::{Block, BlockHeader, Hash, Height, Receipt, SignedTransaction};
 use scf_runtime::{StateStore, StateUpdate, StoreError};
 
@@ -100,6 +100,25 @@ fn encode<T: borsh::BorshSerialize>(value: &T) -> Vec<u8> {
     borsh::to_vec(value).expect("borsh into Vec is infallible")
 }
 
+/// RocksDB's block cache, shared by all column families.
+const BLOCK_CACHE_BYTES: usize = 256 << 20;
+
+/// Every read of execution is a point lookup (state keys, Merkle nodes, receipts by hash). Bloom
+/// filters let a lookup skip the SST files that cannot hold the key; without them each miss in
+/// the memtable probed every level-0 file, and sustained runs slowed as files accumulated.
+/// Index and filter blocks live in the shared cache, so memory stays bounded by it.
+fn column_options(cache: &Cache) -> Options {
+    let mut table = BlockBasedOptions::default();
+    table.set_block_cache(cache);
+    table.set_bloom_filter(10.0, false);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    let mut opts = Options::default();
+    opts.set_block_based_table_factory(&table);
+    opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    opts
+}
+
 impl Storage {
     /// Opens (creating if needed) the database at `path` for chain `chain_id`.
     pub fn open(path: &Path, chain_id: &str) -> Result<Storage, StorageError> {
@@ -107,7 +126,8 @@ impl Storage {
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
-        let cfs = col::ALL.iter().map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
+        let cfs = col::ALL.iter().map(|name| ColumnFamilyDescriptor::new(*name, column_options(&cache)));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
         let storage = Storage { db: Arc::new(db) };
         match storage.meta(SCHEMA_KEY)? {
