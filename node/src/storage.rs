@@ -1,7 +1,11 @@
 //! The only RocksDB user. One column family per kind of record; a block, its receipts, its
 //! commit certificate and all its state changes are written in one atomic, synced write batch,
 //! so a crash at any instant leaves the database at the last committed block.
-use std::{path::Path, sync::Arc};
+use std::{
+    collections::{HashMap, VecDeque},
+    path::Path,
+    sync::{Arc, Mutex},
+};
 
 use borsh::BorshDeserialize;
 use jmt::{
@@ -79,6 +83,35 @@ pub struct TxLocation {
 #[derive(Clone)]
 pub struct Storage {
     db: Arc<DB>,
+    nodes: Arc<Mutex<NodeCache>>,
+}
+
+/// Decoded Merkle nodes recently committed or read. The next block's tree update reads mostly
+/// nodes the previous blocks wrote (the upper levels every time), and a RocksDB lookup plus a
+/// borsh decode per node was a quarter of the state-root computation. A node key (version,
+/// path) names one immutable node once its block is committed, so the cache only ever holds
+/// committed nodes (never those of an undecided block) and needs no invalidation while nodes
+/// are never deleted; pruning, when it comes, must evict what it deletes.
+#[derive(Default)]
+struct NodeCache {
+    map: HashMap<NodeKey, Node>,
+    order: VecDeque<NodeKey>,
+}
+
+/// Nodes kept: about 100–200 MiB at the size of a full internal node.
+const NODE_CACHE_ENTRIES: usize = 262_144;
+
+impl NodeCache {
+    fn insert(&mut self, key: NodeKey, node: Node) {
+        if self.map.insert(key.clone(), node).is_none() {
+            self.order.push_back(key);
+            while self.order.len() > NODE_CACHE_ENTRIES {
+                if let Some(old) = self.order.pop_front() {
+                    self.map.remove(&old);
+                }
+            }
+        }
+    }
 }
 
 fn height_key(h: Height) -> [u8; 8] {
@@ -129,7 +162,7 @@ impl Storage {
         let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         let cfs = col::ALL.iter().map(|name| ColumnFamilyDescriptor::new(*name, column_options(&cache)));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
-        let storage = Storage { db: Arc::new(db) };
+        let storage = Storage { db: Arc::new(db), nodes: Default::default() };
         match storage.meta(SCHEMA_KEY)? {
             Some(v) => {
                 let found = u32::from_le_bytes(v.as_slice().try_into().map_err(|_| {
@@ -153,6 +186,10 @@ impl Storage {
             }
         }
         Ok(storage)
+    }
+
+    fn lock_nodes(&self) -> std::sync::MutexGuard<'_, NodeCache> {
+        self.nodes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn cf(&self, name: &str) -> &rocksdb::ColumnFamily {
@@ -310,7 +347,12 @@ impl Storage {
         batch.put_cf(self.cf(col::CERTIFICATES), height_key(h), certificate);
         // Undecided proposals up to this height are settled now.
         batch.delete_range_cf(self.cf(col::UNDECIDED), height_key(0), height_key(h + 1));
-        self.write(batch)
+        self.write(batch)?;
+        let mut cache = self.lock_nodes();
+        for (key, node) in update.tree_batch.node_batch.nodes() {
+            cache.insert(key.clone(), node.clone());
+        }
+        Ok(())
     }
 
     /// Durably records a proposed block before this node votes for it or proposes it.
@@ -353,8 +395,15 @@ impl StateStore for Storage {
     }
 
     fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError> {
+        if let Some(node) = self.lock_nodes().map.get(key) {
+            return Ok(Some(node.clone()));
+        }
         match self.db.get_cf(self.cf(col::JMT_NODES), encode(key)) {
-            Ok(Some(v)) => Ok(Some(decode(col::JMT_NODES, &v)?)),
+            Ok(Some(v)) => {
+                let node: Node = decode(col::JMT_NODES, &v)?;
+                self.lock_nodes().insert(key.clone(), node.clone());
+                Ok(Some(node))
+            }
             Ok(None) => Ok(None),
             Err(e) => Err(StoreError(e.to_string())),
         }

@@ -86,7 +86,12 @@ pub const GENESIS_CALLER: AccountId = AccountId([0u8; 32]);
 
 impl Runtime {
     pub fn new(params: RuntimeParams) -> Result<Runtime, RuntimeError> {
-        Ok(Runtime { vm: Vm::for_transactions()?, query_vm: Vm::for_queries()?, params, verified: Default::default() })
+        Ok(Runtime {
+            vm: Vm::for_transactions()?,
+            query_vm: Vm::for_queries()?,
+            params,
+            verified: Default::default(),
+        })
     }
 
     pub fn params(&self) -> &RuntimeParams {

@@ -13,7 +13,8 @@ use scf_primitives::{
 };
 use wasmtime::{
     Caller, Config, Engine, ExternType, InstanceAllocationStrategy, InstancePre, Linker, Module,
-    PoolConcurrencyLimitError, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap, ValType,
+    PoolConcurrencyLimitError, PoolingAllocationConfig, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    ValType,
 };
 
 use crate::{keys, state::StateChanges, RuntimeError, StateStore, StoreError};
