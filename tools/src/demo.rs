@@ -85,8 +85,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
 
     // Today is the date of the latest block, which the mints above just produced (the genesis
     // header's date may be long past).
-    let head = ctx.client.chain_head().await.map_err(rpc_err)?;
-    let today = (head.timestamp_ms / MS_PER_DAY) as u32;
+    let today = whole_day_ahead(ctx).await?;
     let maturity_day = today + 90;
     s.say(format!(
         "core issues 1,000,000.00 CNY to supplier1, maturing {} (90 days)",
@@ -246,7 +245,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         let mint = MintArgs { currency: USD.into(), to: bank.into(), amount };
         returned::<()>(&ctx.call(bank, false, "deposit_token", "mint", &mint).await?)?;
     }
-    let today = crate::trade::chain_today(ctx).await?;
+    let today = whole_day_ahead(ctx).await?;
 
     // ---- Order one: letter of credit ------------------------------------------------------
     s.say("mx-retail drafts a purchase order: 50,000.00 USD of LED string lights, FOB Ningbo, at sight under a letter of credit");
@@ -426,4 +425,31 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         "discount": format(terms.discount, 2),
         "net_proceeds": format(paid, 2),
     }))
+}
+
+/// Time a story needs at most, so that its day does not change under it.
+const STORY_MARGIN_MS: u64 = 10 * 60 * 1000;
+
+/// The chain's date, first moving the dev clock past midnight if the day ends within
+/// `STORY_MARGIN_MS`: the stories' figures (days to maturity, discount) assume one calendar day
+/// from issue to financing, and a run across UTC midnight would otherwise count one day less.
+async fn whole_day_ahead(ctx: &Ctx) -> Result<u32> {
+    let now = ctx.client.chain_head().await.map_err(rpc_err)?.timestamp_ms;
+    let left = MS_PER_DAY - now % MS_PER_DAY;
+    if left > STORY_MARGIN_MS {
+        return Ok((now / MS_PER_DAY) as u32);
+    }
+    let target = now / MS_PER_DAY + 1;
+    ctx.client.dev_advance_time(left.div_ceil(1000) + 1).await.map_err(rpc_err)?;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let head = ctx.client.chain_head().await.map_err(rpc_err)?;
+        if head.timestamp_ms / MS_PER_DAY >= target {
+            return Ok((head.timestamp_ms / MS_PER_DAY) as u32);
+        }
+        if tokio::time::Instant::now() > deadline {
+            bail!("the chain's clock did not pass midnight");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

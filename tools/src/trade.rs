@@ -18,13 +18,12 @@ use scf_primitives::{
     },
     Amount, ContractAddress, Hash,
 };
-use scf_rpc_api::ScfApiClient;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::{
     amount,
-    client::{print_json, rpc_err, Ctx, TxOpts},
+    client::{print_json, Ctx, TxOpts},
 };
 
 #[derive(Subcommand)]
@@ -802,10 +801,4 @@ pub async fn verify_doc(ctx: &Ctx, order: OrderId, file: &Path) -> Result<()> {
         bail!("{} does not match any document of order {order}", file.display());
     }
     Ok(())
-}
-
-/// Today on the chain (the latest block's date), for dates relative to it.
-pub async fn chain_today(ctx: &Ctx) -> Result<Day> {
-    let head = ctx.client.chain_head().await.map_err(rpc_err)?;
-    Ok((head.timestamp_ms / MS_PER_DAY) as u32)
 }
