@@ -23,5 +23,5 @@ mod vm;
 
 pub use error::{RuntimeError, StoreError};
 pub use executor::{BlockContext, CheckError, ExecutedBlock, Runtime, RuntimeParams, GENESIS_CALLER};
-pub use state::{root_at, MemoryStore, StateChanges, StateStore, StateUpdate};
+pub use state::{apply_changes, root_at, MemoryStore, StateChanges, StateStore, StateUpdate};
 pub use vm::{validate_module, Vm};

@@ -108,10 +108,18 @@ impl Env {
                 Ok(_) => return Ok(rx),
                 Err(e) => {
                     let text = e.to_string();
+                    // A retry after a lost response finds the first attempt's effect: the
+                    // transaction pending, or already committed (its nonce used). The block
+                    // watcher reports it either way.
+                    if attempt > 0 && (text.contains("already pending") || text.contains("bad nonce")) {
+                        return Ok(rx);
+                    }
                     attempt += 1;
-                    if attempt > 50
-                        || !(text.contains("pool") || text.contains("ahead") || text.contains("reach"))
-                    {
+                    // Full pool, nonce ahead of the node's view, or a dropped HTTP connection.
+                    let transient = ["pool", "ahead", "reach", "SendRequest", "connection"]
+                        .iter()
+                        .any(|t| text.contains(t));
+                    if attempt > 50 || !transient {
                         self.waiters.lock().expect("waiters lock").remove(hash);
                         bail!("submitting {hash}: {text}");
                     }
