@@ -139,11 +139,11 @@ impl Chain {
 
     /// Checks a transaction and admits it to the pool.
     pub fn submit(&self, tx: SignedTransaction) -> Result<Hash, SubmitError> {
-        match self.runtime.check_transaction(&self.storage, &tx) {
-            Ok(()) => {}
+        let hash = match self.runtime.check_transaction(&self.storage, &tx) {
+            Ok(hash) => hash,
             Err(CheckError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
             Err(CheckError::Node(e)) => return Err(SubmitError::Node(e)),
-        }
-        Ok(self.mempool.insert(tx)?)
+        };
+        Ok(self.mempool.insert(tx, hash)?)
     }
 }

@@ -41,9 +41,9 @@ impl Mempool {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Admits a transaction that already passed the runtime's checks.
-    pub fn insert(&self, tx: SignedTransaction) -> Result<Hash, PoolError> {
-        let hash = tx.hash();
+    /// Admits a transaction that already passed the runtime's checks, which computed its hash
+    /// (`hash` must be `tx.hash()`).
+    pub fn insert(&self, tx: SignedTransaction, hash: Hash) -> Result<Hash, PoolError> {
         let mut inner = self.lock();
         if inner.by_hash.contains_key(&hash) {
             return Err(PoolError::Duplicate(hash));
@@ -144,9 +144,11 @@ mod tests {
     fn selects_consecutive_nonces_and_prunes() {
         let pool = Mempool::new(10);
         for n in [0, 1, 3] {
-            pool.insert(tx("a", n)).unwrap();
+            let t = tx("a", n);
+            pool.insert(t.clone(), t.hash()).unwrap();
         }
-        assert_eq!(pool.insert(tx("a", 1)), Err(PoolError::Duplicate(tx("a", 1).hash())));
+        let again = tx("a", 1);
+        assert_eq!(pool.insert(again.clone(), again.hash()), Err(PoolError::Duplicate(again.hash())));
         let picked = pool.select(100, |_| 0);
         assert_eq!(
             picked.iter().map(|t| t.tx.nonce).collect::<Vec<_>>(),
@@ -161,7 +163,9 @@ mod tests {
     #[test]
     fn capacity_is_enforced() {
         let pool = Mempool::new(1);
-        pool.insert(tx("a", 0)).unwrap();
-        assert_eq!(pool.insert(tx("b", 0)), Err(PoolError::Full(1)));
+        let a = tx("a", 0);
+        pool.insert(a.clone(), a.hash()).unwrap();
+        let b = tx("b", 0);
+        assert_eq!(pool.insert(b.clone(), b.hash()), Err(PoolError::Full(1)));
     }
 }

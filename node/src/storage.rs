@@ -49,7 +49,8 @@ const SCHEMA_KEY: &[u8] = b"schema_version";
 const CHAIN_ID_KEY: &[u8] = b"chain_id";
 const DEV_TIME_OFFSET_KEY: &[u8] = b"dev_time_offset_ms";
 /// 2: the transaction index also records where each transaction lies in its block's bytes.
-const SCHEMA_VERSION: u32 = 2;
+/// 3: the Merkle tree takes two versions per block (see `scf_runtime::state`).
+const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

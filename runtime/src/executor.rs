@@ -105,27 +105,23 @@ impl Runtime {
 
     /// Admission checks done before a transaction enters the pool: size, chain id, signature,
     /// and that its nonce is not already used. (A nonce ahead of the next one is admitted: the
-    /// pool orders by nonce.)
+    /// pool orders by nonce.) Returns the transaction's hash, which the checks computed anyway.
     pub fn check_transaction(
         &self,
         store: &dyn StateStore,
         tx: &SignedTransaction,
-    ) -> Result<(), CheckError> {
-        self.check_static(tx).map_err(CheckError::Invalid)?;
+    ) -> Result<Hash, CheckError> {
+        let hash = tx.hash();
+        self.check_static_with(tx, &hash, None).map_err(CheckError::Invalid)?;
         let next = Self::nonce(store, &tx.tx.sender)?;
         if tx.tx.nonce < next {
             return Err(CheckError::Invalid(TxError::BadNonce { expected: next, got: tx.tx.nonce }));
         }
-        Ok(())
+        Ok(hash)
     }
 
-    /// Checks that need no state.
-    pub fn check_static(&self, tx: &SignedTransaction) -> Result<(), TxError> {
-        self.check_static_with(tx, &tx.hash(), None)
-    }
-
-    /// `check_static` for a transaction whose hash is known; `signature_ok` is a verification
-    /// already done (in parallel, for a block).
+    /// Checks that need no state, for a transaction whose hash is known; `signature_ok` is a
+    /// verification already done (in parallel, for a block), `None` to verify here.
     fn check_static_with(
         &self,
         tx: &SignedTransaction,

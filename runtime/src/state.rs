@@ -1,13 +1,14 @@
 //! Authenticated state: a flat key/value view for fast reads plus a Jellyfish Merkle tree whose
-//! root is committed in every block header. The JMT version of the state after block `h` is `h`
-//! (genesis is version 0).
+//! root is committed in every block header. Block `h` (genesis is 0) updates the tree in two
+//! versions: its deletions as version `2h`, its other writes as version `2h + 1`, whose root is
+//! the state root of block `h` (see `apply_changes`).
 use std::{
     collections::BTreeMap,
     sync::{Arc, RwLock},
 };
 
 use jmt::{
-    storage::{LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch},
+    storage::{LeafNode, Node, NodeBatch, NodeKey, TreeReader, TreeUpdateBatch},
     JellyfishMerkleTree, KeyHash, OwnedValue, Version,
 };
 use scf_primitives::Hash;
@@ -68,36 +69,97 @@ impl TreeReader for Reader<'_> {
     }
 }
 
-/// Computes the root of `version` = previous tree + `changes`, and the tree nodes to persist.
+/// The tree version holding block `height`'s deletions.
+fn deletions_version(height: Version) -> Result<Version, RuntimeError> {
+    height.checked_mul(2).ok_or_else(|| RuntimeError::Merkle(format!("height {height} out of range")))
+}
+
+/// The tree version whose root is block `height`'s state root.
+pub fn tree_version(height: Version) -> Result<Version, RuntimeError> {
+    deletions_version(height)?
+        .checked_add(1)
+        .ok_or_else(|| RuntimeError::Merkle(format!("height {height} out of range")))
+}
+
+/// A tree reader that sees a not yet committed update over the store.
+struct Layered<'a> {
+    store: &'a dyn StateStore,
+    pending: &'a NodeBatch,
+}
+
+impl TreeReader for Layered<'_> {
+    fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+        match self.pending.get_node(node_key) {
+            Some(node) => Ok(Some(node.clone())),
+            None => self.store.jmt_node(node_key).map_err(anyhow::Error::msg),
+        }
+    }
+
+    fn get_value_option(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
+        let newest_pending = self
+            .pending
+            .values()
+            .iter()
+            .rev()
+            .find(|((version, hash), _)| *version <= max_version && *hash == key_hash);
+        match newest_pending {
+            Some((_, value)) => Ok(value.clone()),
+            None => self.store.jmt_value(max_version, key_hash).map_err(anyhow::Error::msg),
+        }
+    }
+
+    fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+        Err(anyhow::Error::msg("rightmost-leaf lookup is not supported by this store"))
+    }
+}
+
+/// Computes block `height`'s state root = previous tree + `changes`, and the tree nodes to
+/// persist.
 ///
-/// A block without deletions (the common case) takes jmt's batched insertion, which builds each
-/// touched tree node once per block; key-by-key insertion rebuilds and rehashes the path from
-/// the root for every key. A Jellyfish Merkle tree's shape is a function of its key set alone, so
-/// both give the same root and the same nodes (`batched_and_key_by_key_updates_agree` checks
-/// it); jmt's batched path has no deletion, so blocks that delete keys go key by key.
+/// jmt's key-by-key `put_value_set` rebuilds and rehashes the path from the root for every key;
+/// its batched insertion builds each touched node once, but cannot delete. So a block updates
+/// the tree twice: its deletions (usually few or none) key by key as version `2h`, then all its
+/// other writes in one batch as version `2h + 1`. A Jellyfish Merkle tree's root depends only on
+/// its final key/value set (node versions are not hashed), so the root equals that of applying
+/// everything key by key; `two_phase_update_equals_key_by_key` checks it on random histories.
 pub fn apply_changes(
     store: &dyn StateStore,
-    version: Version,
+    height: Version,
     changes: StateChanges,
 ) -> Result<StateUpdate, RuntimeError> {
-    let reader = Reader(store);
-    let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
     let merkle = |e: anyhow::Error| RuntimeError::Merkle(e.to_string());
-    let deletes = changes.values().any(Option::is_none);
-    let (root, tree_batch) = if changes.is_empty() || deletes {
-        let value_set: Vec<(KeyHash, Option<OwnedValue>)> =
-            changes.iter().map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone())).collect();
-        tree.put_value_set(value_set, version).map_err(merkle)?
+    let (mut deletions, mut writes) = (Vec::new(), Vec::new());
+    for (key, value) in &changes {
+        match value {
+            None => deletions.push((KeyHash::with::<Sha256>(key), None)),
+            Some(v) => writes.push((KeyHash::with::<Sha256>(key), v.clone())),
+        }
+    }
+    // Always both versions, even empty (jmt then carries the root over), so that every block
+    // finds its predecessor's root at the version it expects.
+    let reader = Reader(store);
+    let (_, mut tree_batch) = JellyfishMerkleTree::<_, Sha256>::new(&reader)
+        .put_value_set(deletions, deletions_version(height)?)
+        .map_err(merkle)?;
+    let layered = Layered { store, pending: &tree_batch.node_batch };
+    let tree = JellyfishMerkleTree::<_, Sha256>::new(&layered);
+    let version = tree_version(height)?;
+    let (root, second) = if writes.is_empty() {
+        tree.put_value_set(Vec::new(), version).map_err(merkle)?
     } else {
-        let value_set: Vec<(KeyHash, OwnedValue)> = changes
-            .iter()
-            .filter_map(|(k, v)| v.as_ref().map(|v| (KeyHash::with::<Sha256>(k), v.clone())))
-            .collect();
-        let (roots, batch) = tree.batch_put_value_sets(vec![value_set], None, version).map_err(merkle)?;
+        let (roots, batch) = tree.batch_put_value_sets(vec![writes], None, version).map_err(merkle)?;
         let root = roots.first().copied().ok_or_else(|| RuntimeError::Merkle("no root from batch".into()))?;
         (root, batch)
     };
-    Ok(StateUpdate { version, changes, root: Hash(root.0), tree_batch })
+    let TreeUpdateBatch { node_batch, stale_node_index_batch, node_stats } = second;
+    tree_batch.node_batch.merge(node_batch);
+    tree_batch.stale_node_index_batch.extend(stale_node_index_batch);
+    tree_batch.node_stats.extend(node_stats);
+    Ok(StateUpdate { version: height, changes, root: Hash(root.0), tree_batch })
 }
 
 /// The reference: every key inserted one by one. Only for checking `apply_changes`.
@@ -116,11 +178,13 @@ fn apply_changes_key_by_key(
     Ok(StateUpdate { version, changes, root: Hash(root.0), tree_batch })
 }
 
-/// The root of the tree at `version`, read from the store.
-pub fn root_at(store: &dyn StateStore, version: Version) -> Result<Hash, RuntimeError> {
+/// Block `height`'s state root, read from the store.
+pub fn root_at(store: &dyn StateStore, height: Version) -> Result<Hash, RuntimeError> {
     let reader = Reader(store);
     let tree = JellyfishMerkleTree::<_, Sha256>::new(&reader);
-    tree.get_root_hash(version).map(|r| Hash(r.0)).map_err(|e| RuntimeError::Merkle(e.to_string()))
+    tree.get_root_hash(tree_version(height)?)
+        .map(|r| Hash(r.0))
+        .map_err(|e| RuntimeError::Merkle(e.to_string()))
 }
 
 #[derive(Default)]
@@ -197,17 +261,28 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
         #[test]
-        fn batched_and_key_by_key_updates_agree(blocks in prop::collection::vec(block_strategy(), 1..8)) {
+        fn two_phase_update_equals_key_by_key(blocks in prop::collection::vec(block_strategy(), 1..8)) {
             let (fast, reference) = (MemoryStore::new(), MemoryStore::new());
-            for (version, writes) in blocks.into_iter().enumerate() {
+            for (height, writes) in blocks.into_iter().enumerate() {
                 let changes: StateChanges = writes.into_iter().collect();
-                let a = apply_changes(&fast, version as Version, changes.clone()).unwrap();
-                let b = apply_changes_key_by_key(&reference, version as Version, changes).unwrap();
+                let deleted: Vec<Vec<u8>> = changes.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.clone()).collect();
+                let a = apply_changes(&fast, height as Version, changes.clone()).unwrap();
+                let b = apply_changes_key_by_key(&reference, height as Version, changes).unwrap();
                 prop_assert_eq!(a.root, b.root);
-                prop_assert_eq!(a.tree_batch.node_batch.nodes(), b.tree_batch.node_batch.nodes());
-                prop_assert_eq!(a.tree_batch.node_batch.values(), b.tree_batch.node_batch.values());
                 fast.commit(&a);
                 reference.commit(&b);
+                prop_assert_eq!(root_at(&fast, height as Version).unwrap(), a.root);
+                // Every live key reads back through the tree at the block's version.
+                let tree_reader = Reader(&fast);
+                let tree = JellyfishMerkleTree::<_, Sha256>::new(&tree_reader);
+                for (key, value) in fast.0.read().unwrap().flat.iter() {
+                    let got = tree.get(KeyHash::with::<Sha256>(key), tree_version(height as Version).unwrap()).unwrap();
+                    prop_assert_eq!(got.as_ref(), Some(value));
+                }
+                for key in &deleted {
+                    let got = tree.get(KeyHash::with::<Sha256>(key), tree_version(height as Version).unwrap()).unwrap();
+                    prop_assert_eq!(got, None);
+                }
             }
         }
     }
