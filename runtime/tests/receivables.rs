@@ -305,3 +305,51 @@ fn freezes_suspensions_maturity_settlement_and_overdue() {
         c.query(receivables(), "credit", enc(&CreditKey { core: "core".into(), currency: "CNY".into() }));
     assert_eq!(line.unwrap().outstanding, 0);
 }
+
+/// Holder and piece lists longer than one storage page (512 ids): a holder of 600 pieces lists
+/// them all and can give away pieces from any page, and the root's lineage lists all 1,203
+/// pieces. (A single stored list stopped at the 64 KiB value limit, about 8,000 ids.)
+#[test]
+fn holder_and_piece_lists_span_storage_pages() {
+    let mut c = Chain::new();
+    let root = accepted_voucher(&mut c, 1_000_00);
+    let mut rest = root;
+    let mut received = Vec::new();
+    for _ in 0..600 {
+        let r: TransferResult = ok(
+            &mut c,
+            "supplier1",
+            receivables(),
+            "transfer",
+            enc(&TransferArgs { id: rest, to: "supplier2".into(), amount: 1 }),
+        );
+        received.push(r.transferred);
+        rest = r.remainder.unwrap();
+    }
+    let ids = |c: &Chain, who: &str| c.held(who).iter().map(|v| v.id).collect::<Vec<_>>();
+    assert_eq!(ids(&c, "supplier2"), received, "ascending ids across both pages");
+
+    // Give back the first piece (page 0), one from page 1 and the last one.
+    for id in [received[0], received[550], received[599]] {
+        ok::<TransferResult>(
+            &mut c,
+            "supplier2",
+            receivables(),
+            "transfer",
+            enc(&TransferArgs { id, to: "supplier1".into(), amount: 1 }),
+        );
+    }
+    let kept: Vec<VoucherId> = received
+        .iter()
+        .copied()
+        .filter(|id| ![received[0], received[550], received[599]].contains(id))
+        .collect();
+    assert_eq!(ids(&c, "supplier2"), kept);
+    assert_eq!(ids(&c, "supplier1").len(), 4, "its remainder and the three pieces given back");
+
+    let lineage: Vec<scf_primitives::apps::receivables::Voucher> =
+        c.query(receivables(), "lineage", enc(&root));
+    assert_eq!(lineage.len(), 1 + 2 * 600 + 3);
+    let live: Amount = lineage.iter().filter(|v| v.status == VoucherStatus::Active).map(|v| v.amount).sum();
+    assert_eq!(live, 1_000_00, "the live pieces add up to the face");
+}

@@ -25,6 +25,7 @@ use alloc::{
 
 use scf_sdk::{
     block_time_ms, call, caller, emit, ensure, fail, members,
+    paged::PagedList,
     primitives::apps::{
         deposit_token::{TokenId, TransferFromArgs},
         receivables::{
@@ -88,13 +89,10 @@ fn tagged(tag: u8, body: &[u8]) -> Vec<u8> {
     k
 }
 
-fn holder_key(name: &str) -> Vec<u8> {
-    tagged(b'h', name.as_bytes())
-}
-
-fn pieces_key(root: VoucherId) -> Vec<u8> {
-    tagged(b'p', &root.to_be_bytes())
-}
+/// Holder → the live pieces it holds.
+const HOLDINGS: PagedList = PagedList { tag: b'h' };
+/// Root → every piece split from it, in creation order (never removed).
+const PIECES: PagedList = PagedList { tag: b'p' };
 
 fn trade_ref_key(h: &Hash) -> Vec<u8> {
     tagged(b'r', &h.0)
@@ -142,30 +140,19 @@ fn counter(key: &[u8]) -> u64 {
 }
 
 fn index_add(holder: &str, id: VoucherId) {
-    let mut ids: Vec<VoucherId> = storage::get(&holder_key(holder)).unwrap_or_default();
-    ids.push(id);
-    storage::set(&holder_key(holder), &ids);
+    HOLDINGS.push(holder.as_bytes(), id);
 }
 
 fn index_remove(holder: &str, id: VoucherId) {
-    let mut ids: Vec<VoucherId> = storage::get(&holder_key(holder)).unwrap_or_default();
-    ids.retain(|x| *x != id);
-    if ids.is_empty() {
-        storage::remove(&holder_key(holder));
-    } else {
-        storage::set(&holder_key(holder), &ids);
-    }
+    HOLDINGS.remove(holder.as_bytes(), id);
 }
 
 fn add_piece(root: VoucherId, id: VoucherId) {
-    let mut ids: Vec<VoucherId> = storage::get(&pieces_key(root)).unwrap_or_default();
-    ids.push(id);
-    storage::set(&pieces_key(root), &ids);
+    PIECES.push(&root.to_be_bytes(), id);
 }
 
 fn root_pieces(root: VoucherId) -> Vec<Voucher> {
-    let ids: Vec<VoucherId> = storage::get(&pieces_key(root)).unwrap_or_default();
-    ids.into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect()
+    PIECES.list(&root.to_be_bytes()).into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect()
 }
 
 fn credit_line(core: &str, currency: &str) -> Option<CreditLine> {
@@ -899,7 +886,9 @@ fn list_by_holder(holder: String) -> Result<Vec<Voucher>> {
         m.name == holder || oversees(&m),
         "only {holder}, an auditor or an operator may list {holder}'s vouchers"
     );
-    let ids: Vec<VoucherId> = storage::get(&holder_key(&holder)).unwrap_or_default();
+    // Ascending ids: issue and split order, whatever removals did to the list's order.
+    let mut ids = HOLDINGS.list(holder.as_bytes());
+    ids.sort_unstable();
     Ok(ids.into_iter().filter_map(|id| storage::get(&voucher_key(id))).collect())
 }
 

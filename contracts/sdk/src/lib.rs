@@ -279,6 +279,128 @@ pub mod index {
     }
 }
 
+/// Lists of `u64` ids per owner in pages of at most `PAGE_IDS` ids. Page 0 also holds the
+/// length, so a list of up to `PAGE_IDS` ids is one storage key, as a single `Vec` would be,
+/// and a longer one is never more than one value of `PAGE_IDS` ids per change (plus page 0).
+/// A single `Vec` would instead be rewritten whole on every change and stop at the value size
+/// limit; a key per id (`index`) costs several Merkle updates per change. Removal swaps the
+/// last id into the removed one's place, so order is insertion order only while nothing is
+/// removed; finding the id scans the pages.
+pub mod paged {
+    use super::*;
+
+    /// Ids per page: 4 KiB of ids, well under the value size limit.
+    pub const PAGE_IDS: u64 = 512;
+
+    /// One family of lists, told apart from the contract's other keys by `tag`.
+    pub struct PagedList {
+        pub tag: u8,
+    }
+
+    impl PagedList {
+        fn key(&self, owner: &[u8], page: u64) -> Vec<u8> {
+            let mut k = Vec::with_capacity(1 + 4 + owner.len() + 8);
+            k.push(self.tag);
+            // Length-prefixed, so that no owner's keys can collide with a longer owner's.
+            k.extend_from_slice(&(owner.len() as u32).to_le_bytes());
+            k.extend_from_slice(owner);
+            k.extend_from_slice(&page.to_be_bytes());
+            k
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        fn head(&self, owner: &[u8]) -> (u64, Vec<u64>) {
+            storage::get(&self.key(owner, 0)).unwrap_or((0, Vec::new()))
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        fn page(&self, owner: &[u8], page: u64) -> Vec<u64> {
+            storage::get(&self.key(owner, page)).unwrap_or_default()
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        pub fn len(&self, owner: &[u8]) -> u64 {
+            self.head(owner).0
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        pub fn is_empty(&self, owner: &[u8]) -> bool {
+            self.len(owner) == 0
+        }
+
+        /// Appends `id`.
+        #[cfg(target_arch = "wasm32")]
+        pub fn push(&self, owner: &[u8], id: u64) {
+            let (len, mut first) = self.head(owner);
+            let page = len / PAGE_IDS;
+            if page == 0 {
+                first.push(id);
+            } else {
+                let mut ids = self.page(owner, page);
+                ids.push(id);
+                storage::set(&self.key(owner, page), &ids);
+            }
+            storage::set(&self.key(owner, 0), &(len + 1, first));
+        }
+
+        /// Removes one occurrence of `id`; returns whether it was there.
+        #[cfg(target_arch = "wasm32")]
+        pub fn remove(&self, owner: &[u8], id: u64) -> bool {
+            let (len, first) = self.head(owner);
+            if len == 0 {
+                return false;
+            }
+            let last_page = (len - 1) / PAGE_IDS;
+            let mut pages: alloc::collections::BTreeMap<u64, Vec<u64>> = alloc::collections::BTreeMap::new();
+            pages.insert(0, first);
+            let mut found = None;
+            for p in 0..=last_page {
+                let ids = pages.entry(p).or_insert_with(|| self.page(owner, p));
+                if let Some(i) = ids.iter().position(|x| *x == id) {
+                    found = Some((p, i));
+                    break;
+                }
+            }
+            let Some((page, index)) = found else { return false };
+            let last_ids = pages.entry(last_page).or_insert_with(|| self.page(owner, last_page));
+            let Some(last) = last_ids.pop() else { return false };
+            // Unless `id` was the last id (just popped), the last id takes its slot.
+            if (page, index) != (last_page, last_ids.len()) {
+                if let Some(slot) = pages.get_mut(&page).and_then(|ids| ids.get_mut(index)) {
+                    *slot = last;
+                }
+            }
+            // Only page 0 (the length), the removed id's page and the last page changed; the
+            // pages scanned on the way are written back untouched by not writing them.
+            let changed = [0, page, last_page];
+            for (p, ids) in pages.into_iter().filter(|(p, _)| changed.contains(p)) {
+                if p == 0 {
+                    if len == 1 {
+                        storage::remove(&self.key(owner, 0));
+                    } else {
+                        storage::set(&self.key(owner, 0), &(len - 1, ids));
+                    }
+                } else if ids.is_empty() {
+                    storage::remove(&self.key(owner, p));
+                } else {
+                    storage::set(&self.key(owner, p), &ids);
+                }
+            }
+            true
+        }
+
+        /// Every id, page by page.
+        #[cfg(target_arch = "wasm32")]
+        pub fn list(&self, owner: &[u8]) -> Vec<u64> {
+            let (len, mut ids) = self.head(owner);
+            for p in 1..=len.saturating_sub(1) / PAGE_IDS {
+                ids.extend(self.page(owner, p));
+            }
+            ids
+        }
+    }
+}
+
 /// Checks that `currency` looks like an ISO 4217 code (three capital letters).
 pub fn validate_currency(currency: &str) -> Result<()> {
     if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
