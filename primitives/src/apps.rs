@@ -563,9 +563,9 @@ pub mod receivables {
         pub registry_ref: String,
     }
 
-    /// `settle` input (the issuer, on or after maturity): pays every live piece of `root` in
-    /// the deposit token of `token_financier`, which the issuer must have approved for spending
-    /// by the receivables contract.
+    /// `settle` input (the issuer, on or after maturity): pays the live pieces of `root`, at most
+    /// 100 per call (call again until none is left), in the deposit token of `token_financier`,
+    /// which the issuer must have approved for spending by the receivables contract.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct SettleArgs {
         pub root: VoucherId,

@@ -308,7 +308,9 @@ fn freezes_suspensions_maturity_settlement_and_overdue() {
 
 /// Holder and piece lists longer than one storage page (512 ids): a holder of 600 pieces lists
 /// them all and can give away pieces from any page, and the root's lineage lists all 1,203
-/// pieces. (A single stored list stopped at the 64 KiB value limit, about 8,000 ids.)
+/// pieces. (A single stored list stopped at the 64 KiB value limit, about 8,000 ids.) Settling
+/// the 601 live pieces takes seven calls of at most 100 payments: one call for all of them ran
+/// out of fuel, so such a root could never be settled.
 #[test]
 fn holder_and_piece_lists_span_storage_pages() {
     let mut c = Chain::new();
@@ -352,4 +354,18 @@ fn holder_and_piece_lists_span_storage_pages() {
     assert_eq!(lineage.len(), 1 + 2 * 600 + 3);
     let live: Amount = lineage.iter().filter(|v| v.status == VoucherStatus::Active).map(|v| v.amount).sum();
     assert_eq!(live, 1_000_00, "the live pieces add up to the face");
+
+    c.days_ahead = 100;
+    fund(&mut c, "core", 1_000_00);
+    let settle = enc(&SettleArgs { root, token_financier: "bank".into() });
+    let mut payments = Vec::new();
+    for _ in 0..7 {
+        payments.push(ok::<Amount>(&mut c, "core", receivables(), "settle", settle.clone()));
+    }
+    // 601 live pieces: six full calls, then the last piece (supplier1's remainder, or a 1-fen one).
+    assert_eq!(payments.iter().sum::<Amount>(), 1_000_00);
+    assert_eq!((balance(&c, "supplier1"), balance(&c, "supplier2")), (1_000_00 - 597, 597));
+    assert!(c.held("supplier2").is_empty(), "settled pieces leave their holder's list");
+    let m = refused(&mut c, "core", receivables(), "settle", settle);
+    assert!(m.contains("has no live, unfrozen pieces to settle"), "{m}");
 }

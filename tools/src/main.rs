@@ -1305,6 +1305,15 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
                 }
                 Err(_) => "settled".into(),
             })?;
+            // One call pays at most 100 pieces; say when another is needed.
+            let succeeded = view.receipt.as_ref().is_some_and(|r| r.success);
+            if succeeded && !ctx.json {
+                let pieces: Vec<Voucher> = ctx.query("receivables", "lineage", &root).await?;
+                let left = pieces.iter().filter(|p| p.status.is_live() && p.frozen.is_none()).count();
+                if left > 0 {
+                    println!("  {left} live pieces are still unpaid (100 per call): run this command again");
+                }
+            }
         }
         VoucherCmd::MarkOverdue { root, tx } => {
             let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "mark_overdue", &root).await?;

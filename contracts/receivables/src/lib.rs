@@ -629,6 +629,11 @@ fn lapse_financing(v: &mut Voucher) {
     }
 }
 
+/// Pieces one `settle` pays. Each payment is a call into the deposit-token contract; a root split
+/// into more pieces than one transaction's fuel can pay (about 300–600) could otherwise never be
+/// settled. The issuer calls `settle` again until nothing is left (the CLI says so).
+const SETTLE_PIECES_PER_CALL: usize = 100;
+
 fn settle(args: SettleArgs) -> Result<Amount> {
     let issuer = members::acting(&registry(), &[Role::CoreEnterprise])?;
     let root = load(args.root)?;
@@ -658,7 +663,8 @@ fn settle(args: SettleArgs) -> Result<Amount> {
     let token_contract: ContractAddress = storage::get(TOKEN_KEY).unwrap_or_default();
     let token = TokenId { financier: args.token_financier, currency: root.currency.clone() };
     let mut paid: Amount = 0;
-    for mut p in pieces.into_iter().filter(|p| p.status.is_live() && p.frozen.is_none()) {
+    let payable = pieces.into_iter().filter(|p| p.status.is_live() && p.frozen.is_none());
+    for mut p in payable.take(SETTLE_PIECES_PER_CALL) {
         lapse_financing(&mut p);
         let pay = TransferFromArgs {
             token: token.clone(),
