@@ -308,8 +308,8 @@ fn freezes_suspensions_maturity_settlement_and_overdue() {
 
 /// Holder and piece lists longer than one storage page (512 ids): a holder of 600 pieces lists
 /// them all and can give away pieces from any page, and the root's lineage lists all 1,203
-/// pieces. (A single stored list stopped at the 64 KiB value limit, about 8,000 ids.) Settling
-/// the 601 live pieces takes seven calls of at most 100 payments: one call for all of them ran
+/// pieces. (A single stored list stopped at the 64 KiB value limit, about 8,000 ids.) After
+/// maturity one call marks all 601 unpaid pieces overdue, and settling them takes seven calls of at most 100 payments: one call for all of them ran
 /// out of fuel, so such a root could never be settled.
 #[test]
 fn holder_and_piece_lists_span_storage_pages() {
@@ -356,6 +356,8 @@ fn holder_and_piece_lists_span_storage_pages() {
     assert_eq!(live, 1_000_00, "the live pieces add up to the face");
 
     c.days_ahead = 100;
+    let marked: Vec<VoucherId> = ok(&mut c, "supplier2", receivables(), "mark_overdue", enc(&root));
+    assert_eq!(marked.len(), 601, "every unpaid piece, in one call");
     fund(&mut c, "core", 1_000_00);
     let settle = enc(&SettleArgs { root, token_financier: "bank".into() });
     let mut payments = Vec::new();
