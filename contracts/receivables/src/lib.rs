@@ -19,7 +19,6 @@ extern crate alloc;
 use alloc::{
     collections::{BTreeMap, BTreeSet},
     string::String,
-    vec,
     vec::Vec,
 };
 
@@ -34,11 +33,10 @@ use scf_sdk::{
             DiscountError, FinancingTerms, FreezeArgs, GrantCreditArgs, InitArgs, IssueArgs, IssuedEvent,
             OrderIssueArgs, Params, PendingAction, ProposedAction, SetDayCountArgs, SettleArgs, SettledEvent,
             TransferArgs, TransferResult, TransferredEvent, Voucher, VoucherId, VoucherStatus, MAX_TERM_DAYS,
-            MS_PER_DAY,
         },
         registry::{Member, Role},
     },
-    storage, Amount, ContractAddress, Hash, Result,
+    storage, tagged_key, today, Amount, ContractAddress, Hash, Result,
 };
 
 scf_sdk::entry_points! {
@@ -83,43 +81,33 @@ fn registry() -> ContractAddress {
     storage::get(REGISTRY_KEY).unwrap_or_default()
 }
 
-fn tagged(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut k = vec![tag];
-    k.extend_from_slice(body);
-    k
-}
-
 /// Holder → the live pieces it holds.
 const HOLDINGS: PagedList = PagedList { tag: b'h' };
 /// Root → every piece split from it, in creation order (never removed).
 const PIECES: PagedList = PagedList { tag: b'p' };
 
 fn trade_ref_key(h: &Hash) -> Vec<u8> {
-    tagged(b'r', &h.0)
+    tagged_key(b'r', &h.0)
 }
 
 fn credit_key(core: &str, currency: &str) -> Vec<u8> {
-    tagged(b'c', &scf_sdk::encode(&(core, currency)))
+    tagged_key(b'c', &scf_sdk::encode(&(core, currency)))
 }
 
 fn application_key(id: ApplicationId) -> Vec<u8> {
-    tagged(b'f', &id.to_be_bytes())
+    tagged_key(b'f', &id.to_be_bytes())
 }
 
 fn day_count_key(financier: &str) -> Vec<u8> {
-    tagged(b'd', financier.as_bytes())
+    tagged_key(b'd', financier.as_bytes())
 }
 
 fn action_key(id: ActionId) -> Vec<u8> {
-    tagged(b'x', &id.to_be_bytes())
+    tagged_key(b'x', &id.to_be_bytes())
 }
 
 fn pending_actions_key(member: &str) -> Vec<u8> {
-    tagged(b'q', member.as_bytes())
-}
-
-fn today() -> u32 {
-    (block_time_ms() / MS_PER_DAY) as u32
+    tagged_key(b'q', member.as_bytes())
 }
 
 fn load(id: VoucherId) -> Result<Voucher> {
@@ -131,12 +119,6 @@ fn load(id: VoucherId) -> Result<Voucher> {
 
 fn save(v: &Voucher) {
     storage::set(&voucher_key(v.id), v);
-}
-
-fn counter(key: &[u8]) -> u64 {
-    let id: u64 = storage::get(key).unwrap_or(1);
-    storage::set(key, &(id + 1));
-    id
 }
 
 fn index_add(holder: &str, id: VoucherId) {
@@ -291,7 +273,7 @@ fn do_issue(issuer: Member, args: IssueArgs) -> Result<VoucherId> {
     line.outstanding = outstanding;
     save_credit(&line);
 
-    let id = counter(NEXT_ID_KEY);
+    let id = storage::next_id(NEXT_ID_KEY);
     let v = Voucher {
         id,
         root_id: id,
@@ -382,7 +364,7 @@ fn movable(v: &Voucher) -> Result<()> {
 }
 
 fn child(parent: &Voucher, holder: String, amount: Amount) -> Voucher {
-    let id = counter(NEXT_ID_KEY);
+    let id = storage::next_id(NEXT_ID_KEY);
     add_piece(parent.root_id, id);
     Voucher {
         id,
@@ -485,7 +467,7 @@ fn do_apply_financing(applicant: Member, args: ApplyArgs) -> Result<Application>
     movable(&v)?;
     let mut piece =
         if args.amount == v.amount { v } else { split(&mut v, applicant.name.clone(), args.amount)?.0 };
-    let id = counter(NEXT_APP_KEY);
+    let id = storage::next_id(NEXT_APP_KEY);
     piece.status = VoucherStatus::Financing;
     piece.locked_by = Some(id);
     save(&piece);
@@ -741,7 +723,7 @@ fn roles_for(action: &ProposedAction) -> &'static [Role] {
 /// apply for financing. The operation's rules are checked when it is approved and runs.
 fn propose(action: ProposedAction) -> Result<PendingAction> {
     let member = members::acting(&registry(), roles_for(&action))?;
-    let id = counter(NEXT_ACTION_KEY);
+    let id = storage::next_id(NEXT_ACTION_KEY);
     let pending = PendingAction {
         id,
         member: member.name.clone(),
@@ -822,20 +804,6 @@ fn reject_action(id: ActionId) -> Result<()> {
 // a member's account (the node verifies it and passes the account as caller), and each reveals
 // only what that member may see. Auditors and operators see everything.
 
-fn viewer() -> Result<Member> {
-    let who = caller();
-    match members::of_account(&registry(), &who) {
-        Some(m) => Ok(m),
-        None => fail!(
-            "this query reveals member data: sign it with a member's account (caller {who} is not a member)"
-        ),
-    }
-}
-
-fn oversees(m: &Member) -> bool {
-    matches!(m.role, Role::Auditor | Role::Operator)
-}
-
 /// The pieces of `root` that `m` may see: all of them for an overseer, the issuer, or the core
 /// enterprise whose line it draws on; otherwise the pieces `m` holds or held, the pieces it
 /// split off to others, the ancestors of those (the provenance back to the issuance), and
@@ -845,7 +813,7 @@ fn visible_pieces(root: VoucherId, m: &Member) -> Vec<Voucher> {
     let Some(first) = pieces.first() else {
         return pieces;
     };
-    if oversees(m) || first.issuer == m.name || first.credit_line_of == m.name {
+    if members::oversees(m) || first.issuer == m.name || first.credit_line_of == m.name {
         return pieces;
     }
     let parents: BTreeMap<VoucherId, Option<VoucherId>> =
@@ -874,7 +842,7 @@ fn visible_pieces(root: VoucherId, m: &Member) -> Vec<Voucher> {
 }
 
 fn get(id: VoucherId) -> Result<Option<Voucher>> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "member")?;
     let Some(v) = storage::get::<Voucher>(&voucher_key(id)) else {
         return Ok(None);
     };
@@ -887,9 +855,9 @@ fn get(id: VoucherId) -> Result<Option<Voucher>> {
 }
 
 fn list_by_holder(holder: String) -> Result<Vec<Voucher>> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "member")?;
     ensure!(
-        m.name == holder || oversees(&m),
+        m.name == holder || members::oversees(&m),
         "only {holder}, an auditor or an operator may list {holder}'s vouchers"
     );
     // Ascending ids: issue and split order, whatever removals did to the list's order.
@@ -901,7 +869,7 @@ fn list_by_holder(holder: String) -> Result<Vec<Voucher>> {
 /// The pieces descended from `root` that the caller may see, in creation order, with holders,
 /// amounts and statuses: the whole tree for auditors, operators and the issuer.
 fn lineage(root: VoucherId) -> Result<Vec<Voucher>> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "member")?;
     let v = load(root)?;
     let pieces = visible_pieces(v.root_id, &m);
     ensure!(!pieces.is_empty(), "voucher {root} is not visible to {}", m.name);
@@ -909,10 +877,10 @@ fn lineage(root: VoucherId) -> Result<Vec<Voucher>> {
 }
 
 fn credit(key: CreditKey) -> Result<Option<CreditLine>> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "member")?;
     let group = m.name == key.core || m.parent.as_deref() == Some(key.core.as_str());
     ensure!(
-        group || oversees(&m) || m.role == Role::Financier,
+        group || members::oversees(&m) || m.role == Role::Financier,
         "the credit line of {} is visible to its group, financiers, auditors and operators",
         key.core
     );
@@ -920,30 +888,33 @@ fn credit(key: CreditKey) -> Result<Option<CreditLine>> {
 }
 
 fn application(id: ApplicationId) -> Result<Option<Application>> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "member")?;
     let Some(app) = storage::get::<Application>(&application_key(id)) else {
         return Ok(None);
     };
     ensure!(
-        app.applicant == m.name || app.financier == m.name || oversees(&m),
+        app.applicant == m.name || app.financier == m.name || members::oversees(&m),
         "financing application {id} is visible to its applicant and financier only"
     );
     Ok(Some(app))
 }
 
 fn action(id: ActionId) -> Result<Option<PendingAction>> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "member")?;
     let Some(a) = storage::get::<PendingAction>(&action_key(id)) else {
         return Ok(None);
     };
-    ensure!(a.member == m.name || oversees(&m), "action {id} is visible to {} only", a.member);
+    ensure!(a.member == m.name || members::oversees(&m), "action {id} is visible to {} only", a.member);
     Ok(Some(a))
 }
 
 /// Open actions of `member`, oldest first.
 fn pending_actions(member: String) -> Result<Vec<PendingAction>> {
-    let m = viewer()?;
-    ensure!(m.name == member || oversees(&m), "the actions of {member} are visible to {member} only");
+    let m = members::viewer(&registry(), "member")?;
+    ensure!(
+        m.name == member || members::oversees(&m),
+        "the actions of {member} are visible to {member} only"
+    );
     let ids: Vec<ActionId> = storage::get(&pending_actions_key(&member)).unwrap_or_default();
     Ok(ids.into_iter().filter_map(|id| storage::get(&action_key(id))).collect())
 }

@@ -129,9 +129,30 @@ pub fn block_time_ms() -> u64 {
     unsafe { sys::block_time_ms() as u64 }
 }
 
+/// Today's date as a day number (days since the epoch, UTC) from the block's timestamp.
+#[cfg(target_arch = "wasm32")]
+pub fn today() -> u32 {
+    (block_time_ms() / scf_primitives::apps::receivables::MS_PER_DAY) as u32
+}
+
+/// A storage key in a contract's namespace `tag`: the tag byte, then `body`.
+pub fn tagged_key(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut k = vec![tag];
+    k.extend_from_slice(body);
+    k
+}
+
 pub mod storage {
     //! This contract's key/value storage, with borsh-typed helpers.
     use super::*;
+
+    /// The next id of the sequence kept at `key` (the first is 1), advancing it.
+    #[cfg(target_arch = "wasm32")]
+    pub fn next_id(key: &[u8]) -> u64 {
+        let id: u64 = get(key).unwrap_or(1);
+        set(key, &(id + 1));
+        id
+    }
 
     #[cfg(target_arch = "wasm32")]
     pub fn get_raw(key: &[u8]) -> Option<Vec<u8>> {
@@ -486,6 +507,23 @@ pub mod members {
             )));
         }
         Ok(m)
+    }
+
+    /// The member that signed this query: read-only queries that reveal `what` data must be
+    /// signed by a member's account.
+    #[cfg(target_arch = "wasm32")]
+    pub fn viewer(registry: &ContractAddress, what: &str) -> Result<Member> {
+        let who = caller();
+        of_account(registry, &who).ok_or_else(|| {
+            Error(alloc::format!(
+                "this query reveals {what} data: sign it with a member's account (caller {who} is not a member)"
+            ))
+        })
+    }
+
+    /// Auditors and operators see every member's data.
+    pub fn oversees(m: &Member) -> bool {
+        matches!(m.role, Role::Auditor | Role::Operator)
     }
 
     /// The member acting in this call (the transaction's signer's member), with one of `roles`.

@@ -21,7 +21,7 @@
 
 extern crate alloc;
 
-use alloc::{string::String, vec, vec::Vec};
+use alloc::{string::String, vec::Vec};
 
 use scf_sdk::{
     block_time_ms, call, caller, emit, ensure, fail,
@@ -39,7 +39,7 @@ use scf_sdk::{
             MAX_BLOB_REF, MAX_DEFERRED_DAYS, MAX_DOCUMENTS, MAX_REASON,
         },
     },
-    storage, Amount, ContractAddress, Hash, Result,
+    storage, tagged_key, today, Amount, ContractAddress, Hash, Result,
 };
 
 scf_sdk::entry_points! {
@@ -81,34 +81,18 @@ fn registry() -> ContractAddress {
     storage::get(REGISTRY_KEY).unwrap_or_default()
 }
 
-fn tagged(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut k = vec![tag];
-    k.extend_from_slice(body);
-    k
-}
-
 fn lc_key(id: LcId) -> Vec<u8> {
-    tagged(b'l', &id.to_be_bytes())
+    tagged_key(b'l', &id.to_be_bytes())
 }
 
 /// Document hash → (order, index): a file backs one order only, which stops the same bill of
 /// lading or invoice from being presented (and paid or financed) twice.
 fn doc_hash_key(h: &Hash) -> Vec<u8> {
-    tagged(b'h', &h.0)
+    tagged_key(b'h', &h.0)
 }
 
 /// Member → the orders it is party to.
 const PARTIES: Index = Index { tag: b'p' };
-
-fn today() -> u32 {
-    (block_time_ms() / MS_PER_DAY) as u32
-}
-
-fn counter(key: &[u8]) -> u64 {
-    let id: u64 = storage::get(key).unwrap_or(1);
-    storage::set(key, &(id + 1));
-    id
-}
 
 fn load_order(id: OrderId) -> Result<Order> {
     match storage::get(&scf_sdk::primitives::apps::trade::order_key(id)) {
@@ -217,7 +201,7 @@ fn create_order(a: CreateOrderArgs) -> Result<OrderId> {
         ),
         PaymentTerms::OnDelivery => {}
     }
-    let id = counter(NEXT_ORDER_KEY);
+    let id = storage::next_id(NEXT_ORDER_KEY);
     let o = Order {
         id,
         buyer: a.buyer,
@@ -683,7 +667,7 @@ fn issue_lc(a: IssueLcArgs) -> Result<LcId> {
     for (i, k) in a.required.iter().enumerate() {
         ensure!(!a.required[..i].contains(k), "{} is listed twice among the required documents", k.as_str());
     }
-    let id = counter(NEXT_LC_KEY);
+    let id = storage::next_id(NEXT_LC_KEY);
     let l = LetterOfCredit {
         id,
         order: o.id,
@@ -950,23 +934,9 @@ fn repay_preshipment(id: OrderId) -> Result<()> {
 
 // ---- queries: parties see their orders, auditors and operators see all ----------------------
 
-fn viewer() -> Result<Member> {
-    let who = caller();
-    match members::of_account(&registry(), &who) {
-        Some(m) => Ok(m),
-        None => fail!(
-            "this query reveals trade data: sign it with a member's account (caller {who} is not a member)"
-        ),
-    }
-}
-
-fn overseer(m: &Member) -> bool {
-    matches!(m.role, Role::Auditor | Role::Operator)
-}
-
 fn may_see(m: &Member, o: &Order) -> Result<()> {
     ensure!(
-        overseer(m) || o.parties().contains(&m.name.as_str()),
+        members::oversees(m) || o.parties().contains(&m.name.as_str()),
         "order {} is visible to its parties, auditors and operators; {} is not a party",
         o.id,
         m.name
@@ -975,23 +945,23 @@ fn may_see(m: &Member, o: &Order) -> Result<()> {
 }
 
 fn order(id: OrderId) -> Result<Order> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "trade")?;
     let o = load_order(id)?;
     may_see(&m, &o)?;
     Ok(o)
 }
 
 fn lc(id: LcId) -> Result<LetterOfCredit> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "trade")?;
     let l = load_lc(id)?;
     may_see(&m, &load_order(l.order)?)?;
     Ok(l)
 }
 
 fn orders_of(member: String) -> Result<Vec<Order>> {
-    let m = viewer()?;
+    let m = members::viewer(&registry(), "trade")?;
     ensure!(
-        overseer(&m) || m.name == member,
+        members::oversees(&m) || m.name == member,
         "the orders of {member} are visible to {member}, auditors and operators"
     );
     PARTIES.list(member.as_bytes()).into_iter().map(load_order).collect()
