@@ -58,7 +58,11 @@ pub enum StorageError {
     Db(#[from] rocksdb::Error),
     #[error("corrupt record in column {column}: {detail}")]
     Corrupt { column: &'static str, detail: String },
-    #[error("database schema version {found} is not supported (expected {SCHEMA_VERSION})")]
+    #[error(
+        "database schema version {found} is not supported (expected {SCHEMA_VERSION}): the data directory \
+         was written by another scf-node release; move it aside and let the node sync from its peers \
+         (a dev chain starts afresh)"
+    )]
     Schema { found: u32 },
     #[error("database belongs to chain {found:?}, not {expected:?}")]
     WrongChain { found: String, expected: String },
@@ -443,6 +447,18 @@ mod tests {
             receipts_root: Hash::ZERO,
         };
         Block { header, transactions: Vec::new() }
+    }
+
+    #[test]
+    fn a_database_of_another_schema_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let storage = Storage::open(dir.path(), "t").unwrap();
+            storage.db.put_cf(storage.cf(col::META), SCHEMA_KEY, 2u32.to_le_bytes()).unwrap();
+        }
+        let err = Storage::open(dir.path(), "t").err().expect("schema 2 is refused").to_string();
+        assert!(err.contains("schema version 2 is not supported (expected 3)"), "{err}");
+        assert!(err.contains("move it aside"), "{err}");
     }
 
     /// The Merkle-node cache answers exactly what the database holds: every node of committed
