@@ -81,10 +81,12 @@ pub fn tree_version(height: Version) -> Result<Version, RuntimeError> {
         .ok_or_else(|| RuntimeError::Merkle(format!("height {height} out of range")))
 }
 
-/// A tree reader that sees a not yet committed update over the store.
+/// A tree reader that sees a block's deletion phase (tree version `version`, not yet
+/// committed) over the store.
 struct Layered<'a> {
     store: &'a dyn StateStore,
     pending: &'a NodeBatch,
+    version: Version,
 }
 
 impl TreeReader for Layered<'_> {
@@ -100,14 +102,12 @@ impl TreeReader for Layered<'_> {
         max_version: Version,
         key_hash: KeyHash,
     ) -> anyhow::Result<Option<OwnedValue>> {
-        let newest_pending = self
-            .pending
-            .values()
-            .iter()
-            .rev()
-            .find(|((version, hash), _)| *version <= max_version && *hash == key_hash);
-        match newest_pending {
-            Some((_, value)) => Ok(value.clone()),
+        // The pending phase wrote values at its one version only: a direct lookup, not a scan.
+        let pending = (self.version <= max_version)
+            .then(|| self.pending.values().get(&(self.version, key_hash)))
+            .flatten();
+        match pending {
+            Some(value) => Ok(value.clone()),
             None => self.store.jmt_value(max_version, key_hash).map_err(anyhow::Error::msg),
         }
     }
@@ -145,7 +145,7 @@ pub fn apply_changes(
     let (_, mut tree_batch) = JellyfishMerkleTree::<_, Sha256>::new(&reader)
         .put_value_set(deletions, deletions_version(height)?)
         .map_err(merkle)?;
-    let layered = Layered { store, pending: &tree_batch.node_batch };
+    let layered = Layered { store, pending: &tree_batch.node_batch, version: deletions_version(height)? };
     let tree = JellyfishMerkleTree::<_, Sha256>::new(&layered);
     let version = tree_version(height)?;
     let (root, second) = if writes.is_empty() {
