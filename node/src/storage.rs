@@ -8,10 +8,7 @@ use std::{
 };
 
 use borsh::BorshDeserialize;
-use jmt::{
-    storage::{Node, NodeKey},
-    KeyHash, OwnedValue, Version,
-};
+use jmt::storage::{Node, NodeKey};
 use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use scf_primitives::{Block, BlockHeader, Hash, Height, Receipt, SignedTransaction};
 use scf_runtime::{StateStore, StateUpdate, StoreError};
@@ -26,22 +23,11 @@ mod col {
     pub const CERTIFICATES: &str = "certificates";
     pub const STATE: &str = "state";
     pub const JMT_NODES: &str = "jmt_nodes";
-    pub const JMT_VALUES: &str = "jmt_values";
     /// Proposed blocks not yet decided (height ‖ hash → block), so that a decision recorded in
     /// the consensus WAL before a crash can still be applied after restart.
     pub const UNDECIDED: &str = "undecided";
-    pub const ALL: [&str; 10] = [
-        META,
-        BLOCKS,
-        BLOCK_BY_HASH,
-        TX_INDEX,
-        RECEIPTS,
-        CERTIFICATES,
-        STATE,
-        JMT_NODES,
-        JMT_VALUES,
-        UNDECIDED,
-    ];
+    pub const ALL: [&str; 9] =
+        [META, BLOCKS, BLOCK_BY_HASH, TX_INDEX, RECEIPTS, CERTIFICATES, STATE, JMT_NODES, UNDECIDED];
 }
 
 const HEAD_KEY: &[u8] = b"head";
@@ -50,7 +36,8 @@ const CHAIN_ID_KEY: &[u8] = b"chain_id";
 const DEV_TIME_OFFSET_KEY: &[u8] = b"dev_time_offset_ms";
 /// 2: the transaction index also records where each transaction lies in its block's bytes.
 /// 3: the Merkle tree takes two versions per block (see `scf_runtime::state`).
-const SCHEMA_VERSION: u32 = 3;
+/// 4: the tree's values are no longer stored a second time beside the state (`jmt_values`).
+const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -123,13 +110,6 @@ fn height_key(h: Height) -> [u8; 8] {
     h.to_be_bytes()
 }
 
-fn jmt_value_key(key_hash: &KeyHash, version: Version) -> [u8; 40] {
-    let mut k = [0u8; 40];
-    k[..32].copy_from_slice(&key_hash.0);
-    k[32..].copy_from_slice(&version.to_be_bytes());
-    k
-}
-
 fn decode<T: BorshDeserialize>(column: &'static str, bytes: &[u8]) -> Result<T, StorageError> {
     borsh::from_slice(bytes).map_err(|e| StorageError::Corrupt { column, detail: e.to_string() })
 }
@@ -165,7 +145,15 @@ impl Storage {
         opts.create_missing_column_families(true);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
         let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
-        let cfs = col::ALL.iter().map(|name| ColumnFamilyDescriptor::new(*name, column_options(&cache)));
+        // Column families of another schema are opened too (RocksDB refuses to open a database
+        // without all of them), so that the schema check below can say what is wrong.
+        let mut names: Vec<String> = col::ALL.iter().map(|n| n.to_string()).collect();
+        for existing in DB::list_cf(&opts, path).unwrap_or_default() {
+            if !names.contains(&existing) {
+                names.push(existing);
+            }
+        }
+        let cfs = names.iter().map(|name| ColumnFamilyDescriptor::new(name, column_options(&cache)));
         let db = DB::open_cf_descriptors(&opts, path, cfs)?;
         let storage = Storage { db: Arc::new(db), nodes: Default::default() };
         match storage.meta(SCHEMA_KEY)? {
@@ -302,11 +290,10 @@ impl Storage {
                 None => batch.delete_cf(self.cf(col::STATE), k),
             }
         }
+        // The tree's copy of each value (`node_batch.values()`) is not stored: leaves hold value
+        // hashes, updates never read values, and a value is read from the state by its key.
         for (key, node) in update.tree_batch.node_batch.nodes() {
             batch.put_cf(self.cf(col::JMT_NODES), encode(key), encode(node));
-        }
-        for ((version, key_hash), value) in update.tree_batch.node_batch.values() {
-            batch.put_cf(self.cf(col::JMT_VALUES), jmt_value_key(key_hash, *version), encode(value));
         }
     }
 
@@ -413,21 +400,6 @@ impl StateStore for Storage {
             Err(e) => Err(StoreError(e.to_string())),
         }
     }
-
-    fn jmt_value(&self, max_version: Version, key_hash: KeyHash) -> Result<Option<OwnedValue>, StoreError> {
-        let mut it = self.db.raw_iterator_cf(self.cf(col::JMT_VALUES));
-        it.seek_for_prev(jmt_value_key(&key_hash, max_version));
-        if !it.valid() {
-            it.status().map_err(|e| StoreError(e.to_string()))?;
-            return Ok(None);
-        }
-        match (it.key(), it.value()) {
-            (Some(k), Some(v)) if k.len() == 40 && k[..32] == key_hash.0 => {
-                Ok(decode::<Option<OwnedValue>>(col::JMT_VALUES, v)?)
-            }
-            _ => Ok(None),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -457,8 +429,24 @@ mod tests {
             storage.db.put_cf(storage.cf(col::META), SCHEMA_KEY, 2u32.to_le_bytes()).unwrap();
         }
         let err = Storage::open(dir.path(), "t").err().expect("schema 2 is refused").to_string();
-        assert!(err.contains("schema version 2 is not supported (expected 3)"), "{err}");
+        assert!(err.contains("schema version 2 is not supported (expected 4)"), "{err}");
         assert!(err.contains("move it aside"), "{err}");
+    }
+
+    /// A schema-3 directory still has the column family schema 4 dropped; RocksDB alone would
+    /// refuse it with "column families not opened", which tells an operator nothing.
+    #[test]
+    fn a_database_with_a_dropped_column_family_is_refused_by_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut opts = Options::default();
+            opts.create_if_missing(true);
+            opts.create_missing_column_families(true);
+            let db = DB::open_cf(&opts, dir.path(), [col::META, "jmt_values"]).unwrap();
+            db.put_cf(db.cf_handle(col::META).unwrap(), SCHEMA_KEY, 3u32.to_le_bytes()).unwrap();
+        }
+        let err = Storage::open(dir.path(), "t").err().expect("schema 3 is refused").to_string();
+        assert!(err.contains("schema version 3 is not supported (expected 4)"), "{err}");
     }
 
     /// The Merkle-node cache answers exactly what the database holds: every node of committed

@@ -23,8 +23,13 @@ pub trait StateStore: Send + Sync {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// A Merkle tree node.
     fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError>;
-    /// The value of `key_hash` at the highest version `<= max_version`.
-    fn jmt_value(&self, max_version: Version, key_hash: KeyHash) -> Result<Option<OwnedValue>, StoreError>;
+}
+
+/// Stores keep each value once, in the flat state; the tree's leaves hold only value hashes.
+/// jmt asks a reader for values only to answer `get` and proofs, never while updating, so its
+/// value lookup is refused rather than served from a second copy of the state.
+fn values_not_in_tree() -> anyhow::Error {
+    anyhow::Error::msg("the Merkle tree store keeps no values: read them from the state by key")
 }
 
 /// Writes of a block (or of genesis), in key order. `None` deletes.
@@ -55,12 +60,8 @@ impl TreeReader for Reader<'_> {
         self.0.jmt_node(node_key).map_err(anyhow::Error::msg)
     }
 
-    fn get_value_option(
-        &self,
-        max_version: Version,
-        key_hash: KeyHash,
-    ) -> anyhow::Result<Option<OwnedValue>> {
-        self.0.jmt_value(max_version, key_hash).map_err(anyhow::Error::msg)
+    fn get_value_option(&self, _: Version, _: KeyHash) -> anyhow::Result<Option<OwnedValue>> {
+        Err(values_not_in_tree())
     }
 
     fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
@@ -81,12 +82,10 @@ pub fn tree_version(height: Version) -> Result<Version, RuntimeError> {
         .ok_or_else(|| RuntimeError::Merkle(format!("height {height} out of range")))
 }
 
-/// A tree reader that sees a block's deletion phase (tree version `version`, not yet
-/// committed) over the store.
+/// A tree reader that sees a block's deletion phase (not yet committed) over the store.
 struct Layered<'a> {
     store: &'a dyn StateStore,
     pending: &'a NodeBatch,
-    version: Version,
 }
 
 impl TreeReader for Layered<'_> {
@@ -97,19 +96,8 @@ impl TreeReader for Layered<'_> {
         }
     }
 
-    fn get_value_option(
-        &self,
-        max_version: Version,
-        key_hash: KeyHash,
-    ) -> anyhow::Result<Option<OwnedValue>> {
-        // The pending phase wrote values at its one version only: a direct lookup, not a scan.
-        let pending = (self.version <= max_version)
-            .then(|| self.pending.values().get(&(self.version, key_hash)))
-            .flatten();
-        match pending {
-            Some(value) => Ok(value.clone()),
-            None => self.store.jmt_value(max_version, key_hash).map_err(anyhow::Error::msg),
-        }
+    fn get_value_option(&self, _: Version, _: KeyHash) -> anyhow::Result<Option<OwnedValue>> {
+        Err(values_not_in_tree())
     }
 
     fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
@@ -142,10 +130,10 @@ pub fn apply_changes(
     // Always both versions, even empty (jmt then carries the root over), so that every block
     // finds its predecessor's root at the version it expects.
     let reader = Reader(store);
-    let (_, mut tree_batch) = JellyfishMerkleTree::<_, Sha256>::new(&reader)
+    let (_, tree_batch) = JellyfishMerkleTree::<_, Sha256>::new(&reader)
         .put_value_set(deletions, deletions_version(height)?)
         .map_err(merkle)?;
-    let layered = Layered { store, pending: &tree_batch.node_batch, version: deletions_version(height)? };
+    let layered = Layered { store, pending: &tree_batch.node_batch };
     let tree = JellyfishMerkleTree::<_, Sha256>::new(&layered);
     let version = tree_version(height)?;
     let (root, second) = if writes.is_empty() {
@@ -155,11 +143,15 @@ pub fn apply_changes(
         let root = roots.first().copied().ok_or_else(|| RuntimeError::Merkle("no root from batch".into()))?;
         (root, batch)
     };
-    let TreeUpdateBatch { node_batch, stale_node_index_batch, node_stats } = second;
-    tree_batch.node_batch.merge(node_batch);
-    tree_batch.stale_node_index_batch.extend(stale_node_index_batch);
-    tree_batch.node_stats.extend(node_stats);
-    Ok(StateUpdate { version: height, changes, root: Hash(root.0), tree_batch })
+    // Merge the (usually empty) deletion phase into the batched phase, not the reverse:
+    // re-inserting every node of a large block into another map cost a tenth of the root.
+    // Node keys carry their version, so the two phases never collide.
+    let mut merged = second;
+    let TreeUpdateBatch { node_batch, stale_node_index_batch, node_stats } = tree_batch;
+    merged.node_batch.merge(node_batch);
+    merged.stale_node_index_batch.extend(stale_node_index_batch);
+    merged.node_stats.splice(0..0, node_stats);
+    Ok(StateUpdate { version: height, changes, root: Hash(root.0), tree_batch: merged })
 }
 
 /// The reference: every key inserted one by one. Only for checking `apply_changes`.
@@ -191,7 +183,6 @@ pub fn root_at(store: &dyn StateStore, height: Version) -> Result<Hash, RuntimeE
 struct MemoryInner {
     flat: BTreeMap<Vec<u8>, Vec<u8>>,
     nodes: BTreeMap<NodeKey, Node>,
-    values: BTreeMap<(KeyHash, Version), Option<OwnedValue>>,
 }
 
 /// A complete in-memory state store: used by tools that build genesis offline and by tests of
@@ -216,9 +207,6 @@ impl MemoryStore {
         for (k, n) in update.tree_batch.node_batch.nodes() {
             inner.nodes.insert(k.clone(), n.clone());
         }
-        for ((version, key_hash), v) in update.tree_batch.node_batch.values() {
-            inner.values.insert((*key_hash, *version), v.clone());
-        }
     }
 }
 
@@ -229,15 +217,6 @@ impl StateStore for MemoryStore {
 
     fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError> {
         Ok(self.0.read().unwrap_or_else(|p| p.into_inner()).nodes.get(key).cloned())
-    }
-
-    fn jmt_value(&self, max_version: Version, key_hash: KeyHash) -> Result<Option<OwnedValue>, StoreError> {
-        let inner = self.0.read().unwrap_or_else(|p| p.into_inner());
-        Ok(inner
-            .values
-            .range((key_hash, 0)..=(key_hash, max_version))
-            .next_back()
-            .and_then(|(_, v)| v.clone()))
     }
 }
 
@@ -258,6 +237,24 @@ mod tests {
         )
     }
 
+    /// Answers the tree's value lookups from the latest flat state, as a proof service would.
+    struct ProofReader<'a> {
+        store: &'a MemoryStore,
+        values: BTreeMap<KeyHash, Vec<u8>>,
+    }
+
+    impl TreeReader for ProofReader<'_> {
+        fn get_node_option(&self, node_key: &NodeKey) -> anyhow::Result<Option<Node>> {
+            Ok(self.store.jmt_node(node_key)?)
+        }
+        fn get_value_option(&self, _: Version, key_hash: KeyHash) -> anyhow::Result<Option<OwnedValue>> {
+            Ok(self.values.get(&key_hash).cloned())
+        }
+        fn get_rightmost_leaf(&self) -> anyhow::Result<Option<(NodeKey, LeafNode)>> {
+            unreachable!("not used by proofs")
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
         #[test]
@@ -272,16 +269,25 @@ mod tests {
                 fast.commit(&a);
                 reference.commit(&b);
                 prop_assert_eq!(root_at(&fast, height as Version).unwrap(), a.root);
-                // Every live key reads back through the tree at the block's version.
-                let tree_reader = Reader(&fast);
+                // Every live key is proven present with its value, and every deleted key proven
+                // absent, against the block's root.
+                let flat = fast.0.read().unwrap().flat.clone();
+                let values = flat.iter().map(|(k, v)| (KeyHash::with::<Sha256>(k), v.clone())).collect();
+                let tree_reader = ProofReader { store: &fast, values };
                 let tree = JellyfishMerkleTree::<_, Sha256>::new(&tree_reader);
-                for (key, value) in fast.0.read().unwrap().flat.iter() {
-                    let got = tree.get(KeyHash::with::<Sha256>(key), tree_version(height as Version).unwrap()).unwrap();
+                let version = tree_version(height as Version).unwrap();
+                let root = jmt::RootHash(a.root.0);
+                for (key, value) in flat.iter() {
+                    let key_hash = KeyHash::with::<Sha256>(key);
+                    let (got, proof) = tree.get_with_proof(key_hash, version).unwrap();
                     prop_assert_eq!(got.as_ref(), Some(value));
+                    prop_assert!(proof.verify(root, key_hash, Some(value)).is_ok());
                 }
                 for key in &deleted {
-                    let got = tree.get(KeyHash::with::<Sha256>(key), tree_version(height as Version).unwrap()).unwrap();
+                    let key_hash = KeyHash::with::<Sha256>(key);
+                    let (got, proof) = tree.get_with_proof(key_hash, version).unwrap();
                     prop_assert_eq!(got, None);
+                    prop_assert!(proof.verify_nonexistence(root, key_hash).is_ok());
                 }
             }
         }
