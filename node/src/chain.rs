@@ -8,9 +8,10 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use scf_primitives::{AccountId, BlockHeader, Hash, Height, Nonce, SignedTransaction};
+use scf_primitives::{AccountId, Block, BlockHeader, Hash, Height, Nonce, SignedTransaction};
 use scf_runtime::{
-    genesis::Genesis, BlockContext, CheckError, MemoryStore, Runtime, RuntimeError, RuntimeParams, StateStore,
+    genesis::Genesis, BlockContext, CheckError, ExecutedBlock, MemoryStore, Runtime, RuntimeError,
+    RuntimeParams, StateStore,
 };
 
 use crate::{
@@ -115,8 +116,18 @@ impl Chain {
         self.head.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub(crate) fn set_head(&self, header: BlockHeader) {
-        *self.head.write().unwrap_or_else(|p| p.into_inner()) = header;
+    /// Durably commits a decided block with what executing it produced, then makes it the
+    /// head. The one way state advances: consensus calls it for each decided block (and the
+    /// block-path benchmark, to measure exactly this path).
+    pub fn commit(
+        &self,
+        block: &Block,
+        executed: &ExecutedBlock,
+        certificate: &[u8],
+    ) -> Result<(), StorageError> {
+        self.storage.commit_block(block, &executed.receipts, &executed.state, certificate)?;
+        *self.head.write().unwrap_or_else(|p| p.into_inner()) = block.header.clone();
+        Ok(())
     }
 
     pub fn head_height(&self) -> Height {

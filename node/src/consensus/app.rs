@@ -454,9 +454,8 @@ impl App {
         );
         let cert_bytes = borsh::to_vec(&WireCertificate::from_certificate(&ext))?;
         let writing = std::time::Instant::now();
-        self.chain.storage.commit_block(&c.block, &c.executed.receipts, &c.executed.state, &cert_bytes)?;
+        self.chain.commit(&c.block, &c.executed, &cert_bytes)?;
         let write_ms = writing.elapsed().as_millis() as u64;
-        self.chain.set_head(c.block.header.clone());
         let storage = &self.chain.storage;
         let pruning = std::time::Instant::now();
         self.chain.mempool.prune(|s| scf_runtime::Runtime::nonce(storage, s).unwrap_or(0));
