@@ -244,15 +244,6 @@ impl Vm {
             .total_tables(POOLED_INSTANCES)
             .total_component_instances(0)
             .max_memory_size(MAX_MEMORY_BYTES);
-        if let Ok(v) = std::env::var("SCF_X_BATCH") {
-            pool.decommit_batch_size(v.parse().unwrap());
-        }
-        if let Ok(v) = std::env::var("SCF_X_KEEP") {
-            pool.linear_memory_keep_resident(v.parse().unwrap());
-        }
-        if std::env::var("SCF_X_SCAN").is_ok() {
-            pool.pagemap_scan(wasmtime::Enabled::Auto);
-        }
         let mut config = deterministic_config();
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         Vm::with_config(config)
