@@ -352,7 +352,8 @@ impl Storage {
         self.put_state(&mut batch, update);
         self.put_block(&mut batch, &Block { header, transactions: Vec::new() });
         self.write(batch)?;
-        self.cache_committed(update);
+        self.cache_values(update);
+        self.cache_nodes(update);
         Ok(())
     }
 
@@ -377,21 +378,28 @@ impl Storage {
         Ok(value)
     }
 
-    /// After a commit's write: its values and nodes into the caches (see `ValueCache`).
-    fn cache_committed(&self, update: &StateUpdate) {
+    /// After a commit's write, before anything reads state again: its values into the value
+    /// cache (see `ValueCache` for why this cannot wait).
+    fn cache_values(&self, update: &StateUpdate) {
         let mut values = self.lock_values();
         values.generation += 1;
         for (key, value) in &update.changes {
             values.insert(key.clone(), value.clone());
         }
-        drop(values);
+    }
+
+    /// A committed update's tree nodes into the node cache. May run any time after the commit
+    /// (nodes are immutable; a miss meanwhile reads the same node from the database), which is
+    /// why `Chain::commit` leaves it to a background thread.
+    pub fn cache_nodes(&self, update: &StateUpdate) {
         let mut nodes = self.lock_nodes();
         for (key, node) in update.tree_batch.node_batch.nodes() {
             nodes.insert(key.clone(), node.clone());
         }
     }
 
-    /// Atomically commits a decided block with everything it produced.
+    /// Atomically commits a decided block with everything it produced. Fills the value cache;
+    /// the caller fills the node cache (`cache_nodes`).
     pub fn commit_block(
         &self,
         block: &Block,
@@ -419,7 +427,7 @@ impl Storage {
         // Undecided proposals up to this height are settled now.
         batch.delete_range_cf(self.cf(col::UNDECIDED), height_key(0), height_key(h + 1));
         self.write(batch)?;
-        self.cache_committed(update);
+        self.cache_values(update);
         Ok(())
     }
 
@@ -588,6 +596,7 @@ mod tests {
                     .collect();
                 let update = apply_changes(&storage, h, changes).unwrap();
                 storage.commit_block(&block(h, update.root), &[], &update, b"cert").unwrap();
+                storage.cache_nodes(&update);
                 written
                     .extend(update.tree_batch.node_batch.nodes().iter().map(|(k, n)| (k.clone(), n.clone())));
             }

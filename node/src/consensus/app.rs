@@ -454,13 +454,13 @@ impl App {
         );
         let cert_bytes = borsh::to_vec(&WireCertificate::from_certificate(&ext))?;
         let writing = std::time::Instant::now();
-        self.chain.commit(&c.block, &c.executed, &cert_bytes)?;
+        let failed = c.executed.receipts.iter().filter(|r| !r.is_success()).count();
+        self.chain.commit(&c.block, c.executed, &cert_bytes)?;
         let write_ms = writing.elapsed().as_millis() as u64;
         let storage = &self.chain.storage;
         let pruning = std::time::Instant::now();
         self.chain.mempool.prune(|s| scf_runtime::Runtime::nonce(storage, s).unwrap_or(0));
         let prune_ms = pruning.elapsed().as_millis() as u64;
-        let failed = c.executed.receipts.iter().filter(|r| !r.is_success()).count();
         tracing::info!(
             target: "scf::consensus",
             height = c.block.header.height,
