@@ -53,8 +53,21 @@ pub struct Chain {
     head: RwLock<BlockHeader>,
     /// Dev chains only: how far the proposer's clock runs ahead of the wall clock.
     time_offset_ms: AtomicU64,
-    /// Committed blocks' execution results, for the retiring thread (see `commit`).
-    retire: std::sync::mpsc::SyncSender<ExecutedBlock>,
+    /// Committed blocks' execution results, for the retiring thread (see `commit`). Both are
+    /// `Some` until the chain is dropped.
+    retire: Option<std::sync::mpsc::SyncSender<ExecutedBlock>>,
+    retirer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Chain {
+    fn drop(&mut self) {
+        // Closing the queue ends the thread; joining it releases its handle on the database,
+        // so the data directory can be opened again as soon as the chain is gone.
+        self.retire.take();
+        if let Some(retirer) = self.retirer.take() {
+            let _ = retirer.join();
+        }
+    }
 }
 
 /// Committed blocks waiting for the retiring thread; a full queue makes commits wait.
@@ -89,7 +102,7 @@ impl Chain {
         let time_offset_ms = AtomicU64::new(if genesis.spec.dev { storage.dev_time_offset()? } else { 0 });
         let (retire, retired) = std::sync::mpsc::sync_channel::<ExecutedBlock>(RETIRE_QUEUE);
         let node_cache = storage.clone();
-        std::thread::Builder::new()
+        let retirer = std::thread::Builder::new()
             .name("retire".into())
             .spawn(move || {
                 for executed in retired {
@@ -98,7 +111,8 @@ impl Chain {
             })
             .map_err(ChainError::Thread)?;
         Ok(Arc::new(Chain {
-            retire,
+            retire: Some(retire),
+            retirer: Some(retirer),
             time_offset_ms,
             storage,
             runtime,
@@ -149,7 +163,11 @@ impl Chain {
     ) -> Result<(), StorageError> {
         self.storage.commit_block(block, &executed.receipts, &executed.state, certificate)?;
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = block.header.clone();
-        if let Err(std::sync::mpsc::SendError(executed)) = self.retire.send(executed) {
+        let sent = match &self.retire {
+            Some(retire) => retire.send(executed).map_err(|e| e.0),
+            None => Err(executed),
+        };
+        if let Err(executed) = sent {
             // The retiring thread is gone (it panicked): do its work here.
             self.storage.cache_nodes(&executed.state);
         }

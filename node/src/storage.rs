@@ -85,22 +85,44 @@ pub struct Storage {
 /// path) names one immutable node once its block is committed, so the cache only ever holds
 /// committed nodes (never those of an undecided block) and needs no invalidation while nodes
 /// are never deleted; pruning, when it comes, must evict what it deletes.
-#[derive(Default)]
-struct NodeCache {
-    map: HashMap<NodeKey, Node>,
-    order: VecDeque<NodeKey>,
-}
+type NodeCache = Bounded<NodeKey, Node, NODE_CACHE_ENTRIES>;
 
 /// Nodes kept: about 100–200 MiB at the size of a full internal node.
 const NODE_CACHE_ENTRIES: usize = 262_144;
 
-impl NodeCache {
-    fn insert(&mut self, key: NodeKey, node: Node) {
-        if self.map.insert(key.clone(), node).is_none() {
-            self.order.push_back(key);
-            while self.order.len() > NODE_CACHE_ENTRIES {
-                if let Some(old) = self.order.pop_front() {
-                    self.map.remove(&old);
+/// A map that forgets its oldest entries beyond `CAPACITY` (first in, first out; replacing a
+/// value keeps its place): the shape of both caches here.
+struct Bounded<K, V, const CAPACITY: usize> {
+    map: HashMap<K, V>,
+    order: VecDeque<K>,
+}
+
+impl<K, V, const CAPACITY: usize> Default for Bounded<K, V, CAPACITY> {
+    fn default() -> Self {
+        Bounded { map: HashMap::new(), order: VecDeque::new() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V, const CAPACITY: usize> Bounded<K, V, CAPACITY> {
+    fn get<Q: std::hash::Hash + Eq + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.map.get(key)
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        match self.map.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                e.insert(value);
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.order.push_back(e.key().clone());
+                e.insert(value);
+                while self.order.len() > CAPACITY {
+                    if let Some(old) = self.order.pop_front() {
+                        self.map.remove(&old);
+                    }
                 }
             }
         }
@@ -117,32 +139,12 @@ impl NodeCache {
 /// a value read just before a commit can never outlive it here.
 #[derive(Default)]
 struct ValueCache {
-    map: HashMap<Vec<u8>, Option<Vec<u8>>>,
-    order: VecDeque<Vec<u8>>,
+    entries: Bounded<Vec<u8>, Option<Vec<u8>>, VALUE_CACHE_ENTRIES>,
     generation: u64,
 }
 
 /// Values kept: tens of MiB at typical value sizes.
 const VALUE_CACHE_ENTRIES: usize = 262_144;
-
-impl ValueCache {
-    fn insert(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
-        match self.map.entry(key) {
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                e.insert(value);
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                self.order.push_back(e.key().clone());
-                e.insert(value);
-                while self.order.len() > VALUE_CACHE_ENTRIES {
-                    if let Some(old) = self.order.pop_front() {
-                        self.map.remove(&old);
-                    }
-                }
-            }
-        }
-    }
-}
 
 fn height_key(h: Height) -> [u8; 8] {
     h.to_be_bytes()
@@ -365,7 +367,7 @@ impl Storage {
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let generation = {
             let values = self.lock_values();
-            if let Some(v) = values.map.get(key) {
+            if let Some(v) = values.entries.get(key) {
                 return Ok(v.clone());
             }
             values.generation
@@ -373,7 +375,7 @@ impl Storage {
         let value = read()?;
         let mut values = self.lock_values();
         if values.generation == generation {
-            values.insert(key.to_vec(), value.clone());
+            values.entries.insert(key.to_vec(), value.clone());
         }
         Ok(value)
     }
@@ -384,7 +386,7 @@ impl Storage {
         let mut values = self.lock_values();
         values.generation += 1;
         for (key, value) in &update.changes {
-            values.insert(key.clone(), value.clone());
+            values.entries.insert(key.clone(), value.clone());
         }
     }
 
@@ -473,7 +475,7 @@ impl StateStore for Storage {
     }
 
     fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError> {
-        if let Some(node) = self.lock_nodes().map.get(key) {
+        if let Some(node) = self.lock_nodes().get(key) {
             return Ok(Some(node.clone()));
         }
         match self.db.get_cf(self.cf(col::JMT_NODES), encode(key)) {

@@ -453,8 +453,8 @@ impl App {
             extensions,
         );
         let cert_bytes = borsh::to_vec(&WireCertificate::from_certificate(&ext))?;
-        let writing = std::time::Instant::now();
         let failed = c.executed.receipts.iter().filter(|r| !r.is_success()).count();
+        let writing = std::time::Instant::now();
         self.chain.commit(&c.block, c.executed, &cert_bytes)?;
         let write_ms = writing.elapsed().as_millis() as u64;
         let storage = &self.chain.storage;
