@@ -209,6 +209,18 @@ pub fn running_pid(dir: &Path, node: &NodeEntry) -> Option<i32> {
     (alive && !zombie).then_some(pid)
 }
 
+/// The last `count` lines of a node's log, leaving out backtrace frames: with RUST_BACKTRACE
+/// set, a node that fails or panics ends its log with a long backtrace that would otherwise
+/// hide the message.
+pub fn log_tail(log: &str, count: usize) -> String {
+    let frame = |line: &&str| {
+        let t = line.trim_start();
+        t.starts_with("at ") || t.split_once(": ").is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+    };
+    let lines: Vec<&str> = log.lines().filter(|l| !frame(l)).collect();
+    lines[lines.len().saturating_sub(count)..].join("\n")
+}
+
 /// `scf-node` beside this executable, else on the PATH.
 fn node_binary() -> PathBuf {
     std::env::current_exe()
@@ -256,4 +268,18 @@ pub fn stop_node(dir: &Path, node: &NodeEntry, kill: bool) -> Result<bool> {
     }
     let _ = std::fs::remove_file(pid_file(dir, node));
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_tail;
+
+    #[test]
+    fn a_log_tail_keeps_the_error_and_drops_backtrace_frames() {
+        let log = "INFO chain opened\nError: starting consensus: address in use\n\nStack backtrace:\n   0: \
+                   anyhow::error::new\n             at /src/error.rs:10:5\n  33: _start\n";
+        let tail = log_tail(log, 3);
+        assert_eq!(tail, "Error: starting consensus: address in use\n\nStack backtrace:");
+        assert_eq!(log_tail(log, 100).lines().next(), Some("INFO chain opened"));
+    }
 }

@@ -1,9 +1,12 @@
 //! `scf`: the scf-chain command-line tool.
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
-use jsonrpsee::http_client::HttpClientBuilder;
+use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use scf_primitives::{
     apps::{
         deposit_token::{self as dt, BalanceArgs, Supply, TokenId},
@@ -486,7 +489,8 @@ enum LocalnetCmd {
         #[arg(long)]
         kill: bool,
     },
-    /// Start one node again.
+    /// Start one node again; waits until it answers JSON-RPC (a node that exits instead fails the
+    /// command with the end of its log).
     Start {
         dir: PathBuf,
         #[arg(value_name = "NODE")]
@@ -1572,6 +1576,41 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
     Ok(())
 }
 
+/// How long a started node may take to open its chain and answer JSON-RPC.
+const NODE_START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Waits until a just-started node answers JSON-RPC. A node that exits instead (a port taken,
+/// a damaged data directory) fails the command with the end of its log, not later and silently.
+async fn wait_answering(
+    dir: &Path,
+    node: &localnet::NodeEntry,
+    client: &HttpClient,
+    deadline: std::time::Instant,
+) -> Result<()> {
+    let log = dir.join(&node.dir).join("node.log");
+    while client.chain_head().await.is_err() {
+        if localnet::running_pid(dir, node).is_none() {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            bail!(
+                "node {} exited; the end of {}:\n{}",
+                node.name,
+                log.display(),
+                localnet::log_tail(&text, 15)
+            );
+        }
+        if std::time::Instant::now() > deadline {
+            bail!(
+                "node {} did not answer on {} within {} s",
+                node.name,
+                node.rpc,
+                NODE_START_TIMEOUT.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
 async fn localnet_cmd(ctx: &Ctx, cmd: LocalnetCmd) -> Result<()> {
     let rpc_client = |rpc: &str| {
         HttpClientBuilder::default()
@@ -1585,18 +1624,9 @@ async fn localnet_cmd(ctx: &Ctx, cmd: LocalnetCmd) -> Result<()> {
             for n in &m.nodes {
                 localnet::start_node(&dir, n)?;
             }
-            let deadline = std::time::Instant::now() + Duration::from_secs(60);
+            let deadline = std::time::Instant::now() + NODE_START_TIMEOUT;
             for n in &m.nodes {
-                let client = rpc_client(&n.rpc)?;
-                while client.chain_head().await.is_err() {
-                    if localnet::running_pid(&dir, n).is_none() {
-                        bail!("node {} exited; see {}", n.name, dir.join(&n.dir).join("node.log").display());
-                    }
-                    if std::time::Instant::now() > deadline {
-                        bail!("node {} did not answer on {} within 60 s", n.name, n.rpc);
-                    }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
+                wait_answering(&dir, n, &rpc_client(&n.rpc)?, deadline).await?;
             }
             let list: Vec<_> = m
                 .nodes
@@ -1633,7 +1663,10 @@ async fn localnet_cmd(ctx: &Ctx, cmd: LocalnetCmd) -> Result<()> {
         }
         LocalnetCmd::Start { dir, name: node } => {
             let m = localnet::load(&dir)?;
-            let started = localnet::start_node(&dir, m.node(&node)?)?;
+            let entry = m.node(&node)?;
+            let started = localnet::start_node(&dir, entry)?;
+            let deadline = std::time::Instant::now() + NODE_START_TIMEOUT;
+            wait_answering(&dir, entry, &rpc_client(&entry.rpc)?, deadline).await?;
             if !ctx.json {
                 println!("{node} {}", if started { "started" } else { "is already running" });
             }

@@ -34,15 +34,21 @@ fn succeeded(out: Output, args: &[&str]) -> String {
 /// A base port with `count` free ports above it. Ranges handed out in this process never
 /// overlap (tests run in parallel and the nodes bind later); the start depends on the pid so
 /// that concurrent test processes are unlikely to meet.
+///
+/// Ranges stay below Linux's ephemeral ports (32768 and up): a node that is stopped and
+/// restarted must bind its ports again, and meanwhile its peers keep dialing it; an outgoing
+/// connection given one of its ports as a local port would make the restart fail to bind.
 fn free_port_range(count: u16) -> u16 {
+    const FIRST_PORT: u32 = 20_000;
+    const LAST_PORT: u32 = 32_000;
     static NEXT: std::sync::Mutex<u32> = std::sync::Mutex::new(0);
     let mut next = NEXT.lock().unwrap();
     if *next == 0 {
-        *next = 20_000 + (std::process::id() * 131) % 30_000;
+        *next = FIRST_PORT + (std::process::id() * 131) % (LAST_PORT - FIRST_PORT);
     }
     for _ in 0..200 {
         let base = *next;
-        *next = if base + 2 * count as u32 > 60_000 { 20_000 } else { base + count as u32 };
+        *next = if base + 2 * count as u32 > LAST_PORT { FIRST_PORT } else { base + count as u32 };
         let held: Vec<_> =
             (base..base + count as u32).map(|p| TcpListener::bind(("127.0.0.1", p as u16))).collect();
         if held.iter().all(|l| l.is_ok()) {
@@ -174,9 +180,9 @@ impl Localnet {
     }
 }
 
+/// The end of a node's log for a failure message (the panic or error, not its backtrace).
 fn tail(log: &str) -> String {
-    let lines: Vec<&str> = log.lines().collect();
-    lines[lines.len().saturating_sub(30)..].join("\n")
+    scf_tools::localnet::log_tail(log, 40)
 }
 
 /// Signs `bank` minting one fen to supplier1 with `nonce`: a transaction that always succeeds.
