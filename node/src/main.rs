@@ -5,6 +5,12 @@ use anyhow::Context;
 use clap::Parser;
 use scf_node::{config::Settings, service::Node};
 
+// jemalloc, not glibc malloc: a node allocates and frees per transaction on many threads.
+// Under load glibc returned memory to the kernel and faulted it back in, so page faults and the
+// TLB flushes of those unmaps took a tenth of the block thread (measured, docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// An scf-chain validator node.
 #[derive(Parser, Debug)]
 #[command(version, about, long_about = None)]

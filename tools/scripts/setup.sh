@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building scf-chain needs and a fresh machine lacks:
-#   - libclang (RocksDB's Rust bindings are generated with bindgen) and a C++ compiler,
+#   - libclang (RocksDB's Rust bindings are generated with bindgen), a C++ compiler and make
+#     (jemalloc, the node's allocator, builds with it),
 #   - the wasm32-unknown-unknown target (only to check that the committed contracts rebuild).
 # On Debian/Ubuntu it installs them with apt-get; elsewhere it says what to install.
 set -euo pipefail
@@ -11,6 +12,7 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libclang' && ! ls /usr/lib/llvm-*/lib/li
 fi
 command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 command -v c++ >/dev/null 2>&1 || need_apt+=(g++)
+command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -21,7 +23,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "setup: please install: libclang (LLVM/Clang development library), clang, a C++ compiler, python3" >&2
+    echo "setup: please install: libclang (LLVM/Clang development library), clang, a C++ compiler, make, python3" >&2
     echo "       e.g. Fedora: dnf install clang-devel gcc-c++ python3; macOS: xcode-select --install" >&2
     exit 1
   fi
