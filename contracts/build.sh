@@ -36,7 +36,10 @@ done
 # the one member that exists in the copy.
 sed 's/^members = .*/members = ["primitives"]/' "$root/Cargo.toml" > "$build_root/Cargo.toml"
 export CARGO_TARGET_DIR="$build_root/target"
-export RUSTFLAGS="--remap-path-prefix=$build_root=/scf --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C target-cpu=mvp -C target-feature=+mutable-globals,+sign-ext,+bulk-memory,+multivalue,+nontrapping-fptoint,+reference-types"
+# 1 MiB of stack (rustc's default), the data, then heap room: the SDK's allocator starts there and
+# grows memory only past it, which no system contract call needs (33 pages of 64 KiB).
+initial_memory=$((33 * 65536))
+export RUSTFLAGS="--remap-path-prefix=$build_root=/scf --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C link-arg=--initial-memory=$initial_memory -C target-cpu=mvp -C target-feature=+mutable-globals,+sign-ext,+bulk-memory,+multivalue,+nontrapping-fptoint,+reference-types"
 (cd "$build_root/contracts" && cargo build --quiet --locked --release --target wasm32-unknown-unknown)
 
 status=0

@@ -232,6 +232,10 @@ pub(crate) struct CallResult {
 /// blocks execute one at a time, so this leaves room for several runtimes' worth of slack.
 const POOLED_INSTANCES: u32 = 64;
 
+/// Dirty memory of a pooled slot that is reset in place rather than released: more than a
+/// contract call touches (its stack's top pages, its data, its heap).
+const KEEP_RESIDENT_BYTES: usize = 2 * 1024 * 1024;
+
 impl Vm {
     /// The VM that executes transactions (and genesis). Instances come from a pre-reserved pool:
     /// creating and dropping a Store per call was a third of execution time in mmap/munmap.
@@ -243,7 +247,15 @@ impl Vm {
             .total_memories(POOLED_INSTANCES)
             .total_tables(POOLED_INSTANCES)
             .total_component_instances(0)
-            .max_memory_size(MAX_MEMORY_BYTES);
+            .max_memory_size(MAX_MEMORY_BYTES)
+            // Reset a slot by copying back only its dirty pages (found with the PAGEMAP_SCAN
+            // ioctl, Linux 6.7+; elsewhere wasmtime falls back to madvise) and keep them
+            // resident. Releasing them with madvise instead flushed the TLBs of every core the
+            // node runs on, and the next call faulted them back in: per transaction, in the
+            // node's block thread (measured, docs/performance.md).
+            .pagemap_scan(wasmtime::Enabled::Auto)
+            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+            .table_keep_resident(KEEP_RESIDENT_BYTES);
         let mut config = deterministic_config();
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         Vm::with_config(config)

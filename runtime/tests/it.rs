@@ -215,6 +215,42 @@ fn vm_faults_are_receipts_not_crashes() {
     assert!(matches!(q, Err(TxError::Trap { message }) if message.contains("read-only")));
 }
 
+/// Instances come from a pool whose slots are reset in place (dirty pages copied back from the
+/// module's image, not released): every call must still start from the module's pristine
+/// memory, whatever the previous call in that slot wrote or grew.
+#[test]
+fn every_call_starts_from_pristine_memory() {
+    let mut c = Chain::new();
+    let wat = format!(
+        r#"(module
+            (import "env" "abort" (func $abort (param i32 i32)))
+            {MARKER}
+            (data (i32.const 0) "keyvalue")
+            (data (i32.const 100) "image")
+            (data (i32.const 110) "zeroed")
+            (data (i32.const 120) "size")
+            (func (export "dirty")
+                (i32.store8 (i32.const 0) (i32.const 88))
+                (i32.store (i32.const 40000) (i32.const 7))
+                (drop (memory.grow (i32.const 1)))
+                (i32.store (i32.const 70000) (i32.const 9)))
+            (func (export "pristine")
+                (if (i32.ne (i32.load8_u (i32.const 0)) (i32.const 107)) (then (call $abort (i32.const 100) (i32.const 5))))
+                (if (i32.ne (i32.load (i32.const 40000)) (i32.const 0)) (then (call $abort (i32.const 110) (i32.const 6))))
+                (if (i32.ne (memory.size) (i32.const 1)) (then (call $abort (i32.const 120) (i32.const 4)))))
+        )"#
+    );
+    let (r, addr) = deploy(&mut c, &wat);
+    assert!(r.is_success(), "{:?}", r.outcome);
+    for _ in 0..3 {
+        let dirty = c.call("operator", addr, "dirty", vec![]);
+        let check = c.call("operator", addr, "pristine", vec![]);
+        let receipts = c.block(&[dirty, check]);
+        assert!(receipts[0].is_success(), "{:?}", receipts[0].outcome);
+        assert!(receipts[1].is_success(), "the previous call's memory leaked: {:?}", receipts[1].outcome);
+    }
+}
+
 #[test]
 fn invalid_modules_are_refused_at_deployment() {
     let mut c = Chain::new();

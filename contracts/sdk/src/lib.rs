@@ -601,14 +601,22 @@ mod wasm_runtime {
 
     const PAGE: usize = 65_536;
 
+    extern "C" {
+        /// Defined by the linker: the first byte after the stack and the data segments.
+        static __heap_base: u8;
+    }
+
     unsafe impl GlobalAlloc for Bump {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             let mut next = self.next.load(Ordering::Relaxed);
             let mut end = self.end.load(Ordering::Relaxed);
             if end == 0 {
-                // First allocation: the heap starts where the module's memory ends.
-                next = core::arch::wasm32::memory_size(0) * PAGE;
-                end = next;
+                // First allocation: the heap starts after the stack and the data, in the pages
+                // the module declares beyond them (contracts/build.sh links with a larger
+                // initial memory), and grows memory only past those. A call that never grows
+                // memory spares the host two page-protection changes per call.
+                next = core::ptr::addr_of!(__heap_base) as usize;
+                end = core::arch::wasm32::memory_size(0) * PAGE;
             }
             let start = (next + layout.align() - 1) & !(layout.align() - 1);
             let Some(new_next) = start.checked_add(layout.size()) else {
