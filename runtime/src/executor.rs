@@ -1,13 +1,13 @@
 //! Applying transactions: the checks that precede execution, dispatch to the VM, receipts, and
 //! the state root of the result.
 use std::{
-    collections::{HashSet, VecDeque},
+    collections::{HashMap, HashSet, VecDeque},
     sync::{Arc, Mutex},
 };
 
 use scf_primitives::{
-    abi, merkle_root, sha256, AccountId, Block, ContractAddress, ExecOutcome, Hash, Height, Payload, Receipt,
-    SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME, MAX_TX_BYTES,
+    abi, crypto::PublicKey, merkle_root, sha256, AccountId, Block, ContractAddress, ExecOutcome, Hash,
+    Height, Payload, Receipt, SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME, MAX_TX_BYTES,
 };
 
 use crate::{
@@ -53,7 +53,15 @@ pub struct Runtime {
     query_vm: Vm,
     params: RuntimeParams,
     verified: Arc<Mutex<VerifiedSignatures>>,
+    sender_keys: Arc<Mutex<SenderKeys>>,
 }
+
+/// Decoded public keys of recent senders. A consortium has few accounts, each sending many
+/// transactions; when the map is full it is emptied and refills with the active ones.
+#[derive(Default)]
+struct SenderKeys(HashMap<AccountId, PublicKey>);
+
+const SENDER_KEYS_CAPACITY: usize = 100_000;
 
 /// Hashes of signed transactions (the hash covers the signature) whose signatures verified.
 /// Admission verifies a transaction once; executing it in a block (on the proposer, and on every
@@ -91,6 +99,7 @@ impl Runtime {
             query_vm: Vm::for_queries()?,
             params,
             verified: Default::default(),
+            sender_keys: Default::default(),
         })
     }
 
@@ -157,11 +166,32 @@ impl Runtime {
         self.verified.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Strict ed25519 verification of `tx`'s signature, with its sender's key decoded once.
+    fn verify_signature(&self, tx: &SignedTransaction) -> bool {
+        let sender = tx.tx.sender;
+        let known = self.sender_keys.lock().unwrap_or_else(|p| p.into_inner()).0.get(&sender).copied();
+        let key = match known {
+            Some(key) => key,
+            None => {
+                let Some(key) = PublicKey::of(&sender) else {
+                    return false;
+                };
+                let mut keys = self.sender_keys.lock().unwrap_or_else(|p| p.into_inner());
+                if keys.0.len() >= SENDER_KEYS_CAPACITY {
+                    keys.0.clear();
+                }
+                keys.0.insert(sender, key);
+                key
+            }
+        };
+        tx.verify_signature_with(&key)
+    }
+
     fn verify_cached(&self, tx: &SignedTransaction, hash: &Hash) -> bool {
         if self.lock_verified().set.contains(hash) {
             return true;
         }
-        let ok = tx.verify_signature();
+        let ok = self.verify_signature(tx);
         if ok {
             self.lock_verified().insert(*hash);
         }
@@ -187,7 +217,7 @@ impl Runtime {
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
         let chunk = missing.len().div_ceil(threads).max(64);
         let verify = |part: &[usize]| -> Vec<(usize, bool)> {
-            part.iter().map(|&i| (i, transactions[i].verify_signature())).collect()
+            part.iter().map(|&i| (i, self.verify_signature(&transactions[i]))).collect()
         };
         let results: Vec<(usize, bool)> = std::thread::scope(|s| {
             let handles: Vec<_> =
