@@ -70,10 +70,6 @@ impl PublicKey {
         VerifyingKey::from_bytes(&account.0).ok().map(|key| PublicKey { account: *account, key })
     }
 
-    pub fn account(&self) -> &AccountId {
-        &self.account
-    }
-
     /// Strict ed25519 verification of `signature` over `msg` by this key.
     pub fn verify(&self, msg: &[u8], signature: &[u8; 64]) -> bool {
         let sig = ed25519_dalek::Signature::from_bytes(signature);

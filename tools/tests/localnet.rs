@@ -535,3 +535,23 @@ fn net_proposal(net: &Localnet, id: u64) -> serde_json::Value {
         other => serde_json::json!({"status": format!("{other:?}")}),
     }
 }
+
+/// A node that cannot start (its JSON-RPC port is taken) fails `localnet up` and `localnet
+/// start` at once, with the node's own error, instead of leaving a dead node behind silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_cannot_start_fails_up_and_start_with_its_error() {
+    let _serial = SERIAL.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_str().unwrap();
+    let base = free_port_range(3);
+    scf_ok(&["genesis", "new", "--validators", "1", "--out", path, "--base-port", &base.to_string()]);
+    let _taken = TcpListener::bind(("127.0.0.1", base + 2)).unwrap();
+    for args in [["localnet", "up", path].as_slice(), ["localnet", "start", path, "validator0"].as_slice()] {
+        let out = scf(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let _ = scf(&["localnet", "down", path]);
+        assert!(!out.status.success(), "scf {args:?} succeeded with the RPC port taken");
+        assert!(stderr.contains("node validator0 exited"), "{stderr}");
+        assert!(stderr.contains("Address already in use"), "the node's bind error is shown: {stderr}");
+    }
+}
