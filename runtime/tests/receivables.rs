@@ -306,9 +306,9 @@ fn freezes_suspensions_maturity_settlement_and_overdue() {
     assert_eq!(line.unwrap().outstanding, 0);
 }
 
-/// Holder and piece lists longer than one storage page (512 ids): a holder of 600 pieces lists
-/// them all and can give away pieces from any page, and the root's lineage lists all 1,203
-/// pieces. (A single stored list stopped at the 64 KiB value limit, about 8,000 ids.) After
+/// Holder and piece lists spanning many storage pages (64 ids each): a holder of 600 pieces
+/// lists them all and can give away pieces from any page (the oldest, a middle one, the newest),
+/// and the root's lineage lists all 1,203 pieces. (A single stored list stopped at the 64 KiB value limit, about 8,000 ids.) After
 /// maturity one call marks all 601 unpaid pieces overdue, and settling them takes seven calls of at most 100 payments: one call for all of them ran
 /// out of fuel, so such a root could never be settled.
 #[test]
@@ -329,7 +329,7 @@ fn holder_and_piece_lists_span_storage_pages() {
         rest = r.remainder.unwrap();
     }
     let ids = |c: &Chain, who: &str| c.held(who).iter().map(|v| v.id).collect::<Vec<_>>();
-    assert_eq!(ids(&c, "supplier2"), received, "ascending ids across both pages");
+    assert_eq!(ids(&c, "supplier2"), received, "ascending ids across all pages");
 
     // Give back the first piece (page 0), one from page 1 and the last one.
     for id in [received[0], received[550], received[599]] {
@@ -349,9 +349,34 @@ fn holder_and_piece_lists_span_storage_pages() {
     assert_eq!(ids(&c, "supplier2"), kept);
     assert_eq!(ids(&c, "supplier1").len(), 4, "its remainder and the three pieces given back");
 
+    // Every way a removal reshapes the pages. supplier2 now holds 597 = 9 full pages of 64 and a
+    // tail of 21 (r576..=r596; the three removals above moved r599, r598 and r597 into the
+    // holes). Emptying the tail, then removing from the last full page, makes that page the
+    // tail; emptying it again and removing from an older page moves the last page into the
+    // tail and its last id into the hole.
+    let mut given_back: Vec<VoucherId> = received[576..597].to_vec();
+    given_back.push(received[520]);
+    given_back.extend(received[512..576].iter().filter(|id| **id != received[520] && **id != received[550]));
+    given_back.push(received[598]);
+    given_back.push(received[100]);
+    assert_eq!(given_back.len(), 21 + 1 + 63 + 1);
+    for id in given_back.iter().copied() {
+        ok::<TransferResult>(
+            &mut c,
+            "supplier2",
+            receivables(),
+            "transfer",
+            enc(&TransferArgs { id, to: "supplier1".into(), amount: 1 }),
+        );
+    }
+    let kept: Vec<VoucherId> = kept.into_iter().filter(|id| !given_back.contains(id)).collect();
+    assert_eq!(kept.len(), 511);
+    assert_eq!(ids(&c, "supplier2"), kept);
+    assert_eq!(ids(&c, "supplier1").len(), 4 + given_back.len());
+
     let lineage: Vec<scf_primitives::apps::receivables::Voucher> =
         c.query(receivables(), "lineage", enc(&root));
-    assert_eq!(lineage.len(), 1 + 2 * 600 + 3);
+    assert_eq!(lineage.len(), 1 + 2 * 600 + 3 + given_back.len());
     let live: Amount = lineage.iter().filter(|v| v.status == VoucherStatus::Active).map(|v| v.amount).sum();
     assert_eq!(live, 1_000_00, "the live pieces add up to the face");
 
@@ -366,7 +391,7 @@ fn holder_and_piece_lists_span_storage_pages() {
     }
     // 601 live pieces: six full calls, then the last piece (supplier1's remainder, or a 1-fen one).
     assert_eq!(payments.iter().sum::<Amount>(), 1_000_00);
-    assert_eq!((balance(&c, "supplier1"), balance(&c, "supplier2")), (1_000_00 - 597, 597));
+    assert_eq!((balance(&c, "supplier1"), balance(&c, "supplier2")), (1_000_00 - 511, 511));
     assert!(c.held("supplier2").is_empty(), "settled pieces leave their holder's list");
     let m = refused(&mut c, "core", receivables(), "settle", settle);
     assert!(m.contains("has no live, unfrozen pieces to settle"), "{m}");

@@ -300,18 +300,26 @@ pub mod index {
     }
 }
 
-/// Lists of `u64` ids per owner in pages of at most `PAGE_IDS` ids. Page 0 also holds the
-/// length, so a list of up to `PAGE_IDS` ids is one storage key, as a single `Vec` would be,
-/// and a longer one is never more than one value of `PAGE_IDS` ids per change (plus page 0).
-/// A single `Vec` would instead be rewritten whole on every change and stop at the value size
-/// limit; a key per id (`index`) costs several Merkle updates per change. Removal swaps the
-/// last id into the removed one's place, so order is insertion order only while nothing is
-/// removed; finding the id scans the pages.
+/// Lists of `u64` ids per owner, stored so that a change costs a bounded number of bytes
+/// whatever the list's length.
+///
+/// Key 0 (the head) holds the length and the tail: the last `len % PAGE_IDS` ids. Keys
+/// `1..=len / PAGE_IDS` hold full pages of `PAGE_IDS` ids each, in insertion order. A push
+/// rewrites only the head (and, every `PAGE_IDS` pushes, spills the full tail into a new page),
+/// so a list of up to `PAGE_IDS - 1` ids is one storage key, as a single `Vec` would be. A single
+/// `Vec` would instead be rewritten whole on every change, a cost that grows with the list (and
+/// stops at the value size limit); a key per id (`index`) costs several Merkle updates per
+/// change. An earlier layout kept the first page, not the last, beside the length, so every
+/// change of a long list rewrote a full page: sustained load slowed as lists grew.
+///
+/// Removal moves the list's last id into the removed one's place, so order is insertion order
+/// only while nothing is removed. Finding the id scans from the newest end (the tail, then full
+/// pages newest first), where ids that move often (a holder's latest pieces) are.
 pub mod paged {
     use super::*;
 
-    /// Ids per page: 4 KiB of ids, well under the value size limit.
-    pub const PAGE_IDS: u64 = 512;
+    /// Ids per full page (512 bytes of ids), and one more than the tail can hold.
+    pub const PAGE_IDS: u64 = 64;
 
     /// One family of lists, told apart from the contract's other keys by `tag`.
     pub struct PagedList {
@@ -329,9 +337,19 @@ pub mod paged {
             k
         }
 
+        /// The length and the tail.
         #[cfg(target_arch = "wasm32")]
         fn head(&self, owner: &[u8]) -> (u64, Vec<u64>) {
             storage::get(&self.key(owner, 0)).unwrap_or((0, Vec::new()))
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        fn set_head(&self, owner: &[u8], len: u64, tail: &[u64]) {
+            if len == 0 {
+                storage::remove(&self.key(owner, 0));
+            } else {
+                storage::set(&self.key(owner, 0), &(len, tail));
+            }
         }
 
         #[cfg(target_arch = "wasm32")]
@@ -352,71 +370,63 @@ pub mod paged {
         /// Appends `id`.
         #[cfg(target_arch = "wasm32")]
         pub fn push(&self, owner: &[u8], id: u64) {
-            let (len, mut first) = self.head(owner);
-            let page = len / PAGE_IDS;
-            if page == 0 {
-                first.push(id);
-            } else {
-                let mut ids = self.page(owner, page);
-                ids.push(id);
-                storage::set(&self.key(owner, page), &ids);
+            let (len, mut tail) = self.head(owner);
+            tail.push(id);
+            let len = len + 1;
+            if tail.len() as u64 == PAGE_IDS {
+                storage::set(&self.key(owner, len / PAGE_IDS), &tail);
+                tail.clear();
             }
-            storage::set(&self.key(owner, 0), &(len + 1, first));
+            self.set_head(owner, len, &tail);
         }
 
         /// Removes one occurrence of `id`; returns whether it was there.
         #[cfg(target_arch = "wasm32")]
         pub fn remove(&self, owner: &[u8], id: u64) -> bool {
-            let (len, first) = self.head(owner);
-            if len == 0 {
-                return false;
+            let (len, mut tail) = self.head(owner);
+            if let Some(i) = tail.iter().rposition(|x| *x == id) {
+                tail.swap_remove(i);
+                self.set_head(owner, len - 1, &tail);
+                return true;
             }
-            let last_page = (len - 1) / PAGE_IDS;
-            let mut pages: alloc::collections::BTreeMap<u64, Vec<u64>> = alloc::collections::BTreeMap::new();
-            pages.insert(0, first);
+            let full = len / PAGE_IDS;
             let mut found = None;
-            for p in 0..=last_page {
-                let ids = pages.entry(p).or_insert_with(|| self.page(owner, p));
-                if let Some(i) = ids.iter().position(|x| *x == id) {
-                    found = Some((p, i));
+            for p in (1..=full).rev() {
+                let ids = self.page(owner, p);
+                if let Some(i) = ids.iter().rposition(|x| *x == id) {
+                    found = Some((p, i, ids));
                     break;
                 }
             }
-            let Some((page, index)) = found else { return false };
-            let last_ids = pages.entry(last_page).or_insert_with(|| self.page(owner, last_page));
-            let Some(last) = last_ids.pop() else { return false };
-            // Unless `id` was the last id (just popped), the last id takes its slot.
-            if (page, index) != (last_page, last_ids.len()) {
-                if let Some(slot) = pages.get_mut(&page).and_then(|ids| ids.get_mut(index)) {
-                    *slot = last;
+            let Some((page, index, mut ids)) = found else { return false };
+            if tail.is_empty() {
+                // The last full page becomes the tail, so there is a last id to move.
+                if page == full {
+                    storage::remove(&self.key(owner, full));
+                    ids.swap_remove(index);
+                    self.set_head(owner, len - 1, &ids);
+                    return true;
                 }
+                tail = self.page(owner, full);
+                storage::remove(&self.key(owner, full));
             }
-            // Only page 0 (the length), the removed id's page and the last page changed; the
-            // pages scanned on the way are written back untouched by not writing them.
-            let changed = [0, page, last_page];
-            for (p, ids) in pages.into_iter().filter(|(p, _)| changed.contains(p)) {
-                if p == 0 {
-                    if len == 1 {
-                        storage::remove(&self.key(owner, 0));
-                    } else {
-                        storage::set(&self.key(owner, 0), &(len - 1, ids));
-                    }
-                } else if ids.is_empty() {
-                    storage::remove(&self.key(owner, p));
-                } else {
-                    storage::set(&self.key(owner, p), &ids);
-                }
-            }
+            // A stored full page is never empty; if one were, the list is corrupt.
+            let Some(last) = tail.pop() else { abort("paged list: stored page is empty") };
+            ids[index] = last;
+            storage::set(&self.key(owner, page), &ids);
+            self.set_head(owner, len - 1, &tail);
             true
         }
 
-        /// Every id, page by page.
+        /// Every id: full pages in order, then the tail.
         #[cfg(target_arch = "wasm32")]
         pub fn list(&self, owner: &[u8]) -> Vec<u64> {
-            let (len, mut ids) = self.head(owner);
-            for p in 1..=len.saturating_sub(1) / PAGE_IDS {
+            let (len, tail) = self.head(owner);
+            let mut ids = Vec::with_capacity(len as usize);
+            for p in 1..=len / PAGE_IDS {
                 ids.extend(self.page(owner, p));
             }
+            ids.extend(tail);
             ids
         }
     }
