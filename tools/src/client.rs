@@ -206,9 +206,23 @@ impl Ctx {
 
     /// Prints a transaction result; fails (non-zero exit) if the transaction failed.
     pub fn report(&self, view: &TxView, success_line: impl FnOnce(&[u8]) -> String) -> Result<()> {
+        self.report_with(view, serde_json::Map::new(), success_line)
+    }
+
+    /// As `report`, with `extra` fields added to the JSON object (`--json` only).
+    pub fn report_with(
+        &self,
+        view: &TxView,
+        extra: serde_json::Map<String, serde_json::Value>,
+        success_line: impl FnOnce(&[u8]) -> String,
+    ) -> Result<()> {
         let receipt = view.receipt.as_ref();
         if self.json {
-            print_json(&serde_json::to_value(view)?);
+            let mut value = serde_json::to_value(view)?;
+            if let Some(object) = value.as_object_mut() {
+                object.extend(extra);
+            }
+            print_json(&value);
         } else {
             match (&view.status, receipt) {
                 (TxStatus::Pending, _) => println!("submitted {}", view.hash),

@@ -1303,20 +1303,26 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
             let v = load(root).await?;
             let args = rc::SettleArgs { root, token_financier: ctx.member_name(&token).await? };
             let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "settle", &args).await?;
-            ctx.report(&view, |data| match borsh::from_slice::<Amount>(data) {
+            // One call pays at most 100 pieces; say when another is needed (in JSON too, so a
+            // script knows whether to call again).
+            let unpaid = if view.receipt.as_ref().is_some_and(|r| r.success) {
+                let pieces: Vec<Voucher> = ctx.query("receivables", "lineage", &root).await?;
+                Some(pieces.iter().filter(|p| p.status.is_live() && p.frozen.is_none()).count())
+            } else {
+                None
+            };
+            let mut extra = serde_json::Map::new();
+            if let Some(left) = unpaid {
+                extra.insert("unpaid_pieces".into(), left.into());
+            }
+            ctx.report_with(&view, extra, |data| match borsh::from_slice::<Amount>(data) {
                 Ok(paid) => {
                     format!("settled voucher {root}: paid {} to its holders", money(paid, &v.currency))
                 }
                 Err(_) => "settled".into(),
             })?;
-            // One call pays at most 100 pieces; say when another is needed.
-            let succeeded = view.receipt.as_ref().is_some_and(|r| r.success);
-            if succeeded && !ctx.json {
-                let pieces: Vec<Voucher> = ctx.query("receivables", "lineage", &root).await?;
-                let left = pieces.iter().filter(|p| p.status.is_live() && p.frozen.is_none()).count();
-                if left > 0 {
-                    println!("  {left} live pieces are still unpaid (100 per call): run this command again");
-                }
+            if let (Some(left @ 1..), false) = (unpaid, ctx.json) {
+                println!("  {left} live pieces are still unpaid (100 per call): run this command again");
             }
         }
         VoucherCmd::MarkOverdue { root, tx } => {

@@ -203,6 +203,20 @@ fn readme_quickstart_through_the_cli() {
     let shown = cli.json(&["keys", "show", "alice"]);
     assert_eq!(created["account"], shown["account"]);
     assert!(!cli.run(&["keys", "new", "alice"]).status.success());
+
+    // Settlement after maturity pays every holder; its JSON says whether another call is needed.
+    cli.ok(&["token", "mint", "--to", "core", "--amount", "1000.00", "--as", "bank"]);
+    cli.ok(&["token", "approve", "--token", "bank/CNY", "--amount", "1000.00", "--as", "core"]);
+    cli.ok(&["dev", "advance-time", "3650d"]);
+    let settled = cli.json(&["voucher", "settle", "1", "--token", "bank", "--as", "core"]);
+    assert_eq!(settled["receipt"]["success"], true, "{settled}");
+    assert_eq!(settled["unpaid_pieces"], 0, "{settled}");
+    let balance = |who: &str| {
+        cli.json(&["token", "balance", "--member", who, "--token", "bank/CNY", "--as", who])["balance"]
+            .clone()
+    };
+    // 400.00 and then 100.00 went from supplier1 to supplier2 above.
+    assert_eq!((balance("supplier1"), balance("supplier2")), ("500.00".into(), "500.00".into()));
 }
 
 fn start(dir: &Path) -> (Node, Cli) {
