@@ -173,11 +173,12 @@ const MAX_TOTAL_WAL_BYTES: u64 = 256 << 20;
 /// the memtable probed every level-0 file, and sustained runs slowed as files accumulated.
 /// Index and filter blocks live in the shared cache, so memory stays bounded by it.
 ///
-/// Compression: flushing memtables took 5–7 % of the machine with four validators, most of it
-/// LZ4. Merkle nodes are mostly hashes, which do not compress, so that column family is stored
+/// Compression: flushing memtables took 5–7 % of the machine with four validators, about half
+/// of it LZ4. Merkle nodes are mostly hashes, which do not compress, so that column family is stored
 /// as is; the others are compressed only below level 1, where data settles, not in the level-0
 /// and level-1 files that compaction soon rewrites.
 fn column_options(cache: &Cache, name: &str) -> Options {
+    use rocksdb::DBCompressionType::{Lz4, None as Plain};
     let mut table = BlockBasedOptions::default();
     table.set_block_cache(cache);
     table.set_bloom_filter(10.0, false);
@@ -185,7 +186,6 @@ fn column_options(cache: &Cache, name: &str) -> Options {
     table.set_pin_l0_filter_and_index_blocks_in_cache(true);
     let mut opts = Options::default();
     opts.set_block_based_table_factory(&table);
-    use rocksdb::DBCompressionType::{Lz4, None as Plain};
     if name == col::JMT_NODES {
         opts.set_compression_type(Plain);
     } else {

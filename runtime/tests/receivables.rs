@@ -331,15 +331,19 @@ fn holder_and_piece_lists_span_storage_pages() {
     let ids = |c: &Chain, who: &str| c.held(who).iter().map(|v| v.id).collect::<Vec<_>>();
     assert_eq!(ids(&c, "supplier2"), received, "ascending ids across all pages");
 
-    // Give back the first piece (page 0), one from page 1 and the last one.
-    for id in [received[0], received[550], received[599]] {
+    let give_back = |c: &mut Chain, id: VoucherId| {
         ok::<TransferResult>(
-            &mut c,
+            c,
             "supplier2",
             receivables(),
             "transfer",
             enc(&TransferArgs { id, to: "supplier1".into(), amount: 1 }),
         );
+    };
+    // Give back the oldest piece (first full page), one from the last full page and the newest
+    // (the tail).
+    for id in [received[0], received[550], received[599]] {
+        give_back(&mut c, id);
     }
     let kept: Vec<VoucherId> = received
         .iter()
@@ -361,13 +365,7 @@ fn holder_and_piece_lists_span_storage_pages() {
     given_back.push(received[100]);
     assert_eq!(given_back.len(), 21 + 1 + 63 + 1);
     for id in given_back.iter().copied() {
-        ok::<TransferResult>(
-            &mut c,
-            "supplier2",
-            receivables(),
-            "transfer",
-            enc(&TransferArgs { id, to: "supplier1".into(), amount: 1 }),
-        );
+        give_back(&mut c, id);
     }
     let kept: Vec<VoucherId> = kept.into_iter().filter(|id| !given_back.contains(id)).collect();
     assert_eq!(kept.len(), 511);
