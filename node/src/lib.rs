@@ -4,13 +4,15 @@
 //! BFT consensus over libp2p, execution through `scf-runtime`, and JSON-RPC for clients.
 //!
 //! Owns: everything with I/O — the database (`storage`, the only RocksDB user), the network and
-//! consensus engine (`consensus`), the RPC server (`rpc`), and their wiring (`service`).
+//! consensus engine (`consensus`), the RPC server (`rpc`), their wiring (`service`), and what the
+//! node logs (`logging`).
 //!
 //! Must not: decide what a transaction means (that is the runtime's), or let anything but a
 //! decided block change state: RPC reads state and admits transactions to the pool, nothing more.
 pub mod chain;
 pub mod config;
 pub mod consensus;
+pub mod logging;
 pub mod mempool;
 pub mod network;
 pub mod rpc;

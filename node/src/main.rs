@@ -3,7 +3,8 @@ use std::{net::SocketAddr, path::PathBuf};
 
 use anyhow::Context;
 use clap::Parser;
-use scf_node::{config::Settings, service::Node};
+use scf_node::{config::Settings, logging::QuietUnheardPublish, service::Node};
+use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
 
 // jemalloc, not glibc malloc: a node allocates and frees per transaction on many threads.
 // Under load glibc returned memory to the kernel and faulted it back in, so page faults and the
@@ -54,18 +55,11 @@ async fn shutdown_signal() {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    // A lone dev validator has no peers, and Malachite's gossip reports every publish to nobody
-    // as an error; silence that layer in dev mode only.
     // The node's own events at info; the engine's libraries only when something is wrong.
-    let default_filter = if cli.dev {
-        "warn,scf=info,scf_node=info,arc_malachitebft_network=off"
-    } else {
-        "warn,scf=info,scf_node=info"
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default_filter.into()),
-        )
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "warn,scf=info,scf_node=info".into());
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_filter(filter).with_filter(QuietUnheardPublish))
         .init();
     let mut _tmp = None;
     let settings = if cli.dev {

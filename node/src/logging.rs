@@ -1,0 +1,102 @@
+//! The node's log output: which events reach the operator.
+use std::fmt;
+
+use tracing::{
+    field::{Field, Visit},
+    Event, Metadata,
+};
+use tracing_subscriber::layer::{Context, Filter};
+
+/// Drops one known-harmless error of Malachite's gossip layer and passes every other event.
+///
+/// Malachite publishes each consensus message over gossipsub and logs a failed publish at ERROR.
+/// A publish fails with `NoPeersSubscribedToTopic` whenever no peer is connected: on a lone
+/// validator that is every message of every height (six lines per block), which buried the
+/// node's own log and made a healthy chain look broken. Only that error is dropped; every other
+/// network error still shows. A validator that has lost all its peers still says so: consensus
+/// stalls and the node's own peer logging reports it.
+pub struct QuietUnheardPublish;
+
+const NETWORK_TARGET: &str = "arc_malachitebft_network";
+const UNHEARD: &str = "NoPeersSubscribedToTopic";
+
+impl<S> Filter<S> for QuietUnheardPublish {
+    fn enabled(&self, _: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        true
+    }
+
+    fn event_enabled(&self, event: &Event<'_>, _: &Context<'_, S>) -> bool {
+        if !event.metadata().target().starts_with(NETWORK_TARGET) {
+            return true;
+        }
+        let mut search = Contains { needle: UNHEARD, found: false };
+        event.record(&mut search);
+        !search.found
+    }
+}
+
+/// Whether any field of an event mentions `needle`.
+struct Contains {
+    needle: &'static str,
+    found: bool,
+}
+
+impl Visit for Contains {
+    fn record_str(&mut self, _: &Field, value: &str) {
+        self.found |= value.contains(self.needle);
+    }
+
+    fn record_debug(&mut self, _: &Field, value: &dyn fmt::Debug) {
+        if !self.found {
+            self.found = format!("{value:?}").contains(self.needle);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tracing_subscriber::{layer::SubscriberExt, Layer};
+
+    use super::*;
+
+    /// Collects the message of every event that reaches it.
+    struct Capture(Arc<Mutex<Vec<String>>>);
+
+    impl<S: tracing::Subscriber> Layer<S> for Capture {
+        fn on_event(&self, event: &Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            struct Message(String);
+            impl Visit for Message {
+                fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+                    if field.name() == "message" {
+                        self.0 = format!("{value:?}");
+                    }
+                }
+            }
+            let mut m = Message(String::new());
+            event.record(&mut m);
+            self.0.lock().unwrap().push(m.0);
+        }
+    }
+
+    #[test]
+    fn only_the_unheard_publish_error_is_dropped() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber =
+            tracing_subscriber::registry().with(Capture(seen.clone()).with_filter(QuietUnheardPublish));
+        tracing::subscriber::with_default(subscriber, || {
+            let unheard = "NoPeersSubscribedToTopic";
+            tracing::error!(target: "arc_malachitebft_network", "Error publishing message: {unheard}");
+            tracing::error!(target: "arc_malachitebft_network", "Error publishing message: InsufficientPeers");
+            tracing::error!(target: "scf::net", "peer said {unheard}");
+            tracing::warn!(target: "arc_malachitebft_network::behaviour", error = unheard, "dropped too: the error is a field");
+        });
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(
+            seen,
+            ["Error publishing message: InsufficientPeers", "peer said NoPeersSubscribedToTopic",],
+            "the unheard-publish error is dropped wherever it appears in a network event; all else is kept"
+        );
+    }
+}
