@@ -31,6 +31,8 @@ const BATCH_TXS: usize = 500;
 const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 /// How often the membership is re-read and unconnected peers are redialled.
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(1);
+/// Most transactions kept for a later gossip while no peer can take them (see `Unsent`).
+const MAX_UNSENT_TXS: usize = 100_000;
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
@@ -180,6 +182,7 @@ async fn run(
     let mut maintenance = tokio::time::interval(MAINTENANCE_INTERVAL);
     let mut batch: Vec<SignedTransaction> = Vec::new();
     let mut batch_bytes = 0usize;
+    let mut unsent = Unsent::default();
     let flush_at = tokio::time::sleep(Duration::from_secs(3600));
     tokio::pin!(flush_at);
     // Which dialled address last reached which peer, to avoid redialling connected peers.
@@ -188,6 +191,7 @@ async fn run(
         tokio::select! {
             _ = maintenance.tick() => {
                 refresh_membership(&mut swarm, &chain, &mut members);
+                unsent.retry(&mut swarm, &topic, &chain);
                 for addr in &peers {
                     let connected = dialled.get(addr).is_some_and(|p| swarm.is_connected(p));
                     if !connected {
@@ -199,7 +203,7 @@ async fn run(
                 let Some(tx) = tx else { return };
                 let size = borsh::object_length(&tx).unwrap_or(MAX_TX_BYTES);
                 if batch_bytes + size > MAX_MESSAGE_BYTES {
-                    publish(&mut swarm, &topic, &mut batch);
+                    unsent.keep(publish(&mut swarm, &topic, &mut batch));
                     batch_bytes = 0;
                 }
                 if batch.is_empty() {
@@ -208,15 +212,19 @@ async fn run(
                 batch.push(tx);
                 batch_bytes += size;
                 if batch.len() >= BATCH_TXS {
-                    publish(&mut swarm, &topic, &mut batch);
+                    unsent.keep(publish(&mut swarm, &topic, &mut batch));
                     batch_bytes = 0;
                 }
             }
             _ = &mut flush_at, if !batch.is_empty() => {
-                publish(&mut swarm, &topic, &mut batch);
+                unsent.keep(publish(&mut swarm, &topic, &mut batch));
                 batch_bytes = 0;
             }
-            event = swarm.select_next_some() => handle_event(&mut swarm, &chain, event, &mut dialled),
+            event = swarm.select_next_some() => {
+                if handle_event(&mut swarm, &chain, event, &mut dialled) {
+                    unsent.retry(&mut swarm, &topic, &chain);
+                }
+            }
         }
     }
 }
@@ -236,27 +244,85 @@ fn refresh_membership(swarm: &mut Swarm<Behaviour>, chain: &Chain, members: &mut
     *members = now;
 }
 
-fn publish(swarm: &mut Swarm<Behaviour>, topic: &gossipsub::IdentTopic, batch: &mut Vec<SignedTransaction>) {
+/// Gossips `batch` (emptying it); returns the transactions if no peer could take them.
+fn publish(
+    swarm: &mut Swarm<Behaviour>,
+    topic: &gossipsub::IdentTopic,
+    batch: &mut Vec<SignedTransaction>,
+) -> Option<Vec<SignedTransaction>> {
     let txs = std::mem::take(batch);
     let bytes = borsh::to_vec(&txs).expect("borsh into Vec is infallible");
     match swarm.behaviour_mut().gossipsub.publish(topic.clone(), bytes) {
-        Ok(_) => tracing::debug!(target: "scf::net", txs = txs.len(), "gossiped transactions"),
-        // With no peer yet the transactions still wait in this node's pool; a validator
-        // proposing from it includes them, and nothing accepted is lost.
-        Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => {
-            tracing::debug!(target: "scf::net", txs = txs.len(), "no peers to gossip transactions to")
+        Ok(_) => {
+            tracing::debug!(target: "scf::net", txs = txs.len(), "gossiped transactions");
+            None
         }
-        Err(e) => tracing::warn!(target: "scf::net", error = %e, "cannot gossip transactions"),
+        Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => {
+            tracing::debug!(target: "scf::net", txs = txs.len(), "no peers to gossip transactions to yet");
+            Some(txs)
+        }
+        Err(e) => {
+            tracing::warn!(target: "scf::net", error = %e, "cannot gossip transactions; will retry");
+            Some(txs)
+        }
     }
 }
 
+/// Transactions admitted here that no peer has received yet.
+///
+/// A node with no connected peer (alone at start, cut off, or with every peer restarting) still
+/// admits transactions and tells the client so. A validator would include them when it next
+/// proposes, but a full node never proposes: without a later gossip they would wait in its pool
+/// forever. They are gossiped again when a peer subscribes and on every maintenance tick, until
+/// a publish succeeds; transactions committed or dropped from the pool meanwhile are not.
+#[derive(Default)]
+struct Unsent(Vec<SignedTransaction>);
+
+impl Unsent {
+    fn keep(&mut self, txs: Option<Vec<SignedTransaction>>) {
+        let Some(txs) = txs else { return };
+        self.0.extend(txs);
+        if self.0.len() > MAX_UNSENT_TXS {
+            let dropped = self.0.len() - MAX_UNSENT_TXS;
+            self.0.drain(..dropped);
+            tracing::warn!(target: "scf::net", dropped, "too many transactions waiting for a peer; the oldest stay only in the local pool");
+        }
+    }
+
+    fn retry(&mut self, swarm: &mut Swarm<Behaviour>, topic: &gossipsub::IdentTopic, chain: &Chain) {
+        if self.0.is_empty() {
+            return;
+        }
+        let mut pending: Vec<SignedTransaction> =
+            std::mem::take(&mut self.0).into_iter().filter(|tx| chain.mempool.contains(&tx.hash())).collect();
+        while !pending.is_empty() {
+            let rest = pending.split_off(pending.len().min(BATCH_TXS));
+            let mut batch = std::mem::replace(&mut pending, rest);
+            if let Some(failed) = publish(swarm, topic, &mut batch) {
+                // Still no peer: keep this batch and the ones not tried, for the next attempt.
+                self.0 = failed;
+                self.0.append(&mut pending);
+                return;
+            }
+        }
+    }
+}
+
+/// Handles one swarm event; returns whether a peer subscribed to a topic (a moment to retry
+/// what could not be gossiped).
 fn handle_event(
     swarm: &mut Swarm<Behaviour>,
     chain: &Arc<Chain>,
     event: SwarmEvent<BehaviourEvent>,
     dialled: &mut HashMap<Multiaddr, PeerId>,
-) {
+) -> bool {
     match event {
+        SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Subscribed {
+            peer_id, ..
+        })) => {
+            tracing::debug!(target: "scf::net", peer = %peer_id, "peer subscribed to transactions");
+            return true;
+        }
         SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
             propagation_source,
             message_id,
@@ -283,6 +349,7 @@ fn handle_event(
         }
         _ => {}
     }
+    false
 }
 
 /// Admits gossiped transactions into the local pool. A batch that does not decode, or holds a

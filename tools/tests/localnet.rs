@@ -319,6 +319,21 @@ async fn four_validators_and_a_full_node_agree_survive_crashes_and_halt_without_
 /// A node whose key is not in the network membership: same software, same genesis, every
 /// address of the network as its peers. It is refused at the handshake, never syncs, and a
 /// transaction submitted to it never reaches the chain.
+/// A full node never proposes, so a transaction it admitted while no peer was connected reached
+/// no block until the node gossips it again: it keeps what no peer received and sends it once a
+/// peer subscribes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_a_lone_full_node_admitted_is_gossiped_when_a_peer_returns() {
+    let net = Localnet::up(1, 1).await;
+    net.wait_height("full0", 2, Duration::from_secs(60)).await;
+    scf_ok(&["localnet", "stop", net.path(), "validator0"]);
+    let alone = net.client("full0").submit_transaction(mint(0)).await.unwrap().hash;
+    // Long enough for the full node's gossip attempts to find no peer.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    scf_ok(&["localnet", "start", net.path(), "validator0"]);
+    committed_everywhere(&net, &["validator0", "full0"], &alone, Duration::from_secs(60)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() {
     let net = Localnet::up(4, 0).await;
