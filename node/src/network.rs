@@ -18,7 +18,7 @@ use libp2p::{
 };
 use scf_primitives::{
     apps::registry::{NetworkNode, NODES_KEY},
-    ContractAddress, SignedTransaction, MAX_TX_BYTES,
+    ContractAddress, Hash, SignedTransaction, MAX_TX_BYTES,
 };
 use tokio::sync::mpsc;
 
@@ -276,12 +276,13 @@ fn publish(
 /// forever. They are gossiped again when a peer subscribes and on every maintenance tick, until
 /// a publish succeeds; transactions committed or dropped from the pool meanwhile are not.
 #[derive(Default)]
-struct Unsent(Vec<SignedTransaction>);
+struct Unsent(Vec<(Hash, SignedTransaction)>);
 
 impl Unsent {
     fn keep(&mut self, txs: Option<Vec<SignedTransaction>>) {
         let Some(txs) = txs else { return };
-        self.0.extend(txs);
+        // Hashed once here, not on every retry of a long wait.
+        self.0.extend(txs.into_iter().map(|tx| (tx.hash(), tx)));
         if self.0.len() > MAX_UNSENT_TXS {
             let dropped = self.0.len() - MAX_UNSENT_TXS;
             self.0.drain(..dropped);
@@ -293,14 +294,16 @@ impl Unsent {
         if self.0.is_empty() {
             return;
         }
-        let mut pending: Vec<SignedTransaction> =
-            std::mem::take(&mut self.0).into_iter().filter(|tx| chain.mempool.contains(&tx.hash())).collect();
+        let mut pending = std::mem::take(&mut self.0);
+        pending.retain(|(hash, _)| chain.mempool.contains(hash));
         while !pending.is_empty() {
             let rest = pending.split_off(pending.len().min(BATCH_TXS));
-            let mut batch = std::mem::replace(&mut pending, rest);
-            if let Some(failed) = publish(swarm, topic, &mut batch) {
+            let batch = std::mem::replace(&mut pending, rest);
+            let hashes: Vec<Hash> = batch.iter().map(|(hash, _)| *hash).collect();
+            let mut txs: Vec<SignedTransaction> = batch.into_iter().map(|(_, tx)| tx).collect();
+            if let Some(failed) = publish(swarm, topic, &mut txs) {
                 // Still no peer: keep this batch and the ones not tried, for the next attempt.
-                self.0 = failed;
+                self.0 = hashes.into_iter().zip(failed).collect();
                 self.0.append(&mut pending);
                 return;
             }
