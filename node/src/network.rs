@@ -294,20 +294,28 @@ impl Unsent {
         if self.0.is_empty() {
             return;
         }
-        let mut pending = std::mem::take(&mut self.0);
-        pending.retain(|(hash, _)| chain.mempool.contains(hash));
-        while !pending.is_empty() {
-            let rest = pending.split_off(pending.len().min(BATCH_TXS));
-            let batch = std::mem::replace(&mut pending, rest);
-            let hashes: Vec<Hash> = batch.iter().map(|(hash, _)| *hash).collect();
-            let mut txs: Vec<SignedTransaction> = batch.into_iter().map(|(_, tx)| tx).collect();
-            if let Some(failed) = publish(swarm, topic, &mut txs) {
-                // Still no peer: keep this batch and the ones not tried, for the next attempt.
-                self.0 = hashes.into_iter().zip(failed).collect();
-                self.0.append(&mut pending);
-                return;
+        self.0.retain(|(hash, _)| chain.mempool.contains(hash));
+        let mut sent = 0;
+        while sent < self.0.len() {
+            // The same bounds as fresh batches (count and message size), so a retried batch can
+            // never be refused as too large and retried forever.
+            let (mut end, mut bytes) = (sent, 0);
+            while end < self.0.len() && end - sent < BATCH_TXS {
+                let size = borsh::object_length(&self.0[end].1).unwrap_or(MAX_TX_BYTES);
+                if end > sent && bytes + size > MAX_MESSAGE_BYTES {
+                    break;
+                }
+                bytes += size;
+                end += 1;
             }
+            let mut batch: Vec<SignedTransaction> =
+                self.0[sent..end].iter().map(|(_, tx)| tx.clone()).collect();
+            if publish(swarm, topic, &mut batch).is_some() {
+                break; // still no peer: the rest waits for the next attempt
+            }
+            sent = end;
         }
+        self.0.drain(..sent);
     }
 }
 
