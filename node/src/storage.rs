@@ -8,10 +8,12 @@ use std::{
 };
 
 use borsh::BorshDeserialize;
-use jmt::storage::{Node, NodeKey};
 use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use scf_primitives::{Block, BlockHeader, Hash, Height, Receipt, SignedTransaction};
-use scf_runtime::{StateStore, StateUpdate, StoreError};
+use scf_runtime::{
+    merkle::{Node, NodeKey},
+    StateStore, StateUpdate, StoreError,
+};
 
 /// Column families. Names are persisted: never rename one, only add.
 mod col {
@@ -85,7 +87,7 @@ pub struct Storage {
 /// path) names one immutable node once its block is committed, so the cache only ever holds
 /// committed nodes (never those of an undecided block) and needs no invalidation while nodes
 /// are never deleted; pruning, when it comes, must evict what it deletes.
-type NodeCache = Bounded<NodeKey, Node, NODE_CACHE_ENTRIES>;
+type NodeCache = Bounded<NodeKey, Arc<Node>, NODE_CACHE_ENTRIES>;
 
 /// Nodes kept: about 100–200 MiB at the size of a full internal node.
 const NODE_CACHE_ENTRIES: usize = 262_144;
@@ -356,10 +358,8 @@ impl Storage {
                 None => batch.delete_cf(self.cf(col::STATE), k),
             }
         }
-        // The tree's copy of each value (`node_batch.values()`) is not stored: leaves hold value
-        // hashes, updates never read values, and a value is read from the state by its key.
-        for (key, node) in update.tree_batch.node_batch.nodes() {
-            batch.put_cf(self.cf(col::JMT_NODES), encode(key), encode(node));
+        for (key, node) in &update.nodes {
+            batch.put_cf(self.cf(col::JMT_NODES), encode(key), encode(&**node));
         }
     }
 
@@ -417,8 +417,8 @@ impl Storage {
     /// why `Chain::commit` leaves it to a background thread.
     pub fn cache_nodes(&self, update: &StateUpdate) {
         let mut nodes = self.lock_nodes();
-        for (key, node) in update.tree_batch.node_batch.nodes() {
-            nodes.insert(key.clone(), node.clone());
+        for (key, node) in &update.nodes {
+            nodes.insert(*key, node.clone());
         }
     }
 
@@ -496,14 +496,14 @@ impl StateStore for Storage {
         })
     }
 
-    fn jmt_node(&self, key: &NodeKey) -> Result<Option<Node>, StoreError> {
+    fn merkle_node(&self, key: &NodeKey) -> Result<Option<Arc<Node>>, StoreError> {
         if let Some(node) = self.lock_nodes().get(key) {
             return Ok(Some(node.clone()));
         }
         match self.db.get_cf(self.cf(col::JMT_NODES), encode(key)) {
             Ok(Some(v)) => {
-                let node: Node = decode(col::JMT_NODES, &v)?;
-                self.lock_nodes().insert(key.clone(), node.clone());
+                let node: Arc<Node> = Arc::new(decode(col::JMT_NODES, &v)?);
+                self.lock_nodes().insert(*key, node.clone());
                 Ok(Some(node))
             }
             Ok(None) => Ok(None),
@@ -656,18 +656,17 @@ mod tests {
                 let update = apply_changes(&storage, h, changes).unwrap();
                 storage.commit_block(&block(h, update.root), &[], &update, b"cert").unwrap();
                 storage.cache_nodes(&update);
-                written
-                    .extend(update.tree_batch.node_batch.nodes().iter().map(|(k, n)| (k.clone(), n.clone())));
+                written.extend(update.nodes.iter().cloned());
             }
             for (key, node) in &written {
-                assert_eq!(storage.jmt_node(key).unwrap().as_ref(), Some(node));
+                assert_eq!(storage.merkle_node(key).unwrap().as_ref(), Some(node));
             }
             let next: StateChanges = (0..20u64).map(|i| (i.to_be_bytes().to_vec(), Some(vec![7]))).collect();
             (apply_changes(&storage, 4, next.clone()).unwrap().root, next)
         };
         let reopened = Storage::open(dir.path(), "t").unwrap();
         for (key, node) in &written {
-            assert_eq!(reopened.jmt_node(key).unwrap().as_ref(), Some(node));
+            assert_eq!(reopened.merkle_node(key).unwrap().as_ref(), Some(node));
         }
         assert_eq!(apply_changes(&reopened, 4, next_changes).unwrap().root, root_cached);
     }

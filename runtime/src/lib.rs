@@ -18,6 +18,7 @@ mod error;
 mod executor;
 pub mod genesis;
 pub mod keys;
+pub mod merkle;
 mod state;
 mod vm;
 
