@@ -558,6 +558,52 @@ mod tests {
         assert_eq!(borsh::from_slice::<NibblePath>(&borsh::to_vec(&path).unwrap()).unwrap(), path);
     }
 
+    /// A store missing a node the tree refers to, or holding an empty-tree node below the
+    /// root, makes the update fail with an error naming it, never panic or invent a root.
+    #[test]
+    fn a_damaged_tree_is_an_error() {
+        use std::collections::BTreeMap;
+        let mut nodes: BTreeMap<NodeKey, Arc<Node>> = BTreeMap::new();
+        let changes: Vec<KeyChange> = {
+            let mut c: Vec<KeyChange> =
+                (0u8..40).map(|i| (KeyHash::of(&[i]), Some(ValueHash::of(&[i, i])))).collect();
+            c.sort_by_key(|(k, _)| *k);
+            c
+        };
+        for version in 0..2 {
+            let read = |k: &NodeKey| Ok(nodes.get(k).cloned());
+            let update = update_version(&read, version, if version == 1 { &changes } else { &[] }).unwrap();
+            nodes.extend(update.nodes);
+        }
+        let clean = nodes.clone();
+        let read = |k: &NodeKey| Ok(clean.get(k).cloned());
+        let fine = update_version(&read, 2, &changes[..1]).unwrap();
+        assert_ne!(fine.root, PLACEHOLDER_HASH);
+
+        // Drop every node below the root: the update must say what is missing.
+        let root_only: BTreeMap<NodeKey, Arc<Node>> =
+            nodes.iter().filter(|(k, _)| k.path.is_empty()).map(|(k, n)| (*k, n.clone())).collect();
+        let read = |k: &NodeKey| Ok(root_only.get(k).cloned());
+        let err = update_version(&read, 2, &changes[..1]).err().expect("a missing node is an error");
+        assert!(err.0.contains("lacks node"), "{err}");
+
+        // An empty-tree node where an internal node's child should be.
+        let mut null_child = nodes.clone();
+        for (key, node) in null_child.iter_mut() {
+            if key.path.len() == 1 {
+                *node = Arc::new(Node::Null);
+            }
+        }
+        let read = |k: &NodeKey| Ok(null_child.get(k).cloned());
+        let err = update_version(&read, 2, &changes[..1]).err().expect("a misplaced empty node is an error");
+        assert!(err.0.contains("below the root"), "{err}");
+
+        // No root at the version below.
+        let read = |_: &NodeKey| Ok(None);
+        assert!(update_version(&read, 5, &changes).is_err());
+        assert!(root_hash(&read, 5).is_err());
+    }
+
     #[test]
     fn hostile_encodings_are_refused() {
         let stray = [&1u64.to_le_bytes()[..], &1u32.to_le_bytes(), &[0xab]].concat();
