@@ -407,7 +407,13 @@ impl App {
 
     fn proposed_value(&mut self, height: Height, e: Early) -> ProposedValue<ScfContext> {
         let announced = BlockHash(e.block.hash());
-        let validity = match self.validate(e.block, Some(e.proposer), true) {
+        // A re-proposal (a block that gathered a polka in round `pol_round`, streamed again by
+        // this round's proposer) keeps the header of the validator who built it. The engine
+        // takes it only with that polka, for which the block was validated with its builder, so
+        // only a fresh proposal must have been built by whoever streams it. Requiring it of a
+        // re-proposal made the node call a block it had voted for invalid, stalling the height.
+        let builder = if e.pol_round == Round::Nil { Some(e.proposer) } else { None };
+        let validity = match self.validate(e.block, builder, true) {
             Ok(_) => Validity::Valid,
             Err(reason) => {
                 tracing::warn!(target: "scf::consensus", height = height.0, %reason, "invalid proposal");
