@@ -41,8 +41,8 @@ pub struct StateUpdate {
     pub version: Version,
     pub changes: StateChanges,
     pub root: Hash,
-    /// New tree nodes. The tree's leaves hold only value hashes: stores keep each value once,
-    /// in the flat state.
+    /// New tree nodes, in key order. The tree's leaves hold only value hashes: stores keep each
+    /// value once, in the flat state.
     pub nodes: Vec<(NodeKey, Arc<Node>)>,
 }
 
@@ -89,6 +89,7 @@ pub fn apply_changes(
         None => store.merkle_node(key),
     };
     let second = merkle::update_version(&layered, tree_version(height)?, &writes)?;
+    // Both lists are in key order and every key of the first has the lower version.
     let mut nodes = first.nodes;
     nodes.extend(second.nodes);
     Ok(StateUpdate { version: height, changes, root: Hash(second.root), nodes })
@@ -258,6 +259,7 @@ mod tests {
                     .map(|(key, node)| (borsh::to_vec(key).unwrap(), borsh::to_vec(&**node).unwrap()))
                     .collect();
                 prop_assert_eq!(update.nodes.len(), our_nodes.len(), "no node written twice");
+                prop_assert!(update.nodes.windows(2).all(|w| w[0].0 < w[1].0), "nodes in key order");
                 prop_assert_eq!(&our_nodes, &jmt_nodes);
                 ours.commit(&update);
                 prop_assert_eq!(root_at(&ours, height).unwrap(), update.root);
