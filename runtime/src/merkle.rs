@@ -39,7 +39,7 @@ pub struct ValueHash(pub [u8; 32]);
 
 impl KeyHash {
     pub fn of(key: &[u8]) -> KeyHash {
-        KeyHash(Sha256::digest(key).into())
+        KeyHash(scf_primitives::sha256(key).0)
     }
 
     fn nibble(&self, index: usize) -> u8 {
@@ -54,7 +54,7 @@ impl KeyHash {
 
 impl ValueHash {
     pub fn of(value: &[u8]) -> ValueHash {
-        ValueHash(Sha256::digest(value).into())
+        ValueHash(scf_primitives::sha256(value).0)
     }
 }
 
@@ -183,8 +183,10 @@ pub struct InternalNode {
 }
 
 impl InternalNode {
+    /// Saturates rather than overflows: decoding refuses counts whose sum overflows, so only a
+    /// node built from a tree of more than 2^64 leaves could reach the limit.
     fn new(children: Box<[Option<Child>; 16]>) -> InternalNode {
-        let leaf_count = children.iter().flatten().map(Child::leaf_count).sum();
+        let leaf_count = sum_leaf_counts(&children).unwrap_or(u64::MAX);
         InternalNode { children, leaf_count }
     }
 
@@ -251,12 +253,13 @@ impl BorshDeserialize for InternalNode {
         }
         let count = u64::deserialize_reader(reader)?;
         let leaf_count = u64::deserialize_reader(reader)?;
-        let node = InternalNode::new(children);
+        let summed = sum_leaf_counts(&children)
+            .ok_or_else(|| invalid("internal node whose children's leaf counts overflow".into()))?;
+        let node = InternalNode { children, leaf_count: summed };
         let actual = node.children.iter().flatten().count() as u64;
-        if count != actual || leaf_count != node.leaf_count {
+        if count != actual || leaf_count != summed {
             return Err(invalid(format!(
-                "internal node says {count} children and {leaf_count} leaves, holds {actual} and {}",
-                node.leaf_count
+                "internal node says {count} children and {leaf_count} leaves, holds {actual} and {summed}"
             )));
         }
         let single_leaf = actual == 1 && node.children.iter().flatten().all(Child::is_leaf);
@@ -267,6 +270,10 @@ impl BorshDeserialize for InternalNode {
         }
         Ok(node)
     }
+}
+
+fn sum_leaf_counts(children: &[Option<Child>; 16]) -> Option<u64> {
+    children.iter().flatten().try_fold(0u64, |sum, child| sum.checked_add(child.leaf_count()))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -450,7 +457,6 @@ impl Update<'_> {
                 Outcome::Unchanged => {}
                 Outcome::Removed => {
                     children[nibble as usize] = None;
-                    new_nodes[nibble as usize] = None;
                     changed = true;
                 }
                 Outcome::Written { node, hash } => {
@@ -638,6 +644,15 @@ mod tests {
         lying.extend(1u64.to_le_bytes());
         lying.extend(5u64.to_le_bytes());
         assert!(borsh::from_slice::<Node>(&lying).is_err());
+        // Leaf counts whose sum overflows: an error, not an arithmetic panic.
+        let huge = Child { hash: [7; 32], version: 3, kind: ChildKind::Internal { leaf_count: u64::MAX } };
+        let mut overflowing = vec![1u8];
+        overflowing.extend(borsh::to_vec(&Some(huge)).unwrap());
+        overflowing.extend(borsh::to_vec(&Some(huge)).unwrap());
+        overflowing.extend([0; 14]);
+        overflowing.extend(2u64.to_le_bytes());
+        overflowing.extend(u64::MAX.to_le_bytes());
+        assert!(borsh::from_slice::<Node>(&overflowing).is_err());
         assert!(borsh::from_slice::<Node>(&[9]).is_err());
         assert!(borsh::from_slice::<Node>(&[2, 1, 2]).is_err());
     }
