@@ -6,6 +6,11 @@
 //! it, read the remainder piece from the receipt, repeat. Throughput is committed transfers per
 //! second over the measured phase; latency is submit → first observation in a finalized block
 //! (the block watcher polls every `POLL` so figures are coarse by that much).
+//!
+//! Transactions go to each node in JSON-RPC batch requests of up to `--batch` (what waits in
+//! that node's outbox when a sender is free), as an application gateway with many users would
+//! send them. One HTTP request per transaction costs the node and this process more CPU than
+//! the transaction's execution on a machine they share; latency includes the time in the outbox.
 use std::{
     collections::HashMap,
     sync::{
@@ -17,7 +22,11 @@ use std::{
 
 use anyhow::{anyhow, bail, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use jsonrpsee::{
+    core::{client::ClientT, params::BatchRequestBuilder},
+    http_client::{HttpClient, HttpClientBuilder},
+    rpc_params,
+};
 use scf_primitives::{
     apps::{
         receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId, MS_PER_DAY},
@@ -26,12 +35,15 @@ use scf_primitives::{
     crypto::Keypair,
     ContractAddress, Payload, Transaction,
 };
-use scf_rpc_api::{from_hex, to_hex, BlockId, ScfApiClient};
-use tokio::sync::oneshot;
+use scf_rpc_api::{from_hex, to_hex, BlockId, ScfApiClient, Submitted};
+use tokio::sync::{mpsc, oneshot};
 
 const POLL: Duration = Duration::from_millis(20);
 /// Face of each bench voucher: room for a million one-fen transfers.
 const VOUCHER_FACE: u128 = 1_000_000;
+/// Batch requests in flight to one node at once: enough to keep every core of the node
+/// verifying while a response travels back.
+const BATCHES_IN_FLIGHT: usize = 4;
 
 pub struct BenchOptions {
     pub nodes: Vec<String>,
@@ -39,6 +51,8 @@ pub struct BenchOptions {
     /// Stop starting transfers after this long.
     pub duration: Option<Duration>,
     pub concurrency: usize,
+    /// Most transactions in one JSON-RPC batch request (1: one request per transaction).
+    pub batch: usize,
     /// Operator and core-enterprise keys used for the setup (dev keys by default).
     pub operator: Keypair,
     pub issuer: Keypair,
@@ -49,6 +63,7 @@ pub struct BenchOptions {
 pub struct BenchReport {
     pub nodes: usize,
     pub concurrency: usize,
+    pub batch: usize,
     pub committed: u64,
     pub failed: u64,
     pub seconds: f64,
@@ -66,8 +81,17 @@ pub struct BenchReport {
 type Committed = (Instant, Result<Vec<u8>, String>);
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Committed>>>>;
 
+/// A signed transaction waiting in a node's outbox, and where its submission result goes (the
+/// node's error as text).
+struct Outgoing {
+    tx_hex: String,
+    result: oneshot::Sender<Result<(), String>>,
+}
+
 struct Env {
     clients: Vec<HttpClient>,
+    outboxes: Vec<mpsc::UnboundedSender<Outgoing>>,
+    batch: usize,
     chain_id: String,
     waiters: Waiters,
 }
@@ -75,6 +99,19 @@ struct Env {
 impl Env {
     fn client(&self, i: usize) -> &HttpClient {
         &self.clients[i % self.clients.len()]
+    }
+
+    /// Submits through node `i`'s outbox and waits for the node's answer. Without batching,
+    /// every transaction is its own request, all of them concurrent.
+    async fn send(&self, i: usize, tx_hex: String) -> Result<(), String> {
+        if self.batch == 1 {
+            return self.client(i).submit_transaction(tx_hex).await.map(|_| ()).map_err(|e| e.to_string());
+        }
+        let (result, answer) = oneshot::channel();
+        self.outboxes[i % self.outboxes.len()]
+            .send(Outgoing { tx_hex, result })
+            .map_err(|_| "batch sender stopped".to_string())?;
+        answer.await.map_err(|_| "batch sender stopped".to_string())?
     }
 
     fn sign(
@@ -104,10 +141,9 @@ impl Env {
         self.waiters.lock().expect("waiters lock").insert(hash.to_string(), tx);
         let mut attempt = 0;
         loop {
-            match self.client(node + attempt).submit_transaction(tx_hex.clone()).await {
-                Ok(_) => return Ok(rx),
-                Err(e) => {
-                    let text = e.to_string();
+            match self.send(node + attempt, tx_hex.clone()).await {
+                Ok(()) => return Ok(rx),
+                Err(text) => {
                     // A retry after a lost response finds the first attempt's effect: the
                     // transaction pending, or already committed (its nonce used). The block
                     // watcher reports it either way.
@@ -146,6 +182,52 @@ impl Env {
             }
         }
         Ok(out)
+    }
+}
+
+/// Sends what waits in one node's outbox as JSON-RPC batch requests of up to `max` transactions,
+/// answering each transaction with its own entry of the response. Several senders share an
+/// outbox; each takes what is waiting when it is free, so batches grow with the load.
+async fn send_batches(
+    client: HttpClient,
+    outbox: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Outgoing>>>,
+    max: usize,
+) {
+    loop {
+        let mut batch = Vec::new();
+        {
+            let mut waiting = outbox.lock().await;
+            let Some(first) = waiting.recv().await else { return };
+            batch.push(first);
+            while batch.len() < max {
+                match waiting.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+        }
+        let mut request = BatchRequestBuilder::new();
+        for o in &batch {
+            request
+                .insert("scf_submitTransaction", rpc_params![o.tx_hex.as_str()])
+                .expect("a string parameter always serializes");
+        }
+        match client.batch_request::<Submitted>(request).await {
+            // Entries come back in request order.
+            Ok(response) => {
+                for (o, entry) in batch.into_iter().zip(response) {
+                    let _ = o.result.send(entry.map(|_| ()).map_err(|e| {
+                        format!("{} (code {}, {})", e.message(), e.code(), e.data().map_or("", |d| d.get()))
+                    }));
+                }
+            }
+            Err(e) => {
+                let text = e.to_string();
+                for o in batch {
+                    let _ = o.result.send(Err(text.clone()));
+                }
+            }
+        }
     }
 }
 
@@ -201,8 +283,8 @@ fn percentile(sorted: &[u64], p: usize) -> u64 {
 }
 
 pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
-    if opts.nodes.is_empty() || opts.concurrency == 0 || opts.txs == 0 {
-        bail!("--node, --txs and --concurrency must be non-empty and positive");
+    if opts.nodes.is_empty() || opts.concurrency == 0 || opts.txs == 0 || opts.batch == 0 {
+        bail!("--node, --txs, --concurrency and --batch must be non-empty and positive");
     }
     let clients = opts
         .nodes
@@ -211,7 +293,22 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow!("invalid node URL: {e}"))?;
     let head = clients[0].chain_head().await.map_err(|e| anyhow!("cannot reach {}: {e}", opts.nodes[0]))?;
-    let env = Arc::new(Env { clients, chain_id: head.chain_id.clone(), waiters: Default::default() });
+    let mut outboxes = Vec::new();
+    for client in &clients {
+        let (outbox, waiting) = mpsc::unbounded_channel();
+        let waiting = Arc::new(tokio::sync::Mutex::new(waiting));
+        for _ in 0..BATCHES_IN_FLIGHT {
+            tokio::spawn(send_batches(client.clone(), waiting.clone(), opts.batch));
+        }
+        outboxes.push(outbox);
+    }
+    let env = Arc::new(Env {
+        clients,
+        outboxes,
+        batch: opts.batch,
+        chain_id: head.chain_id.clone(),
+        waiters: Default::default(),
+    });
     let stop = Arc::new(AtomicU64::new(0));
     let blocks = Arc::new(AtomicU64::new(0));
     let watcher =
@@ -351,6 +448,7 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
     Ok(BenchReport {
         nodes: env.clients.len(),
         concurrency: n,
+        batch: opts.batch,
         committed,
         failed: failed.load(Ordering::Relaxed),
         seconds,

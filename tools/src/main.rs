@@ -111,6 +111,9 @@ enum Command {
         /// Accounts transferring at once (each waits for its previous transfer's block).
         #[arg(long, default_value_t = 200)]
         concurrency: usize,
+        /// Most transactions per JSON-RPC batch request to a node (1: one request each).
+        #[arg(long, default_value_t = 256)]
+        batch: usize,
     },
     /// Deploy, call and query contracts.
     #[command(subcommand)]
@@ -890,12 +893,13 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Localnet(cmd) => localnet_cmd(&ctx, cmd).await?,
-        Command::Bench { txs, duration, concurrency } => {
+        Command::Bench { txs, duration, concurrency, batch } => {
             let report = bench::run(bench::BenchOptions {
                 nodes,
                 txs,
                 duration: duration.map(Duration::from_secs),
                 concurrency,
+                batch,
                 operator: Keypair::dev("operator"),
                 issuer: Keypair::dev("core"),
                 quiet: ctx.json,
@@ -905,13 +909,14 @@ async fn run(cli: Cli) -> Result<()> {
                 print_json(&serde_json::to_value(&report)?);
             } else {
                 println!(
-                    "committed {} transfers in {:.1} s over {} blocks: {:.0} tx/s ({} node(s), {} in flight)",
+                    "committed {} transfers in {:.1} s over {} blocks: {:.0} tx/s ({} node(s), {} in flight, batches of up to {})",
                     report.committed,
                     report.seconds,
                     report.blocks,
                     report.tps,
                     report.nodes,
-                    report.concurrency
+                    report.concurrency,
+                    report.batch
                 );
                 println!(
                     "submit→finality latency: p50 {} ms, p95 {} ms, p99 {} ms, max {} ms",
