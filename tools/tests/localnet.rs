@@ -570,3 +570,40 @@ async fn a_node_that_cannot_start_fails_up_and_start_with_its_error() {
         assert!(stderr.contains("Address already in use"), "the node's bind error is shown: {stderr}");
     }
 }
+
+/// `scf bench` against a real validator, batched (the default) and one request per transaction:
+/// its report must match what the chain holds, every transfer committed and none failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_commits_exactly_the_transfers_it_reports() {
+    let net = Localnet::up(1, 0).await;
+    for (txs, concurrency, batch) in [(400u64, 40u64, 256u64), (60, 6, 1)] {
+        let before = net.height("validator0").await.expect("node answers");
+        let args = [
+            "--json",
+            "bench",
+            "--txs",
+            &txs.to_string(),
+            "--concurrency",
+            &concurrency.to_string(),
+            "--batch",
+            &batch.to_string(),
+        ];
+        let report: serde_json::Value = serde_json::from_str(&net.scf(&args)).unwrap();
+        assert_eq!(report["committed"], txs, "{report}");
+        assert_eq!(report["failed"], 0, "{report}");
+        assert_eq!(report["batch"], batch, "{report}");
+        assert!(report["tps"].as_f64().unwrap() > 0.0, "{report}");
+        let p = |q: &str| report[q].as_u64().unwrap();
+        assert!(p("latency_ms_p50") <= p("latency_ms_p95"), "{report}");
+        assert!(p("latency_ms_p95") <= p("latency_ms_p99"), "{report}");
+        assert!(p("latency_ms_p99") <= p("latency_ms_max"), "{report}");
+        // Setup is a registration, an issue and an acceptance per account; nothing else runs.
+        let after = net.height("validator0").await.expect("node answers");
+        let client = net.client("validator0");
+        let mut on_chain = 0;
+        for h in before + 1..=after {
+            on_chain += client.get_block(BlockId::Height(h)).await.unwrap().transactions.len() as u64;
+        }
+        assert_eq!(on_chain, 3 * concurrency + txs, "blocks {}..={after}", before + 1);
+    }
+}
