@@ -250,6 +250,37 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
         rpc_error(submit(&client, &huge).await),
         (codes::INVALID_TRANSACTION, "payload_too_large".into())
     );
+    // A batch request answers each entry on its own, in order: one bad entry refuses only itself.
+    let mint = scf_primitives::apps::deposit_token::MintArgs {
+        currency: "CNY".into(),
+        to: "supplier1".into(),
+        amount: 1,
+    };
+    let good = sign(&client, "bank", call("deposit_token", "mint", borsh::to_vec(&mint).unwrap())).await;
+    let mut batch = jsonrpsee::core::params::BatchRequestBuilder::new();
+    for tx in [
+        "0x0102".to_string(),
+        to_hex(&borsh::to_vec(&good).unwrap()),
+        to_hex(&borsh::to_vec(&bad_sig).unwrap()),
+    ] {
+        batch.insert("scf_submitTransaction", jsonrpsee::rpc_params![tx]).unwrap();
+    }
+    let answers: Vec<_> =
+        jsonrpsee::core::client::ClientT::batch_request::<scf_rpc_api::Submitted>(&client, batch)
+            .await
+            .expect("the batch is answered")
+            .into_iter()
+            .collect();
+    assert_eq!(answers.len(), 3);
+    let kind = |r: &Result<scf_rpc_api::Submitted, jsonrpsee::types::ErrorObjectOwned>| {
+        rpc_error(r.clone().map_err(ClientError::Call))
+    };
+    assert_eq!(kind(&answers[0]), (codes::INVALID_TRANSACTION, "malformed".into()));
+    assert_eq!(answers[1].as_ref().expect("the good entry is admitted").hash, good.hash().to_hex());
+    assert_eq!(kind(&answers[2]), (codes::INVALID_TRANSACTION, "bad_signature".into()));
+    let minted = wait_committed(&client, &good.hash().to_hex()).await;
+    assert!(minted.receipt.expect("committed").success);
+
     let q = client
         .query(ContractAddress::system("receivables").to_hex(), "no_such".into(), "0x".into(), None)
         .await;
