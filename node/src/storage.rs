@@ -94,6 +94,7 @@ const NODE_CACHE_ENTRIES: usize = 262_144;
 
 /// A map that forgets its oldest entries beyond `CAPACITY` (first in, first out; replacing a
 /// value keeps its place): the shape of both caches here.
+///
 /// Hashing is foldhash with a per-process random seed: a cache lookup is in every tree node and
 /// state read of execution, where SipHash was a third of the cache's time, and the seed keeps
 /// keys chosen by contracts from being ground into collisions.

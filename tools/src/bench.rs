@@ -215,10 +215,20 @@ async fn send_batches(
         match client.batch_request::<Submitted>(request).await {
             // Entries come back in request order.
             Ok(response) => {
-                for (o, entry) in batch.into_iter().zip(response) {
-                    let _ = o.result.send(entry.map(|_| ()).map_err(|e| {
-                        format!("{} (code {}, {})", e.message(), e.code(), e.data().map_or("", |d| d.get()))
-                    }));
+                let mut answers = response.into_iter();
+                for o in batch {
+                    let answer = match answers.next() {
+                        Some(entry) => entry.map(|_| ()).map_err(|e| {
+                            format!(
+                                "{} (code {}, {})",
+                                e.message(),
+                                e.code(),
+                                e.data().map_or("", |d| d.get())
+                            )
+                        }),
+                        None => Err("the node's batch response has no entry for this transaction".into()),
+                    };
+                    let _ = o.result.send(answer);
                 }
             }
             Err(e) => {
