@@ -372,11 +372,14 @@ impl Storage {
                 None => batch.delete_cf(self.cf(col::STATE), k),
             }
         }
-        let mut bytes = Vec::with_capacity(1024);
+        // Two buffers reused for every node: a block writes thousands.
+        let (mut key_bytes, mut node_bytes) = (Vec::with_capacity(64), Vec::with_capacity(1024));
         for (key, node) in &update.nodes {
-            bytes.clear();
-            node.serialize(&mut bytes).expect("borsh into Vec is infallible");
-            batch.put_cf(self.cf(col::JMT_NODES), encode(key), &bytes);
+            key_bytes.clear();
+            node_bytes.clear();
+            key.serialize(&mut key_bytes).expect("borsh into Vec is infallible");
+            node.serialize(&mut node_bytes).expect("borsh into Vec is infallible");
+            batch.put_cf(self.cf(col::JMT_NODES), &key_bytes, &node_bytes);
         }
     }
 

@@ -90,8 +90,8 @@ struct Outgoing {
 
 struct Env {
     clients: Vec<HttpClient>,
+    /// One per client; none when every transaction is its own request (`--batch 1`).
     outboxes: Vec<mpsc::UnboundedSender<Outgoing>>,
-    batch: usize,
     chain_id: String,
     waiters: Waiters,
 }
@@ -104,7 +104,7 @@ impl Env {
     /// Submits through node `i`'s outbox and waits for the node's answer. Without batching,
     /// every transaction is its own request, all of them concurrent.
     async fn send(&self, i: usize, tx_hex: String) -> Result<(), String> {
-        if self.batch == 1 {
+        if self.outboxes.is_empty() {
             return self.client(i).submit_transaction(tx_hex).await.map(|_| ()).map_err(|e| e.to_string());
         }
         let (result, answer) = oneshot::channel();
@@ -304,7 +304,7 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
         .map_err(|e| anyhow!("invalid node URL: {e}"))?;
     let head = clients[0].chain_head().await.map_err(|e| anyhow!("cannot reach {}: {e}", opts.nodes[0]))?;
     let mut outboxes = Vec::new();
-    for client in &clients {
+    for client in clients.iter().filter(|_| opts.batch > 1) {
         let (outbox, waiting) = mpsc::unbounded_channel();
         let waiting = Arc::new(tokio::sync::Mutex::new(waiting));
         for _ in 0..BATCHES_IN_FLIGHT {
@@ -312,13 +312,8 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
         }
         outboxes.push(outbox);
     }
-    let env = Arc::new(Env {
-        clients,
-        outboxes,
-        batch: opts.batch,
-        chain_id: head.chain_id.clone(),
-        waiters: Default::default(),
-    });
+    let env =
+        Arc::new(Env { clients, outboxes, chain_id: head.chain_id.clone(), waiters: Default::default() });
     let stop = Arc::new(AtomicU64::new(0));
     let blocks = Arc::new(AtomicU64::new(0));
     let watcher =
