@@ -90,14 +90,15 @@ impl NibblePath {
         child
     }
 
-    fn encoded_bytes(&self) -> &[u8] {
+    /// The nibbles packed two to a byte, high nibble first (an odd path's last low nibble is 0).
+    pub fn packed(&self) -> &[u8] {
         &self.bytes[..(self.len as usize).div_ceil(2)]
     }
 }
 
 impl std::fmt::Debug for NibblePath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hex = hex::encode(self.encoded_bytes());
+        let hex = hex::encode(self.packed());
         f.write_str(&hex[..self.len as usize])
     }
 }
@@ -106,7 +107,7 @@ impl std::fmt::Debug for NibblePath {
 impl BorshSerialize for NibblePath {
     fn serialize<W: io::Write>(&self, writer: &mut W) -> io::Result<()> {
         (self.len as u64).serialize(writer)?;
-        let bytes = self.encoded_bytes();
+        let bytes = self.packed();
         (bytes.len() as u32).serialize(writer)?;
         writer.write_all(bytes)
     }
