@@ -251,6 +251,32 @@ fn every_call_starts_from_pristine_memory() {
     }
 }
 
+/// Host functions reach memory through a handle kept once instantiation is over; a start
+/// function runs before that and must still be able to pass them memory (a lookup by name).
+#[test]
+fn host_functions_reach_memory_from_a_start_function_and_from_a_call() {
+    let mut c = Chain::new();
+    let wat = format!(
+        r#"(module
+            (import "env" "storage_write" (func $w (param i32 i32 i32 i32)))
+            {MARKER}
+            (data (i32.const 0) "startvalue")
+            (data (i32.const 16) "callvalue")
+            (func $init (call $w (i32.const 0) (i32.const 5) (i32.const 5) (i32.const 5)))
+            (start $init)
+            (func (export "write") (call $w (i32.const 16) (i32.const 4) (i32.const 20) (i32.const 5)))
+        )"#
+    );
+    let (r, addr) = deploy(&mut c, &wat);
+    assert!(r.is_success(), "{:?}", r.outcome);
+    let t = c.call("operator", addr, "write", vec![]);
+    let receipt = c.one(t);
+    assert!(receipt.is_success(), "{:?}", receipt.outcome);
+    let get = |key: &[u8]| c.store.get(&scf_runtime::keys::contract_storage(&addr, key)).unwrap();
+    assert_eq!(get(b"start"), Some(b"value".to_vec()), "the start function's write");
+    assert_eq!(get(b"call"), Some(b"value".to_vec()), "the method's write");
+}
+
 #[test]
 fn invalid_modules_are_refused_at_deployment() {
     let mut c = Chain::new();
