@@ -12,7 +12,7 @@ use scf_node::{chain::Chain, storage::Storage};
 use scf_primitives::{
     apps::{
         receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId},
-        registry::{RegisterArgs, Role},
+        registry::RegisterArgs,
     },
     crypto::Keypair,
     Block, BlockHeader, ContractAddress, Payload, SignedTransaction, Transaction,
@@ -103,15 +103,11 @@ fn main() -> anyhow::Result<()> {
     let names: Vec<String> = (0..members).map(|i| format!("bench-{i}")).collect();
     let registrations = (0..members)
         .map(|i| {
-            let args = RegisterArgs {
-                name: names[i].clone(),
-                legal_name: format!("Benchmark supplier {i}"),
-                registration_id: String::new(),
-                role: Role::Supplier,
-                accounts: vec![keys[i].account_id()],
-                maker_checker: false,
-                parent: None,
-            };
+            let args = RegisterArgs::supplier(
+                names[i].clone(),
+                format!("Benchmark supplier {i}"),
+                keys[i].account_id(),
+            );
             call(
                 &operator,
                 &chain_id,

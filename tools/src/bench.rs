@@ -30,7 +30,7 @@ use jsonrpsee::{
 use scf_primitives::{
     apps::{
         receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId, MS_PER_DAY},
-        registry::{RegisterArgs, Role},
+        registry::RegisterArgs,
     },
     crypto::Keypair,
     ContractAddress, Payload, Transaction,
@@ -336,15 +336,11 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
     let op_nonce = env.client(0).get_account(opts.operator.account_id().to_hex()).await?.nonce;
     let registrations = (0..n)
         .map(|i| {
-            let args = RegisterArgs {
-                name: names[i].clone(),
-                legal_name: format!("Benchmark supplier {i}"),
-                registration_id: String::new(),
-                role: Role::Supplier,
-                accounts: vec![keys[i].account_id()],
-                maker_checker: false,
-                parent: None,
-            };
+            let args = RegisterArgs::supplier(
+                names[i].clone(),
+                format!("Benchmark supplier {i}"),
+                keys[i].account_id(),
+            );
             env.sign(
                 &opts.operator,
                 op_nonce + i as u64,
