@@ -74,7 +74,8 @@ pub(crate) struct CallEnv {
     limits: StoreLimits,
     /// The running instance's exported memory, once instantiation is over. Host functions copy
     /// through it on every call; looking it up by name each time was 2.5 % of the consensus
-    /// thread. A handle belongs to one store, so it is cleared whenever the store changes.
+    /// thread. A handle belongs to one store: `new` starts without one and `Vm::call` clears it
+    /// when it takes the env back out of its store, so none reaches another store.
     memory: Option<wasmtime::Memory>,
 }
 
@@ -335,7 +336,6 @@ impl Vm {
         fuel_limit: u64,
     ) -> CallResult {
         env.vm = Some(self.clone());
-        env.memory = None;
         let mut store = Store::new(&self.engine, env);
         store.limiter(|env| &mut env.limits);
         if let Err(e) = store.set_fuel(fuel_limit) {
