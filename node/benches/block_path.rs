@@ -46,7 +46,7 @@ fn apply(chain: &Chain, txs: Vec<SignedTransaction>) -> anyhow::Result<(Timings,
     for tx in &txs {
         chain
             .runtime
-            .check_transaction(&chain.storage, tx)
+            .check_transaction(&chain.storage, tx, chain.head_height() + 1)
             .map_err(|e| anyhow::anyhow!("admission: {e:?}"))?;
     }
     let admit_us = admitting.elapsed().as_secs_f64() * 1e6 / n;

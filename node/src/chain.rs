@@ -194,7 +194,7 @@ impl Chain {
 
     /// Checks a transaction and admits it to the pool.
     pub fn submit(&self, tx: SignedTransaction) -> Result<Hash, SubmitError> {
-        let hash = match self.runtime.check_transaction(&self.storage, &tx) {
+        let hash = match self.runtime.check_transaction(&self.storage, &tx, self.head_height() + 1) {
             Ok(hash) => hash,
             Err(CheckError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
             Err(CheckError::Node(e)) => return Err(SubmitError::Node(e)),

@@ -124,7 +124,7 @@ impl Settings {
             data_dir,
             genesis,
             consensus_key: Some(Keypair::dev("validator0")),
-            node_key: Keypair::dev("validator0/node").seed(),
+            node_key: Keypair::dev(scf_primitives::crypto::DEV_NODE_KEY_NAME).seed(),
             rpc_addr,
             p2p_listen,
             persistent_peers: Vec::new(),

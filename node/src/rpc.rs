@@ -8,13 +8,13 @@ use jsonrpsee::{
     RpcModule,
 };
 use scf_primitives::{
-    apps::registry, AccountId, ContractAddress, ExecOutcome, Hash, Payload, QueryAuthorization, Receipt,
-    SignedTransaction, MAX_TX_BYTES,
+    apps::registry, AccountId, ContractAddress, ContractInfo, ExecOutcome, Hash, Payload, QueryAuthorization,
+    Receipt, SignedTransaction, MAX_TX_BYTES, SYSTEM_CONTRACTS,
 };
 use scf_rpc_api::{
-    codes, from_hex, to_hex, AccountView, BlockId, BlockReceipt, BlockView, ChainHead, DevTime, ErrorData,
-    EventView, MemberView, MethodList, QueryAuth, QueryResult, ReceiptView, ScfApiServer, Submitted,
-    SystemContracts, TxStatus, TxView, MAX_QUERY_AUTH_MS,
+    codes, from_hex, to_hex, AccountView, BlockId, BlockReceipt, BlockView, ChainHead, ContractView, DevTime,
+    ErrorData, EventView, MemberView, MethodList, QueryAuth, QueryResult, ReceiptView, ScfApiServer,
+    Submitted, SystemContracts, TxStatus, TxView, MAX_CONTRACTS_PAGE, MAX_QUERY_AUTH_MS,
 };
 
 use crate::{
@@ -140,6 +140,7 @@ pub fn receipt_view(r: &Receipt) -> ReceiptView {
 fn tx_view(tx: &SignedTransaction, status: TxStatus) -> TxView {
     let (kind, contract, method) = match &tx.tx.payload {
         Payload::Deploy { .. } => ("deploy", None, None),
+        Payload::Upgrade { contract, .. } => ("upgrade", Some(contract.to_hex()), None),
         Payload::Call { contract, method, .. } => ("call", Some(contract.to_hex()), Some(method.clone())),
     };
     TxView {
@@ -198,6 +199,7 @@ impl ScfApiServer for RpcServer {
             state_root: head.state_root.to_hex(),
             timestamp_ms: head.timestamp_ms,
             genesis_hash: self.chain.genesis_hash.to_hex(),
+            dev: self.chain.dev,
         })
     }
 
@@ -347,6 +349,47 @@ impl ScfApiServer for RpcServer {
             trade: ContractAddress::system("trade").to_hex(),
         })
     }
+
+    async fn list_contracts(&self, from: u64, limit: u32) -> RpcResult<Vec<ContractView>> {
+        if limit == 0 || limit > MAX_CONTRACTS_PAGE {
+            return Err(bad_param("limit", format!("must be 1 to {MAX_CONTRACTS_PAGE}")));
+        }
+        let store = &self.chain.storage;
+        let read = |key: Vec<u8>| scf_runtime::StateStore::get(store, &key).map_err(internal);
+        let count = read(scf_runtime::keys::contract_count())?.map(|b| le_u64(&b)).unwrap_or(0);
+        let mut out = Vec::new();
+        for index in from..count.min(from.saturating_add(limit as u64)) {
+            let Some(address) = read(scf_runtime::keys::contract_index(index))? else { continue };
+            let address = ContractAddress(
+                address
+                    .try_into()
+                    .map_err(|_| internal(format!("contract index {index} is not an address")))?,
+            );
+            let Some(info) = read(scf_runtime::keys::contract_info(&address))? else { continue };
+            let info: ContractInfo = borsh::from_slice(&info).map_err(internal)?;
+            out.push(ContractView {
+                address: address.to_hex(),
+                name: SYSTEM_CONTRACTS
+                    .iter()
+                    .find(|n| ContractAddress::system(n) == address)
+                    .map(|n| n.to_string()),
+                code_hash: info.code_hash.to_hex(),
+                version: info.version,
+                proposal: info.proposal,
+                approvers: info.approvers.iter().map(AccountId::to_hex).collect(),
+                installed_by: info.installed_by.to_hex(),
+                installed_at: info.installed_at,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn le_u64(bytes: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    let n = bytes.len().min(8);
+    a[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(a)
 }
 
 /// Starts the server; it runs until the handle is stopped.

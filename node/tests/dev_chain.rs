@@ -12,7 +12,7 @@ use jsonrpsee::{
     http_client::{HttpClient, HttpClientBuilder},
 };
 use scf_primitives::{
-    apps::receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId},
+    apps::receivables::{Day, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId, MS_PER_DAY},
     crypto::Keypair,
     ContractAddress, Payload, QueryAuthorization, SignedTransaction, Transaction, MAX_TX_BYTES,
 };
@@ -124,6 +124,14 @@ fn rpc_error(r: Result<impl std::fmt::Debug, ClientError>) -> (i32, String) {
     }
 }
 
+/// The day `days` after the chain's current day (the next block's: the later of the head's time
+/// and the proposer's clock, which is this machine's): the contracts judge dates by block time, so
+/// a test that fixed a calendar date would start failing once the real clock passed it.
+async fn days_ahead(client: &HttpClient, days: Day) -> Day {
+    let head = client.chain_head().await.unwrap();
+    (head.timestamp_ms.max(now_ms()) / MS_PER_DAY) as Day + days
+}
+
 fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
@@ -202,7 +210,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
         to: "supplier1".into(),
         amount: 100_000,
         currency: "CNY".into(),
-        maturity_day: parse_date("2027-03-31").unwrap(),
+        maturity_day: days_ahead(&client, 90).await,
         trade_ref: None,
     };
     let (ok, data, err) =
@@ -243,6 +251,12 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     replay.nonce = 0;
     let replay = Keypair::dev("core").sign_transaction(replay);
     assert_eq!(rpc_error(submit(&client, &replay).await), (codes::INVALID_TRANSACTION, "bad_nonce".into()));
+    // Only members transact: an outsider's key is refused before the pool, with its own kind.
+    let outsider = sign(&client, "outsider", call("receivables", "issue", vec![])).await;
+    assert_eq!(
+        rpc_error(submit(&client, &outsider).await),
+        (codes::INVALID_TRANSACTION, "not_a_member".into())
+    );
     let huge =
         sign(&client, "operator", Payload::Deploy { code: vec![0; MAX_TX_BYTES + 1], init_args: vec![] })
             .await;
@@ -456,6 +470,32 @@ async fn validator_from_config_file() {
          tx_listen = \"/ip4/127.0.0.1/tcp/0\"\n"
     );
     std::fs::write(dir.path().join("node.toml"), config).unwrap();
+    // Its genesis still names the public dev keys: the node refuses to start, saying which.
+    let out = Command::new(env!("CARGO_BIN_EXE_scf-node"))
+        .arg("--config")
+        .arg(dir.path().join("node.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is the public dev key \"operator\""), "{stderr}");
+    // With keys of its own for every member and the validator, it runs.
+    let mut n = 0u8;
+    let mut fresh = || {
+        n += 1;
+        serde_json::Value::from(Keypair::from_seed([n; 32]).account_id().to_hex())
+    };
+    for m in spec["members"].as_array_mut().unwrap() {
+        for a in m["accounts"].as_array_mut().unwrap() {
+            *a = fresh();
+        }
+    }
+    let consensus = Keypair::from_seed([200; 32]);
+    spec["validators"][0]["consensus_key"] = serde_json::Value::from(consensus.account_id().to_hex());
+    spec["validators"][0]["node_key"] =
+        serde_json::Value::from(Keypair::from_seed([7; 32]).account_id().to_hex());
+    std::fs::write(dir.path().join("dev.json"), spec.to_string()).unwrap();
+    std::fs::write(dir.path().join("consensus.key"), hex::encode(consensus.seed())).unwrap();
     let log_path = dir.path().join("node.log");
     let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
         .arg("--config")
@@ -493,11 +533,11 @@ async fn repeated_sigkill_under_load_loses_nothing() {
     let data_dir = dir.path().join("node");
     let (rpc_port, p2p_port) = free_ports();
     let key = Keypair::dev("core");
-    let issue = |n: u64| IssueArgs {
+    let issue = |n: u64, maturity_day: Day| IssueArgs {
         to: "supplier1".into(),
         amount: 1 + n as u128,
         currency: "CNY".into(),
-        maturity_day: parse_date("2027-03-31").unwrap(),
+        maturity_day,
         trade_ref: None,
     };
     let mut seen_blocks: Vec<String> = Vec::new();
@@ -515,13 +555,18 @@ async fn repeated_sigkill_under_load_loses_nothing() {
             assert_eq!(view.status, TxStatus::Committed, "round {round}: committed {tx} lost");
         }
         let nonce = client.get_account(key.account_id().to_hex()).await.unwrap().nonce;
+        let maturity_day = days_ahead(&client, 90).await;
         let mut submitted = Vec::new();
         for i in 0..40 {
             let tx = key.sign_transaction(Transaction {
                 chain_id: "scf-dev".into(),
                 sender: key.account_id(),
                 nonce: nonce + i,
-                payload: call("receivables", "issue", borsh::to_vec(&issue(nonce + i)).unwrap()),
+                payload: call(
+                    "receivables",
+                    "issue",
+                    borsh::to_vec(&issue(nonce + i, maturity_day)).unwrap(),
+                ),
             });
             submitted.push(submit(&client, &tx).await.expect("admitted"));
         }
@@ -552,7 +597,11 @@ async fn repeated_sigkill_under_load_loses_nothing() {
         assert_eq!(client.get_transaction(tx.clone()).await.unwrap().status, TxStatus::Committed);
     }
     assert!(!committed.is_empty(), "some transactions committed between kills");
-    let (ok, _, err) =
-        run(&client, "core", call("receivables", "issue", borsh::to_vec(&issue(0)).unwrap())).await;
+    let (ok, _, err) = run(
+        &client,
+        "core",
+        call("receivables", "issue", borsh::to_vec(&issue(0, days_ahead(&client, 90).await)).unwrap()),
+    )
+    .await;
     assert!(ok, "chain accepts transactions after the last restart: {err:?}");
 }

@@ -30,8 +30,15 @@ pub const IMPORT_MODULE: &str = "env";
 pub const INTERFACE_MARKER: &str = "scf_abi_v1";
 /// Export run once at deployment, if present.
 pub const INIT_EXPORT: &str = "init";
+/// Export run once when an upgrade installs the module, if present.
+pub const MIGRATE_EXPORT: &str = "migrate";
 /// Exports that can never be called as methods.
-pub const RESERVED_EXPORTS: &[&str] = &[INTERFACE_MARKER, INIT_EXPORT, "memory"];
+pub const RESERVED_EXPORTS: &[&str] = &[INTERFACE_MARKER, INIT_EXPORT, MIGRATE_EXPORT, "memory"];
+
+/// System contracts whose storage other contracts may read with `foreign_storage_read`: the
+/// registry (membership and roles, which its methods reveal to anyone anyway). Every other
+/// contract's storage holds members' business (vouchers, balances, orders) and is private.
+pub const PUBLIC_STORAGE_CONTRACTS: &[&str] = &["registry"];
 
 /// Returned by `storage_read` / `foreign_storage_read` when the key is absent.
 pub const ABSENT: i64 = -1;
@@ -48,7 +55,8 @@ pub const HOST_FUNCTIONS: &[HostFn] = &[
     // (key_ptr, key_len)
     HostFn { name: "storage_remove", params: &[I32, I32], results: &[] },
     // (contract_ptr, key_ptr, key_len) -> len or ABSENT: read-only view of another contract's
-    // storage, for system contracts whose storage layout is their public API (the registry).
+    // storage, only of the system contracts in `PUBLIC_STORAGE_CONTRACTS` (whose storage layout
+    // is their public API); any other address fails the call with `TxError::PrivateStorage`.
     HostFn { name: "foreign_storage_read", params: &[I32, I32, I32], results: &[I64] },
     // (dst_ptr): writes the 32-byte account that signed the transaction.
     HostFn { name: "caller", params: &[I32], results: &[] },

@@ -833,14 +833,52 @@ pub mod receivables {
 }
 
 pub mod governance {
-    //! Validator-set governance: validators propose adding or removing a validator, or changing
-    //! its voting power, and vote; a change approved by more than two thirds of the voting power
-    //! takes effect `ACTIVATION_DELAY` blocks after the block that approved it, on every node
-    //! identically (nodes read the schedule from committed state).
+    //! Governance by the validators: they propose adding or removing a validator, changing its
+    //! voting power, or installing contract code (a new contract, or an upgrade of an existing
+    //! one), and vote; a change approved by more than two thirds of the voting power passes.
+    //! A validator-set change takes effect `ACTIVATION_DELAY` blocks after the block that
+    //! approved it, on every node identically (nodes read the schedule from committed state). A
+    //! code change leaves a [`CodeApproval`] that the runtime consumes when the code is
+    //! installed (ADR 0007). Proposals expire `PROPOSAL_LIFETIME_MS` of block time after they
+    //! are made.
     use alloc::{string::String, vec::Vec};
     use borsh::{BorshDeserialize, BorshSerialize};
 
-    use crate::{AccountId, ContractAddress, Height};
+    use crate::{AccountId, ContractAddress, Hash, Height, TimestampMs};
+
+    /// How long a proposal stays open (block time): a week.
+    pub const PROPOSAL_LIFETIME_MS: TimestampMs = 7 * 86_400_000;
+    /// How long passed code may wait to be installed (block time): a week.
+    pub const CODE_APPROVAL_LIFETIME_MS: TimestampMs = 7 * 86_400_000;
+
+    /// What approved code may do once installed.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum CodeAction {
+        /// Become a new contract (`Payload::Deploy`).
+        Deploy,
+        /// Replace the code of `contract`, which keeps its address and storage
+        /// (`Payload::Upgrade`; its `migrate` export runs if present).
+        Upgrade { contract: ContractAddress },
+    }
+
+    /// Code the validators approved, stored under [`code_approval_key`] of its SHA-256 until
+    /// installed (the runtime then removes it) or expired.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct CodeApproval {
+        pub proposal: ProposalId,
+        pub action: CodeAction,
+        /// Consensus keys of the validators that approved it.
+        pub approvers: Vec<AccountId>,
+        /// Last block time at which the code may be installed.
+        pub expires_at_ms: TimestampMs,
+    }
+
+    /// Governance storage key of the [`CodeApproval`] for code with SHA-256 `code_hash`.
+    pub fn code_approval_key(code_hash: &Hash) -> Vec<u8> {
+        let mut k = Vec::from(&b"code/"[..]);
+        k.extend_from_slice(&code_hash.0);
+        k
+    }
 
     /// Blocks between the approving block and the first height the new set decides.
     pub const ACTIVATION_DELAY: Height = 5;
@@ -874,11 +912,29 @@ pub mod governance {
         schedule.iter().rev().find(|s| s.from_height <= height)
     }
 
+    /// What a proposal changes.
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-    pub enum ValidatorChange {
+    pub enum Change {
         Add(ValidatorEntry),
-        Remove { consensus_key: AccountId },
-        SetPower { consensus_key: AccountId, power: u64 },
+        Remove {
+            consensus_key: AccountId,
+        },
+        SetPower {
+            consensus_key: AccountId,
+            power: u64,
+        },
+        /// Allow the code with this SHA-256 to be installed once, as `action` says.
+        Code {
+            code_hash: Hash,
+            action: CodeAction,
+        },
+    }
+
+    impl Change {
+        /// Whether it changes the validator set (otherwise it approves code).
+        pub fn is_validator_change(&self) -> bool {
+            !matches!(self, Change::Code { .. })
+        }
     }
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -890,14 +946,18 @@ pub mod governance {
         },
         /// More than a third of the voting power voted no: it can never pass.
         Rejected,
+        /// Still open `PROPOSAL_LIFETIME_MS` after it was made.
+        Expired,
     }
 
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct Proposal {
         pub id: ProposalId,
-        pub change: ValidatorChange,
+        pub change: Change,
         pub proposer: AccountId,
         pub created_height: Height,
+        /// Block time of the proposal; it expires `PROPOSAL_LIFETIME_MS` later.
+        pub created_ms: TimestampMs,
         /// Consensus keys of the validators that voted yes / no (the proposer votes yes).
         pub yes: Vec<AccountId>,
         pub no: Vec<AccountId>,

@@ -6,6 +6,28 @@ use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 
 use crate::{hash::sha256, AccountId, QueryAuthorization, SignedTransaction, Transaction};
 
+/// Names of the built-in, public dev keys (`Keypair::dev`): the dev chain's member accounts
+/// and its validator's consensus key.
+pub const DEV_KEY_NAMES: [&str; 14] = [
+    "operator",
+    "core",
+    "core-sh",
+    "supplier1",
+    "supplier2",
+    "supplier3-maker",
+    "supplier3-checker",
+    "bank",
+    "auditor",
+    "yiwu-crafts",
+    "mx-retail",
+    "mx-bank",
+    "carrier",
+    "validator0",
+];
+
+/// The dev validator's libp2p identity is `Keypair::dev` of this name.
+pub const DEV_NODE_KEY_NAME: &str = "validator0/node";
+
 /// A secret key with its account. Holds the 32-byte seed; never printed by `Debug`.
 #[derive(Clone)]
 pub struct Keypair(SigningKey);
@@ -39,6 +61,17 @@ impl Keypair {
         let mut preimage = String::from("scf-dev-key/");
         preimage.push_str(name);
         Keypair::from_seed(sha256(preimage.as_bytes()).0)
+    }
+
+    /// The built-in dev key `account` is, if it is one: the keys of [`DEV_KEY_NAMES`] and the
+    /// dev validator's node key. A chain that is not a dev chain refuses them anywhere in its
+    /// genesis, and the CLI never signs with them there.
+    pub fn dev_key_name(account: &AccountId) -> Option<&'static str> {
+        DEV_KEY_NAMES
+            .iter()
+            .copied()
+            .chain([DEV_NODE_KEY_NAME])
+            .find(|name| Keypair::dev(name).account_id() == *account)
     }
 
     pub fn sign_transaction(&self, tx: Transaction) -> SignedTransaction {

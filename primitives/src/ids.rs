@@ -81,6 +81,10 @@ impl ContractAddress {
     }
 }
 
+/// The system contracts every chain installs at genesis (at `ContractAddress::system(name)`), in
+/// installation order.
+pub const SYSTEM_CONTRACTS: [&str; 5] = ["registry", "deposit_token", "receivables", "governance", "trade"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

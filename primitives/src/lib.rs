@@ -18,6 +18,7 @@ extern crate alloc;
 pub mod abi;
 pub mod apps;
 mod block;
+mod contract_info;
 #[cfg(feature = "crypto")]
 pub mod crypto;
 mod hash;
@@ -26,8 +27,9 @@ mod receipt;
 mod tx;
 
 pub use block::{Block, BlockHeader};
+pub use contract_info::ContractInfo;
 pub use hash::{merkle_root, sha256, Hash};
-pub use ids::{AccountId, ContractAddress, ParseIdError};
+pub use ids::{AccountId, ContractAddress, ParseIdError, SYSTEM_CONTRACTS};
 pub use receipt::{Event, ExecOutcome, Receipt, TxError};
 pub use tx::{
     Payload, QueryAuthorization, SignedTransaction, Transaction, QUERY_SIGNING_DOMAIN, TX_SIGNING_DOMAIN,

@@ -1,7 +1,7 @@
 use alloc::{string::String, vec::Vec};
 use borsh::{BorshDeserialize, BorshSerialize};
 
-use crate::{hash::sha256, ContractAddress, Hash, Height, Nonce};
+use crate::{hash::sha256, AccountId, ContractAddress, Hash, Height, Nonce};
 
 /// Something a contract announced while executing, for explorers and ERP systems to follow.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -36,6 +36,16 @@ pub enum TxError {
     Trap { message: String },
     /// The contract refused the call (`abort` with its message).
     ContractError { message: String },
+    /// The sender is not an account of any member, nor a validator sending to governance.
+    NotAMember { account: AccountId },
+    /// The sender's member is suspended: its accounts cannot transact.
+    MemberSuspended { member: String },
+    /// A contract tried to read another contract's storage that is not published
+    /// (`abi::PUBLIC_STORAGE_CONTRACTS`); it must call that contract's methods instead.
+    PrivateStorage { contract: ContractAddress },
+    /// A deployment or upgrade of code that governance has not approved for it (no approval of
+    /// that SHA-256, one for the other action or another contract, or one that expired).
+    CodeNotApproved { code_hash: Hash, reason: String },
 }
 
 impl core::fmt::Display for TxError {
@@ -55,6 +65,24 @@ impl core::fmt::Display for TxError {
             TxError::OutOfFuel { limit } => write!(f, "out of fuel (limit {limit})"),
             TxError::Trap { message } => write!(f, "trap: {message}"),
             TxError::ContractError { message } => write!(f, "contract error: {message}"),
+            TxError::NotAMember { account } => write!(
+                f,
+                "account {account} does not act for a member of the consortium (only members transact; \
+                 validators' keys only send to governance)"
+            ),
+            TxError::MemberSuspended { member } => {
+                write!(f, "member {member} is suspended: its accounts cannot transact")
+            }
+            TxError::PrivateStorage { contract } => write!(
+                f,
+                "the storage of contract {contract} is private: only the registry publishes its storage; \
+                 call the contract's methods instead"
+            ),
+            TxError::CodeNotApproved { code_hash, reason } => write!(
+                f,
+                "code {code_hash} is not approved for this: {reason} (validators approve code with \
+                 `scf governance propose-code`)"
+            ),
         }
     }
 }
@@ -73,6 +101,10 @@ impl TxError {
             TxError::OutOfFuel { .. } => "out_of_fuel",
             TxError::Trap { .. } => "trap",
             TxError::ContractError { .. } => "contract_error",
+            TxError::NotAMember { .. } => "not_a_member",
+            TxError::MemberSuspended { .. } => "member_suspended",
+            TxError::PrivateStorage { .. } => "private_storage",
+            TxError::CodeNotApproved { .. } => "code_not_approved",
         }
     }
 }

@@ -10,12 +10,17 @@ pub const TX_SIGNING_DOMAIN: &[u8] = b"scf-chain/tx/v1\0";
 /// What a transaction asks the chain to do.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub enum Payload {
-    /// Install a Wasm module; its address is `ContractAddress::derive(sender, nonce)`. If the
+    /// Install a Wasm module approved by governance for deployment; its address is
+    /// `ContractAddress::derive(sender, nonce)`. If the
     /// module exports `init`, it runs with `init_args` as input, and a failing `init` undoes the
     /// deployment.
     Deploy { code: Vec<u8>, init_args: Vec<u8> },
     /// Run exported `method` of `contract` with borsh-encoded `args` as input.
     Call { contract: ContractAddress, method: String, args: Vec<u8> },
+    /// Replace the code of `contract` (it keeps its address and storage), then run the new
+    /// code's `migrate` export with `migrate_args` if it has one. Both `Deploy` and `Upgrade`
+    /// need code the validators approved for it (`apps::governance::CodeApproval`).
+    Upgrade { contract: ContractAddress, code: Vec<u8>, migrate_args: Vec<u8> },
 }
 
 /// The signed part of a transaction.

@@ -6,12 +6,13 @@ use std::{
 };
 
 use scf_primitives::{
-    abi, crypto::PublicKey, merkle_root, sha256, AccountId, Block, ContractAddress, ExecOutcome, Hash,
-    Height, Payload, Receipt, SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME, MAX_TX_BYTES,
+    abi, apps::governance, crypto::PublicKey, merkle_root, sha256, AccountId, Block, ContractAddress,
+    ContractInfo, ExecOutcome, Hash, Height, Payload, Receipt, SignedTransaction, TimestampMs, TxError,
+    MAX_METHOD_NAME, MAX_TX_BYTES,
 };
 
 use crate::{
-    keys,
+    keys, permissions,
     state::{apply_changes, StateChanges, StateUpdate},
     vm::{CallEnv, CallFailure, Vm, DEPLOY_FUEL_PER_BYTE},
     RuntimeError, StateStore,
@@ -115,13 +116,20 @@ impl Runtime {
     /// Admission checks done before a transaction enters the pool: size, chain id, signature,
     /// and that its nonce is not already used. (A nonce ahead of the next one is admitted: the
     /// pool orders by nonce.) Returns the transaction's hash, which the checks computed anyway.
+    ///
+    /// The sender must be allowed to transact in committed state (`permissions`); `next_height`
+    /// is the height the transaction would execute at, for the validator-set part of that rule.
     pub fn check_transaction(
         &self,
         store: &dyn StateStore,
         tx: &SignedTransaction,
+        next_height: Height,
     ) -> Result<Hash, CheckError> {
         let hash = tx.hash();
         self.check_static_with(tx, &hash, None).map_err(CheckError::Invalid)?;
+        let mut read = |key: &[u8]| -> Result<Option<Vec<u8>>, RuntimeError> { Ok(store.get(key)?) };
+        permissions::check_sender(&mut read, &tx.tx.sender, &tx.tx.payload, next_height)?
+            .map_err(CheckError::Invalid)?;
         let next = Self::nonce(store, &tx.tx.sender)?;
         if tx.tx.nonce < next {
             return Err(CheckError::Invalid(TxError::BadNonce { expected: next, got: tx.tx.nonce }));
@@ -311,13 +319,34 @@ impl Runtime {
         }
         // The nonce advances even if execution fails, so a failed transaction cannot be replayed.
         block_writes.insert(nonce_key, Some((expected + 1).to_le_bytes().to_vec()));
+        // Membership as of this point of the block: a member suspended by an earlier transaction
+        // of the same block is refused here. Its nonce still advances (above), so the refused
+        // transaction leaves every pool instead of being proposed again and again.
+        let allowed = {
+            let mut read = |key: &[u8]| -> Result<Option<Vec<u8>>, RuntimeError> {
+                match block_writes.get(key) {
+                    Some(v) => Ok(v.clone()),
+                    None => Ok(store.get(key)?),
+                }
+            };
+            permissions::check_sender(&mut read, &tx.sender, &tx.payload, ctx.height)?
+        };
+        if let Err(e) = allowed {
+            return failure(e);
+        }
 
-        let (target, method, input, deploy_code) = match &tx.payload {
+        let (target, method, input, install) = match &tx.payload {
             Payload::Deploy { code, init_args } => (
                 ContractAddress::derive(&tx.sender, tx.nonce),
                 abi::INIT_EXPORT,
                 init_args.clone(),
-                Some(code.as_slice()),
+                Some((code.as_slice(), Install::Deploy)),
+            ),
+            Payload::Upgrade { contract, code, migrate_args } => (
+                *contract,
+                abi::MIGRATE_EXPORT,
+                migrate_args.clone(),
+                Some((code.as_slice(), Install::Upgrade)),
             ),
             Payload::Call { contract, method, args } => (*contract, method.as_str(), args.clone(), None),
         };
@@ -331,8 +360,8 @@ impl Runtime {
             false,
             input,
         );
-        let (mut env, result, fuel_used) = match deploy_code {
-            Some(code) => self.run_deploy(env, target, code, self.params.tx_fuel_limit),
+        let (mut env, result, fuel_used) = match install {
+            Some((code, how)) => self.run_install(env, target, code, how, self.params.tx_fuel_limit),
             None => self.run_call(&self.vm, env, method, self.params.tx_fuel_limit),
         };
         *block_writes = std::mem::take(&mut env.block_writes);
@@ -347,12 +376,15 @@ impl Runtime {
         }
     }
 
-    /// Installs `code` at `address` and runs its `init`, if exported.
-    fn run_deploy(
+    /// Installs `code` at `address` and runs its `init` (a deployment, genesis) or `migrate`
+    /// (an upgrade), if exported. A deployment or upgrade needs governance's approval of exactly
+    /// this code for exactly this action, which it consumes (ADR 0007); genesis needs none.
+    fn run_install(
         &self,
         mut env: CallEnv,
         address: ContractAddress,
         code: &[u8],
+        how: Install,
         fuel_limit: u64,
     ) -> (CallEnv, Result<(), CallFailure>, u64) {
         let compile_fuel = (code.len() as u64).saturating_mul(DEPLOY_FUEL_PER_BYTE);
@@ -360,28 +392,114 @@ impl Runtime {
             return (env, Err(CallFailure::Tx(TxError::OutOfFuel { limit: fuel_limit })), fuel_limit);
         }
         let code_hash = sha256(code);
+        let checked = self.check_install(&mut env, address, code_hash, how);
+        let (previous, approval) = match checked {
+            Ok(Ok(found)) => found,
+            Ok(Err(e)) => return (env, Err(CallFailure::Tx(e)), 0),
+            Err(e) => return (env, Err(CallFailure::Node(e)), 0),
+        };
         let module = match self.vm.prepare(code_hash, code) {
             Ok(m) => m,
             Err(reason) => {
                 return (env, Err(CallFailure::Tx(TxError::InvalidModule { reason })), compile_fuel)
             }
         };
-        match env.read(&keys::contract_code_hash(&address)) {
-            Ok(Some(_)) => {
-                let reason = format!("a contract already exists at {address}");
-                return (env, Err(CallFailure::Tx(TxError::InvalidModule { reason })), compile_fuel);
-            }
-            Ok(None) => {}
-            Err(e) => return (env, Err(CallFailure::Node(e.into())), compile_fuel),
+        let info = ContractInfo {
+            code_hash,
+            version: previous.as_ref().map_or(1, |p| p.version.saturating_add(1)),
+            proposal: approval.as_ref().map(|a| a.proposal),
+            approvers: approval.map(|a| a.approvers).unwrap_or_default(),
+            installed_by: env.caller,
+            installed_at: env.height,
+        };
+        if how != Install::Genesis {
+            let approval_key = keys::contract_storage(
+                &ContractAddress::system("governance"),
+                &governance::code_approval_key(&code_hash),
+            );
+            env.tx_writes.insert(approval_key, None);
         }
+        if previous.is_none() {
+            let count = match env.read(&keys::contract_count()) {
+                Ok(v) => v.map(|b| decode_u64(&b)).unwrap_or(0),
+                Err(e) => return (env, Err(CallFailure::Node(e.into())), compile_fuel),
+            };
+            env.tx_writes.insert(keys::contract_index(count), Some(address.0.to_vec()));
+            env.tx_writes.insert(keys::contract_count(), Some((count + 1).to_le_bytes().to_vec()));
+        }
+        let info_bytes = borsh::to_vec(&info).expect("borsh into Vec is infallible");
+        env.tx_writes.insert(keys::contract_info(&address), Some(info_bytes.clone()));
         env.tx_writes.insert(keys::code(&code_hash), Some(code.to_vec()));
         env.tx_writes.insert(keys::contract_code_hash(&address), Some(code_hash.0.to_vec()));
-        let has_init = module.module().exports().any(|e| e.name() == abi::INIT_EXPORT);
-        if !has_init {
+        env.events.push(scf_primitives::Event {
+            contract: address,
+            topic: if how == Install::Upgrade { "contract_upgraded" } else { "contract_deployed" }.into(),
+            data: info_bytes,
+        });
+        let entry = if how == Install::Upgrade { abi::MIGRATE_EXPORT } else { abi::INIT_EXPORT };
+        let has_entry = module.module().exports().any(|e| e.name() == entry);
+        if !has_entry {
             return (env, Ok(()), compile_fuel);
         }
-        let result = self.vm.call(&module, env, abi::INIT_EXPORT, fuel_limit - compile_fuel);
+        let result = self.vm.call(&module, env, entry, fuel_limit - compile_fuel);
         (result.env, result.outcome, compile_fuel + result.fuel_used)
+    }
+
+    /// What installing `code_hash` at `address` needs: for a deployment, a free address; for an
+    /// upgrade, an existing contract; for both, a live approval of this code for this action.
+    /// Returns the contract's current record (upgrades) and the approval.
+    #[allow(clippy::type_complexity)]
+    fn check_install(
+        &self,
+        env: &mut CallEnv,
+        address: ContractAddress,
+        code_hash: Hash,
+        how: Install,
+    ) -> Result<Result<(Option<ContractInfo>, Option<governance::CodeApproval>), TxError>, RuntimeError> {
+        let exists = env.read(&keys::contract_code_hash(&address))?.is_some();
+        let previous = match env.read(&keys::contract_info(&address))? {
+            Some(bytes) => borsh::from_slice::<ContractInfo>(&bytes).ok(),
+            None => None,
+        };
+        match how {
+            Install::Deploy | Install::Genesis if exists => {
+                let reason = format!("a contract already exists at {address}");
+                return Ok(Err(TxError::InvalidModule { reason }));
+            }
+            Install::Upgrade if !exists => return Ok(Err(TxError::UnknownContract { contract: address })),
+            _ => {}
+        }
+        if how == Install::Genesis {
+            return Ok(Ok((None, None)));
+        }
+        let not_approved = |reason: String| Ok(Err(TxError::CodeNotApproved { code_hash, reason }));
+        let key = keys::contract_storage(
+            &ContractAddress::system("governance"),
+            &governance::code_approval_key(&code_hash),
+        );
+        let Some(bytes) = env.read(&key)? else {
+            return not_approved("governance has no approval of it".into());
+        };
+        let Ok(approval) = borsh::from_slice::<governance::CodeApproval>(&bytes) else {
+            return not_approved("its approval record does not decode".into());
+        };
+        if env.time_ms > approval.expires_at_ms {
+            return not_approved(format!("the approval of proposal {} expired", approval.proposal));
+        }
+        match (&approval.action, how) {
+            (governance::CodeAction::Deploy, Install::Deploy) => {}
+            (governance::CodeAction::Upgrade { contract }, Install::Upgrade) if *contract == address => {}
+            (governance::CodeAction::Deploy, _) => {
+                return not_approved(format!("proposal {} approved it as a new contract", approval.proposal))
+            }
+            (governance::CodeAction::Upgrade { contract }, _) => {
+                return not_approved(format!(
+                    "proposal {} approved it as an upgrade of {contract}",
+                    approval.proposal
+                ))
+            }
+        }
+        Ok(Ok((if how == Install::Upgrade { previous } else { None }, Some(approval))))
     }
 
     /// Loads the contract at `env.contract` and runs `method`.
@@ -456,7 +574,7 @@ impl Runtime {
             false,
             init_args,
         );
-        let (mut env, result, _) = self.run_deploy(env, address, code, u64::MAX / 2);
+        let (mut env, result, _) = self.run_install(env, address, code, Install::Genesis, u64::MAX / 2);
         *writes = std::mem::take(&mut env.block_writes);
         match result {
             Ok(()) => {
@@ -474,6 +592,15 @@ impl Runtime {
     pub fn tx_root_matches(block: &Block) -> bool {
         Block::compute_tx_root(&block.transactions) == block.header.tx_root
     }
+}
+
+/// Which way code is being installed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Install {
+    /// A system contract at genesis: no approval needed.
+    Genesis,
+    Deploy,
+    Upgrade,
 }
 
 /// Why a transaction is refused admission.

@@ -23,7 +23,9 @@ pub struct GenesisSpec {
     pub chain_id: String,
     /// Timestamp of the genesis header; the first block must be later.
     pub genesis_time_ms: TimestampMs,
-    /// A development chain: enables dev-only RPC methods. Never set on a real network.
+    /// A development chain: enables dev-only RPC methods and the public dev keys. Part of the
+    /// genesis state (so of the genesis hash): a node whose spec says otherwise than its peers'
+    /// cannot follow their chain. A spec without it refuses every built-in dev key.
     #[serde(default)]
     pub dev: bool,
     pub validators: Vec<ValidatorSpec>,
@@ -111,11 +113,40 @@ pub struct Genesis {
     pub credit_lines: Vec<receivables::CreditLine>,
 }
 
-/// The system contracts genesis knows how to initialise, in installation order.
-pub const SYSTEM_CONTRACTS: [&str; 5] = ["registry", "deposit_token", "receivables", "governance", "trade"];
+use scf_primitives::SYSTEM_CONTRACTS;
 
 fn err(msg: impl Into<String>) -> RuntimeError {
     RuntimeError::Genesis(msg.into())
+}
+
+/// A chain that is not a dev chain must not let anyone who can compute a built-in dev key (that
+/// is, anyone) act as a member, vote as a validator or connect as a node.
+fn refuse_dev_keys(
+    members: &[registry::Member],
+    validators: &[(AccountId, u64)],
+    nodes: &[registry::NetworkNode],
+) -> Result<(), RuntimeError> {
+    let dev = scf_primitives::crypto::Keypair::dev_key_name;
+    for m in members {
+        if let Some(name) = m.accounts.iter().find_map(dev) {
+            return Err(err(format!(
+                "member {}: account is the public dev key {name:?}; a chain that is not a dev chain needs keys \
+                 of its own (`scf genesis new` creates them)",
+                m.name
+            )));
+        }
+    }
+    for (key, _) in validators {
+        if let Some(name) = dev(key) {
+            return Err(err(format!("validator consensus key {key} is the public dev key {name:?}")));
+        }
+    }
+    for n in nodes {
+        if let Some(name) = dev(&n.node_key) {
+            return Err(err(format!("node {}: node key is the public dev key {name:?}", n.name)));
+        }
+    }
+    Ok(())
 }
 
 impl Genesis {
@@ -220,6 +251,9 @@ impl Genesis {
         if let Some(extra) = spec.contracts.iter().find(|c| !SYSTEM_CONTRACTS.contains(&c.name.as_str())) {
             return Err(err(format!("unknown system contract {:?}", extra.name)));
         }
+        if !spec.dev {
+            refuse_dev_keys(&members, &validators, &nodes)?;
+        }
         Ok(Genesis { spec, validators, members, nodes, contracts, credit_lines })
     }
 
@@ -261,6 +295,9 @@ impl Genesis {
     ) -> Result<(StateUpdate, BlockHeader), RuntimeError> {
         let mut writes = StateChanges::new();
         writes.insert(keys::chain_id(), Some(self.spec.chain_id.as_bytes().to_vec()));
+        if self.spec.dev {
+            writes.insert(keys::dev_chain(), Some(vec![1]));
+        }
         let registry_addr = ContractAddress::system("registry");
         for (name, code) in &self.contracts {
             let init = match name.as_str() {

@@ -19,6 +19,7 @@ mod executor;
 pub mod genesis;
 pub mod keys;
 pub mod merkle;
+mod permissions;
 mod state;
 mod vm;
 

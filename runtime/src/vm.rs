@@ -615,7 +615,12 @@ mod host {
                 let key = read_bytes(&mut c, kp, kl, abi::MAX_KEY_LEN)?;
                 let mut a = [0u8; 32];
                 a.copy_from_slice(&addr);
-                let full = keys::contract_storage(&ContractAddress(a), &key);
+                let contract = ContractAddress(a);
+                if !abi::PUBLIC_STORAGE_CONTRACTS.iter().any(|name| ContractAddress::system(name) == contract)
+                {
+                    return Err(fail(&mut c, CallFailure::Tx(TxError::PrivateStorage { contract })));
+                }
+                let full = keys::contract_storage(&contract, &key);
                 read_state(&mut c, &full)
             },
         )?;

@@ -5,8 +5,7 @@ use common::*;
 use scf_primitives::{
     apps::{
         governance::{
-            Proposal, ProposalStatus, ScheduledSet, ValidatorChange, ValidatorEntry, VoteArgs,
-            ACTIVATION_DELAY,
+            Change, Proposal, ProposalStatus, ScheduledSet, ValidatorEntry, VoteArgs, ACTIVATION_DELAY,
         },
         registry::{NetworkNode, NodeRole},
     },
@@ -40,20 +39,19 @@ fn validators_change_the_set_by_supermajority_at_a_later_height() {
     assert_eq!(validators_at(&c, 1), [("validator0".to_string(), 1)]);
 
     // Only validators of the current set propose.
-    let m = refused(&mut c, "core", governance(), "propose", enc(&ValidatorChange::Add(entry("v1", 1))));
+    let m = refused(&mut c, "core", governance(), "propose", enc(&Change::Add(entry("v1", 1))));
     assert!(m.contains("is not a validator of the current set"), "{m}");
     // A change that could never apply is refused up front.
-    let empty = ValidatorChange::Remove { consensus_key: Keypair::dev("validator0").account_id() };
+    let empty = Change::Remove { consensus_key: Keypair::dev("validator0").account_id() };
     let m = refused(&mut c, "validator0", governance(), "propose", enc(&empty));
     assert!(m.contains("cannot be empty"), "{m}");
     let twin = ValidatorEntry { name: "twin".into(), ..entry("validator0", 1) };
-    let m = refused(&mut c, "validator0", governance(), "propose", enc(&ValidatorChange::Add(twin)));
+    let m = refused(&mut c, "validator0", governance(), "propose", enc(&Change::Add(twin)));
     assert!(m.contains("repeats another's name, consensus key or node key"), "{m}");
 
     // With one validator its own proposal is a supermajority: it passes at once and takes
     // effect ACTIVATION_DELAY blocks later.
-    let p: Proposal =
-        ok(&mut c, "validator0", governance(), "propose", enc(&ValidatorChange::Add(entry("v1", 1))));
+    let p: Proposal = ok(&mut c, "validator0", governance(), "propose", enc(&Change::Add(entry("v1", 1))));
     let passed_at = c.height;
     assert_eq!(p.status, ProposalStatus::Passed { activation_height: passed_at + ACTIVATION_DELAY });
     assert_eq!(validators_at(&c, passed_at + ACTIVATION_DELAY - 1), [("validator0".to_string(), 1)]);
@@ -66,7 +64,7 @@ fn validators_change_the_set_by_supermajority_at_a_later_height() {
     assert!(nodes.iter().any(|n| n.name == "v1" && n.role == NodeRole::Validator));
 
     // Before activation v1 is not yet a validator.
-    let m = refused(&mut c, "v1", governance(), "propose", enc(&ValidatorChange::Add(entry("v2", 1))));
+    let m = refused(&mut c, "v1", governance(), "propose", enc(&Change::Add(entry("v2", 1))));
     assert!(m.contains("not a validator of the current set"), "{m}");
     while c.height < passed_at + ACTIVATION_DELAY - 1 {
         c.block(&[]);
@@ -74,7 +72,7 @@ fn validators_change_the_set_by_supermajority_at_a_later_height() {
 
     // Two validators of power 1: one yes is not more than two thirds; a no from the other
     // (half the power, at least a third) rejects.
-    let remove_v1 = ValidatorChange::Remove { consensus_key: Keypair::dev("v1").account_id() };
+    let remove_v1 = Change::Remove { consensus_key: Keypair::dev("v1").account_id() };
     let p: Proposal = ok(&mut c, "validator0", governance(), "propose", enc(&remove_v1));
     assert_eq!(p.status, ProposalStatus::Open);
     let m =
@@ -87,7 +85,7 @@ fn validators_change_the_set_by_supermajority_at_a_later_height() {
     assert!(m.contains("no longer open"), "{m}");
 
     // Both agree: validator0's power becomes 3.
-    let more = ValidatorChange::SetPower { consensus_key: Keypair::dev("validator0").account_id(), power: 3 };
+    let more = Change::SetPower { consensus_key: Keypair::dev("validator0").account_id(), power: 3 };
     let p: Proposal = ok(&mut c, "validator0", governance(), "propose", enc(&more));
     assert_eq!(p.status, ProposalStatus::Open);
     let p: Proposal =

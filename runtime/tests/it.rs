@@ -11,7 +11,7 @@ use scf_primitives::{
         registry::{MemberPage, Page},
     },
     crypto::Keypair,
-    ContractAddress, ExecOutcome, Payload, Receipt, TxError,
+    ContractAddress, ExecOutcome, Receipt, TxError,
 };
 use scf_runtime::{BlockContext, RuntimeParams, StateStore};
 
@@ -157,8 +157,7 @@ fn bad_transactions_fail_with_typed_errors_and_change_no_contract_state() {
 
 fn deploy(c: &mut Chain, wat: &str) -> (Receipt, ContractAddress) {
     let code = wat::parse_str(wat).unwrap();
-    let t = c.tx("operator", Payload::Deploy { code, init_args: vec![] });
-    let addr = ContractAddress::derive(&t.tx.sender, t.tx.nonce);
+    let (t, addr) = c.deploy_tx("operator", code, vec![]);
     (c.one(t), addr)
 }
 
@@ -294,7 +293,7 @@ fn invalid_modules_are_refused_at_deployment() {
     ];
     for (wat, expected) in cases {
         let code = wat::parse_str(wat).unwrap_or_else(|_| wat.as_bytes().to_vec());
-        let t = c.tx("operator", Payload::Deploy { code, init_args: vec![] });
+        let (t, _) = c.deploy_tx("operator", code, vec![]);
         let err = failure(&c.one(t));
         assert!(
             matches!(&err, TxError::InvalidModule { reason } if reason.contains(expected)),

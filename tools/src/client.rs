@@ -5,8 +5,12 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Result};
 use jsonrpsee::{core::client::Error as ClientError, http_client::HttpClient};
 use scf_primitives::{
-    apps::registry::Member, crypto::Keypair, AccountId, ContractAddress, Payload, QueryAuthorization,
-    Transaction,
+    apps::{
+        receivables::{parse_date, Day, MS_PER_DAY},
+        registry::Member,
+    },
+    crypto::Keypair,
+    AccountId, ContractAddress, Payload, QueryAuthorization, Transaction,
 };
 use scf_rpc_api::{from_hex, to_hex, QueryAuth, ReceiptView, ScfApiClient, TxStatus, TxView};
 
@@ -14,7 +18,16 @@ use crate::keystore::KeyStore;
 
 pub fn rpc_err(e: ClientError) -> anyhow::Error {
     match e {
-        ClientError::Call(obj) => anyhow!("{} (code {})", obj.message(), obj.code()),
+        ClientError::Call(obj) => {
+            // The node names the broken rule in `data.kind` (e.g. `not_a_member`): show it, so
+            // scripts and people can tell refusals apart without parsing English.
+            let kind = obj
+                .data()
+                .and_then(|d| serde_json::from_str::<scf_rpc_api::ErrorData>(d.get()).ok())
+                .map(|d| format!(" [{}]", d.kind))
+                .unwrap_or_default();
+            anyhow!("{}{kind} (code {})", obj.message(), obj.code())
+        }
         ClientError::Transport(t) => anyhow!("cannot reach the node: {t}"),
         other => anyhow!("{other}"),
     }
@@ -40,7 +53,7 @@ pub struct Ctx {
     /// The key (`--as`) that signs transactions and queries.
     pub signer: Option<String>,
     viewer: Option<Keypair>,
-    chain_id: tokio::sync::OnceCell<String>,
+    chain: tokio::sync::OnceCell<(String, bool)>,
 }
 
 /// How long a signed query stays valid: long enough for clock skew, short for a leaked one.
@@ -49,7 +62,7 @@ const QUERY_VALIDITY_MS: u64 = 60_000;
 impl Ctx {
     pub fn new(client: HttpClient, keys: KeyStore, json: bool, signer: Option<String>) -> Result<Ctx> {
         let viewer = signer.as_deref().map(|s| keys.get(s)).transpose()?;
-        Ok(Ctx { client, keys, json, signer, viewer, chain_id: Default::default() })
+        Ok(Ctx { client, keys, json, signer, viewer, chain: Default::default() })
     }
 
     /// The same connection, signing queries and transactions as `key`.
@@ -66,12 +79,51 @@ impl Ctx {
         })
     }
 
-    async fn chain_id(&self) -> Result<&str> {
-        let id = self
-            .chain_id
-            .get_or_try_init(|| async { self.client.chain_head().await.map(|h| h.chain_id).map_err(rpc_err) })
-            .await?;
-        Ok(id.as_str())
+    /// The chain's id and whether it is a dev chain (asked once per command).
+    async fn chain(&self) -> Result<&(String, bool)> {
+        self.chain
+            .get_or_try_init(|| async {
+                self.client.chain_head().await.map(|h| (h.chain_id, h.dev)).map_err(rpc_err)
+            })
+            .await
+    }
+
+    /// Refuses to sign with a built-in dev key for a chain that is not a dev chain: those keys
+    /// are public, so nothing they sign may count on a real network (the chain refuses them as
+    /// members too; this stops the CLI from even trying, with a clearer message).
+    async fn check_signing_key(&self, key: &Keypair) -> Result<()> {
+        let (chain_id, dev) = self.chain().await?;
+        if let Some(name) = Keypair::dev_key_name(&key.account_id()) {
+            if !dev {
+                bail!(
+                    "refusing to sign with the public dev key {name:?}: chain {chain_id} is not a dev chain; \
+                     use a key of your own (`scf keys new|import`, or the keys `scf genesis new` wrote: \
+                     SCF_HOME=<network dir>)"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// A calendar day from the command line: `YYYY-MM-DD`, or `+Nd` for N days after the chain's
+    /// current day. The relative form is what scripts and tests use: the contracts judge dates by
+    /// block time, so a date fixed in a script stops working once the chain passes it.
+    ///
+    /// The chain's current day is that of the next block: the proposer stamps it with its clock,
+    /// never earlier than the head. So it is the later of the head's time (a dev chain's clock may
+    /// run ahead) and this machine's (a new chain's head is its genesis, which may be long past).
+    pub async fn day(&self, s: &str, what: &str) -> Result<Day> {
+        if let Some(days) = s.strip_prefix('+') {
+            let days: u32 = days
+                .strip_suffix('d')
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| anyhow!("{what} {s:?} is not a date YYYY-MM-DD or +DAYSd (e.g. +90d)"))?;
+            let head = self.client.chain_head().await.map_err(rpc_err)?;
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+            let today = (head.timestamp_ms.max(now) / MS_PER_DAY) as Day;
+            return today.checked_add(days).ok_or_else(|| anyhow!("{what} {s:?} is too far ahead"));
+        }
+        parse_date(s).ok_or_else(|| anyhow!("{what} {s:?} is not a date YYYY-MM-DD or +DAYSd (e.g. +90d)"))
     }
 
     /// Runs a read-only contract method; signed by the `--as` key when there is one, so that
@@ -80,10 +132,11 @@ impl Ctx {
         let auth = match &self.viewer {
             None => None,
             Some(key) => {
+                self.check_signing_key(key).await?;
                 let now =
                     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
                 let query = QueryAuthorization {
-                    chain_id: self.chain_id().await?.to_string(),
+                    chain_id: self.chain().await?.0.clone(),
                     contract,
                     method: method.to_string(),
                     args: args.clone(),
@@ -161,6 +214,7 @@ impl Ctx {
     /// Signs, submits and (unless `no_wait`) waits for the transaction's block.
     pub async fn submit(&self, signer: &str, no_wait: bool, payload: Payload) -> Result<TxView> {
         let key: Keypair = self.keys.get(signer)?;
+        self.check_signing_key(&key).await?;
         let head = self.client.chain_head().await.map_err(rpc_err)?;
         let account = self.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?;
         let tx = key.sign_transaction(Transaction {

@@ -5,22 +5,7 @@ use std::path::PathBuf;
 
 use scf_primitives::crypto::Keypair;
 
-pub const DEV_NAMES: [&str; 14] = [
-    "operator",
-    "core",
-    "core-sh",
-    "supplier1",
-    "supplier2",
-    "supplier3-maker",
-    "supplier3-checker",
-    "bank",
-    "auditor",
-    "yiwu-crafts",
-    "mx-retail",
-    "mx-bank",
-    "carrier",
-    "validator0",
-];
+use scf_primitives::crypto::DEV_KEY_NAMES;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -83,11 +68,21 @@ impl KeyStore {
     }
 
     fn store(&self, name: &str, seed: [u8; 32]) -> Result<Keypair, KeyError> {
+        if DEV_KEY_NAMES.contains(&name) {
+            return Err(KeyError::Exists(name.into()));
+        }
+        self.store_any(name, seed)
+    }
+
+    /// Stores a key under any valid name, a dev key's name included: a network's own keystore
+    /// (`scf genesis new`) holds fresh keys under the names its members and validators go by,
+    /// and a stored key always wins over the built-in dev key of the same name.
+    pub fn store_any(&self, name: &str, seed: [u8; 32]) -> Result<Keypair, KeyError> {
         if !valid_name(name) {
             return Err(KeyError::BadName(name.into()));
         }
         let path = self.path(name);
-        if path.exists() || DEV_NAMES.contains(&name) {
+        if path.exists() {
             return Err(KeyError::Exists(name.into()));
         }
         std::fs::create_dir_all(&self.dir).map_err(|e| KeyError::Io(self.dir.clone(), e))?;
@@ -104,7 +99,7 @@ impl KeyStore {
             hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| KeyError::Corrupt(path.clone()))?;
             return Ok(Keypair::from_seed(seed));
         }
-        if DEV_NAMES.contains(&name) {
+        if DEV_KEY_NAMES.contains(&name) {
             return Ok(Keypair::dev(name));
         }
         Err(KeyError::Missing(name.into()))
@@ -122,7 +117,8 @@ impl KeyStore {
     }
 }
 
-fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+/// Creates `path` with mode 0600 before writing a byte, and never over an existing file.
+pub fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

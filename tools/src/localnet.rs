@@ -12,8 +12,10 @@ use scf_primitives::crypto::Keypair;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The built-in dev spec and contracts: a localnet reuses its members (whose keys are the
-/// public dev keys) so that every `scf` command and demo works against it out of the box.
+/// The built-in dev spec and contracts: a localnet has the dev chain's members, under the same
+/// key names (`core`, `bank`, ...) so that every `scf` command and demo works against it, but with
+/// fresh keys of its own in `<dir>/keys` (`SCF_HOME=<dir>`): a chain that is not a dev chain
+/// refuses the public dev keys.
 const DEV_GENESIS: &str = include_str!("../../genesis/dev.json");
 const CONTRACTS: [(&str, &[u8]); 5] = [
     ("registry.wasm", include_bytes!("../../genesis/registry.wasm")),
@@ -59,13 +61,8 @@ fn random_seed() -> [u8; 32] {
 }
 
 fn write_secret(path: &Path, seed: &[u8; 32]) -> Result<()> {
-    std::fs::write(path, format!("{}\n", hex::encode(seed)))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
+    crate::keystore::write_private(path, &format!("{}\n", hex::encode(seed)))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Writes a new network: `genesis.json` and the contracts, and per node a directory with
@@ -120,6 +117,20 @@ pub fn genesis_new(opts: &GenesisOptions) -> Result<Manifest> {
     spec["chain_id"] = Value::from(opts.chain_id.clone());
     spec["genesis_time_ms"] = Value::from(now_ms - now_ms % 1000);
     spec["dev"] = Value::from(false);
+    // Every member account gets a fresh key, stored under the name of the dev key it replaces.
+    let keys = crate::keystore::KeyStore::at(opts.out.join("keys"));
+    let members = spec["members"].as_array_mut().expect("the dev spec lists members");
+    for member in members {
+        let accounts = member["accounts"].as_array_mut().expect("members list accounts");
+        for account in accounts {
+            let dev = scf_primitives::AccountId::from_hex(account.as_str().unwrap_or_default())
+                .ok()
+                .and_then(|a| Keypair::dev_key_name(&a))
+                .ok_or_else(|| anyhow!("the dev spec has an account that is not a dev key: {account}"))?;
+            let key = keys.store_any(dev, random_seed())?;
+            *account = Value::from(key.account_id().to_hex());
+        }
+    }
     let node_key = |p: &Planned| Keypair::from_seed(p.node_seed).account_id().to_hex();
     spec["validators"] = planned
         .iter()
@@ -148,6 +159,8 @@ pub fn genesis_new(opts: &GenesisOptions) -> Result<Manifest> {
             format!("moniker = \"{}\"\ndata_dir = \"data\"\ngenesis = \"../genesis.json\"\n", p.entry.name);
         if let Some(c) = &p.consensus_seed {
             write_secret(&dir.join("consensus.key"), c)?;
+            // The validator's consensus key signs its governance votes: `--as validatorN`.
+            keys.store_any(&p.entry.name, *c)?;
             toml.push_str("consensus_key_file = \"consensus.key\"\n");
         }
         let others = planned.iter().filter(|o| o.entry.name != p.entry.name);

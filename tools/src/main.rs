@@ -12,8 +12,7 @@ use scf_primitives::{
         deposit_token::{self as dt, BalanceArgs, Supply, TokenId},
         governance as gv,
         receivables::{
-            self as rc, format_date, parse_date, Application, CreditKey, CreditLine, DayCount, Voucher,
-            VoucherId,
+            self as rc, format_date, Application, CreditKey, CreditLine, DayCount, Voucher, VoucherId,
         },
         registry::{
             AccountArgs, Member, MemberPage, NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs,
@@ -26,9 +25,9 @@ use scf_primitives::{
 use scf_rpc_api::{to_hex, BlockId, ScfApiClient};
 use scf_tools::{
     amount, args, bench,
-    client::{print_json, rpc_err, Ctx, TxOpts},
+    client::{print_json, return_data, rpc_err, Ctx, TxOpts},
     demo,
-    keystore::{KeyStore, DEV_NAMES},
+    keystore::KeyStore,
     localnet, trade,
 };
 use serde_json::json;
@@ -332,7 +331,7 @@ enum VoucherCmd {
         amount: String,
         #[arg(long, default_value = "CNY")]
         currency: String,
-        /// Maturity date, YYYY-MM-DD.
+        /// Maturity date: YYYY-MM-DD, or +DAYSd counted from the chain's current day (e.g. +90d).
         #[arg(long)]
         maturity: String,
         /// Hash of the trade contract or invoice backing it.
@@ -543,6 +542,17 @@ enum GovernanceCmd {
         #[command(flatten)]
         tx: TxOpts,
     },
+    /// Propose approving contract code (SHA-256 of FILE): for a new contract, or with
+    /// `--upgrade CONTRACT` to replace that contract's code. Once more than two thirds of the
+    /// voting power approve, anyone who is a member may install it within 7 days.
+    ProposeCode {
+        file: PathBuf,
+        /// The contract to upgrade: an address or a system contract name.
+        #[arg(long)]
+        upgrade: Option<String>,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
     /// Vote on a proposal.
     Vote {
         proposal: u64,
@@ -613,12 +623,27 @@ enum ActionCmd {
 
 #[derive(Subcommand)]
 enum ContractCmd {
-    /// Deploy a Wasm contract.
+    /// Every installed contract: address, code hash, version and the approval behind it.
+    List,
+    /// Deploy a Wasm contract whose code the validators approved (`scf governance propose-code`).
+    /// On a dev chain, its one validator approves it first, so one command deploys.
     Deploy {
         file: PathBuf,
         /// Arguments of its `init`, as a JSON array of "type:value" strings.
         #[arg(long, default_value = "[]")]
         init_args: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Replace a contract's code with approved code (`scf governance propose-code FILE --upgrade
+    /// CONTRACT`); it keeps its address and storage, and the new code's `migrate` runs if present.
+    Upgrade {
+        /// An address or a system contract name.
+        contract: String,
+        file: PathBuf,
+        /// Arguments of its `migrate`, as a JSON array of "type:value" strings.
+        #[arg(long, default_value = "[]")]
+        migrate_args: String,
         #[command(flatten)]
         tx: TxOpts,
     },
@@ -900,8 +925,8 @@ async fn run(cli: Cli) -> Result<()> {
                 duration: duration.map(Duration::from_secs),
                 concurrency,
                 batch,
-                operator: Keypair::dev("operator"),
-                issuer: Keypair::dev("core"),
+                operator: ctx.keys.get("operator")?,
+                issuer: ctx.keys.get("core")?,
                 quiet: ctx.json,
             })
             .await?;
@@ -1011,7 +1036,7 @@ fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<()> {
             for name in ctx.keys.list() {
                 rows.push(json!({"name": name, "account": ctx.keys.get(&name)?.account_id().to_hex(), "dev": false}));
             }
-            for name in DEV_NAMES {
+            for name in scf_primitives::crypto::DEV_KEY_NAMES {
                 rows.push(
                     json!({"name": name, "account": Keypair::dev(name).account_id().to_hex(), "dev": true}),
                 );
@@ -1255,8 +1280,7 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
         VoucherCmd::Issue { to, amount: amt, currency, maturity, trade_ref, tx } => {
             let to = ctx.member_name(&to).await?;
             let amount = amount::parse(&amt, amount::decimals(&currency))?;
-            let maturity_day = parse_date(&maturity)
-                .ok_or_else(|| anyhow!("maturity {maturity:?} is not a date YYYY-MM-DD"))?;
+            let maturity_day = ctx.day(&maturity, "--maturity").await?;
             let trade_ref = trade_ref
                 .map(|r| Hash::from_hex(&r).ok_or_else(|| anyhow!("--ref must be 32 bytes of hex")))
                 .transpose()?;
@@ -1458,24 +1482,53 @@ async fn action(ctx: &Ctx, cmd: ActionCmd) -> Result<()> {
 
 fn proposal_json(p: &gv::Proposal) -> serde_json::Value {
     let change = match &p.change {
-        gv::ValidatorChange::Add(v) => {
+        gv::Change::Add(v) => {
             json!({"add": {"name": v.name, "consensus_key": v.consensus_key.to_hex(),
             "node_key": v.node_key.to_hex(), "power": v.power}})
         }
-        gv::ValidatorChange::Remove { consensus_key } => json!({"remove": consensus_key.to_hex()}),
-        gv::ValidatorChange::SetPower { consensus_key, power } => {
+        gv::Change::Remove { consensus_key } => json!({"remove": consensus_key.to_hex()}),
+        gv::Change::SetPower { consensus_key, power } => {
             json!({"set_power": {"consensus_key": consensus_key.to_hex(), "power": power}})
         }
+        gv::Change::Code { code_hash, action } => json!({"code": {
+            "code_hash": code_hash.to_hex(),
+            "action": match action {
+                gv::CodeAction::Deploy => json!("deploy"),
+                gv::CodeAction::Upgrade { contract } => json!({"upgrade": contract.to_hex()}),
+            },
+        }}),
     };
     let status = match p.status {
         gv::ProposalStatus::Open => json!("open"),
         gv::ProposalStatus::Rejected => json!("rejected"),
+        gv::ProposalStatus::Expired => json!("expired"),
         gv::ProposalStatus::Passed { activation_height } => {
             json!({"passed": {"activation_height": activation_height}})
         }
     };
     json!({"id": p.id, "change": change, "proposer": p.proposer.to_hex(), "created_height": p.created_height,
-           "yes": p.yes.len(), "no": p.no.len(), "status": status})
+           "created_ms": p.created_ms, "yes": p.yes.len(), "no": p.no.len(), "status": status})
+}
+
+fn proposal_line(p: &gv::Proposal) -> String {
+    match (&p.status, &p.change) {
+        (gv::ProposalStatus::Passed { .. }, gv::Change::Code { code_hash, .. }) => {
+            format!("proposal {} passed: code {code_hash} may now be installed (within 7 days)", p.id)
+        }
+        (gv::ProposalStatus::Passed { activation_height }, _) => {
+            format!("proposal {} passed: the new set decides from height {activation_height}", p.id)
+        }
+        _ => format!("proposal {} is open for the other validators' votes", p.id),
+    }
+}
+
+/// A contract by address (hex) or system contract name (`receivables`, ...).
+fn contract_address(s: &str) -> Result<ContractAddress> {
+    if scf_primitives::SYSTEM_CONTRACTS.contains(&s) {
+        return Ok(ContractAddress::system(s));
+    }
+    ContractAddress::from_hex(s)
+        .map_err(|e| anyhow!("contract {s:?} is neither a system contract name nor an address: {e}"))
 }
 
 fn validators_json(set: &[gv::ValidatorEntry]) -> serde_json::Value {
@@ -1500,15 +1553,10 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
             .map(|v| v.consensus_key)
             .ok_or_else(|| anyhow!("no validator named {who:?}"))
     };
-    let propose = |change: gv::ValidatorChange, tx: TxOpts| async move {
+    let propose = |change: gv::Change, tx: TxOpts| async move {
         let view = ctx.call(ctx.signer()?, tx.no_wait, "governance", "propose", &change).await?;
         ctx.report(&view, |data| match borsh::from_slice::<gv::Proposal>(data) {
-            Ok(p) => match p.status {
-                gv::ProposalStatus::Passed { activation_height } => {
-                    format!("proposal {} passed: the new set decides from height {activation_height}", p.id)
-                }
-                _ => format!("proposal {} is open for the other validators' votes", p.id),
-            },
+            Ok(p) => proposal_line(&p),
             Err(_) => "proposed".into(),
         })
     };
@@ -1565,15 +1613,23 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
                 node_key: AccountId::from_hex(&node_key).map_err(|e| anyhow!("--node-key: {e}"))?,
                 power,
             };
-            propose(gv::ValidatorChange::Add(entry), tx).await?;
+            propose(gv::Change::Add(entry), tx).await?;
         }
         GovernanceCmd::ProposeRemove { validator, tx } => {
             let consensus_key = validator_key(validator).await?;
-            propose(gv::ValidatorChange::Remove { consensus_key }, tx).await?;
+            propose(gv::Change::Remove { consensus_key }, tx).await?;
         }
         GovernanceCmd::ProposePower { validator, power, tx } => {
             let consensus_key = validator_key(validator).await?;
-            propose(gv::ValidatorChange::SetPower { consensus_key, power }, tx).await?;
+            propose(gv::Change::SetPower { consensus_key, power }, tx).await?;
+        }
+        GovernanceCmd::ProposeCode { file, upgrade, tx } => {
+            let code = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let action = match upgrade {
+                Some(contract) => gv::CodeAction::Upgrade { contract: contract_address(&contract)? },
+                None => gv::CodeAction::Deploy,
+            };
+            propose(gv::Change::Code { code_hash: scf_primitives::sha256(&code), action }, tx).await?;
         }
         GovernanceCmd::Vote { proposal, choice, tx } => {
             let args = gv::VoteArgs { proposal, approve: choice == "yes" };
@@ -1830,14 +1886,49 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
 
 async fn contract(ctx: &Ctx, cmd: ContractCmd) -> Result<()> {
     match cmd {
+        ContractCmd::List => {
+            let contracts = ctx.client.list_contracts(0, 1000).await.map_err(rpc_err)?;
+            if ctx.json {
+                print_json(&serde_json::to_value(&contracts)?);
+            } else {
+                for c in &contracts {
+                    let approval = match c.proposal {
+                        Some(p) => format!("proposal {p}, {} approver(s)", c.approvers.len()),
+                        None => "genesis".into(),
+                    };
+                    println!(
+                        "{:<14} v{:<3} {}  code {}  ({approval})",
+                        c.name.as_deref().unwrap_or("-"),
+                        c.version,
+                        c.address,
+                        c.code_hash
+                    );
+                }
+            }
+        }
         ContractCmd::Deploy { file, init_args, tx } => {
             let code = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let init_args = encode_args(ctx, &init_args).await?;
+            ensure_approved(ctx, &code, gv::CodeAction::Deploy).await?;
             let key = ctx.keys.get(ctx.signer()?)?;
             let nonce = ctx.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?.nonce;
             let address = ContractAddress::derive(&key.account_id(), nonce);
             let view = ctx.submit(ctx.signer()?, tx.no_wait, Payload::Deploy { code, init_args }).await?;
-            ctx.report(&view, |_| format!("deployed contract {address}"))?;
+            let mut extra = serde_json::Map::new();
+            extra.insert("address".into(), json!(address.to_hex()));
+            ctx.report_with(&view, extra, |_| format!("deployed contract {address}"))?;
+        }
+        ContractCmd::Upgrade { contract, file, migrate_args, tx } => {
+            let contract = contract_address(&contract)?;
+            let code = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let migrate_args = encode_args(ctx, &migrate_args).await?;
+            ensure_approved(ctx, &code, gv::CodeAction::Upgrade { contract }).await?;
+            let view = ctx
+                .submit(ctx.signer()?, tx.no_wait, Payload::Upgrade { contract, code, migrate_args })
+                .await?;
+            let mut extra = serde_json::Map::new();
+            extra.insert("address".into(), json!(contract.to_hex()));
+            ctx.report_with(&view, extra, |_| format!("upgraded contract {contract}"))?;
         }
         ContractCmd::Call { address, method, args, tx } => {
             let contract =
@@ -1858,6 +1949,49 @@ async fn contract(ctx: &Ctx, cmd: ContractCmd) -> Result<()> {
                 println!("{}", to_hex(&data));
             }
         }
+    }
+    Ok(())
+}
+
+/// Checks that governance approved `code` for `action` before sending it (the chain would refuse
+/// it anyway, after a block). On a dev chain whose one validator is the dev key `validator0`, that
+/// validator proposes it, which alone passes it: one command deploys there, as developers expect.
+async fn ensure_approved(ctx: &Ctx, code: &[u8], action: gv::CodeAction) -> Result<()> {
+    let code_hash = scf_primitives::sha256(code);
+    let approval: Option<gv::CodeApproval> = ctx.query("governance", "code_approval", &code_hash).await?;
+    match approval {
+        Some(a) if a.action == action => return Ok(()),
+        Some(a) => bail!(
+            "code {code_hash} was approved by proposal {} for something else ({:?}); propose it again for this",
+            a.proposal,
+            a.action
+        ),
+        None => {}
+    }
+    let head = ctx.client.chain_head().await.map_err(rpc_err)?;
+    if !head.dev {
+        bail!(
+            "code {code_hash} has no live approval: a validator proposes it with `scf governance propose-code \
+             FILE{}` and more than two thirds of the voting power approve (`scf governance vote`)",
+            match &action {
+                gv::CodeAction::Upgrade { contract } => format!(" --upgrade {contract}"),
+                gv::CodeAction::Deploy => String::new(),
+            }
+        );
+    }
+    let validator = ctx.acting_as("validator0")?;
+    let view = validator
+        .call("validator0", false, "governance", "propose", &gv::Change::Code { code_hash, action })
+        .await?;
+    let proposal: gv::Proposal = borsh::from_slice(&return_data(&view)?)?;
+    if !matches!(proposal.status, gv::ProposalStatus::Passed { .. }) {
+        bail!(
+            "dev chain: validator0's approval did not pass proposal {} (has the validator set changed?)",
+            proposal.id
+        );
+    }
+    if !ctx.json {
+        println!("dev chain: validator0 approved code {code_hash} (proposal {})", proposal.id);
     }
     Ok(())
 }

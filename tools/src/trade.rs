@@ -8,7 +8,7 @@ use clap::Subcommand;
 use scf_primitives::{
     apps::{
         deposit_token::{ApproveArgs, TokenId},
-        receivables::{format_date, parse_date, Day, MS_PER_DAY},
+        receivables::{format_date, MS_PER_DAY},
         trade::{
             AcceptInvoiceArgs, ApproveLoanArgs, AttachArgs, CreateOrderArgs, Discrepancy, DisputeArgs,
             DocIndex, Document, DocumentKind, Incoterm, InvoiceArgs, InvoiceOutcome, IssueLcArgs, LcId,
@@ -55,7 +55,7 @@ pub enum TradeCmd {
         /// Incoterms 2020 rule, e.g. FOB.
         #[arg(long)]
         incoterm: String,
-        /// Latest shipment date, YYYY-MM-DD.
+        /// Latest shipment date: YYYY-MM-DD, or +DAYSd from the chain's current day.
         #[arg(long)]
         ship_by: String,
         /// `on-delivery`, `lc` (letter of credit) or `deferred:DAYS`.
@@ -174,7 +174,7 @@ pub enum LcCmd {
         order: OrderId,
         #[arg(long)]
         amount: String,
-        /// Last day documents may be presented, YYYY-MM-DD.
+        /// Last day documents may be presented: YYYY-MM-DD, or +DAYSd from the chain's current day.
         #[arg(long)]
         expiry: String,
         /// Required documents, comma-separated kinds.
@@ -295,10 +295,6 @@ fn parse_kind(s: &str) -> Result<DocumentKind> {
         let all: Vec<&str> = DocumentKind::ALL.iter().map(DocumentKind::as_str).collect();
         anyhow!("document kind {s:?} must be one of {}", all.join(", "))
     })
-}
-
-fn parse_day(s: &str, what: &str) -> Result<Day> {
-    parse_date(s).ok_or_else(|| anyhow!("{what} {s:?} is not a date YYYY-MM-DD"))
 }
 
 fn payment_json(p: &Payment) -> Value {
@@ -523,7 +519,7 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
                 incoterm: Incoterm::parse(&incoterm).ok_or_else(|| {
                     anyhow!("--incoterm {incoterm:?} is not an Incoterms 2020 rule (e.g. FOB)")
                 })?,
-                latest_shipment_day: parse_day(&ship_by, "--ship-by")?,
+                latest_shipment_day: ctx.day(&ship_by, "--ship-by").await?,
                 terms: parse_terms(&terms)?,
             };
             send(ctx, &tx, "create_order", &args, |d| match borsh::from_slice::<OrderId>(d) {
@@ -669,7 +665,8 @@ async fn lc(ctx: &Ctx, cmd: LcCmd) -> Result<()> {
                 amount,
             )
             .await?;
-            let args = IssueLcArgs { order, amount, expiry_day: parse_day(&expiry, "--expiry")?, required };
+            let args =
+                IssueLcArgs { order, amount, expiry_day: ctx.day(&expiry, "--expiry").await?, required };
             send(ctx, &tx, "issue_lc", &args, |d| match borsh::from_slice::<LcId>(d) {
                 Ok(id) => {
                     format!("issued letter of credit {id} for order {order} ({})", money(amount, &o.currency))

@@ -78,11 +78,35 @@ fn readme_quickstart_through_the_cli() {
         "--currency",
         "CNY",
         "--maturity",
-        "2027-03-31",
+        "+90d",
         "--as",
         "core",
     ]);
     assert!(out.contains("issued voucher 1"), "{out}");
+    // `+90d` counts from the chain's day: its head's, or the proposer's clock if later.
+    let head_ms = cli.json(&["chain", "status"])["timestamp_ms"].as_u64().unwrap();
+    let shown = cli.json(&["voucher", "show", "1", "--as", "core"]);
+    let maturity = shown["maturity"].as_str().unwrap().to_string();
+    let head_day = (head_ms / 86_400_000) as u32;
+    assert!(
+        [head_day + 90, head_day + 89]
+            .map(scf_primitives::apps::receivables::format_date)
+            .contains(&maturity),
+        "maturity {maturity} is not 90 days after the chain's day {head_day}"
+    );
+    let bad = cli.run(&[
+        "voucher",
+        "issue",
+        "--to",
+        "supplier1",
+        "--amount",
+        "1.00",
+        "--maturity",
+        "+90",
+        "--as",
+        "core",
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a date YYYY-MM-DD or +DAYSd"), "{bad:?}");
     cli.ok(&["voucher", "accept", "1", "--as", "supplier1"]);
     let out =
         cli.ok(&["voucher", "transfer", "1", "--to", "supplier2", "--amount", "400.00", "--as", "supplier1"]);
@@ -127,7 +151,7 @@ fn readme_quickstart_through_the_cli() {
         "--amount",
         "1.001",
         "--maturity",
-        "2027-03-31",
+        "+90d",
         "--as",
         "core",
     ]);
@@ -141,7 +165,7 @@ fn readme_quickstart_through_the_cli() {
         "--amount",
         "1",
         "--maturity",
-        "2027-03-31",
+        "+90d",
         "--as",
         "core",
     ]);
@@ -190,11 +214,37 @@ fn readme_quickstart_through_the_cli() {
     let token = scf_primitives::ContractAddress::system("deposit_token").to_hex();
     // InitArgs { registry, deposit_token, credit_lines: [] } (an empty list is a zero u32 length).
     let init = format!(r#"["address:{registry}", "address:{token}", "u32:0"]"#);
+    // On the dev chain its one validator approves the code first: still one command.
     let out =
         cli.ok(&["contract", "deploy", wasm.to_str().unwrap(), "--init-args", &init, "--as", "operator"]);
-    let address = out.split_whitespace().nth(2).expect("deployed contract <address>").to_string();
+    assert!(out.contains("dev chain: validator0 approved code"), "{out}");
+    let address = out
+        .lines()
+        .find_map(|l| l.strip_prefix("deployed contract "))
+        .expect("deployed contract <address>")
+        .to_string();
     let none = cli.json(&["contract", "query", &address, "get", "--args", r#"["u64:1"]"#, "--as", "auditor"]);
     assert_eq!(none["data"], "0x00", "the new instance has no vouchers");
+    // Listed with its approval; an upgrade keeps the address and counts the version.
+    let listed = |cli: &Cli| -> serde_json::Value {
+        let all = cli.json(&["contract", "list"]);
+        all.as_array().unwrap().iter().find(|c| c["address"] == address.as_str()).cloned().expect("listed")
+    };
+    let entry = listed(&cli);
+    assert_eq!(entry["version"], 1, "{entry}");
+    assert!(entry["proposal"].as_u64().is_some(), "{entry}");
+    assert_eq!(entry["approvers"].as_array().unwrap().len(), 1);
+    let system = cli.json(&["contract", "list"]);
+    assert!(system.as_array().unwrap().iter().any(|c| c["name"] == "receivables" && c["proposal"].is_null()));
+    let upgraded = cli.json(&["contract", "upgrade", &address, wasm.to_str().unwrap(), "--as", "operator"]);
+    assert_eq!(upgraded["receipt"]["success"], true, "{upgraded}");
+    assert_eq!(upgraded["address"], address.as_str());
+    assert_eq!(listed(&cli)["version"], 2);
+    // An outsider's key is refused at admission with a typed error.
+    cli.ok(&["keys", "new", "outsider"]);
+    let refused = cli.run(&["voucher", "accept", "1", "--as", "outsider"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("does not act for a member") && stderr.contains("[not_a_member]"), "{stderr}");
     let out = cli.run(&["contract", "deploy", "/nonexistent.wasm", "--as", "operator"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.wasm"));
 
@@ -301,7 +351,7 @@ fn maker_checker_private_reads_and_groups_through_the_cli() {
         "--amount",
         "500.00",
         "--maturity",
-        "2027-03-31",
+        "+90d",
         "--as",
         "core",
     ]);
@@ -373,7 +423,7 @@ fn maker_checker_private_reads_and_groups_through_the_cli() {
         "--amount",
         "10.00",
         "--maturity",
-        "2027-03-31",
+        "+90d",
         "--as",
         "gz-treasurer",
     ]);

@@ -108,12 +108,21 @@ impl Localnet {
         self.dir.path().to_str().unwrap()
     }
 
-    /// `scf --node <validator0> ...` with a key store inside the network's directory.
+    /// A member's or validator's key from the network's key store.
+    fn key(&self, name: &str) -> Keypair {
+        let text = std::fs::read_to_string(self.dir.path().join("keys").join(format!("{name}.key"))).unwrap();
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(text.trim(), &mut seed).unwrap();
+        Keypair::from_seed(seed)
+    }
+
+    /// `scf --node <validator0> ...` with the network's own key store (`scf genesis new` wrote
+    /// its members' and validators' keys to `<dir>/keys`).
     fn scf(&self, args: &[&str]) -> String {
         let out = Command::new(env!("CARGO_BIN_EXE_scf"))
             .args(["--node", &self.rpc["validator0"]])
             .args(args)
-            .env("SCF_HOME", self.dir.path().join("home"))
+            .env("SCF_HOME", self.dir.path())
             .output()
             .expect("running scf");
         succeeded(out, args)
@@ -186,10 +195,10 @@ fn tail(log: &str) -> String {
 }
 
 /// Signs `bank` minting one fen to supplier1 with `nonce`: a transaction that always succeeds.
-fn mint(nonce: u64) -> String {
+fn mint(bank: &Keypair, nonce: u64) -> String {
     let tx = Transaction {
         chain_id: "scf-localnet".into(),
-        sender: Keypair::dev("bank").account_id(),
+        sender: bank.account_id(),
         nonce,
         payload: Payload::Call {
             contract: ContractAddress::system("deposit_token"),
@@ -198,11 +207,11 @@ fn mint(nonce: u64) -> String {
                 .unwrap(),
         },
     };
-    to_hex(&borsh::to_vec(&Keypair::dev("bank").sign_transaction(tx)).unwrap())
+    to_hex(&borsh::to_vec(&bank.sign_transaction(tx)).unwrap())
 }
 
 /// Signs `core` allowing the receivables contract to move one fen of its bank/CNY tokens.
-fn approve(nonce: u64) -> String {
+fn approve(core: &Keypair, nonce: u64) -> String {
     use scf_primitives::apps::deposit_token::{ApproveArgs, TokenId};
     let args = ApproveArgs {
         token: TokenId { financier: "bank".into(), currency: "CNY".into() },
@@ -211,7 +220,7 @@ fn approve(nonce: u64) -> String {
     };
     let tx = Transaction {
         chain_id: "scf-localnet".into(),
-        sender: Keypair::dev("core").account_id(),
+        sender: core.account_id(),
         nonce,
         payload: Payload::Call {
             contract: ContractAddress::system("deposit_token"),
@@ -219,7 +228,7 @@ fn approve(nonce: u64) -> String {
             args: borsh::to_vec(&args).unwrap(),
         },
     };
-    to_hex(&borsh::to_vec(&Keypair::dev("core").sign_transaction(tx)).unwrap())
+    to_hex(&borsh::to_vec(&core.sign_transaction(tx)).unwrap())
 }
 
 async fn committed_everywhere(net: &Localnet, nodes: &[&str], hash: &str, within: Duration) {
@@ -247,7 +256,7 @@ async fn four_validators_and_a_full_node_agree_survive_crashes_and_halt_without_
     net.wait_height("full0", 3, Duration::from_secs(60)).await;
 
     // A transaction sent to the full node is gossiped, finalized, and visible everywhere.
-    let first = net.client("full0").submit_transaction(mint(0)).await.unwrap().hash;
+    let first = net.client("full0").submit_transaction(mint(&net.key("bank"), 0)).await.unwrap().hash;
     committed_everywhere(&net, &ALL, &first, Duration::from_secs(30)).await;
 
     // Load from every node's RPC while validator2 is SIGKILLed: the other three keep finalizing.
@@ -258,7 +267,7 @@ async fn four_validators_and_a_full_node_agree_survive_crashes_and_halt_without_
         if node == "validator2" && round >= 10 {
             continue;
         }
-        if let Ok(s) = net.client(node).submit_transaction(mint(nonce)).await {
+        if let Ok(s) = net.client(node).submit_transaction(mint(&net.key("bank"), nonce)).await {
             hashes.push(s.hash);
             nonce += 1;
         }
@@ -287,7 +296,8 @@ async fn four_validators_and_a_full_node_agree_survive_crashes_and_halt_without_
     scf_ok(&["localnet", "stop", net.path(), "validator3"]);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let halted = net.height("validator0").await.unwrap();
-    let pending = net.client("validator0").submit_transaction(mint(nonce)).await.unwrap().hash;
+    let pending =
+        net.client("validator0").submit_transaction(mint(&net.key("bank"), nonce)).await.unwrap().hash;
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(net.height("validator0").await.unwrap(), halted, "finalized without a quorum");
     assert_eq!(net.height("full0").await.unwrap(), halted);
@@ -327,7 +337,7 @@ async fn a_transaction_a_lone_full_node_admitted_is_gossiped_when_a_peer_returns
     let net = Localnet::up(1, 1).await;
     net.wait_height("full0", 2, Duration::from_secs(60)).await;
     scf_ok(&["localnet", "stop", net.path(), "validator0"]);
-    let alone = net.client("full0").submit_transaction(mint(0)).await.unwrap().hash;
+    let alone = net.client("full0").submit_transaction(mint(&net.key("bank"), 0)).await.unwrap().hash;
     // Long enough for the full node's gossip attempts to find no peer.
     tokio::time::sleep(Duration::from_secs(2)).await;
     scf_ok(&["localnet", "start", net.path(), "validator0"]);
@@ -378,7 +388,7 @@ async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() 
         assert!(Instant::now() < deadline, "the rogue node did not start");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let hash = rogue_rpc.submit_transaction(mint(0)).await.unwrap().hash;
+    let hash = rogue_rpc.submit_transaction(mint(&net.key("bank"), 0)).await.unwrap().hash;
     let start = net.height("validator0").await.unwrap();
     net.wait_height("validator0", start + 5, Duration::from_secs(30)).await;
 
@@ -398,24 +408,11 @@ async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() 
     // An operator admits the node by a transaction: every validator now accepts its
     // connection, and what it gossips reaches the chain.
     let rogue_key = Keypair::from_seed([42u8; 32]).account_id().to_hex();
-    let v0 = net.rpc["validator0"].clone();
-    scf_ok(&[
-        "--node",
-        &v0,
-        "network",
-        "add-node",
-        "--name",
-        "newcomer",
-        "--node-key",
-        &rogue_key,
-        "--as",
-        "operator",
-    ]);
-    let listed: serde_json::Value =
-        serde_json::from_str(&scf_ok(&["--node", &v0, "--json", "network", "nodes"])).unwrap();
+    net.scf(&["network", "add-node", "--name", "newcomer", "--node-key", &rogue_key, "--as", "operator"]);
+    let listed: serde_json::Value = serde_json::from_str(&net.scf(&["--json", "network", "nodes"])).unwrap();
     assert!(listed.as_array().unwrap().iter().any(|n| n["name"] == "newcomer" && n["role"] == "full_node"));
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let admitted = rogue_rpc.submit_transaction(approve(0)).await.unwrap().hash;
+    let admitted = rogue_rpc.submit_transaction(approve(&net.key("core"), 0)).await.unwrap().hash;
     committed_everywhere(
         &net,
         &["validator0", "validator1", "validator2", "validator3"],
@@ -425,9 +422,9 @@ async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() 
     .await;
 
     // Removed again: peers drop it, and its transactions stop arriving.
-    scf_ok(&["--node", &v0, "network", "remove-node", "newcomer", "--as", "operator"]);
+    net.scf(&["network", "remove-node", "newcomer", "--as", "operator"]);
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let dropped = rogue_rpc.submit_transaction(approve(1)).await.unwrap().hash;
+    let dropped = rogue_rpc.submit_transaction(approve(&net.key("core"), 1)).await.unwrap().hash;
     let start = net.height("validator0").await.unwrap();
     net.wait_height("validator0", start + 5, Duration::from_secs(30)).await;
     assert!(
@@ -454,11 +451,10 @@ fn quoted_with_peer(net: &Localnet, node: &str, which: &str) -> String {
 async fn validators_are_added_and_removed_by_governance() {
     let net = Localnet::up(4, 1).await;
     net.wait_height("validator0", 2, Duration::from_secs(60)).await;
-    // Key names must not shadow the built-in dev keys (validator0 is one).
-    for (key, v) in [("v0", "validator0"), ("v1", "validator1"), ("v2", "validator2")] {
-        let file = net.dir.path().join(v).join("consensus.key");
-        net.scf(&["keys", "import", key, "--file", file.to_str().unwrap()]);
-    }
+    // `scf genesis new` stored each validator's consensus key under its name; importing one
+    // under another name signs just the same.
+    let file = net.dir.path().join("validator0").join("consensus.key");
+    net.scf(&["keys", "import", "v0", "--file", file.to_str().unwrap()]);
     // full0 gets a consensus key now; until the set includes it, it only follows.
     let seed = [9u8; 32];
     std::fs::write(net.dir.path().join("full0/consensus.key"), hex::encode(seed)).unwrap();
@@ -472,8 +468,8 @@ async fn validators_are_added_and_removed_by_governance() {
     // Remove validator3: three of four vote yes.
     let out = net.scf(&["governance", "propose-remove", "validator3", "--as", "v0"]);
     assert!(out.contains("proposal 1 is open"), "{out}");
-    net.scf(&["governance", "vote", "1", "yes", "--as", "v1"]);
-    let out = net.scf(&["--json", "governance", "vote", "1", "yes", "--as", "v2"]);
+    net.scf(&["governance", "vote", "1", "yes", "--as", "validator1"]);
+    let out = net.scf(&["--json", "governance", "vote", "1", "yes", "--as", "validator2"]);
     let view: serde_json::Value = serde_json::from_str(&out).unwrap();
     let proposal: serde_json::Value = net_proposal(&net, 1);
     let activation = proposal["status"]["passed"]["activation_height"].as_u64().expect("passed");
@@ -510,8 +506,8 @@ async fn validators_are_added_and_removed_by_governance() {
         "--as",
         "v0",
     ]);
-    net.scf(&["governance", "vote", "2", "yes", "--as", "v1"]);
-    net.scf(&["governance", "vote", "2", "yes", "--as", "v2"]);
+    net.scf(&["governance", "vote", "2", "yes", "--as", "validator1"]);
+    net.scf(&["governance", "vote", "2", "yes", "--as", "validator2"]);
     let activation = net_proposal(&net, 2)["status"]["passed"]["activation_height"].as_u64().expect("passed");
     net.wait_height("validator0", activation + 1, Duration::from_secs(60)).await;
 

@@ -1,15 +1,22 @@
 //! # scf-governance
 //!
-//! The validator set and its changes. Validators propose adding or removing a validator, or
-//! changing its voting power, and vote with their consensus keys; a proposal approved by more
-//! than two thirds of the current voting power schedules the new set from `ACTIVATION_DELAY`
-//! blocks later, and one refused by at least a third is rejected. The schedule (storage key
-//! `SCHEDULE_KEY`) is what every node reads to know who decides each height, so a change takes
-//! effect on all nodes at the same height. Validators' node keys are kept in step in the
-//! registry's network membership.
+//! The validator set and the chain's code, changed by the validators. They propose adding or
+//! removing a validator, changing its voting power, or installing contract code (a new contract,
+//! or an upgrade of an existing one, system contracts included), and vote with their consensus
+//! keys; a proposal approved by more than two thirds of the current voting power passes, one
+//! refused by at least a third is rejected, one still open a week after it was made expires.
+//!
+//! A passed validator-set change schedules the new set from `ACTIVATION_DELAY` blocks later. The
+//! schedule (storage key `SCHEDULE_KEY`) is what every node reads to know who decides each
+//! height, so a change takes effect on all nodes at the same height. Validators' node keys are
+//! kept in step in the registry's network membership.
+//!
+//! A passed code change stores a `CodeApproval` under `code_approval_key(code_hash)`: the
+//! runtime lets a `Deploy` or `Upgrade` install exactly that code, once, before it expires, and
+//! removes the approval when it does (ADR 0007).
 //!
 //! Must not: let anyone but a validator of the current set propose or vote, let a vote count
-//! twice, or schedule an empty set.
+//! twice, schedule an empty set, or count votes on an expired proposal.
 #![no_std]
 
 extern crate alloc;
@@ -17,11 +24,12 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 use scf_sdk::{
-    block_height, call, caller, emit, ensure, fail,
+    block_height, block_time_ms, call, caller, emit, ensure, fail,
     primitives::apps::{
         governance::{
-            set_at, supermajority, InitArgs, Proposal, ProposalId, ProposalStatus, ScheduledSet,
-            ValidatorChange, ValidatorEntry, VoteArgs, ACTIVATION_DELAY, MAX_VALIDATORS, SCHEDULE_KEY,
+            code_approval_key, set_at, supermajority, Change, CodeApproval, InitArgs, Proposal, ProposalId,
+            ProposalStatus, ScheduledSet, ValidatorEntry, VoteArgs, ACTIVATION_DELAY,
+            CODE_APPROVAL_LIFETIME_MS, MAX_VALIDATORS, PROPOSAL_LIFETIME_MS, SCHEDULE_KEY,
         },
         registry::SetValidatorNodeArgs,
     },
@@ -36,6 +44,7 @@ scf_sdk::entry_points! {
     open_proposals => open_proposals,
     schedule => schedule,
     validators_at => validators_at,
+    code_approval => code_approval,
 }
 
 const REGISTRY_KEY: &[u8] = b"registry";
@@ -94,35 +103,72 @@ fn current_validator() -> Result<(Vec<ValidatorEntry>, ValidatorEntry)> {
     }
 }
 
-/// The set the change applies to: the latest scheduled one (changes compose in order).
-fn apply(change: &ValidatorChange, base: &[ValidatorEntry]) -> Result<Vec<ValidatorEntry>> {
+/// The set a validator-set change applies to: the latest scheduled one (changes compose in
+/// order). A code change leaves the set as it is.
+fn apply(change: &Change, base: &[ValidatorEntry]) -> Result<Vec<ValidatorEntry>> {
     let mut set = base.to_vec();
     match change {
-        ValidatorChange::Add(v) => set.push(v.clone()),
-        ValidatorChange::Remove { consensus_key } => {
+        Change::Add(v) => set.push(v.clone()),
+        Change::Remove { consensus_key } => {
             let before = set.len();
             set.retain(|v| v.consensus_key != *consensus_key);
             ensure!(set.len() < before, "{consensus_key} is not a validator");
         }
-        ValidatorChange::SetPower { consensus_key, power } => {
+        Change::SetPower { consensus_key, power } => {
             match set.iter_mut().find(|v| v.consensus_key == *consensus_key) {
                 Some(v) => v.power = *power,
                 None => fail!("{consensus_key} is not a validator"),
             }
         }
+        Change::Code { .. } => return Ok(set),
     }
     check_set(&set)?;
     Ok(set)
+}
+
+fn expired(p: &Proposal) -> bool {
+    block_time_ms() > p.created_ms.saturating_add(PROPOSAL_LIFETIME_MS)
+}
+
+fn topic(p: &Proposal, what: &'static str) -> &'static str {
+    match (p.change.is_validator_change(), what) {
+        (true, "proposed") => "validator_change_proposed",
+        (true, "voted") => "validator_change_voted",
+        (true, "passed") => "validator_change_passed",
+        (true, "rejected") => "validator_change_rejected",
+        (true, _) => "validator_change_expired",
+        (false, "proposed") => "code_change_proposed",
+        (false, "voted") => "code_change_voted",
+        (false, "passed") => "code_change_passed",
+        (false, "rejected") => "code_change_rejected",
+        (false, _) => "code_change_expired",
+    }
 }
 
 fn latest_set() -> Vec<ValidatorEntry> {
     load_schedule().last().map(|s| s.validators.clone()).unwrap_or_default()
 }
 
-fn propose(change: ValidatorChange) -> Result<Proposal> {
+/// Most proposals open at once: the open list is read whole by `open_proposals`.
+const MAX_OPEN: usize = 64;
+
+fn propose(change: Change) -> Result<Proposal> {
     let (_, me) = current_validator()?;
     // Refuse now what could never apply, so validators vote only on meaningful changes.
     apply(&change, &latest_set())?;
+    let mut open: Vec<ProposalId> = storage::get(OPEN_KEY).unwrap_or_default();
+    // Expired proposals leave the open list here, the first time anyone proposes after.
+    open.retain(|id| {
+        let Some(mut p) = storage::get::<Proposal>(&proposal_key(*id)) else { return false };
+        if !expired(&p) {
+            return true;
+        }
+        p.status = ProposalStatus::Expired;
+        storage::set(&proposal_key(p.id), &p);
+        emit(topic(&p, "expired"), &p.id);
+        false
+    });
+    ensure!(open.len() < MAX_OPEN, "{MAX_OPEN} proposals are open already: vote on them first");
     let id: ProposalId = storage::get(NEXT_ID_KEY).unwrap_or(1);
     storage::set(NEXT_ID_KEY, &(id + 1));
     let mut p = Proposal {
@@ -130,24 +176,32 @@ fn propose(change: ValidatorChange) -> Result<Proposal> {
         change,
         proposer: me.consensus_key,
         created_height: block_height(),
+        created_ms: block_time_ms(),
         yes: alloc::vec![me.consensus_key],
         no: Vec::new(),
         status: ProposalStatus::Open,
     };
-    let mut open: Vec<ProposalId> = storage::get(OPEN_KEY).unwrap_or_default();
     open.push(id);
     storage::set(OPEN_KEY, &open);
-    emit("validator_change_proposed", &p);
+    emit(topic(&p, "proposed"), &p);
     tally(&mut p)?;
     Ok(p)
 }
 
+/// Records a vote. A vote on a proposal past its lifetime counts nothing: it marks the
+/// proposal expired (and succeeds, so that the expiry is stored) and returns it.
 fn vote(args: VoteArgs) -> Result<Proposal> {
     let (_, me) = current_validator()?;
     let Some(mut p) = storage::get::<Proposal>(&proposal_key(args.proposal)) else {
         fail!("proposal {} does not exist", args.proposal);
     };
     ensure!(p.status == ProposalStatus::Open, "proposal {} is no longer open", p.id);
+    if expired(&p) {
+        p.status = ProposalStatus::Expired;
+        emit(topic(&p, "expired"), &p.id);
+        close(&p);
+        return Ok(p);
+    }
     ensure!(
         !p.yes.contains(&me.consensus_key) && !p.no.contains(&me.consensus_key),
         "validator {} already voted on proposal {}",
@@ -159,7 +213,7 @@ fn vote(args: VoteArgs) -> Result<Proposal> {
     } else {
         p.no.push(me.consensus_key);
     }
-    emit("validator_change_voted", &(p.id, me.name, args.approve));
+    emit(topic(&p, "voted"), &(p.id, me.name, args.approve));
     tally(&mut p)?;
     Ok(p)
 }
@@ -173,6 +227,19 @@ fn tally(p: &mut Proposal) -> Result<()> {
     };
     let total: u64 = set.iter().map(|v| v.power).sum();
     if supermajority(power(&p.yes), total) {
+        if let Change::Code { code_hash, action } = &p.change {
+            let approval = CodeApproval {
+                proposal: p.id,
+                action: action.clone(),
+                approvers: p.yes.clone(),
+                expires_at_ms: block_time_ms().saturating_add(CODE_APPROVAL_LIFETIME_MS),
+            };
+            storage::set(&code_approval_key(code_hash), &approval);
+            p.status = ProposalStatus::Passed { activation_height: block_height() };
+            emit(topic(p, "passed"), &*p);
+            close(p);
+            return Ok(());
+        }
         let new_set = apply(&p.change, &latest_set())?;
         let activation_height = block_height() + ACTIVATION_DELAY;
         let mut schedule = load_schedule();
@@ -188,28 +255,31 @@ fn tally(p: &mut Proposal) -> Result<()> {
         storage::set(SCHEDULE_KEY, &schedule);
         p.status = ProposalStatus::Passed { activation_height };
         sync_registry(&p.change);
-        emit("validator_change_passed", &*p);
+        emit(topic(p, "passed"), &*p);
     } else if 3 * power(&p.no) as u128 >= total as u128 {
         p.status = ProposalStatus::Rejected;
-        emit("validator_change_rejected", &p.id);
+        emit(topic(p, "rejected"), &p.id);
     }
+    close(p);
+    Ok(())
+}
+
+/// Saves the proposal, and drops it from the open list once it is decided.
+fn close(p: &Proposal) {
     if p.status != ProposalStatus::Open {
         let mut open: Vec<ProposalId> = storage::get(OPEN_KEY).unwrap_or_default();
         open.retain(|x| *x != p.id);
         storage::set(OPEN_KEY, &open);
     }
-    storage::set(&proposal_key(p.id), &*p);
-    Ok(())
+    storage::set(&proposal_key(p.id), p);
 }
 
 /// Admits an added validator's node to the network, or removes a departing one's.
-fn sync_registry(change: &ValidatorChange) {
+fn sync_registry(change: &Change) {
     let registry: ContractAddress = storage::get(REGISTRY_KEY).unwrap_or_default();
     let args = match change {
-        ValidatorChange::Add(v) => {
-            SetValidatorNodeArgs { name: v.name.clone(), node_key: v.node_key, present: true }
-        }
-        ValidatorChange::Remove { consensus_key } => {
+        Change::Add(v) => SetValidatorNodeArgs { name: v.name.clone(), node_key: v.node_key, present: true },
+        Change::Remove { consensus_key } => {
             let Some(v) = load_schedule()
                 .iter()
                 .flat_map(|s| s.validators.iter())
@@ -225,7 +295,7 @@ fn sync_registry(change: &ValidatorChange) {
             }
             SetValidatorNodeArgs { name: v.name, node_key: v.node_key, present: false }
         }
-        ValidatorChange::SetPower { .. } => return,
+        Change::SetPower { .. } | Change::Code { .. } => return,
     };
     call::<_, ()>(&registry, "set_validator_node", &args);
 }
@@ -234,9 +304,20 @@ fn proposal(id: ProposalId) -> Result<Option<Proposal>> {
     Ok(storage::get(&proposal_key(id)))
 }
 
+/// Open proposals that have not expired.
 fn open_proposals(_: ()) -> Result<Vec<Proposal>> {
     let open: Vec<ProposalId> = storage::get(OPEN_KEY).unwrap_or_default();
-    Ok(open.into_iter().filter_map(|id| storage::get(&proposal_key(id))).collect())
+    Ok(open
+        .into_iter()
+        .filter_map(|id| storage::get::<Proposal>(&proposal_key(id)))
+        .filter(|p| !expired(p))
+        .collect())
+}
+
+/// The live approval of code with this SHA-256, if any (an expired one is `None`).
+fn code_approval(code_hash: scf_sdk::primitives::Hash) -> Result<Option<CodeApproval>> {
+    Ok(storage::get::<CodeApproval>(&code_approval_key(&code_hash))
+        .filter(|a| block_time_ms() <= a.expires_at_ms))
 }
 
 fn schedule(_: ()) -> Result<Vec<ScheduledSet>> {

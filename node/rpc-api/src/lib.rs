@@ -66,6 +66,9 @@ pub struct ChainHead {
     pub state_root: String,
     pub timestamp_ms: u64,
     pub genesis_hash: String,
+    /// A development chain (its genesis says so): dev-only methods and the public dev keys work.
+    #[serde(default)]
+    pub dev: bool,
 }
 
 /// A block: its header and the hashes of its transactions.
@@ -201,6 +204,26 @@ pub struct SystemContracts {
     pub trade: String,
 }
 
+/// An installed contract (`scf_listContracts`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ContractView {
+    pub address: String,
+    /// The system contract's name, for those installed at genesis.
+    pub name: Option<String>,
+    pub code_hash: String,
+    /// 1 when installed, plus one per upgrade.
+    pub version: u32,
+    /// The governance proposal that approved its current code (none for genesis contracts).
+    pub proposal: Option<u64>,
+    /// Consensus keys of the validators that approved it.
+    pub approvers: Vec<String>,
+    pub installed_by: String,
+    pub installed_at: u64,
+}
+
+/// Most contracts one `scf_listContracts` call returns.
+pub const MAX_CONTRACTS_PAGE: u32 = 1000;
+
 #[rpc(server, client)]
 pub trait ScfApi {
     /// Submits a signed transaction (hex of its borsh bytes); returns its hash once it is
@@ -244,6 +267,11 @@ pub trait ScfApi {
     /// Addresses of the system contracts installed by genesis.
     #[method(name = "scf_systemContracts")]
     async fn system_contracts(&self) -> RpcResult<SystemContracts>;
+
+    /// Installed contracts in installation order, from the `from`-th, at most `limit` (up to
+    /// `MAX_CONTRACTS_PAGE`): code hash, version and the governance approval behind each.
+    #[method(name = "scf_listContracts")]
+    async fn list_contracts(&self, from: u64, limit: u32) -> RpcResult<Vec<ContractView>>;
 
     /// Dev chains only (like Hardhat's `evm_increaseTime`): moves the proposer's clock forward by
     /// `seconds`, so the next blocks carry later timestamps (e.g. to reach a maturity date).

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use scf_primitives::{
-    apps::receivables::{parse_date, IssueArgs, Voucher, VoucherId},
+    apps::{
+        governance::{Change, CodeAction, Proposal, ProposalId, ProposalStatus},
+        receivables::{parse_date, IssueArgs, Voucher, VoucherId},
+    },
     crypto::Keypair,
     ContractAddress, ExecOutcome, Payload, Receipt, SignedTransaction, Transaction, TxError,
 };
@@ -57,6 +60,34 @@ impl Chain {
         args: Vec<u8>,
     ) -> SignedTransaction {
         self.tx(who, Payload::Call { contract, method: method.into(), args })
+    }
+
+    /// The dev chain's one validator approves `code` for `action` (its vote alone is more than
+    /// two thirds of the power): what every deployment and upgrade needs first.
+    pub fn approve_code(&mut self, code: &[u8], action: CodeAction) -> ProposalId {
+        let change = Change::Code { code_hash: scf_primitives::sha256(code), action };
+        let t = self.call(
+            "validator0",
+            ContractAddress::system("governance"),
+            "propose",
+            borsh::to_vec(&change).unwrap(),
+        );
+        let p: Proposal = return_value(&self.one(t));
+        assert!(matches!(p.status, ProposalStatus::Passed { .. }), "{p:?}");
+        p.id
+    }
+
+    /// A deployment of `code` by `who`, approved first; returns the transaction and the address.
+    pub fn deploy_tx(
+        &mut self,
+        who: &str,
+        code: Vec<u8>,
+        init_args: Vec<u8>,
+    ) -> (SignedTransaction, ContractAddress) {
+        self.approve_code(&code, CodeAction::Deploy);
+        let t = self.tx(who, Payload::Deploy { code, init_args });
+        let address = ContractAddress::derive(&t.tx.sender, t.tx.nonce);
+        (t, address)
     }
 
     pub fn block(&mut self, txs: &[SignedTransaction]) -> Vec<Receipt> {

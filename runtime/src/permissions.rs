@@ -1,0 +1,74 @@
+//! Who may send a transaction: the consortium's membership, read from the registry's and the
+//! governance contract's storage (their layouts are public API, `scf_primitives::apps`).
+//!
+//! The same rule runs at admission (RPC and gossip: nothing from an outsider enters the pool) and
+//! during execution, where it reads state as of the transaction's position in its block, so a
+//! member suspended by an earlier transaction of the same block is refused identically on every
+//! validator. See ADR 0007.
+use scf_primitives::{
+    apps::{governance, registry},
+    AccountId, ContractAddress, Height, Payload, TxError,
+};
+
+use crate::{keys, RuntimeError};
+
+/// Reads one state key as of the point being checked.
+pub(crate) type Read<'a> = dyn FnMut(&[u8]) -> Result<Option<Vec<u8>>, RuntimeError> + 'a;
+
+/// The member `account` acts for, if any: the registry's account index, then the member record.
+pub(crate) fn member_of(
+    read: &mut Read<'_>,
+    account: &AccountId,
+) -> Result<Option<registry::Member>, RuntimeError> {
+    let registry = ContractAddress::system("registry");
+    let Some(name) = read(&keys::contract_storage(&registry, &registry::account_key(account)))? else {
+        return Ok(None);
+    };
+    // The registry writes both records together; one that does not decode is treated as absent
+    // (the sender is refused), never as a member.
+    let Ok(name) = borsh::from_slice::<String>(&name) else {
+        return Ok(None);
+    };
+    let Some(member) = read(&keys::contract_storage(&registry, &registry::member_key(&name)))? else {
+        return Ok(None);
+    };
+    Ok(borsh::from_slice(&member).ok())
+}
+
+/// Whether `account` is the consensus key of a validator that decides `height` or is scheduled
+/// to decide a later one (a validator about to join votes on governance before its first height).
+fn is_validator(read: &mut Read<'_>, account: &AccountId, height: Height) -> Result<bool, RuntimeError> {
+    let governance = ContractAddress::system("governance");
+    let Some(bytes) = read(&keys::contract_storage(&governance, governance::SCHEDULE_KEY))? else {
+        return Ok(false);
+    };
+    let Ok(schedule) = borsh::from_slice::<Vec<governance::ScheduledSet>>(&bytes) else {
+        return Ok(false);
+    };
+    let current = governance::set_at(&schedule, height).map(|s| s.from_height).unwrap_or(0);
+    Ok(schedule
+        .iter()
+        .filter(|s| s.from_height >= current)
+        .any(|s| s.validators.iter().any(|v| v.consensus_key == *account)))
+}
+
+/// Refuses a transaction whose sender may not send it: senders are accounts of active members;
+/// a validator's consensus key may also send calls to the governance contract.
+pub(crate) fn check_sender(
+    read: &mut Read<'_>,
+    sender: &AccountId,
+    payload: &Payload,
+    height: Height,
+) -> Result<Result<(), TxError>, RuntimeError> {
+    match member_of(read, sender)? {
+        Some(m) if m.active => return Ok(Ok(())),
+        Some(m) => return Ok(Err(TxError::MemberSuspended { member: m.name })),
+        None => {}
+    }
+    if let Payload::Call { contract, .. } = payload {
+        if *contract == ContractAddress::system("governance") && is_validator(read, sender, height)? {
+            return Ok(Ok(()));
+        }
+    }
+    Ok(Err(TxError::NotAMember { account: *sender }))
+}
