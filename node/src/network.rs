@@ -81,21 +81,32 @@ pub fn peer_id_of(node_key: &scf_primitives::AccountId) -> Option<PeerId> {
     Some(identity::PublicKey::from(key).to_peer_id())
 }
 
-/// The peer ids admitted by the chain's current membership.
-fn admitted(chain: &Chain) -> BTreeSet<PeerId> {
+/// The peer ids the chain's committed network membership admits (the registry's node list:
+/// validators and full nodes), or `None` if it cannot be read. Both swarms follow it: this
+/// transaction network, and the consensus network (`consensus::membership`).
+pub fn membership(chain: &Chain) -> Option<BTreeSet<PeerId>> {
     let key = scf_runtime::keys::contract_storage(&ContractAddress::system("registry"), NODES_KEY);
     let nodes: Vec<NetworkNode> = match scf_runtime::StateStore::get(&chain.storage, &key) {
-        Ok(Some(bytes)) => borsh::from_slice(&bytes).unwrap_or_else(|e| {
-            tracing::error!(target: "scf::net", error = %e, "the registry's node list does not decode");
-            Vec::new()
-        }),
+        Ok(Some(bytes)) => match borsh::from_slice(&bytes) {
+            Ok(nodes) => nodes,
+            Err(e) => {
+                tracing::error!(target: "scf::net", error = %e, "the registry's node list does not decode");
+                return None;
+            }
+        },
         Ok(None) => Vec::new(),
         Err(e) => {
             tracing::error!(target: "scf::net", error = %e, "cannot read the network membership");
-            Vec::new()
+            return None;
         }
     };
-    nodes.iter().filter_map(|n| peer_id_of(&n.node_key)).collect()
+    Some(nodes.iter().filter_map(|n| peer_id_of(&n.node_key)).collect())
+}
+
+/// The peer ids admitted to the transaction network: nobody while the membership is unreadable
+/// (transactions wait in the pool; nothing is lost by refusing a peer for a second).
+fn admitted(chain: &Chain) -> BTreeSet<PeerId> {
+    membership(chain).unwrap_or_default()
 }
 
 fn parse_addr(addr: &str) -> Result<Multiaddr, NetworkError> {

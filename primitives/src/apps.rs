@@ -133,20 +133,80 @@ pub mod registry {
         pub parent: Option<String>,
     }
 
-    /// `add_account` / `remove_account` input (operator only). A member keeps at least one
-    /// account, and at least two while it requires maker–checker.
+    /// `add_account` / `remove_account` input. A member keeps at least one account, and at
+    /// least two while it requires maker–checker. The member itself applies the change at once;
+    /// an operator only requests it (see [`ControlRequest`]).
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct AccountArgs {
         pub name: String,
         pub account: AccountId,
     }
 
-    /// `set_maker_checker` input: the operator may switch it either way; a member may only
-    /// switch it on for itself (switching off dual control must not be a single key's decision).
+    /// `set_maker_checker` input: switching it on applies at once (the member itself or an
+    /// operator); switching it off is an operator's request that the member must approve
+    /// (dual control must not end by a single key's decision).
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct SetMakerCheckerArgs {
         pub name: String,
         pub required: bool,
+    }
+
+    /// A change of who controls a member. No single operator key may make one: an operator's
+    /// request applies only when one of the member's own accounts approves it, or when operator
+    /// members approve it in a quorum of [`operator_quorum`] (never fewer than two).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ControlChange {
+        AddAccount(AccountId),
+        RemoveAccount(AccountId),
+        MakerCheckerOff,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ControlStatus {
+        Open,
+        Applied,
+        Rejected,
+        /// Still open `CONTROL_REQUEST_LIFETIME_MS` after it was made.
+        Expired,
+    }
+
+    /// How long a control request stays open (block time): a week.
+    pub const CONTROL_REQUEST_LIFETIME_MS: u64 = 7 * 86_400_000;
+
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct ControlRequest {
+        pub id: u64,
+        pub member: String,
+        pub change: ControlChange,
+        /// The operator member that asked.
+        pub requested_by: String,
+        /// Operator members that approved (the requester first).
+        pub operator_approvals: Vec<String>,
+        pub created_ms: u64,
+        pub status: ControlStatus,
+    }
+
+    /// What `add_account`, `remove_account` and `set_maker_checker` did.
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub enum ControlOutcome {
+        Applied,
+        /// An operator's request, waiting for the member's (or a quorum of operators') approval.
+        Requested(ControlRequest),
+    }
+
+    /// `decide_control` input: approve or reject an open request (its member's account, or an
+    /// operator member adding its approval).
+    #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+    pub struct ControlDecision {
+        pub id: u64,
+        pub approve: bool,
+    }
+
+    /// Operator members whose approvals apply a control request without the member: two
+    /// thirds of the active operator members, rounded up, and never fewer than two (so with a
+    /// single operator only the member itself can approve).
+    pub fn operator_quorum(active_operators: usize) -> usize {
+        (2 * active_operators).div_ceil(3).max(2)
     }
 
     /// `set_active` input (operator only): suspend or reactivate a member.

@@ -11,7 +11,10 @@ use scf_primitives::{
             ActionOutcome, ActionStatus, Application, ApplyArgs, CreditKey, CreditLine, FreezeArgs,
             GrantCreditArgs, PendingAction, ProposedAction, TransferArgs, Voucher, VoucherId, VoucherStatus,
         },
-        registry::{AccountArgs, Member, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs},
+        registry::{
+            AccountArgs, ControlDecision, ControlOutcome, ControlRequest, ControlStatus, Member,
+            RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs,
+        },
     },
     crypto::Keypair,
     ContractAddress, TxError,
@@ -148,6 +151,78 @@ fn maker_checker_needs_a_second_account_of_the_same_member() {
     assert!(m.contains("has role supplier, but this needs core_enterprise"), "{m}");
 }
 
+/// One operator key cannot take a member over: attaching a key of its own to `bank` is only a
+/// request, which the bank refuses; two operator members together can apply it.
+#[test]
+fn no_single_operator_key_controls_a_member() {
+    let mut c = Chain::new();
+    let rogue = Keypair::dev("operator-rogue").account_id();
+    let attach = enc(&AccountArgs { name: "bank".into(), account: rogue });
+    let ControlOutcome::Requested(r) = ok(&mut c, "operator", registry(), "add_account", attach.clone())
+    else {
+        panic!("an operator's change is a request")
+    };
+    assert_eq!(r.operator_approvals, vec!["operator".to_string()]);
+    // The key acts for nobody: it cannot mint the bank's money.
+    let mint = MintArgs { currency: "CNY".into(), to: "core".into(), amount: 5_000_000_00 };
+    let t = c.call("operator-rogue", token(), "mint", enc(&mint));
+    assert_eq!(failure(&c.one(t)), TxError::NotAMember { account: rogue });
+    // The same operator approving again counts once; the bank rejects.
+    let m = refused(
+        &mut c,
+        "operator",
+        registry(),
+        "decide_control",
+        enc(&ControlDecision { id: r.id, approve: true }),
+    );
+    assert!(m.contains("already approved"), "{m}");
+    let decided: ControlRequest =
+        ok(&mut c, "bank", registry(), "decide_control", enc(&ControlDecision { id: r.id, approve: false }));
+    assert_eq!(decided.status, ControlStatus::Rejected);
+    let open: Vec<ControlRequest> = c.query(registry(), "control_requests", enc(&()));
+    assert!(open.is_empty());
+
+    // With a second operator member, two operators are a quorum without the bank.
+    let second_operator = RegisterArgs {
+        name: "operator2".into(),
+        legal_name: "Second Platform Operator".into(),
+        registration_id: "91310000MA1DEV0099".into(),
+        role: Role::Operator,
+        accounts: vec![Keypair::dev("operator2").account_id()],
+        maker_checker: false,
+        parent: None,
+    };
+    ok::<()>(&mut c, "operator", registry(), "register", enc(&second_operator));
+    let ControlOutcome::Requested(r) = ok(&mut c, "operator", registry(), "add_account", attach) else {
+        panic!("an operator's change is a request")
+    };
+    let decided: ControlRequest = ok(
+        &mut c,
+        "operator2",
+        registry(),
+        "decide_control",
+        enc(&ControlDecision { id: r.id, approve: true }),
+    );
+    assert_eq!(decided.status, ControlStatus::Applied);
+    let member: Option<Member> = c.query(registry(), "get", enc(&rogue));
+    assert_eq!(member.map(|m| m.name).as_deref(), Some("bank"));
+
+    // Requests expire.
+    let other = enc(&AccountArgs { name: "supplier2".into(), account: Keypair::dev("late").account_id() });
+    let ControlOutcome::Requested(r) = ok(&mut c, "operator", registry(), "add_account", other) else {
+        panic!("an operator's change is a request")
+    };
+    c.days_ahead += 8;
+    let late: ControlRequest = ok(
+        &mut c,
+        "supplier2",
+        registry(),
+        "decide_control",
+        enc(&ControlDecision { id: r.id, approve: true }),
+    );
+    assert_eq!(late.status, ControlStatus::Expired);
+}
+
 #[test]
 fn maker_checker_settings_and_accounts_are_guarded() {
     let mut c = Chain::new();
@@ -156,21 +231,22 @@ fn maker_checker_settings_and_accounts_are_guarded() {
     assert!(m.contains("needs at least two accounts"), "{m}");
 
     let second = Keypair::dev("supplier1-checker").account_id();
-    let m = refused(
+    let add_second = enc(&AccountArgs { name: "supplier1".into(), account: second });
+    // Another member may not touch supplier1's accounts.
+    let m = refused(&mut c, "supplier2", registry(), "add_account", add_second.clone());
+    assert!(m.contains("may not change who controls supplier1"), "{m}");
+    // An operator only requests it; supplier1's own account approves, and it applies.
+    let outcome: ControlOutcome = ok(&mut c, "operator", registry(), "add_account", add_second.clone());
+    let ControlOutcome::Requested(request) = outcome else { panic!("an operator's change is a request") };
+    assert!(c.query::<Option<Member>>(registry(), "get", enc(&second)).is_none(), "not applied yet");
+    let decided: ControlRequest = ok(
         &mut c,
         "supplier1",
         registry(),
-        "add_account",
-        enc(&AccountArgs { name: "supplier1".into(), account: second }),
+        "decide_control",
+        enc(&ControlDecision { id: request.id, approve: true }),
     );
-    assert!(m.contains("is not an operator"), "{m}");
-    ok::<()>(
-        &mut c,
-        "operator",
-        registry(),
-        "add_account",
-        enc(&AccountArgs { name: "supplier1".into(), account: second }),
-    );
+    assert_eq!(decided.status, ControlStatus::Applied);
     let m = refused(
         &mut c,
         "operator",
@@ -181,10 +257,10 @@ fn maker_checker_settings_and_accounts_are_guarded() {
     assert!(m.contains("already acts for member supplier1"), "{m}");
 
     // A member may switch dual control on for itself, but not off.
-    ok::<()>(&mut c, "supplier1", registry(), "set_maker_checker", enc(&single));
+    ok::<ControlOutcome>(&mut c, "supplier1", registry(), "set_maker_checker", enc(&single));
     let off = SetMakerCheckerArgs { name: "supplier1".into(), required: false };
     let m = refused(&mut c, "supplier1-checker", registry(), "set_maker_checker", enc(&off));
-    assert!(m.contains("only an operator may change maker–checker"), "{m}");
+    assert!(m.contains("may not switch maker–checker off by itself"), "{m}");
     let m = refused(
         &mut c,
         "supplier2",
@@ -192,7 +268,8 @@ fn maker_checker_settings_and_accounts_are_guarded() {
         "set_maker_checker",
         enc(&SetMakerCheckerArgs { name: "supplier1".into(), required: true }),
     );
-    assert!(m.contains("only an operator may change maker–checker for supplier1"), "{m}");
+    assert!(m.contains("only an operator or supplier1 itself may switch maker–checker on"), "{m}");
+    // A request that could never apply is refused when made.
     let m = refused(
         &mut c,
         "operator",
@@ -213,14 +290,23 @@ fn maker_checker_settings_and_accounts_are_guarded() {
     );
     assert!(m.contains("requires maker–checker"), "{m}");
 
-    ok::<()>(&mut c, "operator", registry(), "set_maker_checker", enc(&off));
-    ok::<()>(
-        &mut c,
-        "operator",
-        registry(),
-        "remove_account",
-        enc(&AccountArgs { name: "supplier1".into(), account: second }),
-    );
+    // Off, then the second account removed: each an operator's request the member approves.
+    for (method, args) in [
+        ("set_maker_checker", enc(&off)),
+        ("remove_account", enc(&AccountArgs { name: "supplier1".into(), account: second })),
+    ] {
+        let ControlOutcome::Requested(r) = ok(&mut c, "operator", registry(), method, args) else {
+            panic!("{method}: an operator's change is a request")
+        };
+        let decided: ControlRequest = ok(
+            &mut c,
+            "supplier1",
+            registry(),
+            "decide_control",
+            enc(&ControlDecision { id: r.id, approve: true }),
+        );
+        assert_eq!(decided.status, ControlStatus::Applied, "{method}");
+    }
     let member: Option<Member> = c.query(registry(), "get", enc(&second));
     assert!(member.is_none(), "a removed account acts for nobody");
     // It can no longer transact at all: the runtime refuses it before any contract runs.

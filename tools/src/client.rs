@@ -200,8 +200,8 @@ impl Ctx {
         if let Ok(a) = AccountId::from_hex(who) {
             return Ok(a);
         }
-        if let Ok(k) = self.keys.get(who) {
-            return Ok(k.account_id());
+        if let Ok(account) = self.keys.account(who) {
+            return Ok(account);
         }
         self.member(who)
             .await?
@@ -213,7 +213,11 @@ impl Ctx {
 
     /// Signs, submits and (unless `no_wait`) waits for the transaction's block.
     pub async fn submit(&self, signer: &str, no_wait: bool, payload: Payload) -> Result<TxView> {
-        let key: Keypair = self.keys.get(signer)?;
+        // The `--as` key was opened (decrypted) once already, for signed queries.
+        let key: Keypair = match &self.viewer {
+            Some(key) if self.signer.as_deref() == Some(signer) => key.clone(),
+            _ => self.keys.get(signer)?,
+        };
         self.check_signing_key(&key).await?;
         let head = self.client.chain_head().await.map_err(rpc_err)?;
         let account = self.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?;

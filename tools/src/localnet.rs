@@ -118,7 +118,10 @@ pub fn genesis_new(opts: &GenesisOptions) -> Result<Manifest> {
     spec["genesis_time_ms"] = Value::from(now_ms - now_ms % 1000);
     spec["dev"] = Value::from(false);
     // Every member account gets a fresh key, stored under the name of the dev key it replaces.
-    let keys = crate::keystore::KeyStore::at(opts.out.join("keys"));
+    let passphrase = crate::keystore::passphrase_from_environment("the new network's key store")?;
+    let keys = crate::keystore::KeyStore::at(opts.out.join("keys"))
+        .with_passphrase(passphrase)
+        .with_work_factor(crate::keystore::NETWORK_KEY_WORK_FACTOR);
     let members = spec["members"].as_array_mut().expect("the dev spec lists members");
     for member in members {
         let accounts = member["accounts"].as_array_mut().expect("members list accounts");

@@ -15,7 +15,8 @@ use scf_primitives::{
             self as rc, format_date, Application, CreditKey, CreditLine, DayCount, Voucher, VoucherId,
         },
         registry::{
-            AccountArgs, Member, MemberPage, NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs,
+            AccountArgs, ControlChange, ControlDecision, ControlOutcome, ControlRequest, ControlStatus,
+            Member, MemberPage, NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs,
             SetMakerCheckerArgs, MAX_PAGE,
         },
     },
@@ -133,13 +134,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KeysCmd {
-    /// Create a key from OS randomness and store it under $SCF_HOME/keys (default ~/.scf).
+    /// Create a key from OS randomness and store it under $SCF_HOME/keys (default ~/.scf),
+    /// encrypted under the key store's passphrase (SCF_PASSPHRASE, SCF_PASSPHRASE_FILE, or asked).
     New { name: String },
     /// List stored keys and the built-in dev keys.
     List,
     /// Show a key's account.
     Show { name: String },
-    /// Store a key from a seed file (hex), e.g. a validator's consensus.key to vote with it.
+    /// Store a key from a seed file (hex), e.g. a validator's consensus.key to vote with it
+    /// (encrypted, as `new`).
     Import {
         name: String,
         #[arg(long)]
@@ -200,7 +203,8 @@ enum MemberCmd {
         #[command(flatten)]
         tx: TxOpts,
     },
-    /// Let another account act for a member (operator).
+    /// Let another account act for a member: applies at once when the member itself asks; an
+    /// operator's is a request the member approves (`member approve-change`).
     AddAccount {
         name: String,
         #[arg(long)]
@@ -208,7 +212,8 @@ enum MemberCmd {
         #[command(flatten)]
         tx: TxOpts,
     },
-    /// Stop an account acting for a member (operator).
+    /// Stop an account acting for a member (as `add-account`: the member itself, or an
+    /// operator's request).
     RemoveAccount {
         name: String,
         #[arg(long)]
@@ -216,12 +221,27 @@ enum MemberCmd {
         #[command(flatten)]
         tx: TxOpts,
     },
-    /// Require (`on`) or drop (`off`) maker–checker for a member. A member may switch it on
-    /// for itself; only an operator may switch it off.
+    /// Require (`on`) or drop (`off`) maker–checker for a member. The member or an operator
+    /// switches it on; switching it off is an operator's request the member approves.
     MakerChecker {
         name: String,
         #[arg(value_parser = ["on", "off"])]
         setting: String,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Open requests to change who controls a member (accounts, maker–checker off).
+    Changes,
+    /// Approve a control request: as the member (applies it), or as another operator (applies
+    /// it once two thirds of the operator members, and at least two, approved).
+    ApproveChange {
+        id: u64,
+        #[command(flatten)]
+        tx: TxOpts,
+    },
+    /// Reject a control request about your member.
+    RejectChange {
+        id: u64,
         #[command(flatten)]
         tx: TxOpts,
     },
@@ -1034,7 +1054,7 @@ fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<()> {
         KeysCmd::List => {
             let mut rows = Vec::new();
             for name in ctx.keys.list() {
-                rows.push(json!({"name": name, "account": ctx.keys.get(&name)?.account_id().to_hex(), "dev": false}));
+                rows.push(json!({"name": name, "account": ctx.keys.account(&name)?.to_hex(), "dev": false}));
             }
             for name in scf_primitives::crypto::DEV_KEY_NAMES {
                 rows.push(
@@ -1063,15 +1083,62 @@ fn keys(ctx: &Ctx, cmd: KeysCmd) -> Result<()> {
             }
         }
         KeysCmd::Show { name } => {
-            let k = ctx.keys.get(&name)?;
+            let account = ctx.keys.account(&name)?;
             if ctx.json {
-                print_json(&json!({"name": name, "account": k.account_id().to_hex()}));
+                print_json(&json!({"name": name, "account": account.to_hex()}));
             } else {
-                println!("{name}: {}", k.account_id());
+                println!("{name}: {account}");
             }
         }
     }
     Ok(())
+}
+
+fn control_json(r: &ControlRequest) -> serde_json::Value {
+    let change = match &r.change {
+        ControlChange::AddAccount(a) => json!({"add_account": a.to_hex()}),
+        ControlChange::RemoveAccount(a) => json!({"remove_account": a.to_hex()}),
+        ControlChange::MakerCheckerOff => json!("maker_checker_off"),
+    };
+    let status = match r.status {
+        ControlStatus::Open => "open",
+        ControlStatus::Applied => "applied",
+        ControlStatus::Rejected => "rejected",
+        ControlStatus::Expired => "expired",
+    };
+    json!({"id": r.id, "member": r.member, "change": change, "requested_by": r.requested_by,
+           "operator_approvals": r.operator_approvals, "created_ms": r.created_ms, "status": status})
+}
+
+/// Prints what a control change did: applied, or requested (and how it gets approved).
+fn report_control(ctx: &Ctx, view: &scf_rpc_api::TxView, applied: String) -> Result<()> {
+    let mut extra = serde_json::Map::new();
+    let outcome = return_data(view).ok().and_then(|d| borsh::from_slice::<ControlOutcome>(&d).ok());
+    if let Some(ControlOutcome::Requested(r)) = &outcome {
+        extra.insert("request".into(), control_json(r));
+    }
+    ctx.report_with(view, extra, |_| match outcome {
+        Some(ControlOutcome::Requested(r)) => format!(
+            "requested as control request {}: it applies when {} approves it (`scf member approve-change {} --as <one of its keys>`), \
+             or enough other operators do",
+            r.id, r.member, r.id
+        ),
+        _ => applied,
+    })
+}
+
+async fn decide_control(ctx: &Ctx, id: u64, approve: bool, tx: TxOpts) -> Result<()> {
+    let args = ControlDecision { id, approve };
+    let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "decide_control", &args).await?;
+    let mut extra = serde_json::Map::new();
+    let decided = return_data(&view).ok().and_then(|d| borsh::from_slice::<ControlRequest>(&d).ok());
+    if let Some(r) = &decided {
+        extra.insert("request".into(), control_json(r));
+    }
+    ctx.report_with(&view, extra, |_| match decided {
+        Some(r) => format!("control request {id} is {}", control_json(&r)["status"].as_str().unwrap_or("?")),
+        None => format!("decided control request {id}"),
+    })
 }
 
 async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
@@ -1133,7 +1200,7 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
                 account: ctx.resolve_account(&account).await?,
             };
             let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "add_account", &args).await?;
-            ctx.report(&view, |_| format!("account {} now acts for {}", args.account, args.name))?;
+            report_control(ctx, &view, format!("account {} now acts for {}", args.account, args.name))?;
         }
         MemberCmd::RemoveAccount { name, account, tx } => {
             let args = AccountArgs {
@@ -1141,13 +1208,27 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
                 account: ctx.resolve_account(&account).await?,
             };
             let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "remove_account", &args).await?;
-            ctx.report(&view, |_| format!("account {} no longer acts for {}", args.account, args.name))?;
+            report_control(ctx, &view, format!("account {} no longer acts for {}", args.account, args.name))?;
         }
         MemberCmd::MakerChecker { name, setting, tx } => {
             let args = SetMakerCheckerArgs { name: ctx.member_name(&name).await?, required: setting == "on" };
             let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "set_maker_checker", &args).await?;
-            ctx.report(&view, |_| format!("maker–checker for {} is {setting}", args.name))?;
+            report_control(ctx, &view, format!("maker–checker for {} is {setting}", args.name))?;
         }
+        MemberCmd::Changes => {
+            let open: Vec<ControlRequest> = ctx.query("registry", "control_requests", &()).await?;
+            if ctx.json {
+                print_json(&json!(open.iter().map(control_json).collect::<Vec<_>>()));
+            } else if open.is_empty() {
+                println!("no open control requests");
+            } else {
+                for r in &open {
+                    println!("{}", control_json(r));
+                }
+            }
+        }
+        MemberCmd::ApproveChange { id, tx } => decide_control(ctx, id, true, tx).await?,
+        MemberCmd::RejectChange { id, tx } => decide_control(ctx, id, false, tx).await?,
         MemberCmd::Suspend { name, tx } => {
             let args = SetActiveArgs { name: name.clone(), active: false };
             let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "set_active", &args).await?;
@@ -1910,9 +1991,9 @@ async fn contract(ctx: &Ctx, cmd: ContractCmd) -> Result<()> {
             let code = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let init_args = encode_args(ctx, &init_args).await?;
             ensure_approved(ctx, &code, gv::CodeAction::Deploy).await?;
-            let key = ctx.keys.get(ctx.signer()?)?;
-            let nonce = ctx.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?.nonce;
-            let address = ContractAddress::derive(&key.account_id(), nonce);
+            let account = ctx.keys.account(ctx.signer()?)?;
+            let nonce = ctx.client.get_account(account.to_hex()).await.map_err(rpc_err)?.nonce;
+            let address = ContractAddress::derive(&account, nonce);
             let view = ctx.submit(ctx.signer()?, tx.no_wait, Payload::Deploy { code, init_args }).await?;
             let mut extra = serde_json::Map::new();
             extra.insert("address".into(), json!(address.to_hex()));

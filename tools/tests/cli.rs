@@ -40,6 +40,7 @@ impl Cli {
             .arg(&self.url)
             .args(args)
             .env("SCF_HOME", &self.home)
+            .env("SCF_PASSPHRASE", "cli test passphrase")
             .output()
             .expect("running scf")
     }
@@ -248,8 +249,19 @@ fn readme_quickstart_through_the_cli() {
     let out = cli.run(&["contract", "deploy", "/nonexistent.wasm", "--as", "operator"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading /nonexistent.wasm"));
 
-    // Keys.
+    // Keys: stored encrypted under a passphrase, which a script passes in SCF_PASSPHRASE.
+    let out = Command::new(env!("CARGO_BIN_EXE_scf"))
+        .args(["keys", "new", "nopass"])
+        .env("SCF_HOME", &cli.home)
+        .env_remove("SCF_PASSPHRASE")
+        .env_remove("SCF_PASSPHRASE_FILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("set SCF_PASSPHRASE"), "{out:?}");
     let created = cli.json(&["keys", "new", "alice"]);
+    let file = std::fs::read_to_string(cli.home.join("keys/alice.key")).unwrap();
+    assert!(file.contains("BEGIN AGE ENCRYPTED FILE"), "{file}");
     let shown = cli.json(&["keys", "show", "alice"]);
     assert_eq!(created["account"], shown["account"]);
     assert!(!cli.run(&["keys", "new", "alice"]).status.success());
@@ -343,6 +355,18 @@ fn discounting_demo_on_a_real_node() {
 fn maker_checker_private_reads_and_groups_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let (_node, cli) = start(dir.path());
+    // The operator cannot attach a key to the bank on its own: it is a request the bank approves.
+    let new_key = cli.json(&["keys", "new", "bank-2"])["account"].as_str().unwrap().to_string();
+    let out = cli.ok(&["member", "add-account", "bank", "--account", &new_key, "--as", "operator"]);
+    assert!(out.contains("requested as control request 1"), "{out}");
+    let open = cli.json(&["member", "changes"]);
+    assert_eq!(open[0]["member"], "bank", "{open}");
+    assert_eq!(open[0]["change"]["add_account"], new_key.as_str(), "{open}");
+    let shown = cli.json(&["account", "show", &new_key]);
+    assert!(shown["member"].is_null(), "not applied before the bank approves: {shown}");
+    let decided = cli.json(&["member", "approve-change", "1", "--as", "bank"]);
+    assert_eq!(decided["request"]["status"], "applied", "{decided}");
+    assert_eq!(cli.json(&["account", "show", &new_key])["member"]["name"], "bank");
     let issued = cli.ok(&[
         "voucher",
         "issue",

@@ -12,8 +12,15 @@ use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use scf_primitives::{apps::deposit_token::MintArgs, crypto::Keypair, ContractAddress, Payload, Transaction};
 use scf_rpc_api::{to_hex, BlockId, ScfApiClient, TxStatus};
 
+/// The passphrase of every test network's key store (`scf genesis new` reads SCF_PASSPHRASE).
+const PASSPHRASE: &str = "localnet test passphrase";
+
 fn scf(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scf")).args(args).output().expect("running scf")
+    Command::new(env!("CARGO_BIN_EXE_scf"))
+        .args(args)
+        .env("SCF_PASSPHRASE", PASSPHRASE)
+        .output()
+        .expect("running scf")
 }
 
 fn scf_ok(args: &[&str]) -> String {
@@ -108,12 +115,12 @@ impl Localnet {
         self.dir.path().to_str().unwrap()
     }
 
-    /// A member's or validator's key from the network's key store.
+    /// A member's or validator's key from the network's (encrypted) key store.
     fn key(&self, name: &str) -> Keypair {
-        let text = std::fs::read_to_string(self.dir.path().join("keys").join(format!("{name}.key"))).unwrap();
-        let mut seed = [0u8; 32];
-        hex::decode_to_slice(text.trim(), &mut seed).unwrap();
-        Keypair::from_seed(seed)
+        scf_tools::keystore::KeyStore::at(self.dir.path().join("keys"))
+            .with_passphrase(PASSPHRASE)
+            .get(name)
+            .unwrap()
     }
 
     /// `scf --node <validator0> ...` with the network's own key store (`scf genesis new` wrote
@@ -123,6 +130,7 @@ impl Localnet {
             .args(["--node", &self.rpc["validator0"]])
             .args(args)
             .env("SCF_HOME", self.dir.path())
+            .env("SCF_PASSPHRASE", PASSPHRASE)
             .output()
             .expect("running scf");
         succeeded(out, args)
@@ -344,6 +352,9 @@ async fn a_transaction_a_lone_full_node_admitted_is_gossiped_when_a_peer_returns
     committed_everywhere(&net, &["validator0", "full0"], &alone, Duration::from_secs(60)).await;
 }
 
+/// Both networks follow the on-chain membership: a node outside it gets no block and no
+/// transaction in; admitted by an operator's transaction it syncs and gossips; removed, it is cut
+/// off within seconds, with no config change or restart anywhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() {
     let net = Localnet::up(4, 0).await;
@@ -420,16 +431,40 @@ async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() 
         Duration::from_secs(30),
     )
     .await;
+    // The consensus network follows the same membership, with no config change or restart: the
+    // validators accept the newcomer's consensus connection, and it follows the chain.
+    let target = net.height("validator0").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while rogue_rpc.chain_head().await.unwrap().height < target {
+        assert!(
+            Instant::now() < deadline,
+            "the admitted node did not sync blocks:\n{}",
+            tail(&std::fs::read_to_string(rogue_dir.join("node.log")).unwrap_or_default())
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
-    // Removed again: peers drop it, and its transactions stop arriving.
+    // Removed again: peers drop it on both networks: its transactions stop arriving, and it
+    // receives no more blocks.
     net.scf(&["network", "remove-node", "newcomer", "--as", "operator"]);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let dropped = rogue_rpc.submit_transaction(approve(&net.key("core"), 1)).await.unwrap().hash;
+    let cut_off_at = rogue_rpc.chain_head().await.unwrap().height;
     let start = net.height("validator0").await.unwrap();
     net.wait_height("validator0", start + 5, Duration::from_secs(30)).await;
     assert!(
         net.client("validator0").get_transaction(dropped).await.is_err(),
         "a removed node's transaction got in"
+    );
+    assert_eq!(
+        rogue_rpc.chain_head().await.unwrap().height,
+        cut_off_at,
+        "a removed node kept receiving blocks"
+    );
+    assert!(
+        net.log("validator1").contains("consensus peer left the network membership"),
+        "{}",
+        tail(&net.log("validator1"))
     );
     let _ = rogue.kill();
     let _ = rogue.wait();

@@ -2,11 +2,15 @@
 //!
 //! The consortium's member registry: which organisations are members, under which name, legal
 //! name, registration id and role, which accounts act for each, and whether they are active.
-//! Operators onboard and suspend members. Its storage layout
+//! Operators onboard and suspend members. Who controls a member (its accounts, maker–checker
+//! off) changes only by the member itself, or by an operator's request that one of the member's
+//! accounts, or a quorum of operator members, approves: no single operator key can take a member
+//! over. Its storage layout
 //! (`scf_primitives::apps::registry::{member_key, account_key, member_index_key}`) is public API: other
 //! contracts read it directly to check roles.
 //!
-//! Must not: hold business state (vouchers, balances); that belongs to the contracts that use it.
+//! Must not: hold business state (vouchers, balances); that belongs to the contracts that use it;
+//! let one operator key change who controls another member.
 #![no_std]
 
 extern crate alloc;
@@ -16,9 +20,10 @@ use alloc::{string::String, vec::Vec};
 use scf_sdk::{
     caller, emit, ensure, fail,
     primitives::apps::registry::{
-        account_key, member_index_key, member_key, AccountArgs, InitArgs, Member, MemberPage, NetworkNode,
-        NodeRole, Page, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs, SetValidatorNodeArgs,
-        MAX_PAGE, MEMBER_COUNT_KEY, NODES_KEY,
+        account_key, member_index_key, member_key, operator_quorum, AccountArgs, ControlChange,
+        ControlDecision, ControlOutcome, ControlRequest, ControlStatus, InitArgs, Member, MemberPage,
+        NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs,
+        SetValidatorNodeArgs, CONTROL_REQUEST_LIFETIME_MS, MAX_PAGE, MEMBER_COUNT_KEY, NODES_KEY,
     },
     storage, AccountId, Result,
 };
@@ -30,6 +35,8 @@ scf_sdk::entry_points! {
     add_account => add_account,
     remove_account => remove_account,
     set_maker_checker => set_maker_checker,
+    decide_control => decide_control,
+    control_requests => control_requests,
     add_node => add_node,
     remove_node => remove_node,
     set_validator_node => set_validator_node,
@@ -219,59 +226,225 @@ fn load(name: &str) -> Result<Member> {
     }
 }
 
-fn add_account(args: AccountArgs) -> Result<()> {
-    require_operator()?;
-    let mut m = load(&args.name)?;
-    ensure!(m.accounts.len() < MAX_ACCOUNTS, "member {} already has {MAX_ACCOUNTS} accounts", m.name);
-    if let Some(other) = storage::get::<String>(&account_key(&args.account)) {
-        fail!("account {} already acts for member {other}", args.account);
+/// Who is asking for a change to `member`'s control: the member itself (one of its active
+/// accounts), or an active operator member.
+enum Actor {
+    Member,
+    Operator(Member),
+}
+
+fn actor_for(member: &Member) -> Result<Actor> {
+    let who = caller();
+    match member_of(&who) {
+        Some(m) if m.name == member.name && m.active => Ok(Actor::Member),
+        Some(m) if m.role == Role::Operator && m.active => Ok(Actor::Operator(m)),
+        Some(m) if m.name == member.name || m.role == Role::Operator => {
+            fail!("member {} is suspended", m.name)
+        }
+        _ => fail!(
+            "caller {who} may not change who controls {}: only the member itself or an operator",
+            member.name
+        ),
     }
-    storage::set(&account_key(&args.account), &m.name);
-    m.accounts.push(args.account);
-    storage::set(&member_key(&m.name), &m);
-    emit("member_account_added", &(m.name, args.account));
+}
+
+/// Whether `change` could apply to `m` now: checked when it is requested (so nobody approves
+/// a request that must fail) and again when it applies.
+fn check_control(m: &Member, change: &ControlChange) -> Result<()> {
+    match change {
+        ControlChange::AddAccount(account) => {
+            ensure!(m.accounts.len() < MAX_ACCOUNTS, "member {} already has {MAX_ACCOUNTS} accounts", m.name);
+            if let Some(other) = storage::get::<String>(&account_key(account)) {
+                fail!("account {account} already acts for member {other}");
+            }
+        }
+        ControlChange::RemoveAccount(account) => {
+            ensure!(m.accounts.contains(account), "account {account} does not act for {}", m.name);
+            let min = if m.maker_checker { 2 } else { 1 };
+            ensure!(
+                m.accounts.len() > min,
+                "member {} must keep at least {min} account(s){}",
+                m.name,
+                if m.maker_checker { " while it requires maker–checker" } else { "" }
+            );
+        }
+        ControlChange::MakerCheckerOff => {
+            ensure!(m.maker_checker, "member {} does not require maker–checker", m.name);
+        }
+    }
     Ok(())
 }
 
-fn remove_account(args: AccountArgs) -> Result<()> {
-    require_operator()?;
-    let mut m = load(&args.name)?;
-    ensure!(m.accounts.contains(&args.account), "account {} does not act for {}", args.account, m.name);
-    let min = if m.maker_checker { 2 } else { 1 };
-    ensure!(
-        m.accounts.len() > min,
-        "member {} must keep at least {min} account(s){}",
-        m.name,
-        if m.maker_checker { " while it requires maker–checker" } else { "" }
-    );
-    m.accounts.retain(|a| *a != args.account);
-    storage::remove(&account_key(&args.account));
-    storage::set(&member_key(&m.name), &m);
-    emit("member_account_removed", &(m.name, args.account));
+/// Applies `change` to `m`, checked first.
+fn apply_control(m: &mut Member, change: &ControlChange) -> Result<()> {
+    check_control(m, change)?;
+    match change {
+        ControlChange::AddAccount(account) => {
+            storage::set(&account_key(account), &m.name);
+            m.accounts.push(*account);
+            storage::set(&member_key(&m.name), &*m);
+            emit("member_account_added", &(m.name.clone(), *account));
+        }
+        ControlChange::RemoveAccount(account) => {
+            m.accounts.retain(|a| a != account);
+            storage::remove(&account_key(account));
+            storage::set(&member_key(&m.name), &*m);
+            emit("member_account_removed", &(m.name.clone(), *account));
+        }
+        ControlChange::MakerCheckerOff => {
+            m.maker_checker = false;
+            storage::set(&member_key(&m.name), &*m);
+            emit("member_maker_checker", &(m.name.clone(), false));
+        }
+    }
     Ok(())
 }
 
-fn set_maker_checker(args: SetMakerCheckerArgs) -> Result<()> {
+const CONTROL_NEXT_KEY: &[u8] = b"ctl_next";
+const CONTROL_OPEN_KEY: &[u8] = b"ctl_open";
+/// Most control requests open at once (the open list is read whole).
+const MAX_OPEN_CONTROL: usize = 256;
+
+fn control_key(id: u64) -> Vec<u8> {
+    let mut k = Vec::from(&b"ctl/"[..]);
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+fn expired(r: &ControlRequest) -> bool {
+    scf_sdk::block_time_ms() > r.created_ms.saturating_add(CONTROL_REQUEST_LIFETIME_MS)
+}
+
+fn active_operators() -> usize {
+    let count: u64 = storage::get(MEMBER_COUNT_KEY).unwrap_or(0);
+    (0..count)
+        .filter_map(|i| storage::get::<String>(&member_index_key(i)))
+        .filter_map(|n| storage::get::<Member>(&member_key(&n)))
+        .filter(|m| m.role == Role::Operator && m.active)
+        .count()
+}
+
+/// The member applies `change` to itself at once; an operator's becomes a request.
+fn control(name: &str, change: ControlChange) -> Result<ControlOutcome> {
+    let mut m = load(name)?;
+    match actor_for(&m)? {
+        Actor::Member => {
+            ensure!(
+                change != ControlChange::MakerCheckerOff,
+                "a member may not switch maker–checker off by itself: an operator requests it and the member approves"
+            );
+            apply_control(&mut m, &change)?;
+            Ok(ControlOutcome::Applied)
+        }
+        Actor::Operator(operator) => {
+            check_control(&m, &change)?;
+            let mut open: Vec<u64> = storage::get(CONTROL_OPEN_KEY).unwrap_or_default();
+            open.retain(|id| storage::get::<ControlRequest>(&control_key(*id)).is_some_and(|r| !expired(&r)));
+            ensure!(open.len() < MAX_OPEN_CONTROL, "{MAX_OPEN_CONTROL} control requests are open already");
+            let id = storage::next_id(CONTROL_NEXT_KEY);
+            let request = ControlRequest {
+                id,
+                member: m.name.clone(),
+                change,
+                requested_by: operator.name.clone(),
+                operator_approvals: alloc::vec![operator.name],
+                created_ms: scf_sdk::block_time_ms(),
+                status: ControlStatus::Open,
+            };
+            open.push(id);
+            storage::set(CONTROL_OPEN_KEY, &open);
+            storage::set(&control_key(id), &request);
+            emit("member_control_requested", &request);
+            Ok(ControlOutcome::Requested(request))
+        }
+    }
+}
+
+fn add_account(args: AccountArgs) -> Result<ControlOutcome> {
+    control(&args.name, ControlChange::AddAccount(args.account))
+}
+
+fn remove_account(args: AccountArgs) -> Result<ControlOutcome> {
+    control(&args.name, ControlChange::RemoveAccount(args.account))
+}
+
+fn set_maker_checker(args: SetMakerCheckerArgs) -> Result<ControlOutcome> {
+    if !args.required {
+        return control(&args.name, ControlChange::MakerCheckerOff);
+    }
     let who = caller();
     let Some(actor) = member_of(&who).filter(|m| m.active) else {
         fail!("caller {who} is not an active member");
     };
     let mut m = load(&args.name)?;
-    let is_operator = actor.role == Role::Operator;
     ensure!(
-        is_operator || (actor.name == m.name && args.required),
-        "only an operator may change maker–checker for {}; a member may only switch it on for itself",
+        actor.role == Role::Operator || actor.name == m.name,
+        "only an operator or {} itself may switch maker–checker on for {}",
+        m.name,
         m.name
     );
     ensure!(
-        !args.required || m.accounts.len() >= 2,
+        m.accounts.len() >= 2,
         "member {} needs at least two accounts before it can require maker–checker",
         m.name
     );
-    m.maker_checker = args.required;
+    m.maker_checker = true;
     storage::set(&member_key(&m.name), &m);
-    emit("member_maker_checker", &(m.name, args.required));
-    Ok(())
+    emit("member_maker_checker", &(m.name, true));
+    Ok(ControlOutcome::Applied)
+}
+
+/// The member (any of its accounts) approves or rejects a request about itself; an operator
+/// member adds its approval, which applies the request once a quorum of operators approved.
+fn decide_control(args: ControlDecision) -> Result<ControlRequest> {
+    let Some(mut r) = storage::get::<ControlRequest>(&control_key(args.id)) else {
+        fail!("control request {} does not exist", args.id);
+    };
+    ensure!(r.status == ControlStatus::Open, "control request {} is no longer open", r.id);
+    let mut m = load(&r.member)?;
+    if expired(&r) {
+        r.status = ControlStatus::Expired;
+    } else {
+        match actor_for(&m)? {
+            Actor::Member if args.approve => {
+                apply_control(&mut m, &r.change)?;
+                r.status = ControlStatus::Applied;
+            }
+            Actor::Member => r.status = ControlStatus::Rejected,
+            Actor::Operator(operator) => {
+                ensure!(args.approve, "an operator does not reject a request: it leaves it to expire");
+                ensure!(
+                    !r.operator_approvals.contains(&operator.name),
+                    "operator {} already approved control request {}",
+                    operator.name,
+                    r.id
+                );
+                r.operator_approvals.push(operator.name);
+                if r.operator_approvals.len() >= operator_quorum(active_operators()) {
+                    apply_control(&mut m, &r.change)?;
+                    r.status = ControlStatus::Applied;
+                }
+            }
+        }
+    }
+    if r.status != ControlStatus::Open {
+        let mut open: Vec<u64> = storage::get(CONTROL_OPEN_KEY).unwrap_or_default();
+        open.retain(|id| *id != r.id);
+        storage::set(CONTROL_OPEN_KEY, &open);
+    }
+    storage::set(&control_key(r.id), &r);
+    emit("member_control_decided", &r);
+    Ok(r)
+}
+
+/// Open (unexpired) control requests, oldest first.
+fn control_requests(_: ()) -> Result<Vec<ControlRequest>> {
+    let open: Vec<u64> = storage::get(CONTROL_OPEN_KEY).unwrap_or_default();
+    Ok(open
+        .into_iter()
+        .filter_map(|id| storage::get::<ControlRequest>(&control_key(id)))
+        .filter(|r| !expired(r))
+        .collect())
 }
 
 fn set_active(args: SetActiveArgs) -> Result<()> {

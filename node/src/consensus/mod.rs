@@ -3,6 +3,7 @@
 pub mod app;
 pub mod codec;
 pub mod context;
+mod membership;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -22,6 +23,12 @@ use self::{
     context::{Address, ConsensusSigner, ConsensusVerifier, ScfContext},
 };
 use crate::chain::Chain;
+
+fn net_keypair_peer_id(node_key: [u8; 32]) -> eyre::Result<libp2p::PeerId> {
+    let key = libp2p::identity::Keypair::ed25519_from_bytes(node_key)
+        .map_err(|e| eyre::eyre!("invalid node key: {e}"))?;
+    Ok(key.public().to_peer_id())
+}
 
 /// Engine settings Malachite reads through `NodeConfig`.
 #[derive(Clone, Debug)]
@@ -71,7 +78,7 @@ impl Consensus {
     /// full node (follows and verifies decisions, never votes) without one.
     pub async fn start(
         chain: Arc<Chain>,
-        config: EngineConfig,
+        mut config: EngineConfig,
         consensus_key: Option<Keypair>,
         node_key: [u8; 32],
         wal_dir: PathBuf,
@@ -107,6 +114,14 @@ impl Consensus {
                 (identity, consensus, key)
             }
         };
+        // Consensus peers follow the chain's network membership (`membership`): start with the
+        // configured peers it admits, and let the follower add and remove from there.
+        let own_peer = net_keypair_peer_id(node_key)?;
+        let configured = config.consensus.p2p.persistent_peers.clone();
+        let admitted = crate::network::membership(&chain).unwrap_or_default();
+        let initial: std::collections::BTreeSet<_> =
+            configured.iter().filter(|a| membership::admits(a, &admitted)).cloned().collect();
+        config.consensus.p2p.persistent_peers = initial.iter().cloned().collect();
         std::fs::create_dir_all(&wal_dir)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(CONSENSUS_THREADS)
@@ -126,6 +141,13 @@ impl Consensus {
                 RequestContext::new(100),
             ))
             .await??;
+        runtime.spawn(membership::follow(
+            chain.clone(),
+            channels.net_requests.clone(),
+            configured,
+            own_peer,
+            initial,
+        ));
         let app = App::new(chain, app_key, policy);
         let app = runtime.spawn(app.run(channels));
         Ok(Consensus { engine, app, runtime: Some(runtime) })
