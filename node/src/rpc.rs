@@ -8,8 +8,8 @@ use jsonrpsee::{
     RpcModule,
 };
 use scf_primitives::{
-    apps::registry, AccountId, ContractAddress, ContractInfo, ExecOutcome, Hash, Payload, QueryAuthorization,
-    Receipt, SignedTransaction, MAX_TX_BYTES, SYSTEM_CONTRACTS,
+    apps::registry, AccountId, ContractAddress, ExecOutcome, Hash, Payload, QueryAuthorization, Receipt,
+    SignedTransaction, MAX_TX_BYTES, SYSTEM_CONTRACTS,
 };
 use scf_rpc_api::{
     codes, from_hex, to_hex, AccountView, BlockId, BlockReceipt, BlockView, ChainHead, ContractView, DevTime,
@@ -354,19 +354,10 @@ impl ScfApiServer for RpcServer {
         if limit == 0 || limit > MAX_CONTRACTS_PAGE {
             return Err(bad_param("limit", format!("must be 1 to {MAX_CONTRACTS_PAGE}")));
         }
-        let store = &self.chain.storage;
-        let read = |key: Vec<u8>| scf_runtime::StateStore::get(store, &key).map_err(internal);
-        let count = read(scf_runtime::keys::contract_count())?.map(|b| le_u64(&b)).unwrap_or(0);
-        let mut out = Vec::new();
-        for index in from..count.min(from.saturating_add(limit as u64)) {
-            let Some(address) = read(scf_runtime::keys::contract_index(index))? else { continue };
-            let address = ContractAddress(
-                address
-                    .try_into()
-                    .map_err(|_| internal(format!("contract index {index} is not an address")))?,
-            );
-            let Some(info) = read(scf_runtime::keys::contract_info(&address))? else { continue };
-            let info: ContractInfo = borsh::from_slice(&info).map_err(internal)?;
+        let installed =
+            scf_runtime::installed_contracts(&self.chain.storage, from, limit as u64).map_err(internal)?;
+        let mut out = Vec::with_capacity(installed.len());
+        for (address, info) in installed {
             out.push(ContractView {
                 address: address.to_hex(),
                 name: SYSTEM_CONTRACTS
@@ -383,13 +374,6 @@ impl ScfApiServer for RpcServer {
         }
         Ok(out)
     }
-}
-
-fn le_u64(bytes: &[u8]) -> u64 {
-    let mut a = [0u8; 8];
-    let n = bytes.len().min(8);
-    a[..n].copy_from_slice(&bytes[..n]);
-    u64::from_le_bytes(a)
 }
 
 /// Starts the server; it runs until the handle is stopped.

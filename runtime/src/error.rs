@@ -17,4 +17,7 @@ pub enum RuntimeError {
     Engine(String),
     #[error("genesis: {0}")]
     Genesis(String),
+    /// A record the runtime itself wrote does not decode: the database is damaged.
+    #[error("corrupt state: {0}")]
+    Corrupt(String),
 }

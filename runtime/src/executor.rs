@@ -413,10 +413,8 @@ impl Runtime {
             installed_at: env.height,
         };
         if how != Install::Genesis {
-            let approval_key = keys::contract_storage(
-                &ContractAddress::system("governance"),
-                &governance::code_approval_key(&code_hash),
-            );
+            let approval_key =
+                keys::contract_storage(&permissions::GOVERNANCE, &governance::code_approval_key(&code_hash));
             env.tx_writes.insert(approval_key, None);
         }
         if previous.is_none() {
@@ -473,10 +471,8 @@ impl Runtime {
             return Ok(Ok((None, None)));
         }
         let not_approved = |reason: String| Ok(Err(TxError::CodeNotApproved { code_hash, reason }));
-        let key = keys::contract_storage(
-            &ContractAddress::system("governance"),
-            &governance::code_approval_key(&code_hash),
-        );
+        let key =
+            keys::contract_storage(&permissions::GOVERNANCE, &governance::code_approval_key(&code_hash));
         let Some(bytes) = env.read(&key)? else {
             return not_approved("governance has no approval of it".into());
         };
@@ -592,6 +588,29 @@ impl Runtime {
     pub fn tx_root_matches(block: &Block) -> bool {
         Block::compute_tx_root(&block.transactions) == block.header.tx_root
     }
+}
+
+/// Installed contracts with their records, in installation order, from the `from`-th, at most
+/// `limit`: what `scf_listContracts` shows.
+pub fn installed_contracts(
+    store: &dyn StateStore,
+    from: u64,
+    limit: u64,
+) -> Result<Vec<(ContractAddress, ContractInfo)>, RuntimeError> {
+    let count = store.get(&keys::contract_count())?.map(|b| decode_u64(&b)).unwrap_or(0);
+    let mut out = Vec::new();
+    for index in from..count.min(from.saturating_add(limit)) {
+        let Some(address) = store.get(&keys::contract_index(index))? else { continue };
+        let address = ContractAddress(address.try_into().map_err(|_| {
+            RuntimeError::Corrupt(format!("contract index {index} does not hold an address"))
+        })?);
+        let Some(info) = store.get(&keys::contract_info(&address))? else { continue };
+        let info = borsh::from_slice(&info).map_err(|e| {
+            RuntimeError::Corrupt(format!("contract {address}'s record does not decode: {e}"))
+        })?;
+        out.push((address, info));
+    }
+    Ok(out)
 }
 
 /// Which way code is being installed.

@@ -24,6 +24,8 @@ mod state;
 mod vm;
 
 pub use error::{RuntimeError, StoreError};
-pub use executor::{BlockContext, CheckError, ExecutedBlock, Runtime, RuntimeParams, GENESIS_CALLER};
+pub use executor::{
+    installed_contracts, BlockContext, CheckError, ExecutedBlock, Runtime, RuntimeParams, GENESIS_CALLER,
+};
 pub use state::{apply_changes, root_at, MemoryStore, StateChanges, StateStore, StateUpdate};
 pub use vm::{validate_module, Vm};

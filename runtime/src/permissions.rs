@@ -12,6 +12,12 @@ use scf_primitives::{
 
 use crate::{keys, RuntimeError};
 
+/// The registry's and governance's addresses, hashed once: every transaction's check needs them.
+pub(crate) static REGISTRY: std::sync::LazyLock<ContractAddress> =
+    std::sync::LazyLock::new(|| ContractAddress::system("registry"));
+pub(crate) static GOVERNANCE: std::sync::LazyLock<ContractAddress> =
+    std::sync::LazyLock::new(|| ContractAddress::system("governance"));
+
 /// Reads one state key as of the point being checked.
 pub(crate) type Read<'a> = dyn FnMut(&[u8]) -> Result<Option<Vec<u8>>, RuntimeError> + 'a;
 
@@ -20,7 +26,7 @@ pub(crate) fn member_of(
     read: &mut Read<'_>,
     account: &AccountId,
 ) -> Result<Option<registry::Member>, RuntimeError> {
-    let registry = ContractAddress::system("registry");
+    let registry = *REGISTRY;
     let Some(name) = read(&keys::contract_storage(&registry, &registry::account_key(account)))? else {
         return Ok(None);
     };
@@ -38,7 +44,7 @@ pub(crate) fn member_of(
 /// Whether `account` is the consensus key of a validator that decides `height` or is scheduled
 /// to decide a later one (a validator about to join votes on governance before its first height).
 fn is_validator(read: &mut Read<'_>, account: &AccountId, height: Height) -> Result<bool, RuntimeError> {
-    let governance = ContractAddress::system("governance");
+    let governance = *GOVERNANCE;
     let Some(bytes) = read(&keys::contract_storage(&governance, governance::SCHEDULE_KEY))? else {
         return Ok(false);
     };
@@ -66,9 +72,19 @@ pub(crate) fn check_sender(
         None => {}
     }
     if let Payload::Call { contract, .. } = payload {
-        if *contract == ContractAddress::system("governance") && is_validator(read, sender, height)? {
+        if *contract == *GOVERNANCE && is_validator(read, sender, height)? {
             return Ok(Ok(()));
         }
     }
     Ok(Err(TxError::NotAMember { account: *sender }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_registry_is_the_only_public_storage() {
+        // The VM's `foreign_storage_read` compares against `REGISTRY` alone.
+        assert_eq!(scf_primitives::abi::PUBLIC_STORAGE_CONTRACTS, ["registry"]);
+        assert_eq!(*super::REGISTRY, scf_primitives::ContractAddress::system("registry"));
+    }
 }
