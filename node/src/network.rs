@@ -16,10 +16,7 @@ use libp2p::{
     allow_block_list, futures::StreamExt, gossipsub, identify, identity, noise, swarm::NetworkBehaviour,
     swarm::SwarmEvent, tcp, yamux, Multiaddr, PeerId, Swarm,
 };
-use scf_primitives::{
-    apps::registry::{NetworkNode, NODES_KEY},
-    ContractAddress, Hash, SignedTransaction, MAX_TX_BYTES,
-};
+use scf_primitives::{Hash, SignedTransaction, MAX_TX_BYTES};
 use tokio::sync::mpsc;
 
 use crate::chain::{Chain, SubmitError};
@@ -82,25 +79,16 @@ pub fn peer_id_of(node_key: &scf_primitives::AccountId) -> Option<PeerId> {
 }
 
 /// The peer ids the chain's committed network membership admits (the registry's node list:
-/// validators and full nodes), or `None` if it cannot be read. Both swarms follow it: this
-/// transaction network, and the consensus network (`consensus::membership`).
+/// validators, and full nodes whose member is active), or `None` if it cannot be read. Both
+/// swarms follow it: this transaction network, and the consensus network (`consensus::membership`).
 pub fn membership(chain: &Chain) -> Option<BTreeSet<PeerId>> {
-    let key = scf_runtime::keys::contract_storage(&ContractAddress::system("registry"), NODES_KEY);
-    let nodes: Vec<NetworkNode> = match scf_runtime::StateStore::get(&chain.storage, &key) {
-        Ok(Some(bytes)) => match borsh::from_slice(&bytes) {
-            Ok(nodes) => nodes,
-            Err(e) => {
-                tracing::error!(target: "scf::net", error = %e, "the registry's node list does not decode");
-                return None;
-            }
-        },
-        Ok(None) => Vec::new(),
+    match scf_runtime::admitted_nodes(&chain.storage) {
+        Ok(nodes) => Some(nodes.iter().filter_map(|n| peer_id_of(&n.node_key)).collect()),
         Err(e) => {
             tracing::error!(target: "scf::net", error = %e, "cannot read the network membership");
-            return None;
+            None
         }
-    };
-    Some(nodes.iter().filter_map(|n| peer_id_of(&n.node_key)).collect())
+    }
 }
 
 /// The peer ids admitted to the transaction network: nobody while the membership is unreadable
@@ -246,7 +234,7 @@ fn refresh_membership(swarm: &mut Swarm<Behaviour>, chain: &Chain, members: &mut
         return;
     }
     for gone in members.difference(&now) {
-        tracing::info!(target: "scf::net", peer = %gone, "peer left the network membership; disconnecting");
+        tracing::info!(target: "scf::net", peer = %gone, "transaction-network peer left the network membership; disconnecting");
         swarm.behaviour_mut().allowed.disallow_peer(*gone);
     }
     for new in now.difference(members) {

@@ -99,13 +99,16 @@ pub mod registry {
 
     /// A node admitted to the peer-to-peer network: nodes accept connections only from peers
     /// whose libp2p identity key is listed here. Full nodes are added and removed by operators
-    /// (`add_node`, `remove_node`); validators come from genesis.
+    /// (`add_node`, `remove_node`) and each is run by a member: while that member is suspended
+    /// peers refuse the node. Validators change with the validator set (governance).
     #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
     pub struct NetworkNode {
         pub name: String,
         /// The node's ed25519 libp2p identity public key.
         pub node_key: AccountId,
         pub role: NodeRole,
+        /// The member that runs a full node (`None` for validators).
+        pub member: Option<String>,
     }
 
     /// `set_validator_node` input: only the governance contract calls it, when a validator is

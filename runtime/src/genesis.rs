@@ -68,6 +68,8 @@ pub struct FullNodeSpec {
     pub name: String,
     /// ed25519 public key of the node's libp2p identity, hex.
     pub node_key: String,
+    /// The member that runs the node: peers refuse it while that member is suspended.
+    pub member: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -179,15 +181,24 @@ impl Genesis {
         let listed = spec
             .validators
             .iter()
-            .map(|v| (&v.name, &v.node_key, registry::NodeRole::Validator))
-            .chain(spec.full_nodes.iter().map(|f| (&f.name, &f.node_key, registry::NodeRole::FullNode)));
-        for (name, node_key, role) in listed {
+            .map(|v| (&v.name, &v.node_key, registry::NodeRole::Validator, None))
+            .chain(
+                spec.full_nodes
+                    .iter()
+                    .map(|f| (&f.name, &f.node_key, registry::NodeRole::FullNode, Some(&f.member))),
+            );
+        for (name, node_key, role, member) in listed {
+            if let Some(member) = member {
+                if !spec.members.iter().any(|m| m.name == *member) {
+                    return Err(err(format!("node {name}: member {member:?} is not in the spec")));
+                }
+            }
             let node_key =
                 AccountId::from_hex(node_key).map_err(|e| err(format!("node {name}: node_key: {e}")))?;
             if nodes.iter().any(|n: &registry::NetworkNode| n.name == *name || n.node_key == node_key) {
                 return Err(err(format!("node {name}: duplicate name or node key")));
             }
-            nodes.push(registry::NetworkNode { name: name.clone(), node_key, role });
+            nodes.push(registry::NetworkNode { name: name.clone(), node_key, role, member: member.cloned() });
         }
         let mut members: Vec<registry::Member> = Vec::new();
         for m in &spec.members {

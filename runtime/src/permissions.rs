@@ -41,6 +41,32 @@ pub(crate) fn member_of(
     Ok(borsh::from_slice(&member).ok())
 }
 
+/// The nodes the committed state admits to the peer-to-peer networks: the registry's node list
+/// without the full nodes whose member is suspended (or whose member record is missing or does
+/// not decode: a node is refused, never admitted, on doubt). Both of the node's swarms follow it.
+pub fn admitted_nodes(store: &dyn crate::StateStore) -> Result<Vec<registry::NetworkNode>, RuntimeError> {
+    let registry = *REGISTRY;
+    let Some(bytes) = store.get(&keys::contract_storage(&registry, registry::NODES_KEY))? else {
+        return Ok(Vec::new());
+    };
+    let nodes: Vec<registry::NetworkNode> = borsh::from_slice(&bytes)
+        .map_err(|e| RuntimeError::Corrupt(format!("the registry's node list does not decode: {e}")))?;
+    let mut admitted = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let active = match &node.member {
+            None => true,
+            Some(name) => store
+                .get(&keys::contract_storage(&registry, &registry::member_key(name)))?
+                .and_then(|b| borsh::from_slice::<registry::Member>(&b).ok())
+                .is_some_and(|m| m.active),
+        };
+        if active {
+            admitted.push(node);
+        }
+    }
+    Ok(admitted)
+}
+
 /// Whether `account` is the consensus key of a validator that decides `height` or is scheduled
 /// to decide a later one (a validator about to join votes on governance before its first height).
 fn is_validator(read: &mut Read<'_>, account: &AccountId, height: Height) -> Result<bool, RuntimeError> {

@@ -543,20 +543,38 @@ fn operators_admit_and_remove_full_nodes_but_not_validators() {
         name: "explorer".into(),
         node_key: Keypair::dev("explorer/node").account_id(),
         role: NodeRole::FullNode,
+        member: Some("bank".into()),
     };
     let m = refused(&mut c, "bank", registry(), "add_node", enc(&full));
     assert!(m.contains("is not an operator"), "{m}");
     let as_validator = NetworkNode { role: NodeRole::Validator, ..full.clone() };
     let m = refused(&mut c, "operator", registry(), "add_node", enc(&as_validator));
     assert!(m.contains("validators change by governance"), "{m}");
-    let same_key =
-        NetworkNode { name: "other".into(), node_key: nodes[0].node_key, role: NodeRole::FullNode };
+    let same_key = NetworkNode { name: "other".into(), node_key: nodes[0].node_key, ..full.clone() };
     let m = refused(&mut c, "operator", registry(), "add_node", enc(&same_key));
     assert!(m.contains("already listed (as validator0)"), "{m}");
+    let nobodys = NetworkNode { member: None, ..full.clone() };
+    let m = refused(&mut c, "operator", registry(), "add_node", enc(&nobodys));
+    assert!(m.contains("must name the member that runs it"), "{m}");
+    let strangers = NetworkNode { member: Some("stranger".into()), ..full.clone() };
+    let m = refused(&mut c, "operator", registry(), "add_node", enc(&strangers));
+    assert!(m.contains("no member named \"stranger\""), "{m}");
 
     ok::<()>(&mut c, "operator", registry(), "add_node", enc(&full));
     let nodes: Vec<NetworkNode> = c.query(registry(), "nodes", vec![]);
     assert_eq!(nodes.len(), 2);
+    let admitted = |c: &Chain| -> Vec<String> {
+        scf_runtime::admitted_nodes(&c.store).unwrap().into_iter().map(|n| n.name).collect()
+    };
+    assert_eq!(admitted(&c), ["validator0", "explorer"]);
+    // While its member is suspended peers refuse the node; it stays listed, and returns with
+    // the member.
+    let suspend = |active| enc(&SetActiveArgs { name: "bank".into(), active });
+    ok::<()>(&mut c, "operator", registry(), "set_active", suspend(false));
+    assert_eq!(admitted(&c), ["validator0"]);
+    assert_eq!(c.query::<Vec<NetworkNode>>(registry(), "nodes", vec![]).len(), 2);
+    ok::<()>(&mut c, "operator", registry(), "set_active", suspend(true));
+    assert_eq!(admitted(&c), ["validator0", "explorer"]);
     let m = refused(&mut c, "operator", registry(), "remove_node", enc(&"validator0".to_string()));
     assert!(m.contains("is a validator"), "{m}");
     let m = refused(&mut c, "operator", registry(), "remove_node", enc(&"nobody".to_string()));

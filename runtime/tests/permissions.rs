@@ -316,3 +316,25 @@ fn only_a_dev_chain_accepts_dev_keys_and_its_flag_is_in_the_genesis_state() {
     };
     assert_ne!(root(true), root(false));
 }
+
+#[test]
+fn a_genesis_full_node_names_a_member_of_the_spec() {
+    let json = std::fs::read_to_string(std::path::Path::new(GENESIS_DIR).join("dev.json")).unwrap();
+    let load = |spec: &serde_json::Value| {
+        Genesis::parse(&spec.to_string(), |rel| {
+            std::fs::read(std::path::Path::new(GENESIS_DIR).join(rel)).map_err(|e| e.to_string())
+        })
+    };
+    let mut spec: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let node_key = Keypair::from_seed([9; 32]).account_id().to_hex();
+    spec["full_nodes"] = serde_json::json!([{"name": "explorer", "node_key": node_key, "member": "nobody"}]);
+    let err = load(&spec).unwrap_err().to_string();
+    assert!(err.contains("node explorer: member \"nobody\" is not in the spec"), "{err}");
+    spec["full_nodes"] = serde_json::json!([{"name": "explorer", "node_key": node_key}]);
+    let err = load(&spec).unwrap_err().to_string();
+    assert!(err.contains("missing field `member`"), "{err}");
+    spec["full_nodes"] = serde_json::json!([{"name": "explorer", "node_key": node_key, "member": "bank"}]);
+    let genesis = load(&spec).unwrap();
+    let explorer = genesis.nodes.iter().find(|n| n.name == "explorer").unwrap();
+    assert_eq!(explorer.member.as_deref(), Some("bank"));
+}

@@ -144,10 +144,17 @@ pub fn genesis_new(opts: &GenesisOptions) -> Result<Manifest> {
             })
         })
         .collect();
+    // The localnet's full nodes are the operator's (the first operator member of the dev spec).
+    let operator = spec["members"]
+        .as_array()
+        .and_then(|ms| ms.iter().find(|m| m["role"] == "operator"))
+        .and_then(|m| m["name"].as_str())
+        .ok_or_else(|| anyhow!("the dev spec has no operator member to run the full nodes"))?
+        .to_string();
     spec["full_nodes"] = planned
         .iter()
         .filter(|p| p.consensus_seed.is_none())
-        .map(|p| serde_json::json!({"name": p.entry.name, "node_key": node_key(p)}))
+        .map(|p| serde_json::json!({"name": p.entry.name, "node_key": node_key(p), "member": operator}))
         .collect();
     std::fs::write(opts.out.join("genesis.json"), serde_json::to_string_pretty(&spec)? + "\n")?;
     for (file, bytes) in CONTRACTS {

@@ -594,6 +594,9 @@ enum NetworkCmd {
         /// Hex ed25519 public key of the node's `node.key`.
         #[arg(long)]
         node_key: String,
+        /// The member that runs the node: while it is suspended, every peer refuses the node.
+        #[arg(long)]
+        member: String,
         #[command(flatten)]
         tx: TxOpts,
     },
@@ -978,19 +981,24 @@ async fn run(cli: Cli) -> Result<()> {
             let nodes: Vec<NetworkNode> = ctx.query("registry", "nodes", &()).await?;
             let rows: Vec<_> = nodes
                 .iter()
-                .map(|n| json!({"name": n.name, "role": n.role.as_str(), "node_key": n.node_key.to_hex()}))
+                .map(|n| {
+                    json!({"name": n.name, "role": n.role.as_str(), "node_key": n.node_key.to_hex(),
+                           "member": n.member})
+                })
                 .collect();
             if ctx.json {
                 print_json(&json!(rows));
             } else {
                 for n in &nodes {
-                    println!("{:<16} {:<10} {}", n.name, n.role.as_str(), n.node_key);
+                    let member = n.member.as_deref().unwrap_or("-");
+                    println!("{:<16} {:<10} {:<16} {}", n.name, n.role.as_str(), member, n.node_key);
                 }
             }
         }
-        Command::Network(NetworkCmd::AddNode { name, node_key, tx }) => {
+        Command::Network(NetworkCmd::AddNode { name, node_key, member, tx }) => {
             let node_key = AccountId::from_hex(&node_key).map_err(|e| anyhow!("--node-key: {e}"))?;
-            let args = NetworkNode { name: name.clone(), node_key, role: NodeRole::FullNode };
+            let args =
+                NetworkNode { name: name.clone(), node_key, role: NodeRole::FullNode, member: Some(member) };
             let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "add_node", &args).await?;
             ctx.report(&view, |_| format!("full node {name} is admitted to the network"))?;
         }

@@ -155,6 +155,24 @@ impl Localnet {
         std::fs::read_to_string(self.dir.path().join(node).join("node.log")).unwrap_or_default()
     }
 
+    /// How many times each of `nodes` has logged `needle`.
+    fn counts(&self, nodes: &[&str], needle: &str) -> Vec<usize> {
+        nodes.iter().map(|n| self.log(n).matches(needle).count()).collect()
+    }
+
+    /// Waits until each of `nodes` has logged `needle` more often than `before` (from `counts`).
+    async fn await_logged(&self, nodes: &[&str], needle: &str, before: &[usize]) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let now = self.counts(nodes, needle);
+            if now.iter().zip(before).all(|(n, b)| n > b) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "not every node of {nodes:?} logged {needle:?}: {now:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn height(&self, node: &str) -> Option<u64> {
         self.client(node).chain_head().await.ok().map(|h| h.height)
     }
@@ -416,56 +434,89 @@ async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() 
     }
     assert_eq!(rogue_rpc.chain_head().await.unwrap().height, 0, "the rogue synced blocks");
 
-    // An operator admits the node by a transaction: every validator now accepts its
-    // connection, and what it gossips reaches the chain.
+    // An operator admits the node, run by the bank, by a transaction: every validator now
+    // accepts its connections, and what it gossips reaches the chain.
+    const VALIDATORS: [&str; 4] = ["validator0", "validator1", "validator2", "validator3"];
+    const CONSENSUS_ADMITTED: &str = "consensus peer admitted by the network membership";
+    const CONSENSUS_LEFT: &str = "consensus peer left the network membership";
+    const TX_LEFT: &str = "transaction-network peer left the network membership";
+    let rogue_log = || std::fs::read_to_string(rogue_dir.join("node.log")).unwrap_or_default();
+    let admitted_before = net.counts(&VALIDATORS, CONSENSUS_ADMITTED);
     let rogue_key = Keypair::from_seed([42u8; 32]).account_id().to_hex();
-    net.scf(&["network", "add-node", "--name", "newcomer", "--node-key", &rogue_key, "--as", "operator"]);
+    net.scf(&[
+        "network",
+        "add-node",
+        "--name",
+        "newcomer",
+        "--node-key",
+        &rogue_key,
+        "--member",
+        "bank",
+        "--as",
+        "operator",
+    ]);
     let listed: serde_json::Value = serde_json::from_str(&net.scf(&["--json", "network", "nodes"])).unwrap();
-    assert!(listed.as_array().unwrap().iter().any(|n| n["name"] == "newcomer" && n["role"] == "full_node"));
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["name"] == "newcomer" && n["role"] == "full_node" && n["member"] == "bank"));
+    net.await_logged(&VALIDATORS, CONSENSUS_ADMITTED, &admitted_before).await;
     let admitted = rogue_rpc.submit_transaction(approve(&net.key("core"), 0)).await.unwrap().hash;
-    committed_everywhere(
-        &net,
-        &["validator0", "validator1", "validator2", "validator3"],
-        &admitted,
-        Duration::from_secs(30),
-    )
-    .await;
+    committed_everywhere(&net, &VALIDATORS, &admitted, Duration::from_secs(30)).await;
     // The consensus network follows the same membership, with no config change or restart: the
     // validators accept the newcomer's consensus connection, and it follows the chain.
-    let target = net.height("validator0").await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while rogue_rpc.chain_head().await.unwrap().height < target {
-        assert!(
-            Instant::now() < deadline,
-            "the admitted node did not sync blocks:\n{}",
-            tail(&std::fs::read_to_string(rogue_dir.join("node.log")).unwrap_or_default())
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let synced = || async {
+        let target = net.height("validator0").await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while rogue_rpc.chain_head().await.unwrap().height < target {
+            assert!(
+                Instant::now() < deadline,
+                "the admitted node did not sync blocks:\n{}",
+                tail(&rogue_log())
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    synced().await;
 
-    // Removed again: peers drop it on both networks: its transactions stop arriving, and it
-    // receives no more blocks.
-    net.scf(&["network", "remove-node", "newcomer", "--as", "operator"]);
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let dropped = rogue_rpc.submit_transaction(approve(&net.key("core"), 1)).await.unwrap().hash;
-    let cut_off_at = rogue_rpc.chain_head().await.unwrap().height;
-    let start = net.height("validator0").await.unwrap();
-    net.wait_height("validator0", start + 5, Duration::from_secs(30)).await;
-    assert!(
-        net.client("validator0").get_transaction(dropped).await.is_err(),
-        "a removed node's transaction got in"
-    );
-    assert_eq!(
-        rogue_rpc.chain_head().await.unwrap().height,
-        cut_off_at,
-        "a removed node kept receiving blocks"
-    );
-    assert!(
-        net.log("validator1").contains("consensus peer left the network membership"),
-        "{}",
-        tail(&net.log("validator1"))
-    );
+    // Its member suspended, then the node removed: each time every validator disconnects it on
+    // both networks; its transactions stop arriving and it receives no more blocks.
+    let cut_off = |change: &'static [&'static str], nonce: u64| {
+        let (net, rogue_rpc) = (&net, &rogue_rpc);
+        async move {
+            let left_before = (net.counts(&VALIDATORS, CONSENSUS_LEFT), net.counts(&VALIDATORS, TX_LEFT));
+            net.scf(change);
+            net.await_logged(&VALIDATORS, CONSENSUS_LEFT, &left_before.0).await;
+            net.await_logged(&VALIDATORS, TX_LEFT, &left_before.1).await;
+            // Blocks already on the wire may still arrive; after two more, none may.
+            let now = net.height("validator0").await.unwrap();
+            net.wait_height("validator0", now + 2, Duration::from_secs(30)).await;
+            let cut_off_at = rogue_rpc.chain_head().await.unwrap().height;
+            let dropped = rogue_rpc.submit_transaction(approve(&net.key("core"), nonce)).await.unwrap().hash;
+            net.wait_height("validator0", now + 7, Duration::from_secs(30)).await;
+            assert!(
+                net.client("validator0").get_transaction(dropped.clone()).await.is_err(),
+                "{change:?}: the cut-off node's transaction got in"
+            );
+            assert_eq!(
+                rogue_rpc.chain_head().await.unwrap().height,
+                cut_off_at,
+                "{change:?}: the cut-off node kept receiving blocks"
+            );
+            dropped
+        }
+    };
+    let waiting = cut_off(&["member", "suspend", "bank", "--as", "operator"], 1).await;
+    // The member reinstated, its node is admitted again without a restart: it catches up, and
+    // the transaction it held while cut off is gossiped and committed (nothing is lost).
+    let admitted_before = net.counts(&VALIDATORS, CONSENSUS_ADMITTED);
+    net.scf(&["member", "activate", "bank", "--as", "operator"]);
+    net.await_logged(&VALIDATORS, CONSENSUS_ADMITTED, &admitted_before).await;
+    synced().await;
+    committed_everywhere(&net, &VALIDATORS, &waiting, Duration::from_secs(30)).await;
+
+    cut_off(&["network", "remove-node", "newcomer", "--as", "operator"], 2).await;
     let _ = rogue.kill();
     let _ = rogue.wait();
 }

@@ -68,6 +68,21 @@ fn init(args: InitArgs) -> Result<()> {
 fn check_new_node(nodes: &[NetworkNode], n: &NetworkNode) -> Result<()> {
     ensure!(!n.name.is_empty() && n.name.len() <= 64, "node name {:?} must be 1-64 bytes", n.name);
     ensure!(nodes.len() < 1024, "the network already has 1024 nodes");
+    match (&n.role, &n.member) {
+        // Peers refuse a full node while its member is suspended, so it must name one.
+        (NodeRole::FullNode, Some(member)) => {
+            ensure!(
+                storage::get_raw(&member_key(member)).is_some(),
+                "no member named {member:?} runs node {}",
+                n.name
+            );
+        }
+        (NodeRole::FullNode, None) => fail!("full node {} must name the member that runs it", n.name),
+        (NodeRole::Validator, Some(_)) => {
+            fail!("validator node {} is governed by the validator set, not by a member", n.name)
+        }
+        (NodeRole::Validator, None) => {}
+    }
     if let Some(other) = nodes.iter().find(|o| o.name == n.name || o.node_key == n.node_key) {
         fail!("node {} or its key is already listed (as {})", n.name, other.name);
     }
@@ -118,9 +133,15 @@ fn set_validator_node(args: SetValidatorNodeArgs) -> Result<()> {
         {
             // A full node promoted to validator keeps its entry.
             full.role = NodeRole::Validator;
+            full.member = None;
             emit("node_promoted", &full.name);
         } else {
-            let n = NetworkNode { name: args.name, node_key: args.node_key, role: NodeRole::Validator };
+            let n = NetworkNode {
+                name: args.name,
+                node_key: args.node_key,
+                role: NodeRole::Validator,
+                member: None,
+            };
             check_new_node(&nodes, &n)?;
             nodes.push(n.clone());
             emit("node_added", &n);
