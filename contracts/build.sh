@@ -39,7 +39,12 @@ export CARGO_TARGET_DIR="$build_root/target"
 # 1 MiB of stack (rustc's default), the data, then heap room: the SDK's allocator starts there and
 # grows memory only past it, which no system contract call needs (33 pages of 64 KiB).
 initial_memory=$((33 * 65536))
-export RUSTFLAGS="--remap-path-prefix=$build_root=/scf --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C link-arg=--initial-memory=$initial_memory -C target-cpu=mvp -C target-feature=+mutable-globals,+sign-ext,+bulk-memory,+multivalue,+nontrapping-fptoint,+reference-types"
+# -Zlocation-detail=none: no file, line or column of our sources in the Wasm (panic locations),
+# so the pinned bytes change only when code changes, not when a line moves. It is an unstable
+# flag of the pinned stable rustc, enabled for this build alone by RUSTC_BOOTSTRAP (the standard
+# library ships precompiled: its own locations stay, fixed by the pinned version).
+export RUSTC_BOOTSTRAP=1
+export RUSTFLAGS="-Zlocation-detail=none --remap-path-prefix=$build_root=/scf --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C link-arg=--initial-memory=$initial_memory -C target-cpu=mvp -C target-feature=+mutable-globals,+sign-ext,+bulk-memory,+multivalue,+nontrapping-fptoint,+reference-types"
 (cd "$build_root/contracts" && cargo build --quiet --locked --release --target wasm32-unknown-unknown)
 
 status=0

@@ -1603,8 +1603,7 @@ pub mod trade {
     }
 }
 
-/// At the end of the file, and only with `std`: code above it is compiled into the genesis
-/// contracts, whose bytes are pinned, and shifting its lines would change their panic locations.
+/// Only with `std`: load generators and benchmarks need it, the contracts do not.
 #[cfg(feature = "std")]
 impl registry::RegisterArgs {
     /// A supplier with one account and single-key control: what load generators and benchmarks
