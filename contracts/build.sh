@@ -26,15 +26,15 @@ fi
 # layout, so the sources are built from a copy at a fixed path, whatever the checkout's path.
 build_root=/tmp/scf-contract-build
 mkdir -p "$build_root"
-for dir in primitives contracts; do
+for dir in primitives interface contracts; do
   mkdir -p "$build_root/$dir"
   # -m: fresh modification times, so cargo never mistakes another checkout's older sources for
   # the ones its artifacts were built from.
   (cd "$root/$dir" && tar --exclude=./target -cf - .) | (cd "$build_root/$dir" && rm -rf ./* && tar -m -xf -)
 done
-# primitives/ inherits package settings from the root manifest: give it that manifest, reduced to
-# the one member that exists in the copy.
-sed 's/^members = .*/members = ["primitives"]/' "$root/Cargo.toml" > "$build_root/Cargo.toml"
+# primitives/ and interface/ inherit package settings from the root manifest: give them that
+# manifest, reduced to the members that exist in the copy.
+sed 's/^members = .*/members = ["primitives", "interface"]/' "$root/Cargo.toml" > "$build_root/Cargo.toml"
 export CARGO_TARGET_DIR="$build_root/target"
 # 1 MiB of stack (rustc's default), the data, then heap room: the SDK's allocator starts there and
 # grows memory only past it, which no system contract call needs (33 pages of 64 KiB).

@@ -8,14 +8,13 @@
 //! adds the runtime's own split of each block (Wasm run vs state root).
 use std::time::Instant;
 
+use scf_interface::{
+    receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId},
+    registry::RegisterArgs,
+};
 use scf_node::{chain::Chain, storage::Storage};
 use scf_primitives::{
-    apps::{
-        receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId},
-        registry::RegisterArgs,
-    },
-    crypto::Keypair,
-    Block, BlockHeader, ContractAddress, Payload, SignedTransaction, Transaction,
+    crypto::Keypair, Block, BlockHeader, ContractAddress, Payload, SignedTransaction, Transaction,
 };
 use scf_runtime::{genesis::Genesis, BlockContext};
 

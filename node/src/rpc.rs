@@ -7,9 +7,10 @@ use jsonrpsee::{
     types::ErrorObjectOwned,
     RpcModule,
 };
+use scf_interface::registry;
 use scf_primitives::{
-    apps::registry, AccountId, ContractAddress, ExecOutcome, Hash, Payload, QueryAuthorization, Receipt,
-    SignedTransaction, MAX_TX_BYTES, SYSTEM_CONTRACTS,
+    AccountId, ContractAddress, ExecOutcome, Hash, Payload, QueryAuthorization, Receipt, SignedTransaction,
+    MAX_TX_BYTES, SYSTEM_CONTRACTS,
 };
 use scf_rpc_api::{
     codes, from_hex, to_hex, AccountView, BlockId, BlockReceipt, BlockView, ChainHead, ContractView, DevTime,

@@ -11,10 +11,12 @@ use jsonrpsee::{
     core::client::Error as ClientError,
     http_client::{HttpClient, HttpClientBuilder},
 };
+use scf_interface::receivables::{
+    Day, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId, MS_PER_DAY,
+};
 use scf_primitives::{
-    apps::receivables::{Day, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId, MS_PER_DAY},
-    crypto::Keypair,
-    ContractAddress, Payload, QueryAuthorization, SignedTransaction, Transaction, MAX_TX_BYTES,
+    crypto::Keypair, ContractAddress, Payload, QueryAuthorization, SignedTransaction, Transaction,
+    MAX_TX_BYTES,
 };
 use scf_rpc_api::{codes, from_hex, to_hex, BlockId, QueryAuth, ScfApiClient, TxStatus, TxView};
 
@@ -265,11 +267,8 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
         (codes::INVALID_TRANSACTION, "payload_too_large".into())
     );
     // A batch request answers each entry on its own, in order: one bad entry refuses only itself.
-    let mint = scf_primitives::apps::deposit_token::MintArgs {
-        currency: "CNY".into(),
-        to: "supplier1".into(),
-        amount: 1,
-    };
+    let mint =
+        scf_interface::deposit_token::MintArgs { currency: "CNY".into(), to: "supplier1".into(), amount: 1 };
     let good = sign(&client, "bank", call("deposit_token", "mint", borsh::to_vec(&mint).unwrap())).await;
     let mut batch = jsonrpsee::core::params::BatchRequestBuilder::new();
     for tx in [

@@ -16,7 +16,6 @@
 extern crate alloc;
 
 pub mod abi;
-pub mod apps;
 mod block;
 mod contract_info;
 #[cfg(feature = "crypto")]

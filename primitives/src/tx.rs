@@ -19,7 +19,7 @@ pub enum Payload {
     Call { contract: ContractAddress, method: String, args: Vec<u8> },
     /// Replace the code of `contract` (it keeps its address and storage), then run the new
     /// code's `migrate` export with `migrate_args` if it has one. Both `Deploy` and `Upgrade`
-    /// need code the validators approved for it (`apps::governance::CodeApproval`).
+    /// need code the validators approved for it (`scf_interface::governance::CodeApproval`).
     Upgrade { contract: ContractAddress, code: Vec<u8>, migrate_args: Vec<u8> },
 }
 

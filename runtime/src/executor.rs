@@ -5,10 +5,11 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use scf_interface::governance;
 use scf_primitives::{
-    abi, apps::governance, crypto::PublicKey, merkle_root, sha256, AccountId, Block, ContractAddress,
-    ContractInfo, ExecOutcome, Hash, Height, Payload, Receipt, SignedTransaction, TimestampMs, TxError,
-    MAX_METHOD_NAME, MAX_TX_BYTES,
+    abi, crypto::PublicKey, merkle_root, sha256, AccountId, Block, ContractAddress, ContractInfo,
+    ExecOutcome, Hash, Height, Payload, Receipt, SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME,
+    MAX_TX_BYTES,
 };
 
 use crate::{

@@ -5,10 +5,8 @@
 //! bytes differ from the pin, so every node starts from the same state root.
 use std::sync::Arc;
 
-use scf_primitives::{
-    apps::{deposit_token, governance, receivables, registry, trade},
-    AccountId, BlockHeader, ContractAddress, Hash, TimestampMs,
-};
+use scf_interface::{deposit_token, governance, receivables, registry, trade};
+use scf_primitives::{AccountId, BlockHeader, ContractAddress, Hash, TimestampMs};
 use serde::{Deserialize, Serialize};
 
 use crate::{

@@ -1,14 +1,12 @@
 //! Who may send a transaction: the consortium's membership, read from the registry's and the
-//! governance contract's storage (their layouts are public API, `scf_primitives::apps`).
+//! governance contract's storage (their layouts are public API, `scf_interface`).
 //!
 //! The same rule runs at admission (RPC and gossip: nothing from an outsider enters the pool) and
 //! during execution, where it reads state as of the transaction's position in its block, so a
 //! member suspended by an earlier transaction of the same block is refused identically on every
 //! validator. See ADR 0007.
-use scf_primitives::{
-    apps::{governance, registry},
-    AccountId, ContractAddress, Height, Payload, TxError,
-};
+use scf_interface::{governance, registry};
+use scf_primitives::{AccountId, ContractAddress, Height, Payload, TxError};
 
 use crate::{keys, RuntimeError};
 

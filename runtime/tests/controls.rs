@@ -4,21 +4,18 @@
 #![allow(clippy::inconsistent_digit_grouping)]
 mod common;
 use common::*;
-use scf_primitives::{
-    apps::{
-        deposit_token::{BalanceArgs, MintArgs, TokenId},
-        receivables::{
-            ActionOutcome, ActionStatus, Application, ApplyArgs, CreditKey, CreditLine, FreezeArgs,
-            GrantCreditArgs, PendingAction, ProposedAction, TransferArgs, Voucher, VoucherId, VoucherStatus,
-        },
-        registry::{
-            AccountArgs, ControlDecision, ControlOutcome, ControlRequest, ControlStatus, Member,
-            RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs,
-        },
+use scf_interface::{
+    deposit_token::{BalanceArgs, MintArgs, TokenId},
+    receivables::{
+        ActionOutcome, ActionStatus, Application, ApplyArgs, CreditKey, CreditLine, FreezeArgs,
+        GrantCreditArgs, PendingAction, ProposedAction, TransferArgs, Voucher, VoucherId, VoucherStatus,
     },
-    crypto::Keypair,
-    ContractAddress, TxError,
+    registry::{
+        AccountArgs, ControlDecision, ControlOutcome, ControlRequest, ControlStatus, Member, RegisterArgs,
+        Role, SetActiveArgs, SetMakerCheckerArgs,
+    },
 };
+use scf_primitives::{crypto::Keypair, ContractAddress, TxError};
 
 fn registry() -> ContractAddress {
     ContractAddress::system("registry")
@@ -140,7 +137,7 @@ fn maker_checker_needs_a_second_account_of_the_same_member() {
         "supplier3-maker",
         receivables(),
         "propose",
-        enc(&ProposedAction::Issue(scf_primitives::apps::receivables::IssueArgs {
+        enc(&ProposedAction::Issue(scf_interface::receivables::IssueArgs {
             to: "supplier1".into(),
             amount: 1,
             currency: "CNY".into(),
@@ -407,7 +404,7 @@ fn subsidiaries_issue_under_the_parent_line_unless_they_have_their_own() {
 fn members_read_only_what_concerns_them() {
     let mut c = Chain::new();
     let root = voucher_for(&mut c, "supplier1", "supplier1", 100_000_00);
-    let r: scf_primitives::apps::receivables::TransferResult = ok(
+    let r: scf_interface::receivables::TransferResult = ok(
         &mut c,
         "supplier1",
         receivables(),
@@ -504,7 +501,7 @@ fn members_read_only_what_concerns_them() {
 
 #[test]
 fn the_operator_sets_the_maximum_term_within_the_regulatory_cap() {
-    use scf_primitives::apps::receivables::{parse_date, IssueArgs, Params};
+    use scf_interface::receivables::{parse_date, IssueArgs, Params};
     let mut c = Chain::new();
     let params: Params = c.query(receivables(), "get_params", vec![]);
     assert_eq!(params.max_term_days, 365, "the default is the one-year cap");
@@ -533,7 +530,7 @@ fn the_operator_sets_the_maximum_term_within_the_regulatory_cap() {
 
 #[test]
 fn operators_admit_and_remove_full_nodes_but_not_validators() {
-    use scf_primitives::apps::registry::{NetworkNode, NodeRole};
+    use scf_interface::registry::{NetworkNode, NodeRole};
     let mut c = Chain::new();
     let nodes: Vec<NetworkNode> = c.query(registry(), "nodes", vec![]);
     assert_eq!(nodes.len(), 1);

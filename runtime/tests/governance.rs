@@ -2,16 +2,13 @@
 //! weighed, when a change takes effect, and that the network membership follows.
 mod common;
 use common::*;
-use scf_primitives::{
-    apps::{
-        governance::{
-            Change, Proposal, ProposalStatus, ScheduledSet, ValidatorEntry, VoteArgs, ACTIVATION_DELAY,
-        },
-        registry::{NetworkNode, NodeRole},
+use scf_interface::{
+    governance::{
+        Change, Proposal, ProposalStatus, ScheduledSet, ValidatorEntry, VoteArgs, ACTIVATION_DELAY,
     },
-    crypto::Keypair,
-    ContractAddress,
+    registry::{NetworkNode, NodeRole},
 };
+use scf_primitives::{crypto::Keypair, ContractAddress};
 
 fn governance() -> ContractAddress {
     ContractAddress::system("governance")
@@ -107,7 +104,7 @@ fn validators_change_the_set_by_supermajority_at_a_later_height() {
 
 #[test]
 fn only_governance_changes_validator_nodes_in_the_registry() {
-    use scf_primitives::apps::registry::SetValidatorNodeArgs;
+    use scf_interface::registry::SetValidatorNodeArgs;
     let mut c = Chain::new();
     let args = SetValidatorNodeArgs {
         name: "sneaky".into(),

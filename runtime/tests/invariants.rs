@@ -6,17 +6,15 @@
 mod common;
 use common::*;
 use proptest::prelude::*;
-use scf_primitives::{
-    apps::{
-        deposit_token::{ApproveArgs, BalanceArgs, MintArgs, Supply, TokenId},
-        receivables::{
-            Application, ApplicationStatus, ApplyArgs, ApproveArgs as Approve, CreditKey, CreditLine,
-            FreezeArgs, SettleArgs, TransferArgs, Voucher, VoucherStatus,
-        },
-        registry::SetActiveArgs,
+use scf_interface::{
+    deposit_token::{ApproveArgs, BalanceArgs, MintArgs, Supply, TokenId},
+    receivables::{
+        Application, ApplicationStatus, ApplyArgs, ApproveArgs as Approve, CreditKey, CreditLine, FreezeArgs,
+        SettleArgs, TransferArgs, Voucher, VoucherStatus,
     },
-    Amount, ContractAddress,
+    registry::SetActiveArgs,
 };
+use scf_primitives::{Amount, ContractAddress};
 
 const MEMBERS: [&str; 6] = ["operator", "core", "supplier1", "supplier2", "bank", "auditor"];
 
@@ -190,7 +188,7 @@ fn run(ops: Vec<Op>) {
         let rightful = |by: Option<usize>, default: usize| by.unwrap_or(default);
         let (actor, contract, method, args) = match &op {
             Op::Issue { by, to, amount } => (rightful(*by, 1), receivables(), "issue", {
-                let mut a = borsh::from_slice::<scf_primitives::apps::receivables::IssueArgs>(&issue_args(
+                let mut a = borsh::from_slice::<scf_interface::receivables::IssueArgs>(&issue_args(
                     MEMBERS[*to],
                     *amount,
                 ))

@@ -5,14 +5,11 @@ use std::sync::Arc;
 mod common;
 use common::*;
 
-use scf_primitives::{
-    apps::{
-        receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, VoucherId, VoucherStatus},
-        registry::{MemberPage, Page},
-    },
-    crypto::Keypair,
-    ContractAddress, ExecOutcome, Receipt, TxError,
+use scf_interface::{
+    receivables::{parse_date, IssueArgs, TransferArgs, TransferResult, VoucherId, VoucherStatus},
+    registry::{MemberPage, Page},
 };
+use scf_primitives::{crypto::Keypair, ContractAddress, ExecOutcome, Receipt, TxError};
 use scf_runtime::{BlockContext, RuntimeParams, StateStore};
 
 #[test]

@@ -6,15 +6,12 @@ use std::sync::Arc;
 mod common;
 use common::*;
 
-use scf_primitives::{
-    apps::{
-        governance::{Change, CodeAction, Proposal, ProposalStatus, ValidatorEntry, VoteArgs},
-        receivables::{VoucherId, VoucherStatus},
-        registry::SetActiveArgs,
-    },
-    crypto::Keypair,
-    ContractAddress, ContractInfo, Payload, TxError,
+use scf_interface::{
+    governance::{Change, CodeAction, Proposal, ProposalStatus, ValidatorEntry, VoteArgs},
+    receivables::{VoucherId, VoucherStatus},
+    registry::SetActiveArgs,
 };
+use scf_primitives::{crypto::Keypair, ContractAddress, ContractInfo, Payload, TxError};
 use scf_runtime::{genesis::Genesis, keys, CheckError, MemoryStore, Runtime, RuntimeParams, StateStore};
 
 fn registry() -> ContractAddress {
@@ -50,7 +47,7 @@ fn only_members_transact_at_admission_and_in_blocks() {
     assert!(r.events.is_empty());
     assert_eq!(scf_runtime::Runtime::nonce(&c.store, &outsider).unwrap(), 1);
     assert_ne!(c.root(), before, "only the nonce moved");
-    let held: Vec<scf_primitives::apps::receivables::Voucher> =
+    let held: Vec<scf_interface::receivables::Voucher> =
         c.query(receivables(), "list_by_holder", enc(&"supplier1".to_string()));
     assert!(held.is_empty());
 

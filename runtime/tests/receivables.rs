@@ -3,18 +3,16 @@
 #![allow(clippy::inconsistent_digit_grouping)]
 mod common;
 use common::*;
-use scf_primitives::{
-    apps::{
-        deposit_token::{ApproveArgs, BalanceArgs, MintArgs, TokenId},
-        receivables::{
-            parse_date, Application, ApplyArgs, ApproveArgs as Approve, CreditKey, CreditLine, DayCount,
-            FreezeArgs, GrantCreditArgs, IssueArgs, SetDayCountArgs, SettleArgs, TransferArgs,
-            TransferResult, VoucherId, VoucherStatus,
-        },
-        registry::SetActiveArgs,
+use scf_interface::{
+    deposit_token::{ApproveArgs, BalanceArgs, MintArgs, TokenId},
+    receivables::{
+        parse_date, Application, ApplyArgs, ApproveArgs as Approve, CreditKey, CreditLine, DayCount,
+        FreezeArgs, GrantCreditArgs, IssueArgs, SetDayCountArgs, SettleArgs, TransferArgs, TransferResult,
+        VoucherId, VoucherStatus,
     },
-    Amount, ContractAddress,
+    registry::SetActiveArgs,
 };
+use scf_primitives::{Amount, ContractAddress};
 
 fn token() -> ContractAddress {
     ContractAddress::system("deposit_token")
@@ -296,7 +294,7 @@ fn freezes_suspensions_maturity_settlement_and_overdue() {
     let paid: Amount = ok(&mut c, "core", receivables(), "settle", enc(&settle));
     assert_eq!(paid, 100_00);
     assert_eq!((balance(&c, "supplier1"), balance(&c, "supplier2")), (70_00, 30_00));
-    let pieces: Vec<scf_primitives::apps::receivables::Voucher> = c.query(receivables(), "lineage", enc(&id));
+    let pieces: Vec<scf_interface::receivables::Voucher> = c.query(receivables(), "lineage", enc(&id));
     assert!(pieces
         .iter()
         .filter(|p| p.status != VoucherStatus::Split)
@@ -372,8 +370,7 @@ fn holder_and_piece_lists_span_storage_pages() {
     assert_eq!(ids(&c, "supplier2"), kept);
     assert_eq!(ids(&c, "supplier1").len(), 4 + given_back.len());
 
-    let lineage: Vec<scf_primitives::apps::receivables::Voucher> =
-        c.query(receivables(), "lineage", enc(&root));
+    let lineage: Vec<scf_interface::receivables::Voucher> = c.query(receivables(), "lineage", enc(&root));
     assert_eq!(lineage.len(), 1 + 2 * 600 + 3 + given_back.len());
     let live: Amount = lineage.iter().filter(|v| v.status == VoucherStatus::Active).map(|v| v.amount).sum();
     assert_eq!(live, 1_000_00, "the live pieces add up to the face");

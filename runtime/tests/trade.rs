@@ -5,19 +5,17 @@
 #![allow(clippy::inconsistent_digit_grouping)]
 mod common;
 use common::*;
-use scf_primitives::{
-    apps::{
-        deposit_token::{ApproveArgs, BalanceArgs, MintArgs, TokenId},
-        receivables::{parse_date, CreditKey, CreditLine, Day, Voucher, VoucherStatus},
-        trade::{
-            AcceptInvoiceArgs, ApproveLoanArgs, AttachArgs, CreateOrderArgs, Discrepancy, DisputeArgs,
-            DocIndex, DocumentKind, Incoterm, InvoiceArgs, InvoiceOutcome, IssueLcArgs, LcId, LcStatus,
-            LetterOfCredit, LoanStatus, Order, OrderId, OrderStatus, PaymentTerms, PreShipmentLoan,
-            PresentationOutcome, RequestLoanArgs,
-        },
+use scf_interface::{
+    deposit_token::{ApproveArgs, BalanceArgs, MintArgs, TokenId},
+    receivables::{parse_date, CreditKey, CreditLine, Day, Voucher, VoucherStatus},
+    trade::{
+        AcceptInvoiceArgs, ApproveLoanArgs, AttachArgs, CreateOrderArgs, Discrepancy, DisputeArgs, DocIndex,
+        DocumentKind, Incoterm, InvoiceArgs, InvoiceOutcome, IssueLcArgs, LcId, LcStatus, LetterOfCredit,
+        LoanStatus, Order, OrderId, OrderStatus, PaymentTerms, PreShipmentLoan, PresentationOutcome,
+        RequestLoanArgs,
     },
-    sha256, Amount, ContractAddress, Hash,
 };
+use scf_primitives::{sha256, Amount, ContractAddress, Hash};
 
 const SELLER: &str = "yiwu-crafts";
 const BUYER: &str = "mx-retail";
@@ -217,9 +215,9 @@ fn deferred_terms_turn_the_accepted_invoice_into_a_voucher_through_receivables()
     ok::<()>(&mut c, SELLER, trade(), "invoice", enc(&InvoiceArgs { order: id, amount: 48_000_00 }));
 
     // Nobody but the trade contract may issue a voucher in another member's name.
-    let direct = scf_primitives::apps::receivables::OrderIssueArgs {
+    let direct = scf_interface::receivables::OrderIssueArgs {
         issuer: BUYER.into(),
-        issue: scf_primitives::apps::receivables::IssueArgs {
+        issue: scf_interface::receivables::IssueArgs {
             to: SELLER.into(),
             amount: 1,
             currency: "USD".into(),

@@ -27,14 +27,11 @@ use jsonrpsee::{
     http_client::{HttpClient, HttpClientBuilder},
     rpc_params,
 };
-use scf_primitives::{
-    apps::{
-        receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId, MS_PER_DAY},
-        registry::RegisterArgs,
-    },
-    crypto::Keypair,
-    ContractAddress, Payload, Transaction,
+use scf_interface::{
+    receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId, MS_PER_DAY},
+    registry::RegisterArgs,
 };
+use scf_primitives::{crypto::Keypair, ContractAddress, Payload, Transaction};
 use scf_rpc_api::{from_hex, to_hex, BlockId, ScfApiClient, Submitted};
 use tokio::sync::{mpsc, oneshot};
 

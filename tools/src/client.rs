@@ -4,14 +4,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 use jsonrpsee::{core::client::Error as ClientError, http_client::HttpClient};
-use scf_primitives::{
-    apps::{
-        receivables::{parse_date, Day, MS_PER_DAY},
-        registry::Member,
-    },
-    crypto::Keypair,
-    AccountId, ContractAddress, Payload, QueryAuthorization, Transaction,
+use scf_interface::{
+    receivables::{parse_date, Day, MS_PER_DAY},
+    registry::Member,
 };
+use scf_primitives::{crypto::Keypair, AccountId, ContractAddress, Payload, QueryAuthorization, Transaction};
 use scf_rpc_api::{from_hex, to_hex, QueryAuth, ReceiptView, ScfApiClient, TxStatus, TxView};
 
 use crate::keystore::KeyStore;

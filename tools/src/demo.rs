@@ -5,7 +5,7 @@
 //! transaction; the chain's clock moves 90 days forward; core settles and bank and supplier1 are
 //! paid.
 use anyhow::{bail, Result};
-use scf_primitives::apps::{
+use scf_interface::{
     deposit_token::{ApproveArgs, BalanceArgs, MintArgs, TokenId},
     receivables::{
         format_date, Application, ApplyArgs, ApproveArgs as ApproveFinancing, IssueArgs, SettleArgs,
@@ -204,7 +204,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
 /// on the buyer's acceptance of the invoice, which the seller discounts at `bank` at once.
 /// Document files are written to a temporary directory: only their hashes go on chain.
 pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
-    use scf_primitives::apps::{
+    use scf_interface::{
         receivables::{ApplyArgs, ApproveArgs as ApproveFinancing},
         trade::{
             AcceptInvoiceArgs, AttachArgs, CreateOrderArgs, DocumentKind, Incoterm, InvoiceArgs,

@@ -7,22 +7,19 @@ use std::{
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use scf_primitives::{
-    apps::{
-        deposit_token::{self as dt, BalanceArgs, Supply, TokenId},
-        governance as gv,
-        receivables::{
-            self as rc, format_date, Application, CreditKey, CreditLine, DayCount, Voucher, VoucherId,
-        },
-        registry::{
-            AccountArgs, ControlChange, ControlDecision, ControlOutcome, ControlRequest, ControlStatus,
-            Member, MemberPage, NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs,
-            SetMakerCheckerArgs, MAX_PAGE,
-        },
+use scf_interface::{
+    deposit_token::{self as dt, BalanceArgs, Supply, TokenId},
+    governance as gv,
+    receivables::{
+        self as rc, format_date, Application, CreditKey, CreditLine, DayCount, Voucher, VoucherId,
     },
-    crypto::Keypair,
-    AccountId, Amount, ContractAddress, Hash, Payload,
+    registry::{
+        AccountArgs, ControlChange, ControlDecision, ControlOutcome, ControlRequest, ControlStatus, Member,
+        MemberPage, NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs,
+        MAX_PAGE,
+    },
 };
+use scf_primitives::{crypto::Keypair, AccountId, Amount, ContractAddress, Hash, Payload};
 use scf_rpc_api::{to_hex, BlockId, ScfApiClient};
 use scf_tools::{
     amount, args, bench,

@@ -5,19 +5,16 @@ use std::{io::Read, path::Path};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use scf_primitives::{
-    apps::{
-        deposit_token::{ApproveArgs, TokenId},
-        receivables::{format_date, MS_PER_DAY},
-        trade::{
-            AcceptInvoiceArgs, ApproveLoanArgs, AttachArgs, CreateOrderArgs, Discrepancy, DisputeArgs,
-            DocIndex, Document, DocumentKind, Incoterm, InvoiceArgs, InvoiceOutcome, IssueLcArgs, LcId,
-            LetterOfCredit, Order, OrderId, Payment, PaymentTerms, PreShipmentLoan, PresentationOutcome,
-            RequestLoanArgs,
-        },
+use scf_interface::{
+    deposit_token::{ApproveArgs, TokenId},
+    receivables::{format_date, MS_PER_DAY},
+    trade::{
+        AcceptInvoiceArgs, ApproveLoanArgs, AttachArgs, CreateOrderArgs, Discrepancy, DisputeArgs, DocIndex,
+        Document, DocumentKind, Incoterm, InvoiceArgs, InvoiceOutcome, IssueLcArgs, LcId, LetterOfCredit,
+        Order, OrderId, Payment, PaymentTerms, PreShipmentLoan, PresentationOutcome, RequestLoanArgs,
     },
-    Amount, ContractAddress, Hash,
 };
+use scf_primitives::{Amount, ContractAddress, Hash};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 

@@ -90,9 +90,7 @@ fn readme_quickstart_through_the_cli() {
     let maturity = shown["maturity"].as_str().unwrap().to_string();
     let head_day = (head_ms / 86_400_000) as u32;
     assert!(
-        [head_day + 90, head_day + 89]
-            .map(scf_primitives::apps::receivables::format_date)
-            .contains(&maturity),
+        [head_day + 90, head_day + 89].map(scf_interface::receivables::format_date).contains(&maturity),
         "maturity {maturity} is not 90 days after the chain's day {head_day}"
     );
     let bad = cli.run(&[

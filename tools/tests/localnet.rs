@@ -9,7 +9,8 @@ use std::{
 };
 
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
-use scf_primitives::{apps::deposit_token::MintArgs, crypto::Keypair, ContractAddress, Payload, Transaction};
+use scf_interface::deposit_token::MintArgs;
+use scf_primitives::{crypto::Keypair, ContractAddress, Payload, Transaction};
 use scf_rpc_api::{to_hex, BlockId, ScfApiClient, TxStatus};
 
 /// The passphrase of every test network's key store (`scf genesis new` reads SCF_PASSPHRASE).
@@ -238,7 +239,7 @@ fn mint(bank: &Keypair, nonce: u64) -> String {
 
 /// Signs `core` allowing the receivables contract to move one fen of its bank/CNY tokens.
 fn approve(core: &Keypair, nonce: u64) -> String {
-    use scf_primitives::apps::deposit_token::{ApproveArgs, TokenId};
+    use scf_interface::deposit_token::{ApproveArgs, TokenId};
     let args = ApproveArgs {
         token: TokenId { financier: "bank".into(), currency: "CNY".into() },
         spender: ContractAddress::system("receivables"),
@@ -623,10 +624,10 @@ fn net_proposal(net: &Localnet, id: u64) -> serde_json::Value {
     ]))
     .unwrap();
     let bytes = scf_rpc_api::from_hex(raw["data"].as_str().unwrap()).unwrap();
-    let p: Option<scf_primitives::apps::governance::Proposal> = borsh::from_slice(&bytes).unwrap();
+    let p: Option<scf_interface::governance::Proposal> = borsh::from_slice(&bytes).unwrap();
     let p = p.expect("proposal exists");
     match p.status {
-        scf_primitives::apps::governance::ProposalStatus::Passed { activation_height } => {
+        scf_interface::governance::ProposalStatus::Passed { activation_height } => {
             serde_json::json!({"status": {"passed": {"activation_height": activation_height}}})
         }
         other => serde_json::json!({"status": format!("{other:?}")}),

@@ -16,27 +16,29 @@ extern crate alloc;
 use alloc::{string::String, vec, vec::Vec};
 
 use scf_sdk::{
-    caller, emit, ensure, fail, members,
-    primitives::apps::{
+    caller, emit, ensure, fail,
+    interface::{
         deposit_token::{
-            ApproveArgs, BalanceArgs, BurnArgs, InitArgs, MintArgs, Supply, TokenEvent, TokenId,
-            TransferArgs, TransferFromArgs,
+            AllowanceArgs, ApproveArgs, BalanceArgs, BurnArgs, InitArgs, MintArgs, Supply, TokenEvent,
+            TokenId, TransferArgs, TransferFromArgs,
         },
         registry::Role,
     },
-    storage, Amount, ContractAddress, Result,
+    members, storage, Amount, ContractAddress, Result,
 };
 
+use scf_sdk::interface::deposit_token as api;
+
 scf_sdk::entry_points! {
-    init => init,
-    mint => mint,
-    burn => burn,
-    transfer => transfer,
-    approve => approve,
-    transfer_from => transfer_from,
-    balance => balance,
-    supply => supply,
-    allowance => allowance,
+    api::INIT => init,
+    api::MINT => mint,
+    api::BURN => burn,
+    api::TRANSFER => transfer,
+    api::APPROVE => approve,
+    api::TRANSFER_FROM => transfer_from,
+    api::BALANCE => balance,
+    api::SUPPLY => supply,
+    api::ALLOWANCE => allowance,
 }
 
 const REGISTRY_KEY: &[u8] = b"registry";
@@ -196,7 +198,7 @@ fn supply(token: TokenId) -> Result<Supply> {
     Ok(supply_of(&token))
 }
 
-fn allowance(args: (TokenId, String, ContractAddress)) -> Result<Amount> {
-    may_see_balance(&args.0, &args.1)?;
-    Ok(storage::get(&key(b'l', &(&args.0, &args.1, &args.2))).unwrap_or(0))
+fn allowance(args: AllowanceArgs) -> Result<Amount> {
+    may_see_balance(&args.token, &args.owner)?;
+    Ok(storage::get(&key(b'l', &(&args.token, &args.owner, &args.spender))).unwrap_or(0))
 }

@@ -24,8 +24,8 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 use scf_sdk::{
-    block_height, block_time_ms, call, caller, emit, ensure, fail,
-    primitives::apps::{
+    block_height, block_time_ms, call_at, caller, emit, ensure, fail,
+    interface::{
         governance::{
             code_approval_key, set_at, supermajority, Change, CodeApproval, InitArgs, Proposal, ProposalId,
             ProposalStatus, ScheduledSet, ValidatorEntry, VoteArgs, ACTIVATION_DELAY,
@@ -36,15 +36,17 @@ use scf_sdk::{
     storage, AccountId, ContractAddress, Result,
 };
 
+use scf_sdk::interface::governance as api;
+
 scf_sdk::entry_points! {
-    init => init,
-    propose => propose,
-    vote => vote,
-    proposal => proposal,
-    open_proposals => open_proposals,
-    schedule => schedule,
-    validators_at => validators_at,
-    code_approval => code_approval,
+    api::INIT => init,
+    api::PROPOSE => propose,
+    api::VOTE => vote,
+    api::PROPOSAL => proposal,
+    api::OPEN_PROPOSALS => open_proposals,
+    api::SCHEDULE => schedule,
+    api::VALIDATORS_AT => validators_at,
+    api::CODE_APPROVAL => code_approval,
 }
 
 const REGISTRY_KEY: &[u8] = b"registry";
@@ -297,7 +299,7 @@ fn sync_registry(change: &Change) {
         }
         Change::SetPower { .. } | Change::Code { .. } => return,
     };
-    call::<_, ()>(&registry, "set_validator_node", &args);
+    call_at(&registry, &scf_sdk::interface::registry::SET_VALIDATOR_NODE, &args);
 }
 
 fn proposal(id: ProposalId) -> Result<Option<Proposal>> {

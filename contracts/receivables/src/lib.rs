@@ -23,9 +23,8 @@ use alloc::{
 };
 
 use scf_sdk::{
-    block_time_ms, call, caller, emit, ensure, fail, members,
-    paged::PagedList,
-    primitives::apps::{
+    block_time_ms, call_at, caller, emit, ensure, fail,
+    interface::{
         deposit_token::{TokenId, TransferFromArgs},
         receivables::{
             discount, net_proceeds, voucher_key, ActionId, ActionOutcome, ActionStatus, Application,
@@ -36,39 +35,43 @@ use scf_sdk::{
         },
         registry::{Member, Role},
     },
+    members,
+    paged::PagedList,
     storage, tagged_key, today, Amount, ContractAddress, Hash, Result,
 };
 
+use scf_sdk::interface::receivables as api;
+
 scf_sdk::entry_points! {
-    init => init,
-    grant_credit => grant_credit,
-    issue => issue,
-    issue_for_order => issue_for_order,
-    accept => accept,
-    reject => reject,
-    cancel => cancel,
-    transfer => transfer,
-    set_day_count => set_day_count,
-    apply_financing => apply_financing,
-    approve_financing => approve_financing,
-    reject_financing => reject_financing,
-    withdraw_financing => withdraw_financing,
-    settle => settle,
-    mark_overdue => mark_overdue,
-    freeze => freeze,
-    unfreeze => unfreeze,
-    get => get,
-    list_by_holder => list_by_holder,
-    lineage => lineage,
-    credit => credit,
-    application => application,
-    set_params => set_params,
-    get_params => get_params,
-    propose => propose,
-    approve_action => approve_action,
-    reject_action => reject_action,
-    action => action,
-    pending_actions => pending_actions,
+    api::INIT => init,
+    api::GRANT_CREDIT => grant_credit,
+    api::ISSUE => issue,
+    api::ISSUE_FOR_ORDER => issue_for_order,
+    api::ACCEPT => accept,
+    api::REJECT => reject,
+    api::CANCEL => cancel,
+    api::TRANSFER => transfer,
+    api::SET_DAY_COUNT => set_day_count,
+    api::APPLY_FINANCING => apply_financing,
+    api::APPROVE_FINANCING => approve_financing,
+    api::REJECT_FINANCING => reject_financing,
+    api::WITHDRAW_FINANCING => withdraw_financing,
+    api::SETTLE => settle,
+    api::MARK_OVERDUE => mark_overdue,
+    api::FREEZE => freeze,
+    api::UNFREEZE => unfreeze,
+    api::GET => get,
+    api::LIST_BY_HOLDER => list_by_holder,
+    api::LINEAGE => lineage,
+    api::CREDIT => credit,
+    api::APPLICATION => application,
+    api::SET_PARAMS => set_params,
+    api::GET_PARAMS => get_params,
+    api::PROPOSE => propose,
+    api::APPROVE_ACTION => approve_action,
+    api::REJECT_ACTION => reject_action,
+    api::ACTION => action,
+    api::PENDING_ACTIONS => pending_actions,
 }
 
 const REGISTRY_KEY: &[u8] = b"registry";
@@ -571,7 +574,7 @@ fn approve_financing(args: ApproveArgs) -> Result<Application> {
             to: app.applicant.clone(),
             amount: net,
         };
-        call::<_, ()>(&token, "transfer_from", &pay);
+        call_at(&token, &scf_sdk::interface::deposit_token::TRANSFER_FROM, &pay);
     }
     emit("financing_approved", &app);
     Ok(app)
@@ -654,7 +657,7 @@ fn settle(args: SettleArgs) -> Result<Amount> {
             to: p.holder.clone(),
             amount: p.amount,
         };
-        call::<_, ()>(&token_contract, "transfer_from", &pay);
+        call_at(&token_contract, &scf_sdk::interface::deposit_token::TRANSFER_FROM, &pay);
         p.status = VoucherStatus::Settled;
         save(&p);
         index_remove(&p.holder, p.id);

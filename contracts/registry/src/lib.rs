@@ -6,7 +6,7 @@
 //! off) changes only by the member itself, or by an operator's request that one of the member's
 //! accounts, or a quorum of operator members, approves: no single operator key can take a member
 //! over. Its storage layout
-//! (`scf_primitives::apps::registry::{member_key, account_key, member_index_key}`) is public API: other
+//! (`scf_interface::registry::{member_key, account_key, member_index_key}`) is public API: other
 //! contracts read it directly to check roles.
 //!
 //! Must not: hold business state (vouchers, balances); that belongs to the contracts that use it;
@@ -19,7 +19,7 @@ use alloc::{string::String, vec::Vec};
 
 use scf_sdk::{
     caller, emit, ensure, fail,
-    primitives::apps::registry::{
+    interface::registry::{
         account_key, member_index_key, member_key, operator_quorum, AccountArgs, ControlChange,
         ControlDecision, ControlOutcome, ControlRequest, ControlStatus, InitArgs, Member, MemberPage,
         NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs,
@@ -28,22 +28,24 @@ use scf_sdk::{
     storage, AccountId, Result,
 };
 
+use scf_sdk::interface::registry as api;
+
 scf_sdk::entry_points! {
-    init => init,
-    register => register,
-    set_active => set_active,
-    add_account => add_account,
-    remove_account => remove_account,
-    set_maker_checker => set_maker_checker,
-    decide_control => decide_control,
-    control_requests => control_requests,
-    add_node => add_node,
-    remove_node => remove_node,
-    set_validator_node => set_validator_node,
-    nodes => nodes,
-    get => get,
-    get_by_name => get_by_name,
-    list => list,
+    api::INIT => init,
+    api::REGISTER => register,
+    api::SET_ACTIVE => set_active,
+    api::ADD_ACCOUNT => add_account,
+    api::REMOVE_ACCOUNT => remove_account,
+    api::SET_MAKER_CHECKER => set_maker_checker,
+    api::DECIDE_CONTROL => decide_control,
+    api::CONTROL_REQUESTS => control_requests,
+    api::ADD_NODE => add_node,
+    api::REMOVE_NODE => remove_node,
+    api::SET_VALIDATOR_NODE => set_validator_node,
+    api::NODES => nodes,
+    api::GET => get,
+    api::GET_BY_NAME => get_by_name,
+    api::LIST => list,
 }
 
 fn init(args: InitArgs) -> Result<()> {

@@ -2,7 +2,8 @@
 //!
 //! Write scf-chain contracts in `no_std` Rust: typed borsh arguments and return values, storage
 //! scoped to the contract, events, errors that end the call with a message, and the entry-point
-//! glue ([`entry_points!`]) that exports methods and the ABI marker.
+//! glue ([`entry_points!`]) that exports methods through their `scf_interface` descriptors and the
+//! ABI marker.
 //!
 //! Owns: the guest side of the ABI declared in `scf_primitives::abi` (the `extern "C"` imports),
 //! a bump allocator and the panic handler for wasm32.
@@ -16,6 +17,7 @@ extern crate alloc;
 use alloc::{string::String, vec, vec::Vec};
 
 pub use borsh::{self, BorshDeserialize, BorshSerialize};
+pub use scf_interface::{self as interface, Method, SystemContract};
 pub use scf_primitives::{self as primitives, AccountId, Amount, ContractAddress, Hash};
 
 #[cfg(target_arch = "wasm32")]
@@ -132,7 +134,7 @@ pub fn block_time_ms() -> u64 {
 /// Today's date as a day number (days since the epoch, UTC) from the block's timestamp.
 #[cfg(target_arch = "wasm32")]
 pub fn today() -> u32 {
-    (block_time_ms() / scf_primitives::apps::receivables::MS_PER_DAY) as u32
+    (block_time_ms() / scf_interface::receivables::MS_PER_DAY) as u32
 }
 
 /// A storage key in a contract's namespace `tag`: the tag byte, then `body`.
@@ -459,18 +461,29 @@ pub fn emit<T: BorshSerialize>(topic: &str, body: &T) {
     unsafe { sys::emit_event(topic.as_ptr(), topic.len() as i32, data.as_ptr(), data.len() as i32) }
 }
 
-/// Calls `method` of `contract` with borsh `args` and decodes its return value. The callee sees
-/// this contract as its caller. If the callee fails, this call fails too and every write of the
+/// Calls a system contract's `method` with `args` and returns its value. The callee sees this
+/// contract as its caller. If the callee fails, this call fails too and every write of the
 /// transaction is undone, so this never returns an error.
 #[cfg(target_arch = "wasm32")]
-pub fn call<A: BorshSerialize, R: BorshDeserialize>(contract: &ContractAddress, method: &str, args: &A) -> R {
+pub fn call<A: BorshSerialize, R: BorshDeserialize>(method: &Method<A, R>, args: &A) -> R {
+    call_at(&method.address(), method, args)
+}
+
+/// [`call`], at `contract`: a contract deployed from a system contract's code (another deposit
+/// token, say) has that contract's methods at its own address.
+#[cfg(target_arch = "wasm32")]
+pub fn call_at<A: BorshSerialize, R: BorshDeserialize>(
+    contract: &ContractAddress,
+    method: &Method<A, R>,
+    args: &A,
+) -> R {
     let args = encode(args);
     // SAFETY: pointers and lengths describe live values.
     let len = unsafe {
         sys::call_contract(
             contract.0.as_ptr(),
-            method.as_ptr(),
-            method.len() as i32,
+            method.name.as_ptr(),
+            method.name.len() as i32,
             args.as_ptr(),
             args.len() as i32,
         )
@@ -484,7 +497,7 @@ pub fn call<A: BorshSerialize, R: BorshDeserialize>(contract: &ContractAddress, 
 /// Lookups in the member registry's public storage.
 pub mod members {
     use super::*;
-    use scf_primitives::apps::registry::{account_key, member_key, Member, Role};
+    use scf_interface::registry::{account_key, member_key, Member, Role};
 
     /// The member an account acts for.
     #[cfg(target_arch = "wasm32")]
@@ -559,13 +572,14 @@ pub fn ret<T: BorshSerialize>(value: &T) {
 }
 
 /// Glue behind every exported method: decode the arguments, run the handler, return its value
-/// or abort with its error. Plain generic code so that the macro stays trivial.
+/// or abort with its error. Plain generic code so that the macro stays trivial; taking the
+/// method's descriptor makes a handler of any other argument or return type a compile error.
 #[cfg(target_arch = "wasm32")]
-pub fn dispatch<A: BorshDeserialize, R: BorshSerialize>(method: &str, handler: fn(A) -> Result<R>) {
+pub fn dispatch<A: BorshDeserialize, R: BorshSerialize>(method: &Method<A, R>, handler: fn(A) -> Result<R>) {
     let input = input_bytes();
     let args: A = match borsh::from_slice(&input) {
         Ok(a) => a,
-        Err(e) => abort(&alloc::format!("invalid arguments for {method}: {e}")),
+        Err(e) => abort(&alloc::format!("invalid arguments for {}: {e}", method.name)),
     };
     match handler(args) {
         Ok(value) => ret(&value),
@@ -573,25 +587,33 @@ pub fn dispatch<A: BorshDeserialize, R: BorshSerialize>(method: &str, handler: f
     }
 }
 
-/// Exports each `name => handler` as a Wasm method, plus the ABI interface marker.
+/// Exports each `DESCRIPTOR => handler` as a Wasm method named like the handler, plus the ABI
+/// interface marker. The handler must have the descriptor's name (checked at compile time) and
+/// its argument and return types (checked by [`dispatch`]).
 ///
 /// ```ignore
-/// scf_sdk::entry_points! { init => init, issue => issue }
+/// use scf_sdk::interface::receivables as api;
+/// scf_sdk::entry_points! { api::INIT => init, api::ISSUE => issue }
 /// ```
 #[macro_export]
 macro_rules! entry_points {
-    ($($name:ident => $handler:ident),* $(,)?) => {
-        // A module of its own, so the exported symbols can share the handlers' names.
-        mod __scf_exports {
-            #[no_mangle]
-            pub extern "C" fn scf_abi_v1() {}
-            $(
-                #[no_mangle]
-                pub extern "C" fn $name() {
-                    $crate::dispatch(stringify!($name), super::$handler)
+    ($($method:path => $handler:ident),* $(,)?) => {
+        #[no_mangle]
+        pub extern "C" fn scf_abi_v1() {}
+        $(
+            // An anonymous block per method: the export needs a Rust name of its own (the
+            // handler has the Wasm name) and paths resolve here as where the macro is used.
+            const _: () = {
+                assert!(
+                    $crate::interface::same_name($method.name, stringify!($handler)),
+                    concat!("the handler ", stringify!($handler), " is exported under another method's descriptor")
+                );
+                #[export_name = stringify!($handler)]
+                extern "C" fn export() {
+                    $crate::dispatch(&$method, $handler)
                 }
-            )*
-        }
+            };
+        )*
     };
 }
 

@@ -24,10 +24,9 @@ extern crate alloc;
 use alloc::{string::String, vec::Vec};
 
 use scf_sdk::{
-    block_time_ms, call, caller, emit, ensure, fail,
+    block_time_ms, call_at, caller, emit, ensure, fail,
     index::Index,
-    members,
-    primitives::apps::{
+    interface::{
         deposit_token::{TokenId, TransferFromArgs},
         receivables::{discount, DayCount, IssueArgs, OrderIssueArgs, VoucherId, MS_PER_DAY},
         registry::{Member, Role},
@@ -39,36 +38,38 @@ use scf_sdk::{
             MAX_BLOB_REF, MAX_DEFERRED_DAYS, MAX_DOCUMENTS, MAX_REASON,
         },
     },
-    storage, tagged_key, today, Amount, ContractAddress, Hash, Result,
+    members, storage, tagged_key, today, Amount, ContractAddress, Hash, Result,
 };
 
+use scf_sdk::interface::trade as api;
+
 scf_sdk::entry_points! {
-    init => init,
-    create_order => create_order,
-    accept_order => accept_order,
-    reject_order => reject_order,
-    withdraw_order => withdraw_order,
-    attach_document => attach_document,
-    mark_shipped => mark_shipped,
-    confirm_delivery => confirm_delivery,
-    invoice => invoice,
-    accept_invoice => accept_invoice,
-    dispute => dispute,
-    withdraw_dispute => withdraw_dispute,
-    cancel => cancel,
-    issue_lc => issue_lc,
-    accept_lc => accept_lc,
-    reject_lc => reject_lc,
-    present => present,
-    waive_discrepancies => waive_discrepancies,
-    close_lc => close_lc,
-    request_preshipment => request_preshipment,
-    approve_preshipment => approve_preshipment,
-    reject_preshipment => reject_preshipment,
-    repay_preshipment => repay_preshipment,
-    order => order,
-    lc => lc,
-    orders_of => orders_of,
+    api::INIT => init,
+    api::CREATE_ORDER => create_order,
+    api::ACCEPT_ORDER => accept_order,
+    api::REJECT_ORDER => reject_order,
+    api::WITHDRAW_ORDER => withdraw_order,
+    api::ATTACH_DOCUMENT => attach_document,
+    api::MARK_SHIPPED => mark_shipped,
+    api::CONFIRM_DELIVERY => confirm_delivery,
+    api::INVOICE => invoice,
+    api::ACCEPT_INVOICE => accept_invoice,
+    api::DISPUTE => dispute,
+    api::WITHDRAW_DISPUTE => withdraw_dispute,
+    api::CANCEL => cancel,
+    api::ISSUE_LC => issue_lc,
+    api::ACCEPT_LC => accept_lc,
+    api::REJECT_LC => reject_lc,
+    api::PRESENT => present,
+    api::WAIVE_DISCREPANCIES => waive_discrepancies,
+    api::CLOSE_LC => close_lc,
+    api::REQUEST_PRESHIPMENT => request_preshipment,
+    api::APPROVE_PRESHIPMENT => approve_preshipment,
+    api::REJECT_PRESHIPMENT => reject_preshipment,
+    api::REPAY_PRESHIPMENT => repay_preshipment,
+    api::ORDER => order,
+    api::LC => lc,
+    api::ORDERS_OF => orders_of,
 }
 
 const REGISTRY_KEY: &[u8] = b"registry";
@@ -95,14 +96,14 @@ fn doc_hash_key(h: &Hash) -> Vec<u8> {
 const PARTIES: Index = Index { tag: b'p' };
 
 fn load_order(id: OrderId) -> Result<Order> {
-    match storage::get(&scf_sdk::primitives::apps::trade::order_key(id)) {
+    match storage::get(&scf_sdk::interface::trade::order_key(id)) {
         Some(o) => Ok(o),
         None => fail!("order {id} does not exist"),
     }
 }
 
 fn save_order(o: &Order) {
-    storage::set(&scf_sdk::primitives::apps::trade::order_key(o.id), o);
+    storage::set(&scf_sdk::interface::trade::order_key(o.id), o);
 }
 
 fn load_lc(id: LcId) -> Result<LetterOfCredit> {
@@ -487,8 +488,11 @@ fn accept_invoice(a: AcceptInvoiceArgs) -> Result<InvoiceOutcome> {
                 maturity_day: today() + days,
                 trade_ref: invoice_hash,
             };
-            let voucher: VoucherId =
-                call(&receivables, "issue_for_order", &OrderIssueArgs { issuer: o.buyer.clone(), issue });
+            let voucher: VoucherId = call_at(
+                &receivables,
+                &scf_sdk::interface::receivables::ISSUE_FOR_ORDER,
+                &OrderIssueArgs { issuer: o.buyer.clone(), issue },
+            );
             o.voucher = Some(voucher);
             o.status = OrderStatus::Financed;
             save_order(&o);
@@ -514,7 +518,7 @@ fn move_tokens(token: &TokenId, from: &str, to: &str, amount: Amount) {
     }
     let token_contract: ContractAddress = storage::get(TOKEN_KEY).unwrap_or_default();
     let args = TransferFromArgs { token: token.clone(), from: from.into(), to: to.into(), amount };
-    call::<_, ()>(&token_contract, "transfer_from", &args);
+    call_at(&token_contract, &scf_sdk::interface::deposit_token::TRANSFER_FROM, &args);
 }
 
 /// Pays `amount` of `token` from `payer`: the pre-shipment lender first (up to what it is
@@ -563,7 +567,7 @@ fn dispute(a: DisputeArgs) -> Result<()> {
         !a.reason.is_empty() && a.reason.len() <= MAX_REASON,
         "a dispute needs a reason of 1 to {MAX_REASON} bytes"
     );
-    o.dispute = Some(scf_sdk::primitives::apps::trade::Dispute {
+    o.dispute = Some(scf_sdk::interface::trade::Dispute {
         raised_by: me.name.clone(),
         reason: a.reason,
         raised_at_ms: block_time_ms(),

@@ -23,7 +23,8 @@ use malachitebft_engine::{
     host::{Next, SyncedValueOutcome},
     util::streaming::StreamContent,
 };
-use scf_primitives::{apps::governance, crypto::Keypair, Block, BlockHeader, ContractAddress, Hash};
+use scf_interface::governance;
+use scf_primitives::{crypto::Keypair, Block, BlockHeader, ContractAddress, Hash};
 use scf_runtime::{keys, BlockContext, ExecutedBlock};
 
 use super::{

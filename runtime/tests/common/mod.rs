@@ -3,13 +3,12 @@
 #![allow(dead_code)]
 use std::sync::Arc;
 
+use scf_interface::{
+    governance::{Change, CodeAction, Proposal, ProposalId, ProposalStatus},
+    receivables::{parse_date, IssueArgs, Voucher, VoucherId},
+};
 use scf_primitives::{
-    apps::{
-        governance::{Change, CodeAction, Proposal, ProposalId, ProposalStatus},
-        receivables::{parse_date, IssueArgs, Voucher, VoucherId},
-    },
-    crypto::Keypair,
-    ContractAddress, ExecOutcome, Payload, Receipt, SignedTransaction, Transaction, TxError,
+    crypto::Keypair, ContractAddress, ExecOutcome, Payload, Receipt, SignedTransaction, Transaction, TxError,
 };
 use scf_runtime::{genesis::Genesis, BlockContext, MemoryStore, Runtime, RuntimeParams};
 
