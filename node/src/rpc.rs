@@ -301,7 +301,7 @@ impl ScfApiServer for RpcServer {
             chain.runtime.query(
                 chain.state(),
                 chain.query_context(),
-                ContractAddress::system("registry"),
+                scf_interface::SystemContract::Registry.address(),
                 "get",
                 args,
                 None,
@@ -343,11 +343,11 @@ impl ScfApiServer for RpcServer {
 
     async fn system_contracts(&self) -> RpcResult<SystemContracts> {
         Ok(SystemContracts {
-            registry: ContractAddress::system("registry").to_hex(),
-            deposit_token: ContractAddress::system("deposit_token").to_hex(),
-            receivables: ContractAddress::system("receivables").to_hex(),
-            governance: ContractAddress::system("governance").to_hex(),
-            trade: ContractAddress::system("trade").to_hex(),
+            registry: scf_interface::SystemContract::Registry.address().to_hex(),
+            deposit_token: scf_interface::SystemContract::DepositToken.address().to_hex(),
+            receivables: scf_interface::SystemContract::Receivables.address().to_hex(),
+            governance: scf_interface::SystemContract::Governance.address().to_hex(),
+            trade: scf_interface::SystemContract::Trade.address().to_hex(),
         })
     }
 

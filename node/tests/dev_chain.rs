@@ -295,7 +295,12 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     assert!(minted.receipt.expect("committed").success);
 
     let q = client
-        .query(ContractAddress::system("receivables").to_hex(), "no_such".into(), "0x".into(), None)
+        .query(
+            scf_interface::SystemContract::Receivables.address().to_hex(),
+            "no_such".into(),
+            "0x".into(),
+            None,
+        )
         .await;
     assert_eq!(rpc_error(q), (codes::QUERY_FAILED, "unknown_method".into()));
 
@@ -303,7 +308,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     let list = |who: &str| borsh::to_vec(&who.to_string()).unwrap();
     let unsigned = client
         .query(
-            ContractAddress::system("receivables").to_hex(),
+            scf_interface::SystemContract::Receivables.address().to_hex(),
             "list_by_holder".into(),
             to_hex(&list("supplier1")),
             None,
@@ -338,7 +343,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     let key = Keypair::dev("supplier2");
     let signed_for = QueryAuthorization {
         chain_id: "scf-dev".into(),
-        contract: ContractAddress::system("receivables"),
+        contract: scf_interface::SystemContract::Receivables.address(),
         method: "list_by_holder".into(),
         args: list("supplier2"),
         account: key.account_id(),
@@ -351,7 +356,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     };
     let reused = client
         .query(
-            ContractAddress::system("receivables").to_hex(),
+            scf_interface::SystemContract::Receivables.address().to_hex(),
             "list_by_holder".into(),
             to_hex(&list("supplier1")),
             Some(forged.clone()),
@@ -361,7 +366,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     let garbage = QueryAuth { signature: "0x1234".into(), ..forged };
     let garbage = client
         .query(
-            ContractAddress::system("receivables").to_hex(),
+            scf_interface::SystemContract::Receivables.address().to_hex(),
             "list_by_holder".into(),
             to_hex(&list("supplier2")),
             Some(garbage),

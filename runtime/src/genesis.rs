@@ -307,7 +307,7 @@ impl Genesis {
         if self.spec.dev {
             writes.insert(keys::dev_chain(), Some(vec![1]));
         }
-        let registry_addr = ContractAddress::system("registry");
+        let registry_addr = scf_interface::SystemContract::Registry.address();
         for (name, code) in &self.contracts {
             let init = match name.as_str() {
                 "registry" => borsh::to_vec(&registry::InitArgs {
@@ -321,13 +321,13 @@ impl Genesis {
                 }),
                 "receivables" => borsh::to_vec(&receivables::InitArgs {
                     registry: registry_addr,
-                    deposit_token: ContractAddress::system("deposit_token"),
+                    deposit_token: scf_interface::SystemContract::DepositToken.address(),
                     credit_lines: self.credit_lines.clone(),
                 }),
                 "trade" => borsh::to_vec(&trade::InitArgs {
                     registry: registry_addr,
-                    deposit_token: ContractAddress::system("deposit_token"),
-                    receivables: ContractAddress::system("receivables"),
+                    deposit_token: scf_interface::SystemContract::DepositToken.address(),
+                    receivables: scf_interface::SystemContract::Receivables.address(),
                 }),
                 other => return Err(err(format!("unknown system contract {other:?}"))),
             }

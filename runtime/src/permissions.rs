@@ -12,9 +12,9 @@ use crate::{keys, RuntimeError};
 
 /// The registry's and governance's addresses, hashed once: every transaction's check needs them.
 pub(crate) static REGISTRY: std::sync::LazyLock<ContractAddress> =
-    std::sync::LazyLock::new(|| ContractAddress::system("registry"));
+    std::sync::LazyLock::new(|| scf_interface::SystemContract::Registry.address());
 pub(crate) static GOVERNANCE: std::sync::LazyLock<ContractAddress> =
-    std::sync::LazyLock::new(|| ContractAddress::system("governance"));
+    std::sync::LazyLock::new(|| scf_interface::SystemContract::Governance.address());
 
 /// Reads one state key as of the point being checked.
 pub(crate) type Read<'a> = dyn FnMut(&[u8]) -> Result<Option<Vec<u8>>, RuntimeError> + 'a;
@@ -109,6 +109,6 @@ mod tests {
     fn the_registry_is_the_only_public_storage() {
         // The VM's `foreign_storage_read` compares against `REGISTRY` alone.
         assert_eq!(scf_primitives::abi::PUBLIC_STORAGE_CONTRACTS, ["registry"]);
-        assert_eq!(*super::REGISTRY, scf_primitives::ContractAddress::system("registry"));
+        assert_eq!(*super::REGISTRY, scf_interface::SystemContract::Registry.address());
     }
 }

@@ -18,11 +18,11 @@ use scf_interface::{
 use scf_primitives::{crypto::Keypair, ContractAddress, TxError};
 
 fn registry() -> ContractAddress {
-    ContractAddress::system("registry")
+    scf_interface::SystemContract::Registry.address()
 }
 
 fn token() -> ContractAddress {
-    ContractAddress::system("deposit_token")
+    scf_interface::SystemContract::DepositToken.address()
 }
 
 /// core → `to`, accepted by `accepter` (an account of `to`).

@@ -11,7 +11,7 @@ use scf_interface::{
 use scf_primitives::{crypto::Keypair, ContractAddress};
 
 fn governance() -> ContractAddress {
-    ContractAddress::system("governance")
+    scf_interface::SystemContract::Governance.address()
 }
 
 fn entry(name: &str, power: u64) -> ValidatorEntry {
@@ -57,7 +57,7 @@ fn validators_change_the_set_by_supermajority_at_a_later_height() {
         [("validator0".to_string(), 1), ("v1".to_string(), 1)]
     );
     // The new validator's node is admitted to the network right away.
-    let nodes: Vec<NetworkNode> = c.query(ContractAddress::system("registry"), "nodes", vec![]);
+    let nodes: Vec<NetworkNode> = c.query(scf_interface::SystemContract::Registry.address(), "nodes", vec![]);
     assert!(nodes.iter().any(|n| n.name == "v1" && n.role == NodeRole::Validator));
 
     // Before activation v1 is not yet a validator.
@@ -96,7 +96,7 @@ fn validators_change_the_set_by_supermajority_at_a_later_height() {
     let p: Proposal = ok(&mut c, "validator0", governance(), "propose", enc(&remove_v1));
     let ProposalStatus::Passed { activation_height } = p.status else { panic!("{p:?}") };
     assert_eq!(validators_at(&c, activation_height), [("validator0".to_string(), 3)]);
-    let nodes: Vec<NetworkNode> = c.query(ContractAddress::system("registry"), "nodes", vec![]);
+    let nodes: Vec<NetworkNode> = c.query(scf_interface::SystemContract::Registry.address(), "nodes", vec![]);
     assert!(!nodes.iter().any(|n| n.name == "v1"));
     let open: Vec<Proposal> = c.query(governance(), "open_proposals", vec![]);
     assert!(open.is_empty());
@@ -111,7 +111,12 @@ fn only_governance_changes_validator_nodes_in_the_registry() {
         node_key: Keypair::dev("sneaky").account_id(),
         present: true,
     };
-    let m =
-        refused(&mut c, "operator", ContractAddress::system("registry"), "set_validator_node", enc(&args));
+    let m = refused(
+        &mut c,
+        "operator",
+        scf_interface::SystemContract::Registry.address(),
+        "set_validator_node",
+        enc(&args),
+    );
     assert!(m.contains("only the governance contract"), "{m}");
 }

@@ -14,7 +14,7 @@ use scf_interface::{
     },
     registry::SetActiveArgs,
 };
-use scf_primitives::{Amount, ContractAddress};
+use scf_primitives::Amount;
 
 const MEMBERS: [&str; 6] = ["operator", "core", "supplier1", "supplier2", "bank", "auditor"];
 
@@ -126,13 +126,14 @@ fn check_invariants(c: &Chain) {
     let line = line.unwrap();
     assert!(line.outstanding <= line.limit);
     // Deposit-token supply.
-    let supply: Supply = c.query(ContractAddress::system("deposit_token"), "supply", enc(&token()));
+    let supply: Supply =
+        c.query(scf_interface::SystemContract::DepositToken.address(), "supply", enc(&token()));
     assert_eq!(supply.outstanding, supply.minted - supply.burned);
     let total: Amount = MEMBERS
         .iter()
         .map(|m| {
             c.query::<Amount>(
-                ContractAddress::system("deposit_token"),
+                scf_interface::SystemContract::DepositToken.address(),
                 "balance",
                 enc(&BalanceArgs { token: token(), member: m.to_string() }),
             )
@@ -143,7 +144,7 @@ fn check_invariants(c: &Chain) {
 
 fn run(ops: Vec<Op>) {
     let mut c = Chain::new();
-    let dt = ContractAddress::system("deposit_token");
+    let dt = scf_interface::SystemContract::DepositToken.address();
     for who in ["bank", "core"] {
         let t = c.call(
             "bank",
@@ -232,13 +233,13 @@ fn run(ops: Vec<Op>) {
             Op::Unfreeze { by, id } => (rightful(*by, 5), receivables(), "unfreeze", enc(id)),
             Op::Suspend { who } => (
                 0,
-                ContractAddress::system("registry"),
+                scf_interface::SystemContract::Registry.address(),
                 "set_active",
                 enc(&SetActiveArgs { name: MEMBERS[*who].into(), active: false }),
             ),
             Op::Activate { who } => (
                 0,
-                ContractAddress::system("registry"),
+                scf_interface::SystemContract::Registry.address(),
                 "set_active",
                 enc(&SetActiveArgs { name: MEMBERS[*who].into(), active: true }),
             ),

@@ -18,14 +18,14 @@ fn genesis_is_deterministic_and_registers_the_dev_members() {
     let b = Chain::new();
     assert_eq!(a.root(), b.root());
     let page: MemberPage = a.query(
-        ContractAddress::system("registry"),
+        scf_interface::SystemContract::Registry.address(),
         "list",
         borsh::to_vec(&Page { from: 0, limit: 500 }).unwrap(),
     );
     assert_eq!(page.next, None);
     let members = page.members;
     let second: MemberPage = a.query(
-        ContractAddress::system("registry"),
+        scf_interface::SystemContract::Registry.address(),
         "list",
         borsh::to_vec(&Page { from: 10, limit: 1 }).unwrap(),
     );

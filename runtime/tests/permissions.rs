@@ -15,11 +15,11 @@ use scf_primitives::{crypto::Keypair, ContractAddress, ContractInfo, Payload, Tx
 use scf_runtime::{genesis::Genesis, keys, CheckError, MemoryStore, Runtime, RuntimeParams, StateStore};
 
 fn registry() -> ContractAddress {
-    ContractAddress::system("registry")
+    scf_interface::SystemContract::Registry.address()
 }
 
 fn governance() -> ContractAddress {
-    ContractAddress::system("governance")
+    scf_interface::SystemContract::Governance.address()
 }
 
 const MARKER: &str = r#"(func (export "scf_abi_v1")) (memory (export "memory") 1)"#;

@@ -15,11 +15,11 @@ use scf_interface::{
 use scf_primitives::{Amount, ContractAddress};
 
 fn token() -> ContractAddress {
-    ContractAddress::system("deposit_token")
+    scf_interface::SystemContract::DepositToken.address()
 }
 
 fn registry() -> ContractAddress {
-    ContractAddress::system("registry")
+    scf_interface::SystemContract::Registry.address()
 }
 
 /// core → supplier1, accepted: returns the voucher id.

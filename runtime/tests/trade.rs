@@ -23,11 +23,11 @@ const BUYER_BANK: &str = "mx-bank";
 const CARRIER: &str = "carrier";
 
 fn trade() -> ContractAddress {
-    ContractAddress::system("trade")
+    scf_interface::SystemContract::Trade.address()
 }
 
 fn tokens() -> ContractAddress {
-    ContractAddress::system("deposit_token")
+    scf_interface::SystemContract::DepositToken.address()
 }
 
 fn today() -> Day {

@@ -27,11 +27,12 @@ use jsonrpsee::{
     http_client::{HttpClient, HttpClientBuilder},
     rpc_params,
 };
+use scf_interface::{self as api, Method};
 use scf_interface::{
     receivables::{IssueArgs, TransferArgs, TransferResult, VoucherId, MS_PER_DAY},
     registry::RegisterArgs,
 };
-use scf_primitives::{crypto::Keypair, ContractAddress, Payload, Transaction};
+use scf_primitives::{crypto::Keypair, Payload, Transaction};
 use scf_rpc_api::{from_hex, to_hex, BlockId, ScfApiClient, Submitted};
 use tokio::sync::{mpsc, oneshot};
 
@@ -111,22 +112,21 @@ impl Env {
         answer.await.map_err(|_| "batch sender stopped".to_string())?
     }
 
-    fn sign(
+    fn sign<A: borsh::BorshSerialize, R>(
         &self,
         key: &Keypair,
         nonce: u64,
-        contract: &str,
-        method: &str,
-        args: Vec<u8>,
+        method: Method<A, R>,
+        args: &A,
     ) -> (String, String) {
         let tx = key.sign_transaction(Transaction {
             chain_id: self.chain_id.clone(),
             sender: key.account_id(),
             nonce,
             payload: Payload::Call {
-                contract: ContractAddress::system(contract),
-                method: method.into(),
-                args,
+                contract: method.address(),
+                method: method.name.into(),
+                args: borsh::to_vec(args).expect("borsh into Vec is infallible"),
             },
         });
         (tx.hash().to_hex(), to_hex(&borsh::to_vec(&tx).expect("borsh into Vec is infallible")))
@@ -338,13 +338,7 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
                 format!("Benchmark supplier {i}"),
                 keys[i].account_id(),
             );
-            env.sign(
-                &opts.operator,
-                op_nonce + i as u64,
-                "registry",
-                "register",
-                borsh::to_vec(&args).unwrap(),
-            )
+            env.sign(&opts.operator, op_nonce + i as u64, api::registry::REGISTER, &args)
         })
         .collect();
     env.run_all(registrations, "registering bench members").await?;
@@ -360,13 +354,7 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
                 maturity_day: today + 180,
                 trade_ref: None,
             };
-            env.sign(
-                &opts.issuer,
-                core_nonce + i as u64,
-                "receivables",
-                "issue",
-                borsh::to_vec(&args).unwrap(),
-            )
+            env.sign(&opts.issuer, core_nonce + i as u64, api::receivables::ISSUE, &args)
         })
         .collect();
     let ids: Vec<VoucherId> = env
@@ -375,9 +363,7 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
         .iter()
         .map(|d| borsh::from_slice(d).map_err(|e| anyhow!("issue returned {e}")))
         .collect::<Result<_>>()?;
-    let accepts = (0..n)
-        .map(|i| env.sign(&keys[i], 0, "receivables", "accept", borsh::to_vec(&ids[i]).unwrap()))
-        .collect();
+    let accepts = (0..n).map(|i| env.sign(&keys[i], 0, api::receivables::ACCEPT, &ids[i])).collect();
     env.run_all(accepts, "accepting bench vouchers").await?;
     let setup_seconds = setup_started.elapsed().as_secs_f64();
 
@@ -408,8 +394,7 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
                 && deadline.is_none_or(|d| Instant::now() < d)
             {
                 let args = TransferArgs { id: voucher, to: to.clone(), amount: 1 };
-                let (hash, hex) =
-                    env.sign(&key, nonce, "receivables", "transfer", borsh::to_vec(&args).unwrap());
+                let (hash, hex) = env.sign(&key, nonce, api::receivables::TRANSFER, &args);
                 let sent = Instant::now();
                 let rx = env.submit(i + nonce as usize, &hash, hex).await?;
                 let (seen, outcome) = tokio::time::timeout(Duration::from_secs(120), rx)

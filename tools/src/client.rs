@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
 use jsonrpsee::{core::client::Error as ClientError, http_client::HttpClient};
+use scf_interface::{self as api, Method};
 use scf_interface::{
     receivables::{parse_date, Day, MS_PER_DAY},
     registry::Member,
@@ -161,17 +162,17 @@ impl Ctx {
     /// Runs a read-only contract method and decodes its borsh result.
     pub async fn query<A: borsh::BorshSerialize, R: borsh::BorshDeserialize>(
         &self,
-        contract: &str,
-        method: &str,
+        method: Method<A, R>,
         args: &A,
     ) -> Result<R> {
-        let data = self.query_raw(ContractAddress::system(contract), method, borsh::to_vec(args)?).await?;
-        borsh::from_slice(&data).map_err(|e| anyhow!("unexpected result from {contract}.{method}: {e}"))
+        let data = self.query_raw(method.address(), method.name, borsh::to_vec(args)?).await?;
+        borsh::from_slice(&data).map_err(|e| anyhow!("unexpected result from {method:?}: {e}"))
     }
 
     /// A member by name, or the member an account (hex) or local key acts for.
     pub async fn member(&self, who: &str) -> Result<Member> {
-        if let Some(m) = self.query::<_, Option<Member>>("registry", "get_by_name", &who.to_string()).await? {
+        if let Some(m) = self.query::<_, Option<Member>>(api::registry::GET_BY_NAME, &who.to_string()).await?
+        {
             return Ok(m);
         }
         let account = match AccountId::from_hex(who) {
@@ -182,7 +183,7 @@ impl Ctx {
                 .map(|k| k.account_id())
                 .map_err(|_| anyhow!("{who:?} is neither a member name, an account, nor a key"))?,
         };
-        self.query::<_, Option<Member>>("registry", "get", &account)
+        self.query::<_, Option<Member>>(api::registry::GET, &account)
             .await?
             .ok_or_else(|| anyhow!("{who:?} ({account}) is not a member"))
     }
@@ -243,17 +244,16 @@ impl Ctx {
     }
 
     /// Calls a system contract method in a transaction; fails if the transaction failed.
-    pub async fn call<A: borsh::BorshSerialize>(
+    pub async fn call<A: borsh::BorshSerialize, R>(
         &self,
         signer: &str,
         no_wait: bool,
-        contract: &str,
-        method: &str,
+        method: Method<A, R>,
         args: &A,
     ) -> Result<TxView> {
         let payload = Payload::Call {
-            contract: ContractAddress::system(contract),
-            method: method.into(),
+            contract: method.address(),
+            method: method.name.into(),
             args: borsh::to_vec(args)?,
         };
         self.submit(signer, no_wait, payload).await

@@ -5,6 +5,7 @@
 //! transaction; the chain's clock moves 90 days forward; core settles and bank and supplier1 are
 //! paid.
 use anyhow::{bail, Result};
+use scf_interface as api;
 use scf_interface::{
     deposit_token::{ApproveArgs, BalanceArgs, MintArgs, TokenId},
     receivables::{
@@ -12,7 +13,7 @@ use scf_interface::{
         TransferArgs, TransferResult, Voucher, VoucherId, MS_PER_DAY,
     },
 };
-use scf_primitives::{Amount, ContractAddress};
+use scf_primitives::Amount;
 use scf_rpc_api::ScfApiClient;
 use serde_json::json;
 
@@ -51,22 +52,21 @@ impl Story<'_> {
         // Each party reads its own balance with a query signed by its key (dev keys share the
         // members' names); nobody else may see it.
         let own = self.ctx.acting_as(member)?;
-        own.query("deposit_token", "balance", &BalanceArgs { token, member: member.into() }).await
+        own.query(api::deposit_token::BALANCE, &BalanceArgs { token, member: member.into() }).await
     }
 }
 
 pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
     let mut s = Story { ctx, step: 0 };
     let token = TokenId { financier: "bank".into(), currency: CCY.into() };
-    let receivables = ContractAddress::system("receivables");
+    let receivables = scf_interface::SystemContract::Receivables.address();
 
     s.say("bank mints deposit tokens: 1,000,000.00 CNY for itself and 1,000,000.00 CNY of core's deposits");
     for to in ["bank", "core"] {
         ctx.call(
             "bank",
             false,
-            "deposit_token",
-            "mint",
+            api::deposit_token::MINT,
             &MintArgs { currency: CCY.into(), to: to.into(), amount: 100_000_000 },
         )
         .await?;
@@ -80,7 +80,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
     s.say("core and bank let the receivables contract move their bank/CNY tokens (settlement, disbursement)");
     for who in ["core", "bank"] {
         let args = ApproveArgs { token: token.clone(), spender: receivables, amount: 100_000_000 };
-        ctx.call(who, false, "deposit_token", "approve", &args).await?;
+        ctx.call(who, false, api::deposit_token::APPROVE, &args).await?;
     }
 
     // Today is the date of the latest block, which the mints above just produced (the genesis
@@ -98,23 +98,23 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
         maturity_day,
         trade_ref: None,
     };
-    let root: VoucherId = returned(&ctx.call("core", false, "receivables", "issue", &issue).await?)?;
+    let root: VoucherId = returned(&ctx.call("core", false, api::receivables::ISSUE, &issue).await?)?;
     s.detail(format!("voucher {root} issued"));
 
     s.say(format!("supplier1 accepts voucher {root}"));
-    ctx.call("supplier1", false, "receivables", "accept", &root).await?;
+    ctx.call("supplier1", false, api::receivables::ACCEPT, &root).await?;
 
     s.say("supplier1 transfers 300,000.00 CNY of it to supplier2");
     let t = TransferArgs { id: root, to: "supplier2".into(), amount: 30_000_000 };
     let split: TransferResult =
-        returned(&ctx.call("supplier1", false, "receivables", "transfer", &t).await?)?;
+        returned(&ctx.call("supplier1", false, api::receivables::TRANSFER, &t).await?)?;
     let kept = split.remainder.unwrap_or(root);
     s.detail(format!("supplier2 holds voucher {}, supplier1 keeps voucher {kept}", split.transferred));
 
     s.say(format!("supplier2 applies to bank to discount voucher {}", split.transferred));
     let apply = ApplyArgs { id: split.transferred, amount: 30_000_000, financier: "bank".into() };
     let app: Application =
-        returned(&ctx.call("supplier2", false, "receivables", "apply_financing", &apply).await?)?;
+        returned(&ctx.call("supplier2", false, api::receivables::APPLY_FINANCING, &apply).await?)?;
     s.detail(format!("application {} pending; the voucher is locked", app.id));
 
     let before = s.balance("supplier2").await?;
@@ -122,7 +122,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
     let approve =
         ApproveFinancing { application: app.id, rate_bps: 435, fee: 0, registry_ref: "ZDW-DEMO-0001".into() };
     let approved: Application =
-        returned(&ctx.call("bank", false, "receivables", "approve_financing", &approve).await?)?;
+        returned(&ctx.call("bank", false, api::receivables::APPROVE_FINANCING, &approve).await?)?;
     let Some(terms) = approved.terms.clone() else { bail!("approved application without terms") };
     let paid = s.balance("supplier2").await? - before;
     s.detail(format!(
@@ -152,7 +152,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
     let (bank0, s1_0) = (s.balance("bank").await?, s.balance("supplier1").await?);
     s.say(format!("core settles voucher {root} at maturity: every current holder is paid in bank/CNY"));
     let settle = SettleArgs { root, token_financier: "bank".into() };
-    let settled: Amount = returned(&ctx.call("core", false, "receivables", "settle", &settle).await?)?;
+    let settled: Amount = returned(&ctx.call("core", false, api::receivables::SETTLE, &settle).await?)?;
     let (bank1, s1_1) = (s.balance("bank").await?, s.balance("supplier1").await?);
     s.detail(format!(
         "settled {}: bank received {}, supplier1 received {}",
@@ -162,7 +162,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
     ));
 
     // The issuer sees the whole tree of its voucher.
-    let lineage: Vec<Voucher> = ctx.acting_as("core")?.query("receivables", "lineage", &root).await?;
+    let lineage: Vec<Voucher> = ctx.acting_as("core")?.query(api::receivables::LINEAGE, &root).await?;
     s.say(format!("lineage of voucher {root}"));
     for v in &lineage {
         s.detail(format!(
@@ -221,8 +221,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     let balance = |who: &'static str, financier: &'static str| async move {
         let own = ctx.acting_as(who)?;
         own.query::<_, Amount>(
-            "deposit_token",
-            "balance",
+            api::deposit_token::BALANCE,
             &BalanceArgs { token: token(financier), member: who.into() },
         )
         .await
@@ -237,13 +236,13 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     let attach = |who: &'static str, order: OrderId, kind: DocumentKind, path: std::path::PathBuf| async move {
         let sha256 = crate::trade::hash_file(&path)?;
         let args = AttachArgs { order, kind, sha256, blob_ref: None, supersedes: None };
-        returned::<u32>(&ctx.call(who, false, "trade", "attach_document", &args).await?)
+        returned::<u32>(&ctx.call(who, false, api::trade::ATTACH_DOCUMENT, &args).await?)
     };
 
     s.say("mx-bank (the buyer's bank) and bank (the seller's bank) fund their USD deposit tokens");
     for (bank, amount) in [("mx-bank", 100_000_000u128), ("bank", 50_000_000)] {
         let mint = MintArgs { currency: USD.into(), to: bank.into(), amount };
-        returned::<()>(&ctx.call(bank, false, "deposit_token", "mint", &mint).await?)?;
+        returned::<()>(&ctx.call(bank, false, api::deposit_token::MINT, &mint).await?)?;
     }
     let today = whole_day_ahead(ctx).await?;
 
@@ -264,10 +263,10 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         latest_shipment_day: today + 30,
         terms: PaymentTerms::LetterOfCredit,
     };
-    let lc_order: OrderId = returned(&ctx.call("mx-retail", false, "trade", "create_order", &order).await?)?;
+    let lc_order: OrderId = returned(&ctx.call("mx-retail", false, api::trade::CREATE_ORDER, &order).await?)?;
     s.detail(format!("order {lc_order} drafted; goods description sha256 {}", order.goods_hash));
     s.say(format!("yiwu-crafts accepts order {lc_order}"));
-    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "accept_order", &lc_order).await?)?;
+    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::ACCEPT_ORDER, &lc_order).await?)?;
 
     s.say("mx-bank issues a letter of credit for 50,000.00 USD, requiring bill of lading, invoice, packing list and certificate of origin");
     crate::trade::allow_trade_contract(&ctx.acting_as("mx-bank")?, false, &token("mx-bank"), 5_000_000)
@@ -283,9 +282,9 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
             DocumentKind::CertificateOfOrigin,
         ],
     };
-    let lc: LcId = returned(&ctx.call("mx-bank", false, "trade", "issue_lc", &issue).await?)?;
+    let lc: LcId = returned(&ctx.call("mx-bank", false, api::trade::ISSUE_LC, &issue).await?)?;
     s.detail(format!("letter of credit {lc}, expires {}", format_date(issue.expiry_day)));
-    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "accept_lc", &lc).await?)?;
+    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::ACCEPT_LC, &lc).await?)?;
     s.detail("yiwu-crafts accepts it");
 
     s.say("carrier issues the bill of lading; yiwu-crafts ships and attaches its documents (hashes only)");
@@ -294,7 +293,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         format!("B/L PRS{lc_order}-NGB-ZLO, 2,000 cartons, clean on board"),
     )?;
     attach("carrier", lc_order, DocumentKind::BillOfLading, bl.clone()).await?;
-    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "mark_shipped", &lc_order).await?)?;
+    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::MARK_SHIPPED, &lc_order).await?)?;
     for (kind, file, text) in [
         (DocumentKind::CommercialInvoice, "invoice-1.txt", "Commercial invoice YW-INV-{} USD 50,000.00"),
         (DocumentKind::PackingList, "packing-list-1.txt", "Packing list YW-PL-{}: 2,000 cartons, 18,400 kg"),
@@ -322,7 +321,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     ));
     let before = balance("yiwu-crafts", "mx-bank").await?;
     let presented: PresentationOutcome =
-        returned(&ctx.call("yiwu-crafts", false, "trade", "present", &lc).await?)?;
+        returned(&ctx.call("yiwu-crafts", false, api::trade::PRESENT, &lc).await?)?;
     let PresentationOutcome::Honoured(payment) = presented else {
         bail!("the presentation was discrepant: {presented:?}");
     };
@@ -350,27 +349,27 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         terms: PaymentTerms::Deferred { days: 60 },
     };
     let deferred: OrderId =
-        returned(&ctx.call("yiwu-crafts", false, "trade", "create_order", &order).await?)?;
-    returned::<()>(&ctx.call("mx-retail", false, "trade", "accept_order", &deferred).await?)?;
+        returned(&ctx.call("yiwu-crafts", false, api::trade::CREATE_ORDER, &order).await?)?;
+    returned::<()>(&ctx.call("mx-retail", false, api::trade::ACCEPT_ORDER, &deferred).await?)?;
     s.detail(format!("order {deferred} drafted by yiwu-crafts, accepted by mx-retail"));
 
     s.say("the goods are shipped, delivered, and invoiced");
     let bl =
         write_doc("bill-of-lading-2.txt", format!("B/L PRS{deferred}-NGB-ZLO, 600 sets, clean on board"))?;
     attach("carrier", deferred, DocumentKind::BillOfLading, bl).await?;
-    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "mark_shipped", &deferred).await?)?;
-    returned::<()>(&ctx.call("mx-retail", false, "trade", "confirm_delivery", &deferred).await?)?;
+    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::MARK_SHIPPED, &deferred).await?)?;
+    returned::<()>(&ctx.call("mx-retail", false, api::trade::CONFIRM_DELIVERY, &deferred).await?)?;
     let invoice = write_doc("invoice-2.txt", format!("Commercial invoice YW-INV-{deferred} USD 30,000.00"))?;
     attach("yiwu-crafts", deferred, DocumentKind::CommercialInvoice, invoice).await?;
     let inv = InvoiceArgs { order: deferred, amount: 3_000_000 };
-    returned::<()>(&ctx.call("yiwu-crafts", false, "trade", "invoice", &inv).await?)?;
+    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::INVOICE, &inv).await?)?;
 
     s.say("mx-retail accepts the invoice: the trade contract has the receivables contract issue a voucher");
     let accept = AcceptInvoiceArgs { order: deferred, token_financier: None };
     let outcome: InvoiceOutcome =
-        returned(&ctx.call("mx-retail", false, "trade", "accept_invoice", &accept).await?)?;
+        returned(&ctx.call("mx-retail", false, api::trade::ACCEPT_INVOICE, &accept).await?)?;
     let InvoiceOutcome::VoucherIssued(voucher) = outcome else { bail!("no voucher: {outcome:?}") };
-    let v: Option<Voucher> = ctx.acting_as("yiwu-crafts")?.query("receivables", "get", &voucher).await?;
+    let v: Option<Voucher> = ctx.acting_as("yiwu-crafts")?.query(api::receivables::GET, &voucher).await?;
     let Some(v) = v else { bail!("voucher {voucher} is not visible to its holder") };
     s.detail(format!(
         "voucher {voucher}: {} from {} to {}, maturing {}, backed by the invoice's hash",
@@ -379,20 +378,20 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         v.holder,
         format_date(v.maturity_day)
     ));
-    returned::<()>(&ctx.call("yiwu-crafts", false, "receivables", "accept", &voucher).await?)?;
+    returned::<()>(&ctx.call("yiwu-crafts", false, api::receivables::ACCEPT, &voucher).await?)?;
 
     s.say(format!(
         "yiwu-crafts discounts voucher {voucher} at bank at 5.50 % a year (ACT/360) and is paid at once"
     ));
     let approve = ApproveArgs {
         token: token("bank"),
-        spender: ContractAddress::system("receivables"),
+        spender: scf_interface::SystemContract::Receivables.address(),
         amount: v.amount,
     };
-    returned::<()>(&ctx.call("bank", false, "deposit_token", "approve", &approve).await?)?;
+    returned::<()>(&ctx.call("bank", false, api::deposit_token::APPROVE, &approve).await?)?;
     let apply = ApplyArgs { id: voucher, amount: v.amount, financier: "bank".into() };
     let app: Application =
-        returned(&ctx.call("yiwu-crafts", false, "receivables", "apply_financing", &apply).await?)?;
+        returned(&ctx.call("yiwu-crafts", false, api::receivables::APPLY_FINANCING, &apply).await?)?;
     let before = balance("yiwu-crafts", "bank").await?;
     let approve = ApproveFinancing {
         application: app.id,
@@ -401,7 +400,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         registry_ref: format!("ZDW-TRADE-{voucher}"),
     };
     let approved: Application =
-        returned(&ctx.call("bank", false, "receivables", "approve_financing", &approve).await?)?;
+        returned(&ctx.call("bank", false, api::receivables::APPROVE_FINANCING, &approve).await?)?;
     let Some(terms) = approved.terms else { bail!("approved application without terms") };
     let paid = balance("yiwu-crafts", "bank").await? - before;
     s.detail(format!(

@@ -7,6 +7,7 @@ use std::{
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
+use scf_interface as api;
 use scf_interface::{
     deposit_token::{self as dt, BalanceArgs, Supply, TokenId},
     governance as gv,
@@ -975,7 +976,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Governance(cmd) => governance_cmd(&ctx, cmd).await?,
         Command::Network(NetworkCmd::Nodes) => {
-            let nodes: Vec<NetworkNode> = ctx.query("registry", "nodes", &()).await?;
+            let nodes: Vec<NetworkNode> = ctx.query(api::registry::NODES, &()).await?;
             let rows: Vec<_> = nodes
                 .iter()
                 .map(|n| {
@@ -996,15 +997,15 @@ async fn run(cli: Cli) -> Result<()> {
             let node_key = AccountId::from_hex(&node_key).map_err(|e| anyhow!("--node-key: {e}"))?;
             let args =
                 NetworkNode { name: name.clone(), node_key, role: NodeRole::FullNode, member: Some(member) };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "add_node", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::ADD_NODE, &args).await?;
             ctx.report(&view, |_| format!("full node {name} is admitted to the network"))?;
         }
         Command::Network(NetworkCmd::RemoveNode { node_name, tx }) => {
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "remove_node", &node_name).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::REMOVE_NODE, &node_name).await?;
             ctx.report(&view, |_| format!("node {node_name} is removed from the network"))?;
         }
         Command::Params(ParamsCmd::Show) => {
-            let p: rc::Params = ctx.query("receivables", "get_params", &()).await?;
+            let p: rc::Params = ctx.query(api::receivables::GET_PARAMS, &()).await?;
             if ctx.json {
                 print_json(&json!({"max_term_days": p.max_term_days}));
             } else {
@@ -1013,7 +1014,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Params(ParamsCmd::SetMaxTerm { days, tx }) => {
             let args = rc::Params { max_term_days: days };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "set_params", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::SET_PARAMS, &args).await?;
             ctx.report(&view, |_| format!("new vouchers may run at most {days} days"))?;
         }
         Command::Contract(cmd) => contract(&ctx, cmd).await?,
@@ -1134,7 +1135,7 @@ fn report_control(ctx: &Ctx, view: &scf_rpc_api::TxView, applied: String) -> Res
 
 async fn decide_control(ctx: &Ctx, id: u64, approve: bool, tx: TxOpts) -> Result<()> {
     let args = ControlDecision { id, approve };
-    let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "decide_control", &args).await?;
+    let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::DECIDE_CONTROL, &args).await?;
     let mut extra = serde_json::Map::new();
     let decided = return_data(&view).ok().and_then(|d| borsh::from_slice::<ControlRequest>(&d).ok());
     if let Some(r) = &decided {
@@ -1153,7 +1154,7 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
             let mut from = Some(0);
             while let Some(start) = from {
                 let page: MemberPage =
-                    ctx.query("registry", "list", &Page { from: start, limit: MAX_PAGE }).await?;
+                    ctx.query(api::registry::LIST, &Page { from: start, limit: MAX_PAGE }).await?;
                 all.extend(page.members);
                 from = page.next;
             }
@@ -1196,7 +1197,7 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
                 maker_checker,
                 parent,
             };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "register", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::REGISTER, &args).await?;
             ctx.report(&view, |_| format!("registered member {name}"))?;
         }
         MemberCmd::AddAccount { name, account, tx } => {
@@ -1204,7 +1205,7 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
                 name: ctx.member_name(&name).await?,
                 account: ctx.resolve_account(&account).await?,
             };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "add_account", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::ADD_ACCOUNT, &args).await?;
             report_control(ctx, &view, format!("account {} now acts for {}", args.account, args.name))?;
         }
         MemberCmd::RemoveAccount { name, account, tx } => {
@@ -1212,16 +1213,16 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
                 name: ctx.member_name(&name).await?,
                 account: ctx.resolve_account(&account).await?,
             };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "remove_account", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::REMOVE_ACCOUNT, &args).await?;
             report_control(ctx, &view, format!("account {} no longer acts for {}", args.account, args.name))?;
         }
         MemberCmd::MakerChecker { name, setting, tx } => {
             let args = SetMakerCheckerArgs { name: ctx.member_name(&name).await?, required: setting == "on" };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "set_maker_checker", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::SET_MAKER_CHECKER, &args).await?;
             report_control(ctx, &view, format!("maker–checker for {} is {setting}", args.name))?;
         }
         MemberCmd::Changes => {
-            let open: Vec<ControlRequest> = ctx.query("registry", "control_requests", &()).await?;
+            let open: Vec<ControlRequest> = ctx.query(api::registry::CONTROL_REQUESTS, &()).await?;
             if ctx.json {
                 print_json(&json!(open.iter().map(control_json).collect::<Vec<_>>()));
             } else if open.is_empty() {
@@ -1236,12 +1237,12 @@ async fn member(ctx: &Ctx, cmd: MemberCmd) -> Result<()> {
         MemberCmd::RejectChange { id, tx } => decide_control(ctx, id, false, tx).await?,
         MemberCmd::Suspend { name, tx } => {
             let args = SetActiveArgs { name: name.clone(), active: false };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "set_active", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::SET_ACTIVE, &args).await?;
             ctx.report(&view, |_| format!("suspended member {name}"))?;
         }
         MemberCmd::Activate { name, tx } => {
             let args = SetActiveArgs { name: name.clone(), active: true };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "registry", "set_active", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::registry::SET_ACTIVE, &args).await?;
             ctx.report(&view, |_| format!("reactivated member {name}"))?;
         }
     }
@@ -1254,7 +1255,7 @@ async fn credit(ctx: &Ctx, cmd: CreditCmd) -> Result<()> {
             let limit = amount::parse(&limit, amount::decimals(&currency))?;
             let core = ctx.member_name(&core).await?;
             let args = rc::GrantCreditArgs { core: core.clone(), currency: currency.clone(), limit };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "grant_credit", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::GRANT_CREDIT, &args).await?;
             ctx.report(&view, |_| {
                 format!("{core} may now have up to {} outstanding", money(limit, &currency))
             })?;
@@ -1262,7 +1263,10 @@ async fn credit(ctx: &Ctx, cmd: CreditCmd) -> Result<()> {
         CreditCmd::Show { core, currency } => {
             let core = ctx.member_name(&core).await?;
             let line: Option<CreditLine> = ctx
-                .query("receivables", "credit", &CreditKey { core: core.clone(), currency: currency.clone() })
+                .query(
+                    api::receivables::CREDIT,
+                    &CreditKey { core: core.clone(), currency: currency.clone() },
+                )
                 .await?;
             let Some(l) = line else { bail!("{core} has no credit line in {currency}") };
             let d = amount::decimals(&currency);
@@ -1294,7 +1298,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
             let amount = amount::parse(&amt, amount::decimals(&currency))?;
             let to = ctx.member_name(&to).await?;
             let args = dt::MintArgs { currency: currency.clone(), to: to.clone(), amount };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "deposit_token", "mint", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::deposit_token::MINT, &args).await?;
             ctx.report(&view, |_| format!("minted {} to {to}", money(amount, &currency)))?;
         }
         TokenCmd::Burn { token, amount: amt, tx } => {
@@ -1302,7 +1306,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
             let amount = amount::parse(&amt, amount::decimals(&token.currency))?;
             let ccy = token.currency.clone();
             let view = ctx
-                .call(ctx.signer()?, tx.no_wait, "deposit_token", "burn", &dt::BurnArgs { token, amount })
+                .call(ctx.signer()?, tx.no_wait, api::deposit_token::BURN, &dt::BurnArgs { token, amount })
                 .await?;
             ctx.report(&view, |_| format!("redeemed {}", money(amount, &ccy)))?;
         }
@@ -1312,7 +1316,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
             let to = ctx.member_name(&to).await?;
             let ccy = token.currency.clone();
             let args = dt::TransferArgs { token, to: to.clone(), amount };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "deposit_token", "transfer", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::deposit_token::TRANSFER, &args).await?;
             ctx.report(&view, |_| format!("sent {} to {to}", money(amount, &ccy)))?;
         }
         TokenCmd::Approve { token, amount: amt, spender, tx } => {
@@ -1320,19 +1324,20 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
             let amount = amount::parse(&amt, amount::decimals(&token.currency))?;
             let spender = match spender {
                 Some(s) => ContractAddress::from_hex(&s).map_err(|e| anyhow!("--spender: {e}"))?,
-                None => ContractAddress::system("receivables"),
+                None => scf_interface::SystemContract::Receivables.address(),
             };
             let ccy = token.currency.clone();
             let args = dt::ApproveArgs { token, spender, amount };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "deposit_token", "approve", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::deposit_token::APPROVE, &args).await?;
             ctx.report(&view, |_| format!("contract {spender} may move up to {}", money(amount, &ccy)))?;
         }
         TokenCmd::Balance { member, token } => {
             let token = parse_token(&token)?;
             let member = ctx.member_name(&member).await?;
             let ccy = token.currency.clone();
-            let b: Amount =
-                ctx.query("deposit_token", "balance", &BalanceArgs { token, member: member.clone() }).await?;
+            let b: Amount = ctx
+                .query(api::deposit_token::BALANCE, &BalanceArgs { token, member: member.clone() })
+                .await?;
             if ctx.json {
                 print_json(
                     &json!({"member": member, "balance": amount::format(b, amount::decimals(&ccy)), "currency": ccy}),
@@ -1344,7 +1349,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
         TokenCmd::Supply { token } => {
             let token = parse_token(&token)?;
             let d = amount::decimals(&token.currency);
-            let s: Supply = ctx.query("deposit_token", "supply", &token).await?;
+            let s: Supply = ctx.query(api::deposit_token::SUPPLY, &token).await?;
             let j = json!({"minted": amount::format(s.minted, d), "burned": amount::format(s.burned, d),
                            "outstanding": amount::format(s.outstanding, d)});
             if ctx.json {
@@ -1359,7 +1364,7 @@ async fn token(ctx: &Ctx, cmd: TokenCmd) -> Result<()> {
 
 async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
     let load = |id: VoucherId| async move {
-        let v: Option<Voucher> = ctx.query("receivables", "get", &id).await?;
+        let v: Option<Voucher> = ctx.query(api::receivables::GET, &id).await?;
         v.ok_or_else(|| anyhow!("voucher {id} does not exist"))
     };
     match cmd {
@@ -1374,26 +1379,33 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
             if requires_maker_checker(ctx).await? {
                 return propose(ctx, &tx, rc::ProposedAction::Issue(args)).await;
             }
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "issue", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::ISSUE, &args).await?;
             ctx.report(&view, |data| match borsh::from_slice::<VoucherId>(data) {
                 Ok(id) => format!("issued voucher {id}"),
                 Err(_) => "issued".into(),
             })?;
         }
         VoucherCmd::Accept { id, tx } => {
-            simple(ctx, &tx, "accept", &id, format!("accepted voucher {id}")).await?
+            simple(ctx, &tx, api::receivables::ACCEPT, &id, format!("accepted voucher {id}")).await?
         }
         VoucherCmd::Reject { id, tx } => {
-            simple(ctx, &tx, "reject", &id, format!("rejected voucher {id}")).await?
+            simple(ctx, &tx, api::receivables::REJECT, &id, format!("rejected voucher {id}")).await?
         }
         VoucherCmd::Cancel { id, tx } => {
-            simple(ctx, &tx, "cancel", &id, format!("cancelled voucher {id}")).await?
+            simple(ctx, &tx, api::receivables::CANCEL, &id, format!("cancelled voucher {id}")).await?
         }
         VoucherCmd::Unfreeze { id, tx } => {
-            simple(ctx, &tx, "unfreeze", &id, format!("unfroze voucher {id}")).await?
+            simple(ctx, &tx, api::receivables::UNFREEZE, &id, format!("unfroze voucher {id}")).await?
         }
         VoucherCmd::Freeze { id, reason, tx } => {
-            simple(ctx, &tx, "freeze", &rc::FreezeArgs { id, reason }, format!("froze voucher {id}")).await?
+            simple(
+                ctx,
+                &tx,
+                api::receivables::FREEZE,
+                &rc::FreezeArgs { id, reason },
+                format!("froze voucher {id}"),
+            )
+            .await?
         }
         VoucherCmd::Transfer { id, to, amount: amt, tx } => {
             let v = load(id).await?;
@@ -1403,7 +1415,7 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
             if requires_maker_checker(ctx).await? {
                 return propose(ctx, &tx, rc::ProposedAction::Transfer(args)).await;
             }
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "transfer", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::TRANSFER, &args).await?;
             ctx.report(&view, |data| match borsh::from_slice::<rc::TransferResult>(data) {
                 Ok(r) => match r.remainder {
                     Some(rest) => {
@@ -1417,11 +1429,11 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
         VoucherCmd::Settle { root, token, tx } => {
             let v = load(root).await?;
             let args = rc::SettleArgs { root, token_financier: ctx.member_name(&token).await? };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "settle", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::SETTLE, &args).await?;
             // One call pays at most 100 pieces; say when another is needed (in JSON too, so a
             // script knows whether to call again).
             let unpaid = if view.receipt.as_ref().is_some_and(|r| r.success) {
-                let pieces: Vec<Voucher> = ctx.query("receivables", "lineage", &root).await?;
+                let pieces: Vec<Voucher> = ctx.query(api::receivables::LINEAGE, &root).await?;
                 Some(pieces.iter().filter(|p| p.status.is_live() && p.frozen.is_none()).count())
             } else {
                 None
@@ -1441,7 +1453,7 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
             }
         }
         VoucherCmd::MarkOverdue { root, tx } => {
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "mark_overdue", &root).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::MARK_OVERDUE, &root).await?;
             ctx.report(&view, |data| match borsh::from_slice::<Vec<VoucherId>>(data) {
                 Ok(ids) => format!("vouchers {ids:?} are overdue"),
                 Err(_) => "marked overdue".into(),
@@ -1457,11 +1469,11 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
         }
         VoucherCmd::List { holder } => {
             let holder = ctx.member_name(&holder).await?;
-            let vouchers: Vec<Voucher> = ctx.query("receivables", "list_by_holder", &holder).await?;
+            let vouchers: Vec<Voucher> = ctx.query(api::receivables::LIST_BY_HOLDER, &holder).await?;
             print_vouchers(ctx, &vouchers, true);
         }
         VoucherCmd::Lineage { id } => {
-            let vouchers: Vec<Voucher> = ctx.query("receivables", "lineage", &id).await?;
+            let vouchers: Vec<Voucher> = ctx.query(api::receivables::LINEAGE, &id).await?;
             print_vouchers(ctx, &vouchers, true);
         }
     }
@@ -1476,7 +1488,7 @@ async fn requires_maker_checker(ctx: &Ctx) -> Result<bool> {
 /// Maker: records the action for another account of the member to approve.
 async fn propose(ctx: &Ctx, tx: &TxOpts, action: rc::ProposedAction) -> Result<()> {
     let what = action.as_str();
-    let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "propose", &action).await?;
+    let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::PROPOSE, &action).await?;
     ctx.report(&view, |data| match borsh::from_slice::<rc::PendingAction>(data) {
         Ok(p) => format!(
             "{} requires maker–checker: proposed {what} as action {}; another of its accounts approves it \
@@ -1523,7 +1535,7 @@ async fn action(ctx: &Ctx, cmd: ActionCmd) -> Result<()> {
                 Some(m) => ctx.member_name(&m).await?,
                 None => ctx.member_name(ctx.signer()?).await?,
             };
-            let open: Vec<rc::PendingAction> = ctx.query("receivables", "pending_actions", &member).await?;
+            let open: Vec<rc::PendingAction> = ctx.query(api::receivables::PENDING_ACTIONS, &member).await?;
             if ctx.json {
                 print_json(&json!(open.iter().map(action_json).collect::<Vec<_>>()));
             } else if open.is_empty() {
@@ -1535,11 +1547,11 @@ async fn action(ctx: &Ctx, cmd: ActionCmd) -> Result<()> {
             }
         }
         ActionCmd::Show { id } => {
-            let a: Option<rc::PendingAction> = ctx.query("receivables", "action", &id).await?;
+            let a: Option<rc::PendingAction> = ctx.query(api::receivables::ACTION, &id).await?;
             print_action(ctx, &a.ok_or_else(|| anyhow!("action {id} does not exist"))?);
         }
         ActionCmd::Approve { id, tx } => {
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "approve_action", &id).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::APPROVE_ACTION, &id).await?;
             ctx.report(&view, |data| match borsh::from_slice::<rc::ActionOutcome>(data) {
                 Ok(rc::ActionOutcome::Issued(v)) => format!("approved action {id}: issued voucher {v}"),
                 Ok(rc::ActionOutcome::Transferred(r)) => match r.remainder {
@@ -1559,7 +1571,7 @@ async fn action(ctx: &Ctx, cmd: ActionCmd) -> Result<()> {
             })?;
         }
         ActionCmd::Reject { id, tx } => {
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "reject_action", &id).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::REJECT_ACTION, &id).await?;
             ctx.report(&view, |_| format!("rejected action {id}"))?;
         }
     }
@@ -1630,7 +1642,7 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
         if let Ok(k) = AccountId::from_hex(&who) {
             return Ok::<_, anyhow::Error>(k);
         }
-        let schedule: Vec<gv::ScheduledSet> = ctx.query("governance", "schedule", &()).await?;
+        let schedule: Vec<gv::ScheduledSet> = ctx.query(api::governance::SCHEDULE, &()).await?;
         schedule
             .iter()
             .rev()
@@ -1640,7 +1652,7 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
             .ok_or_else(|| anyhow!("no validator named {who:?}"))
     };
     let propose = |change: gv::Change, tx: TxOpts| async move {
-        let view = ctx.call(ctx.signer()?, tx.no_wait, "governance", "propose", &change).await?;
+        let view = ctx.call(ctx.signer()?, tx.no_wait, api::governance::PROPOSE, &change).await?;
         ctx.report(&view, |data| match borsh::from_slice::<gv::Proposal>(data) {
             Ok(p) => proposal_line(&p),
             Err(_) => "proposed".into(),
@@ -1652,7 +1664,7 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
                 Some(h) => h,
                 None => ctx.client.chain_head().await.map_err(rpc_err)?.height + 1,
             };
-            let set: Vec<gv::ValidatorEntry> = ctx.query("governance", "validators_at", &height).await?;
+            let set: Vec<gv::ValidatorEntry> = ctx.query(api::governance::VALIDATORS_AT, &height).await?;
             if ctx.json {
                 print_json(&validators_json(&set));
             } else {
@@ -1663,7 +1675,7 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
             }
         }
         GovernanceCmd::Schedule => {
-            let schedule: Vec<gv::ScheduledSet> = ctx.query("governance", "schedule", &()).await?;
+            let schedule: Vec<gv::ScheduledSet> = ctx.query(api::governance::SCHEDULE, &()).await?;
             let rows: Vec<_> = schedule
                 .iter()
                 .map(|s| json!({"from_height": s.from_height, "validators": validators_json(&s.validators)}))
@@ -1679,7 +1691,7 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
             }
         }
         GovernanceCmd::Proposals => {
-            let open: Vec<gv::Proposal> = ctx.query("governance", "open_proposals", &()).await?;
+            let open: Vec<gv::Proposal> = ctx.query(api::governance::OPEN_PROPOSALS, &()).await?;
             let rows: Vec<_> = open.iter().map(proposal_json).collect();
             if ctx.json {
                 print_json(&json!(rows));
@@ -1719,7 +1731,7 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
         }
         GovernanceCmd::Vote { proposal, choice, tx } => {
             let args = gv::VoteArgs { proposal, approve: choice == "yes" };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "governance", "vote", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::governance::VOTE, &args).await?;
             ctx.report(&view, |data| match borsh::from_slice::<gv::Proposal>(data) {
                 Ok(p) => format!("voted {choice} on proposal {}: {}", p.id, proposal_json(&p)["status"]),
                 Err(_) => "voted".into(),
@@ -1857,30 +1869,30 @@ async fn localnet_cmd(ctx: &Ctx, cmd: LocalnetCmd) -> Result<()> {
     Ok(())
 }
 
-async fn simple<A: borsh::BorshSerialize>(
+async fn simple<A: borsh::BorshSerialize, R>(
     ctx: &Ctx,
     tx: &TxOpts,
-    method: &str,
+    method: api::Method<A, R>,
     args: &A,
     done: String,
 ) -> Result<()> {
-    let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", method, args).await?;
+    let view = ctx.call(ctx.signer()?, tx.no_wait, method, args).await?;
     ctx.report(&view, |_| done)
 }
 
 async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
     let currency_of = |id: VoucherId| async move {
-        let v: Option<Voucher> = ctx.query("receivables", "get", &id).await?;
+        let v: Option<Voucher> = ctx.query(api::receivables::GET, &id).await?;
         v.map(|v| v.currency).ok_or_else(|| anyhow!("voucher {id} does not exist"))
     };
     let application = |id: u64| async move {
-        let a: Option<Application> = ctx.query("receivables", "application", &id).await?;
+        let a: Option<Application> = ctx.query(api::receivables::APPLICATION, &id).await?;
         a.ok_or_else(|| anyhow!("financing application {id} does not exist"))
     };
     match cmd {
         FinanceCmd::Apply { voucher, financier, amount: amt, tx } => {
             let v: Voucher = ctx
-                .query::<_, Option<Voucher>>("receivables", "get", &voucher)
+                .query::<_, Option<Voucher>>(api::receivables::GET, &voucher)
                 .await?
                 .ok_or_else(|| anyhow!("voucher {voucher} does not exist"))?;
             let amount = match amt {
@@ -1891,7 +1903,7 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
             if requires_maker_checker(ctx).await? {
                 return propose(ctx, &tx, rc::ProposedAction::ApplyFinancing(args)).await;
             }
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "apply_financing", &args).await?;
+            let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::APPLY_FINANCING, &args).await?;
             ctx.report(&view, |data| match borsh::from_slice::<Application>(data) {
                 Ok(a) => format!(
                     "application {} for voucher {} ({}) is pending",
@@ -1909,7 +1921,8 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
                 .map_err(|_| anyhow!("rate {rate} is out of range"))?;
             let fee = amount::parse(&fee, amount::decimals(&ccy))?;
             let args = rc::ApproveArgs { application: id, rate_bps, fee, registry_ref };
-            let view = ctx.call(ctx.signer()?, tx.no_wait, "receivables", "approve_financing", &args).await?;
+            let view =
+                ctx.call(ctx.signer()?, tx.no_wait, api::receivables::APPROVE_FINANCING, &args).await?;
             ctx.report(&view, |data| {
                 match borsh::from_slice::<Application>(data)
                     .ok()
@@ -1930,12 +1943,12 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
         }
         FinanceCmd::Reject { application, tx } => {
             let view =
-                ctx.call(ctx.signer()?, tx.no_wait, "receivables", "reject_financing", &application).await?;
+                ctx.call(ctx.signer()?, tx.no_wait, api::receivables::REJECT_FINANCING, &application).await?;
             ctx.report(&view, |_| format!("rejected application {application}"))?;
         }
         FinanceCmd::Withdraw { application, tx } => {
             let view = ctx
-                .call(ctx.signer()?, tx.no_wait, "receivables", "withdraw_financing", &application)
+                .call(ctx.signer()?, tx.no_wait, api::receivables::WITHDRAW_FINANCING, &application)
                 .await?;
             ctx.report(&view, |_| format!("withdrew application {application}"))?;
         }
@@ -1959,8 +1972,7 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
                 .call(
                     ctx.signer()?,
                     tx.no_wait,
-                    "receivables",
-                    "set_day_count",
+                    api::receivables::SET_DAY_COUNT,
                     &rc::SetDayCountArgs { day_count },
                 )
                 .await?;
@@ -2044,7 +2056,7 @@ async fn contract(ctx: &Ctx, cmd: ContractCmd) -> Result<()> {
 /// validator proposes it, which alone passes it: one command deploys there, as developers expect.
 async fn ensure_approved(ctx: &Ctx, code: &[u8], action: gv::CodeAction) -> Result<()> {
     let code_hash = scf_primitives::sha256(code);
-    let approval: Option<gv::CodeApproval> = ctx.query("governance", "code_approval", &code_hash).await?;
+    let approval: Option<gv::CodeApproval> = ctx.query(api::governance::CODE_APPROVAL, &code_hash).await?;
     match approval {
         Some(a) if a.action == action => return Ok(()),
         Some(a) => bail!(
@@ -2067,7 +2079,7 @@ async fn ensure_approved(ctx: &Ctx, code: &[u8], action: gv::CodeAction) -> Resu
     }
     let validator = ctx.acting_as("validator0")?;
     let view = validator
-        .call("validator0", false, "governance", "propose", &gv::Change::Code { code_hash, action })
+        .call("validator0", false, api::governance::PROPOSE, &gv::Change::Code { code_hash, action })
         .await?;
     let proposal: gv::Proposal = borsh::from_slice(&return_data(&view)?)?;
     if !matches!(proposal.status, gv::ProposalStatus::Passed { .. }) {

@@ -5,8 +5,9 @@ use std::{io::Read, path::Path};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
+use scf_interface::{self as api, Method};
 use scf_interface::{
-    deposit_token::{ApproveArgs, TokenId},
+    deposit_token::{AllowanceArgs, ApproveArgs, TokenId},
     receivables::{format_date, MS_PER_DAY},
     trade::{
         AcceptInvoiceArgs, ApproveLoanArgs, AttachArgs, CreateOrderArgs, Discrepancy, DisputeArgs, DocIndex,
@@ -14,7 +15,7 @@ use scf_interface::{
         Order, OrderId, Payment, PaymentTerms, PreShipmentLoan, PresentationOutcome, RequestLoanArgs,
     },
 };
-use scf_primitives::{Amount, ContractAddress, Hash};
+use scf_primitives::{Amount, Hash};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -432,7 +433,7 @@ fn print_order(o: &Order) {
 }
 
 pub async fn load_order(ctx: &Ctx, id: OrderId) -> Result<Order> {
-    ctx.query("trade", "order", &id).await
+    ctx.query(api::trade::ORDER, &id).await
 }
 
 /// Raises the signer member's allowance for the trade contract on `token` by `extra` (an
@@ -440,26 +441,30 @@ pub async fn load_order(ctx: &Ctx, id: OrderId) -> Result<Order> {
 pub async fn allow_trade_contract(ctx: &Ctx, no_wait: bool, token: &TokenId, extra: Amount) -> Result<()> {
     let signer = ctx.signer()?;
     let me = ctx.member_name(signer).await?;
-    let trade = ContractAddress::system("trade");
-    let current: Amount =
-        ctx.query("deposit_token", "allowance", &(token.clone(), me.clone(), trade)).await?;
+    let trade = scf_interface::SystemContract::Trade.address();
+    let current: Amount = ctx
+        .query(
+            api::deposit_token::ALLOWANCE,
+            &AllowanceArgs { token: token.clone(), owner: me, spender: trade },
+        )
+        .await?;
     let amount = current.checked_add(extra).ok_or_else(|| anyhow!("allowance overflows"))?;
     let args = ApproveArgs { token: token.clone(), spender: trade, amount };
-    let view = ctx.call(signer, no_wait, "deposit_token", "approve", &args).await?;
+    let view = ctx.call(signer, no_wait, api::deposit_token::APPROVE, &args).await?;
     if let Some(r) = view.receipt.filter(|r| !r.success) {
         bail!("approving the trade contract failed: {}", r.error.unwrap_or_default());
     }
     Ok(())
 }
 
-async fn send<A: borsh::BorshSerialize>(
+async fn send<A: borsh::BorshSerialize, R>(
     ctx: &Ctx,
     tx: &TxOpts,
-    method: &str,
+    method: Method<A, R>,
     args: &A,
     done: impl FnOnce(&[u8]) -> String,
 ) -> Result<()> {
-    let view = ctx.call(ctx.signer()?, tx.no_wait, "trade", method, args).await?;
+    let view = ctx.call(ctx.signer()?, tx.no_wait, method, args).await?;
     ctx.report(&view, done)
 }
 
@@ -519,7 +524,7 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
                 latest_shipment_day: ctx.day(&ship_by, "--ship-by").await?,
                 terms: parse_terms(&terms)?,
             };
-            send(ctx, &tx, "create_order", &args, |d| match borsh::from_slice::<OrderId>(d) {
+            send(ctx, &tx, api::trade::CREATE_ORDER, &args, |d| match borsh::from_slice::<OrderId>(d) {
                 Ok(id) => {
                     format!("drafted order {id}; the other side accepts it with `scf trade accept {id}`")
                 }
@@ -528,19 +533,19 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
             .await?
         }
         TradeCmd::Accept { order, tx } => {
-            send(ctx, &tx, "accept_order", &order, |_| format!("accepted order {order}")).await?
+            send(ctx, &tx, api::trade::ACCEPT_ORDER, &order, |_| format!("accepted order {order}")).await?
         }
         TradeCmd::Reject { order, tx } => {
-            send(ctx, &tx, "reject_order", &order, |_| format!("rejected order {order}")).await?
+            send(ctx, &tx, api::trade::REJECT_ORDER, &order, |_| format!("rejected order {order}")).await?
         }
         TradeCmd::Withdraw { order, tx } => {
-            send(ctx, &tx, "withdraw_order", &order, |_| format!("withdrew order {order}")).await?
+            send(ctx, &tx, api::trade::WITHDRAW_ORDER, &order, |_| format!("withdrew order {order}")).await?
         }
         TradeCmd::Attach { order, kind, file, blob_ref, supersedes, tx } => {
             let kind = parse_kind(&kind)?;
             let sha256 = hash_file(&file)?;
             let args = AttachArgs { order, kind, sha256, blob_ref, supersedes };
-            send(ctx, &tx, "attach_document", &args, |d| match borsh::from_slice::<DocIndex>(d) {
+            send(ctx, &tx, api::trade::ATTACH_DOCUMENT, &args, |d| match borsh::from_slice::<DocIndex>(d) {
                 Ok(i) => {
                     format!("attached {} as document #{i} of order {order} (sha256 {sha256})", kind.as_str())
                 }
@@ -550,16 +555,17 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
         }
         TradeCmd::VerifyDoc { order, file } => verify_doc(ctx, order, &file).await?,
         TradeCmd::Ship { order, tx } => {
-            send(ctx, &tx, "mark_shipped", &order, |_| format!("order {order} shipped")).await?
+            send(ctx, &tx, api::trade::MARK_SHIPPED, &order, |_| format!("order {order} shipped")).await?
         }
         TradeCmd::Deliver { order, tx } => {
-            send(ctx, &tx, "confirm_delivery", &order, |_| format!("order {order} delivered")).await?
+            send(ctx, &tx, api::trade::CONFIRM_DELIVERY, &order, |_| format!("order {order} delivered"))
+                .await?
         }
         TradeCmd::Invoice { order, amount: amt, tx } => {
             let o = load_order(ctx, order).await?;
             let amount = amount::parse(&amt, amount::decimals(&o.currency))?;
             let line = format!("invoiced {} on order {order}", money(amount, &o.currency));
-            send(ctx, &tx, "invoice", &InvoiceArgs { order, amount }, |_| line).await?
+            send(ctx, &tx, api::trade::INVOICE, &InvoiceArgs { order, amount }, |_| line).await?
         }
         TradeCmd::AcceptInvoice { order, token, tx } => {
             let o = load_order(ctx, order).await?;
@@ -573,7 +579,7 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
             }
             let currency = o.currency.clone();
             let args = AcceptInvoiceArgs { order, token_financier };
-            send(ctx, &tx, "accept_invoice", &args, |d| match borsh::from_slice::<InvoiceOutcome>(d) {
+            send(ctx, &tx, api::trade::ACCEPT_INVOICE, &args, |d| match borsh::from_slice::<InvoiceOutcome>(d) {
                 Ok(InvoiceOutcome::AwaitingSecondAccount) => format!(
                     "acceptance of the invoice on order {order} recorded; the buyer requires maker–checker: \
                      another of its accounts runs the same command"
@@ -592,15 +598,19 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
             .await?
         }
         TradeCmd::Dispute { order, reason, tx } => {
-            send(ctx, &tx, "dispute", &DisputeArgs { order, reason }, |_| format!("order {order} disputed"))
-                .await?
+            send(ctx, &tx, api::trade::DISPUTE, &DisputeArgs { order, reason }, |_| {
+                format!("order {order} disputed")
+            })
+            .await?
         }
         TradeCmd::WithdrawDispute { order, tx } => {
-            send(ctx, &tx, "withdraw_dispute", &order, |_| format!("dispute on order {order} withdrawn"))
-                .await?
+            send(ctx, &tx, api::trade::WITHDRAW_DISPUTE, &order, |_| {
+                format!("dispute on order {order} withdrawn")
+            })
+            .await?
         }
         TradeCmd::Cancel { order, tx } => {
-            send(ctx, &tx, "cancel", &order, |d| match borsh::from_slice::<bool>(d) {
+            send(ctx, &tx, api::trade::CANCEL, &order, |d| match borsh::from_slice::<bool>(d) {
                 Ok(true) => format!("order {order} cancelled"),
                 Ok(false) => {
                     format!("asked to cancel order {order}; it is cancelled when the other side asks too")
@@ -622,7 +632,7 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
                 Some(m) => ctx.member_name(&m).await?,
                 None => ctx.member_name(ctx.signer()?).await?,
             };
-            let orders: Vec<Order> = ctx.query("trade", "orders_of", &member).await?;
+            let orders: Vec<Order> = ctx.query(api::trade::ORDERS_OF, &member).await?;
             if ctx.json {
                 print_json(&json!(orders.iter().map(order_json).collect::<Vec<_>>()));
             } else if orders.is_empty() {
@@ -648,7 +658,7 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
 }
 
 async fn lc(ctx: &Ctx, cmd: LcCmd) -> Result<()> {
-    let load = |id: LcId| async move { ctx.query::<_, LetterOfCredit>("trade", "lc", &id).await };
+    let load = |id: LcId| async move { ctx.query::<_, LetterOfCredit>(api::trade::LC, &id).await };
     match cmd {
         LcCmd::Issue { order, amount: amt, expiry, require, tx } => {
             let o = load_order(ctx, order).await?;
@@ -664,7 +674,7 @@ async fn lc(ctx: &Ctx, cmd: LcCmd) -> Result<()> {
             .await?;
             let args =
                 IssueLcArgs { order, amount, expiry_day: ctx.day(&expiry, "--expiry").await?, required };
-            send(ctx, &tx, "issue_lc", &args, |d| match borsh::from_slice::<LcId>(d) {
+            send(ctx, &tx, api::trade::ISSUE_LC, &args, |d| match borsh::from_slice::<LcId>(d) {
                 Ok(id) => {
                     format!("issued letter of credit {id} for order {order} ({})", money(amount, &o.currency))
                 }
@@ -673,21 +683,21 @@ async fn lc(ctx: &Ctx, cmd: LcCmd) -> Result<()> {
             .await?
         }
         LcCmd::Accept { lc, tx } => {
-            send(ctx, &tx, "accept_lc", &lc, |_| format!("accepted letter of credit {lc}")).await?
+            send(ctx, &tx, api::trade::ACCEPT_LC, &lc, |_| format!("accepted letter of credit {lc}")).await?
         }
         LcCmd::Reject { lc, tx } => {
-            send(ctx, &tx, "reject_lc", &lc, |_| format!("rejected letter of credit {lc}")).await?
+            send(ctx, &tx, api::trade::REJECT_LC, &lc, |_| format!("rejected letter of credit {lc}")).await?
         }
         LcCmd::Present { lc, tx } => {
             let currency = load(lc).await?.currency;
-            send(ctx, &tx, "present", &lc, |d| presentation_line(d, &currency)).await?
+            send(ctx, &tx, api::trade::PRESENT, &lc, |d| presentation_line(d, &currency)).await?
         }
         LcCmd::Waive { lc, tx } => {
             let currency = load(lc).await?.currency;
-            send(ctx, &tx, "waive_discrepancies", &lc, |d| presentation_line(d, &currency)).await?
+            send(ctx, &tx, api::trade::WAIVE_DISCREPANCIES, &lc, |d| presentation_line(d, &currency)).await?
         }
         LcCmd::Close { lc, tx } => {
-            send(ctx, &tx, "close_lc", &lc, |_| format!("closed letter of credit {lc}")).await?
+            send(ctx, &tx, api::trade::CLOSE_LC, &lc, |_| format!("closed letter of credit {lc}")).await?
         }
         LcCmd::Show { lc } => {
             let l = load(lc).await?;
@@ -723,7 +733,7 @@ async fn finance(ctx: &Ctx, cmd: LoanCmd) -> Result<()> {
             let args = RequestLoanArgs { order, lender: ctx.member_name(&lender).await?, amount };
             let line =
                 format!("asked {} to finance {} of order {order}", args.lender, money(amount, &o.currency));
-            send(ctx, &tx, "request_preshipment", &args, |_| line).await?
+            send(ctx, &tx, api::trade::REQUEST_PRESHIPMENT, &args, |_| line).await?
         }
         LoanCmd::Approve { order, rate_bps, days, tx } => {
             let o = load_order(ctx, order).await?;
@@ -732,7 +742,7 @@ async fn finance(ctx: &Ctx, cmd: LoanCmd) -> Result<()> {
             allow_trade_contract(ctx, false, &token, loan.principal).await?;
             let currency = o.currency.clone();
             let args = ApproveLoanArgs { order, rate_bps, days };
-            send(ctx, &tx, "approve_preshipment", &args, |d| match borsh::from_slice::<PreShipmentLoan>(d) {
+            send(ctx, &tx, api::trade::APPROVE_PRESHIPMENT, &args, |d| match borsh::from_slice::<PreShipmentLoan>(d) {
                 Ok(l) => format!(
                     "paid {} to the seller; {} due (ACT/360 at {} bps for {} days), repaid first out of the order's payment",
                     money(l.principal, &currency),
@@ -745,8 +755,10 @@ async fn finance(ctx: &Ctx, cmd: LoanCmd) -> Result<()> {
             .await?
         }
         LoanCmd::Reject { order, tx } => {
-            send(ctx, &tx, "reject_preshipment", &order, |_| format!("refused to finance order {order}"))
-                .await?
+            send(ctx, &tx, api::trade::REJECT_PRESHIPMENT, &order, |_| {
+                format!("refused to finance order {order}")
+            })
+            .await?
         }
         LoanCmd::Repay { order, tx } => {
             let o = load_order(ctx, order).await?;
@@ -754,7 +766,7 @@ async fn finance(ctx: &Ctx, cmd: LoanCmd) -> Result<()> {
             let token = TokenId { financier: loan.lender.clone(), currency: o.currency.clone() };
             allow_trade_contract(ctx, false, &token, loan.due).await?;
             let line = format!("repaid {} to {}", money(loan.due, &o.currency), loan.lender);
-            send(ctx, &tx, "repay_preshipment", &order, |_| line).await?
+            send(ctx, &tx, api::trade::REPAY_PRESHIPMENT, &order, |_| line).await?
         }
     }
     Ok(())

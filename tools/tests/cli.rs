@@ -180,7 +180,7 @@ fn readme_quickstart_through_the_cli() {
 
     // The generic path: the same kind of transfer through `contract call` with typed JSON args,
     // and a raw query.
-    let receivables = scf_primitives::ContractAddress::system("receivables").to_hex();
+    let receivables = scf_interface::SystemContract::Receivables.address().to_hex();
     cli.ok(&[
         "contract",
         "call",
@@ -208,9 +208,9 @@ fn readme_quickstart_through_the_cli() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("argument 0"));
 
     // Deploy a contract (a second receivables instance bound to the same registry) and query it.
-    let registry = scf_primitives::ContractAddress::system("registry").to_hex();
+    let registry = scf_interface::SystemContract::Registry.address().to_hex();
     let wasm = Path::new(env!("CARGO_MANIFEST_DIR")).join("../genesis/receivables.wasm");
-    let token = scf_primitives::ContractAddress::system("deposit_token").to_hex();
+    let token = scf_interface::SystemContract::DepositToken.address().to_hex();
     // InitArgs { registry, deposit_token, credit_lines: [] } (an empty list is a zero u32 length).
     let init = format!(r#"["address:{registry}", "address:{token}", "u32:0"]"#);
     // On the dev chain its one validator approves the code first: still one command.

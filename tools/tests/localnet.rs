@@ -10,7 +10,7 @@ use std::{
 
 use jsonrpsee::http_client::{HttpClient, HttpClientBuilder};
 use scf_interface::deposit_token::MintArgs;
-use scf_primitives::{crypto::Keypair, ContractAddress, Payload, Transaction};
+use scf_primitives::{crypto::Keypair, Payload, Transaction};
 use scf_rpc_api::{to_hex, BlockId, ScfApiClient, TxStatus};
 
 /// The passphrase of every test network's key store (`scf genesis new` reads SCF_PASSPHRASE).
@@ -228,7 +228,7 @@ fn mint(bank: &Keypair, nonce: u64) -> String {
         sender: bank.account_id(),
         nonce,
         payload: Payload::Call {
-            contract: ContractAddress::system("deposit_token"),
+            contract: scf_interface::SystemContract::DepositToken.address(),
             method: "mint".into(),
             args: borsh::to_vec(&MintArgs { currency: "CNY".into(), to: "supplier1".into(), amount: 1 })
                 .unwrap(),
@@ -242,7 +242,7 @@ fn approve(core: &Keypair, nonce: u64) -> String {
     use scf_interface::deposit_token::{ApproveArgs, TokenId};
     let args = ApproveArgs {
         token: TokenId { financier: "bank".into(), currency: "CNY".into() },
-        spender: ContractAddress::system("receivables"),
+        spender: scf_interface::SystemContract::Receivables.address(),
         amount: 1,
     };
     let tx = Transaction {
@@ -250,7 +250,7 @@ fn approve(core: &Keypair, nonce: u64) -> String {
         sender: core.account_id(),
         nonce,
         payload: Payload::Call {
-            contract: ContractAddress::system("deposit_token"),
+            contract: scf_interface::SystemContract::DepositToken.address(),
             method: "approve".into(),
             args: borsh::to_vec(&args).unwrap(),
         },
@@ -612,7 +612,7 @@ async fn validators_are_added_and_removed_by_governance() {
 fn net_proposal(net: &Localnet, id: u64) -> serde_json::Value {
     // Open proposals are listed; a decided one is read back through a raw query.
     let args = format!(r#"["u64:{id}"]"#);
-    let governance = ContractAddress::system("governance").to_hex();
+    let governance = scf_interface::SystemContract::Governance.address().to_hex();
     let raw: serde_json::Value = serde_json::from_str(&net.scf(&[
         "--json",
         "contract",

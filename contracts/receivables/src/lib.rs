@@ -231,7 +231,7 @@ fn issue(args: IssueArgs) -> Result<VoucherId> {
 /// Only that system contract may name the issuer; the buyer consented to the order's terms and
 /// accepted the invoice there (with its maker–checker rule), which is the issuer's act.
 fn issue_for_order(args: OrderIssueArgs) -> Result<VoucherId> {
-    let trade = ContractAddress::system("trade");
+    let trade = scf_sdk::SystemContract::Trade.address();
     ensure!(caller().0 == trade.0, "only the trade contract issues vouchers for orders");
     let issuer = members::named(&registry(), &args.issuer, ISSUE_ROLES)?;
     do_issue(issuer, args.issue)

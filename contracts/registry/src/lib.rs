@@ -126,7 +126,7 @@ fn remove_node(name: String) -> Result<()> {
 
 /// Keeps validators' node keys in step with the validator set (governance contract only).
 fn set_validator_node(args: SetValidatorNodeArgs) -> Result<()> {
-    let governance = scf_sdk::ContractAddress::system("governance");
+    let governance = scf_sdk::SystemContract::Governance.address();
     ensure!(caller().0 == governance.0, "only the governance contract changes validator nodes");
     let mut nodes = all_nodes();
     if args.present {

@@ -24,7 +24,7 @@ use malachitebft_engine::{
     util::streaming::StreamContent,
 };
 use scf_interface::governance;
-use scf_primitives::{crypto::Keypair, Block, BlockHeader, ContractAddress, Hash};
+use scf_primitives::{crypto::Keypair, Block, BlockHeader, Hash};
 use scf_runtime::{keys, BlockContext, ExecutedBlock};
 
 use super::{
@@ -147,7 +147,10 @@ impl App {
 
     /// The validator set deciding `height`, from the governance schedule in committed state.
     pub fn validator_set(&self, height: Height) -> eyre::Result<ValidatorSet> {
-        let key = keys::contract_storage(&ContractAddress::system("governance"), governance::SCHEDULE_KEY);
+        let key = keys::contract_storage(
+            &scf_interface::SystemContract::Governance.address(),
+            governance::SCHEDULE_KEY,
+        );
         let bytes = scf_runtime::StateStore::get(&self.chain.storage, &key)?
             .ok_or_else(|| eyre::eyre!("no validator schedule in state"))?;
         let schedule: Vec<governance::ScheduledSet> = borsh::from_slice(&bytes)?;

@@ -67,7 +67,7 @@ impl Chain {
         let change = Change::Code { code_hash: scf_primitives::sha256(code), action };
         let t = self.call(
             "validator0",
-            ContractAddress::system("governance"),
+            scf_interface::SystemContract::Governance.address(),
             "propose",
             borsh::to_vec(&change).unwrap(),
         );
@@ -141,7 +141,7 @@ impl Chain {
 }
 
 pub fn receivables() -> ContractAddress {
-    ContractAddress::system("receivables")
+    scf_interface::SystemContract::Receivables.address()
 }
 
 pub fn issue_args(to: &str, amount: u128) -> Vec<u8> {
