@@ -104,3 +104,31 @@ pub struct AllowanceArgs {
     pub owner: String,
     pub spender: ContractAddress,
 }
+
+// ---- events ------------------------------------------------------------------------------
+
+/// Body of `token_approved`: `owner` lets contract `spender` move up to `amount` of `token`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ApprovalEvent {
+    pub token: TokenId,
+    pub owner: String,
+    pub spender: ContractAddress,
+    pub amount: Amount,
+}
+
+use crate::events::{named, subject};
+
+fn token_subject(t: &TokenId) -> scf_primitives::Subject {
+    named(subject::TOKEN, &alloc::format!("{}/{}", t.financier, t.currency))
+}
+
+crate::events::event_body!(TokenEvent, [subject::TOKEN], |e| alloc::vec![token_subject(&e.token)]);
+crate::events::event_body!(ApprovalEvent, [subject::TOKEN], |e| alloc::vec![token_subject(&e.token)]);
+
+crate::events::events! {
+    crate::SystemContract::DepositToken;
+    TOKEN_MINTED = "token_minted": TokenEvent, parties "the financier and the receiver";
+    TOKEN_BURNED = "token_burned": TokenEvent, parties "the financier and the holder";
+    TOKEN_TRANSFERRED = "token_transferred": TokenEvent, parties "the financier, the payer and the payee";
+    TOKEN_APPROVED = "token_approved": ApprovalEvent, parties "the financier and the owner";
+}

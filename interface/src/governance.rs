@@ -159,6 +159,39 @@ pub fn supermajority(part: u64, total: u64) -> bool {
     3 * part as u128 > 2 * total as u128
 }
 
+// ---- events ------------------------------------------------------------------------------
+
+/// Body of `validator_change_voted` and `code_change_voted`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct VoteEvent {
+    pub proposal: ProposalId,
+    /// The voting validator's name.
+    pub voter: String,
+    pub approve: bool,
+}
+
+use crate::events::{numbered, subject};
+
+crate::events::event_body!(Proposal, [subject::PROPOSAL], |p| alloc::vec![numbered(subject::PROPOSAL, p.id)]);
+crate::events::event_body!(VoteEvent, [subject::PROPOSAL], |v| alloc::vec![numbered(
+    subject::PROPOSAL,
+    v.proposal
+)]);
+
+crate::events::events! {
+    crate::SystemContract::Governance;
+    VALIDATOR_CHANGE_PROPOSED = "validator_change_proposed": Proposal, parties "none (governance concerns everyone)";
+    VALIDATOR_CHANGE_VOTED = "validator_change_voted": VoteEvent, parties "none";
+    VALIDATOR_CHANGE_PASSED = "validator_change_passed": Proposal, parties "none";
+    VALIDATOR_CHANGE_REJECTED = "validator_change_rejected": Proposal, parties "none";
+    VALIDATOR_CHANGE_EXPIRED = "validator_change_expired": Proposal, parties "none";
+    CODE_CHANGE_PROPOSED = "code_change_proposed": Proposal, parties "none";
+    CODE_CHANGE_VOTED = "code_change_voted": VoteEvent, parties "none";
+    CODE_CHANGE_PASSED = "code_change_passed": Proposal, parties "none";
+    CODE_CHANGE_REJECTED = "code_change_rejected": Proposal, parties "none";
+    CODE_CHANGE_EXPIRED = "code_change_expired": Proposal, parties "none";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

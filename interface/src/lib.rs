@@ -19,9 +19,13 @@ extern crate alloc;
 
 use core::marker::PhantomData;
 
+pub use errors::ErrorCode;
+pub use events::{Event, EventBody, EventInfo};
 use scf_primitives::ContractAddress;
 
 pub mod deposit_token;
+pub mod errors;
+pub mod events;
 pub mod governance;
 pub mod receivables;
 pub mod registry;
@@ -64,6 +68,17 @@ impl SystemContract {
 
     pub fn address(self) -> ContractAddress {
         ContractAddress::system(self.name())
+    }
+
+    /// The topics it emits.
+    pub fn events(self) -> &'static [EventInfo] {
+        match self {
+            SystemContract::Registry => registry::EVENTS,
+            SystemContract::DepositToken => deposit_token::EVENTS,
+            SystemContract::Receivables => receivables::EVENTS,
+            SystemContract::Governance => governance::EVENTS,
+            SystemContract::Trade => trade::EVENTS,
+        }
     }
 
     /// The names of its methods, in declaration order.

@@ -508,6 +508,101 @@ pub fn voucher_key(id: VoucherId) -> Vec<u8> {
     k
 }
 
+// ---- events ------------------------------------------------------------------------------
+
+/// Body of `voucher_accepted`, `voucher_rejected`, `voucher_cancelled` and `voucher_unfrozen`:
+/// which voucher, and the member that acted.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct VoucherEvent {
+    pub id: VoucherId,
+    pub by: String,
+}
+
+/// Body of `voucher_split`: voucher `from_id` was split into `transferred` and `remainder`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct SplitEvent {
+    pub from_id: VoucherId,
+    pub transferred: VoucherId,
+    pub remainder: VoucherId,
+}
+
+/// Body of `voucher_overdue`: one unpaid piece at maturity.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct OverdueEvent {
+    pub id: VoucherId,
+    pub holder: String,
+    pub amount: Amount,
+}
+
+/// Body of `voucher_frozen`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct FrozenEvent {
+    pub id: VoucherId,
+    pub by: String,
+    pub reason: String,
+}
+
+use crate::events::{named, numbered, subject};
+
+fn voucher(id: VoucherId) -> scf_primitives::Subject {
+    numbered(subject::VOUCHER, id)
+}
+
+crate::events::event_body!(Params, [], |_p| alloc::vec![]);
+crate::events::event_body!(CreditLine, [subject::CREDIT_LINE], |l| alloc::vec![named(
+    subject::CREDIT_LINE,
+    &alloc::format!("{}/{}", l.core, l.currency)
+)]);
+crate::events::event_body!(IssuedEvent, [subject::VOUCHER], |e| alloc::vec![voucher(e.id)]);
+crate::events::event_body!(VoucherEvent, [subject::VOUCHER], |e| alloc::vec![voucher(e.id)]);
+crate::events::event_body!(
+    SplitEvent,
+    [subject::VOUCHER, subject::VOUCHER, subject::VOUCHER],
+    |e| alloc::vec![voucher(e.from_id), voucher(e.transferred), voucher(e.remainder)]
+);
+crate::events::event_body!(TransferredEvent, [subject::VOUCHER, subject::VOUCHER, subject::VOUCHER], |e| {
+    let mut s = alloc::vec![voucher(e.from_id), voucher(e.transferred)];
+    s.extend(e.remainder.map(voucher));
+    s
+});
+crate::events::event_body!(Application, [subject::APPLICATION, subject::VOUCHER], |a| alloc::vec![
+    numbered(subject::APPLICATION, a.id),
+    voucher(a.voucher)
+]);
+crate::events::event_body!(SettledEvent, [subject::VOUCHER, subject::VOUCHER], |e| alloc::vec![
+    voucher(e.id),
+    voucher(e.root_id)
+]);
+crate::events::event_body!(OverdueEvent, [subject::VOUCHER], |e| alloc::vec![voucher(e.id)]);
+crate::events::event_body!(FrozenEvent, [subject::VOUCHER], |e| alloc::vec![voucher(e.id)]);
+crate::events::event_body!(PendingAction, [subject::ACTION], |a| alloc::vec![numbered(
+    subject::ACTION,
+    a.id
+)]);
+
+crate::events::events! {
+    crate::SystemContract::Receivables;
+    PARAMS_SET = "params_set": Params, parties "none (the rules concern everyone)";
+    CREDIT_GRANTED = "credit_granted": CreditLine, parties "the core enterprise";
+    VOUCHER_ISSUED = "voucher_issued": IssuedEvent, parties "the issuer and the holder";
+    VOUCHER_ACCEPTED = "voucher_accepted": VoucherEvent, parties "the issuer and the holder";
+    VOUCHER_REJECTED = "voucher_rejected": VoucherEvent, parties "the issuer and the holder";
+    VOUCHER_CANCELLED = "voucher_cancelled": VoucherEvent, parties "the issuer and the holder";
+    VOUCHER_SPLIT = "voucher_split": SplitEvent, parties "the issuer, the holder and the receiver";
+    VOUCHER_TRANSFERRED = "voucher_transferred": TransferredEvent, parties "the issuer, the sender and the receiver";
+    FINANCING_REQUESTED = "financing_requested": Application, parties "the applicant and the financier";
+    FINANCING_APPROVED = "financing_approved": Application, parties "the applicant, the financier and the voucher's issuer";
+    FINANCING_REJECTED = "financing_rejected": Application, parties "the applicant and the financier";
+    FINANCING_WITHDRAWN = "financing_withdrawn": Application, parties "the applicant and the financier";
+    VOUCHER_SETTLED = "voucher_settled": SettledEvent, parties "the issuer and the holder paid";
+    VOUCHER_OVERDUE = "voucher_overdue": OverdueEvent, parties "the issuer and the holder";
+    VOUCHER_FROZEN = "voucher_frozen": FrozenEvent, parties "the issuer, the holder and the member that froze it";
+    VOUCHER_UNFROZEN = "voucher_unfrozen": VoucherEvent, parties "the issuer, the holder and the member that unfroze it";
+    ACTION_PROPOSED = "action_proposed": PendingAction, parties "the proposing member";
+    ACTION_APPROVED = "action_approved": PendingAction, parties "the proposing member";
+    ACTION_REJECTED = "action_rejected": PendingAction, parties "the proposing member";
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

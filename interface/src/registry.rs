@@ -305,3 +305,53 @@ impl RegisterArgs {
         }
     }
 }
+
+// ---- events ------------------------------------------------------------------------------
+
+/// Body of `member_account_added` and `member_account_removed`.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct MemberAccountEvent {
+    pub member: String,
+    pub account: AccountId,
+}
+
+/// Body of `member_maker_checker`: whether the member now requires it.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct MakerCheckerEvent {
+    pub member: String,
+    pub required: bool,
+}
+
+use crate::events::{named, numbered, subject};
+
+crate::events::event_body!(Member, [subject::MEMBER], |m| alloc::vec![named(subject::MEMBER, &m.name)]);
+crate::events::event_body!(MemberAccountEvent, [subject::MEMBER], |e| alloc::vec![named(
+    subject::MEMBER,
+    &e.member
+)]);
+crate::events::event_body!(MakerCheckerEvent, [subject::MEMBER], |e| alloc::vec![named(
+    subject::MEMBER,
+    &e.member
+)]);
+crate::events::event_body!(ControlRequest, [subject::CONTROL_REQUEST, subject::MEMBER], |r| alloc::vec![
+    numbered(subject::CONTROL_REQUEST, r.id),
+    named(subject::MEMBER, &r.member)
+]);
+crate::events::event_body!(NetworkNode, [subject::NODE], |n| alloc::vec![named(subject::NODE, &n.name)]);
+
+crate::events::events! {
+    crate::SystemContract::Registry;
+    MEMBER_REGISTERED = "member_registered": Member, parties "the member";
+    MEMBER_SUSPENDED = "member_suspended": Member, parties "the member";
+    MEMBER_ACTIVATED = "member_activated": Member, parties "the member";
+    MEMBER_ACCOUNT_ADDED = "member_account_added": MemberAccountEvent, parties "the member";
+    MEMBER_ACCOUNT_REMOVED = "member_account_removed": MemberAccountEvent, parties "the member";
+    MEMBER_MAKER_CHECKER = "member_maker_checker": MakerCheckerEvent, parties "the member";
+    MEMBER_CONTROL_REQUESTED = "member_control_requested": ControlRequest, parties "the member";
+    MEMBER_CONTROL_DECIDED = "member_control_decided": ControlRequest, parties "the member";
+    /// A node joined the network membership (a full node, or a validator's node).
+    NODE_ADDED = "node_added": NetworkNode, parties "the member that runs it (none for a validator's node)";
+    NODE_REMOVED = "node_removed": NetworkNode, parties "the member that ran it (none for a validator's node)";
+    /// A full node became a validator's node.
+    NODE_PROMOTED = "node_promoted": NetworkNode, parties "none";
+}

@@ -561,3 +561,47 @@ pub fn order_key(id: OrderId) -> Vec<u8> {
     k.extend_from_slice(&id.to_be_bytes());
     k
 }
+
+// ---- events ------------------------------------------------------------------------------
+
+use crate::events::{named, numbered, subject};
+
+crate::events::event_body!(OrderEvent, [subject::ORDER], |e| alloc::vec![numbered(subject::ORDER, e.order)]);
+crate::events::event_body!(DocumentEvent, [subject::ORDER, subject::DOCUMENT], |e| alloc::vec![
+    numbered(subject::ORDER, e.order),
+    named(subject::DOCUMENT, &e.sha256.to_hex())
+]);
+crate::events::event_body!(LcEvent, [subject::LETTER_OF_CREDIT, subject::ORDER], |e| alloc::vec![
+    numbered(subject::LETTER_OF_CREDIT, e.lc),
+    numbered(subject::ORDER, e.order)
+]);
+
+crate::events::events! {
+    crate::SystemContract::Trade;
+    ORDER_CREATED = "order_created": OrderEvent, parties "the order's parties (buyer, seller, their banks, the carrier)";
+    ORDER_ACCEPTED = "order_accepted": OrderEvent, parties "the order's parties";
+    ORDER_REJECTED = "order_rejected": OrderEvent, parties "the order's parties";
+    ORDER_WITHDRAWN = "order_withdrawn": OrderEvent, parties "the order's parties";
+    ORDER_SHIPPED = "order_shipped": OrderEvent, parties "the order's parties";
+    ORDER_DELIVERED = "order_delivered": OrderEvent, parties "the order's parties";
+    ORDER_INVOICED = "order_invoiced": OrderEvent, parties "the order's parties";
+    INVOICE_ACCEPTANCE_PROPOSED = "invoice_acceptance_proposed": OrderEvent, parties "the order's parties";
+    ORDER_FINANCED = "order_financed": OrderEvent, parties "the order's parties";
+    ORDER_PAID = "order_paid": OrderEvent, parties "the order's parties";
+    ORDER_DISPUTED = "order_disputed": OrderEvent, parties "the order's parties";
+    DISPUTE_WITHDRAWN = "dispute_withdrawn": OrderEvent, parties "the order's parties";
+    CANCEL_REQUESTED = "cancel_requested": OrderEvent, parties "the order's parties";
+    ORDER_CANCELLED = "order_cancelled": OrderEvent, parties "the order's parties";
+    PRESHIPMENT_REQUESTED = "preshipment_requested": OrderEvent, parties "the order's parties and the lender";
+    PRESHIPMENT_DISBURSED = "preshipment_disbursed": OrderEvent, parties "the order's parties and the lender";
+    PRESHIPMENT_REJECTED = "preshipment_rejected": OrderEvent, parties "the order's parties and the lender";
+    PRESHIPMENT_REPAID = "preshipment_repaid": OrderEvent, parties "the order's parties and the lender";
+    DOCUMENT_ATTACHED = "document_attached": DocumentEvent, parties "the order's parties";
+    LC_ISSUED = "lc_issued": LcEvent, parties "the applicant, the beneficiary and the issuing bank";
+    LC_ACCEPTED = "lc_accepted": LcEvent, parties "the applicant, the beneficiary and the issuing bank";
+    LC_REJECTED = "lc_rejected": LcEvent, parties "the applicant, the beneficiary and the issuing bank";
+    LC_DISCREPANT = "lc_discrepant": LcEvent, parties "the applicant, the beneficiary and the issuing bank";
+    LC_DISCREPANCIES_WAIVED = "lc_discrepancies_waived": LcEvent, parties "the applicant, the beneficiary and the issuing bank";
+    LC_HONOURED = "lc_honoured": LcEvent, parties "the applicant, the beneficiary and the issuing bank";
+    LC_CLOSED = "lc_closed": LcEvent, parties "the applicant, the beneficiary and the issuing bank";
+}

@@ -10,12 +10,12 @@ use jsonrpsee::{
 use scf_interface::registry;
 use scf_primitives::{
     AccountId, ContractAddress, ExecOutcome, Hash, Payload, QueryAuthorization, Receipt, SignedTransaction,
-    MAX_TX_BYTES, SYSTEM_CONTRACTS,
+    TxError, MAX_TX_BYTES, SYSTEM_CONTRACTS,
 };
 use scf_rpc_api::{
     codes, from_hex, to_hex, AccountView, BlockId, BlockReceipt, BlockView, ChainHead, ContractView, DevTime,
     ErrorData, EventView, MemberView, MethodList, QueryAuth, QueryResult, ReceiptView, ScfApiServer,
-    Submitted, SystemContracts, TxStatus, TxView, MAX_CONTRACTS_PAGE, MAX_QUERY_AUTH_MS,
+    SubjectView, Submitted, SystemContracts, TxStatus, TxView, MAX_CONTRACTS_PAGE, MAX_QUERY_AUTH_MS,
 };
 
 use crate::{
@@ -24,7 +24,25 @@ use crate::{
 };
 
 fn error(code: i32, kind: &str, message: impl Into<String>) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(code, message.into(), Some(ErrorData { kind: kind.to_string() }))
+    let data = ErrorData { kind: kind.to_string(), error_code: None, error_name: None };
+    ErrorObjectOwned::owned(code, message.into(), Some(data))
+}
+
+/// A contract's stable refusal code and, for a system contract's, its name.
+fn contract_error_code(e: &TxError) -> (Option<u32>, Option<String>) {
+    match e {
+        TxError::ContractError { code, .. } => {
+            (Some(*code), scf_interface::ErrorCode::from_code(*code).map(|c| c.name().to_string()))
+        }
+        _ => (None, None),
+    }
+}
+
+/// An RPC error for a refused transaction or failed query, with its kind and any contract code.
+fn tx_error(code: i32, e: &TxError) -> ErrorObjectOwned {
+    let (error_code, error_name) = contract_error_code(e);
+    let data = ErrorData { kind: e.kind().to_string(), error_code, error_name };
+    ErrorObjectOwned::owned(code, e.to_string(), Some(data))
 }
 
 fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
@@ -114,10 +132,10 @@ impl RpcServer {
 }
 
 pub fn receipt_view(r: &Receipt) -> ReceiptView {
-    let (success, return_data, error_kind, error) = match &r.outcome {
-        ExecOutcome::Success { return_data } => (true, Some(to_hex(return_data)), None, None),
+    let (success, return_data, error_kind, error, (error_code, error_name)) = match &r.outcome {
+        ExecOutcome::Success { return_data } => (true, Some(to_hex(return_data)), None, None, (None, None)),
         ExecOutcome::Failure { error } => {
-            (false, None, Some(error.kind().to_string()), Some(error.to_string()))
+            (false, None, Some(error.kind().to_string()), Some(error.to_string()), contract_error_code(error))
         }
     };
     ReceiptView {
@@ -125,12 +143,20 @@ pub fn receipt_view(r: &Receipt) -> ReceiptView {
         return_data,
         error_kind,
         error,
+        error_code,
+        error_name,
         events: r
             .events
             .iter()
             .map(|e| EventView {
                 contract: e.contract.to_hex(),
                 topic: e.topic.clone(),
+                parties: e.parties.clone(),
+                subjects: e
+                    .subjects
+                    .iter()
+                    .map(|s| SubjectView { kind: s.kind.clone(), id: s.id.clone() })
+                    .collect(),
                 data: to_hex(&e.data),
             })
             .collect(),
@@ -182,7 +208,7 @@ impl ScfApiServer for RpcServer {
                 }
                 Ok(Submitted { hash: hash.to_hex() })
             }
-            Err(SubmitError::Invalid(e)) => Err(error(codes::INVALID_TRANSACTION, e.kind(), e.to_string())),
+            Err(SubmitError::Invalid(e)) => Err(tx_error(codes::INVALID_TRANSACTION, &e)),
             Err(SubmitError::Pool(e @ crate::mempool::PoolError::Full(_))) => {
                 Err(error(codes::POOL_FULL, "pool_full", e.to_string()))
             }
@@ -288,7 +314,7 @@ impl ScfApiServer for RpcServer {
         .map_err(internal)?;
         match result {
             Ok(data) => Ok(QueryResult { data: to_hex(&data) }),
-            Err(e) => Err(error(codes::QUERY_FAILED, e.kind(), e.to_string())),
+            Err(e) => Err(tx_error(codes::QUERY_FAILED, &e)),
         }
     }
 

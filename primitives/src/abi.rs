@@ -27,7 +27,7 @@ use AbiType::{I32, I64};
 pub const IMPORT_MODULE: &str = "env";
 /// Every contract must export a function of this name (it is never called): it declares the ABI
 /// version the contract was built against.
-pub const INTERFACE_MARKER: &str = "scf_abi_v1";
+pub const INTERFACE_MARKER: &str = "scf_abi_v2";
 /// Export run once at deployment, if present.
 pub const INIT_EXPORT: &str = "init";
 /// Export run once when an upgrade installs the module, if present.
@@ -65,12 +65,14 @@ pub const HOST_FUNCTIONS: &[HostFn] = &[
     HostFn { name: "block_height", params: &[], results: &[I64] },
     // Milliseconds since the epoch, from the block header (never the host clock).
     HostFn { name: "block_time_ms", params: &[], results: &[I64] },
-    // (topic_ptr, topic_len, data_ptr, data_len)
-    HostFn { name: "emit_event", params: &[I32, I32, I32, I32], results: &[] },
+    // (topic_ptr, topic_len, index_ptr, index_len, data_ptr, data_len): the index is a borsh
+    // `EventIndex` (the parties and subjects), within `MAX_EVENT_PARTIES` and `MAX_EVENT_SUBJECTS`.
+    HostFn { name: "emit_event", params: &[I32, I32, I32, I32, I32, I32], results: &[] },
     // (ptr, len): sets the call's return data (last call wins).
     HostFn { name: "return_data", params: &[I32, I32], results: &[] },
-    // (msg_ptr, msg_len): ends the call as a contract error with a UTF-8 message; never returns.
-    HostFn { name: "abort", params: &[I32, I32], results: &[] },
+    // (code, msg_ptr, msg_len): ends the call as a contract error with a stable code (an
+    // unsigned 32-bit number; 0 = none) and a UTF-8 message; never returns.
+    HostFn { name: "abort", params: &[I32, I32, I32], results: &[] },
     // (contract_ptr, method_ptr, method_len, args_ptr, args_len) -> len: calls another contract
     // with the remaining fuel; its return data goes into the result buffer. If the callee fails,
     // the whole transaction fails and every write of the call tree is undone. The callee sees
@@ -83,6 +85,14 @@ pub const MAX_CALL_DEPTH: usize = 8;
 
 /// Longest event topic and abort message a contract may pass.
 pub const MAX_TOPIC_LEN: usize = 64;
+/// Most parties and subjects an event may name, the longest party name, subject kind and
+/// subject id, and the largest encoded index.
+pub const MAX_EVENT_PARTIES: usize = 16;
+pub const MAX_EVENT_SUBJECTS: usize = 8;
+pub const MAX_PARTY_LEN: usize = 64;
+pub const MAX_SUBJECT_KIND_LEN: usize = 32;
+pub const MAX_SUBJECT_ID_LEN: usize = 128;
+pub const MAX_EVENT_INDEX_LEN: usize = 4096;
 pub const MAX_MESSAGE_LEN: usize = 1024;
 /// Storage keys and values are bounded so that one call cannot bloat state arbitrarily.
 pub const MAX_KEY_LEN: usize = 256;

@@ -29,7 +29,7 @@ pub use block::{Block, BlockHeader};
 pub use contract_info::ContractInfo;
 pub use hash::{merkle_root, sha256, Hash};
 pub use ids::{AccountId, ContractAddress, ParseIdError, SYSTEM_CONTRACTS};
-pub use receipt::{Event, ExecOutcome, Receipt, TxError};
+pub use receipt::{Event, EventIndex, ExecOutcome, Receipt, Subject, TxError};
 pub use tx::{
     Payload, QueryAuthorization, SignedTransaction, Transaction, QUERY_SIGNING_DOMAIN, TX_SIGNING_DOMAIN,
 };

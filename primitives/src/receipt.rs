@@ -4,13 +4,35 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use crate::{hash::sha256, AccountId, ContractAddress, Hash, Height, Nonce};
 
 /// Something a contract announced while executing, for explorers and ERP systems to follow.
+/// Besides its body, an event names who and what it concerns, as index fields that reads and
+/// subscriptions filter by without decoding bodies.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct Event {
     pub contract: ContractAddress,
     /// Short name such as `voucher_issued`.
     pub topic: String,
+    /// The members it concerns, by name, sorted and without duplicates. None: it concerns the
+    /// whole consortium (rules, membership, the network, governance).
+    pub parties: Vec<String>,
+    /// The business objects it concerns (voucher 7, order 3, ...), in the contract's order.
+    pub subjects: Vec<Subject>,
     /// Borsh-encoded body; its type is fixed per topic by the contract's API.
     pub data: Vec<u8>,
+}
+
+/// A business object an event concerns: a kind such as `voucher` and the object's id in
+/// that kind's text form (a decimal number for numbered objects).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
+pub struct Subject {
+    pub kind: String,
+    pub id: String,
+}
+
+/// What a contract passes with an event besides its body (`emit_event`'s index argument).
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct EventIndex {
+    pub parties: Vec<String>,
+    pub subjects: Vec<Subject>,
 }
 
 /// Why a transaction failed. Every variant is deterministic: all validators record the same one.
@@ -34,8 +56,10 @@ pub enum TxError {
     OutOfFuel { limit: u64 },
     /// The Wasm code trapped (unreachable, out-of-bounds access, stack overflow, ...).
     Trap { message: String },
-    /// The contract refused the call (`abort` with its message).
-    ContractError { message: String },
+    /// The contract refused the call (`abort` with a code and a message). `code` is stable and
+    /// machine-readable (the system contracts' codes are `scf_interface::ErrorCode`); 0 means
+    /// none was given (a panic, for instance).
+    ContractError { code: u32, message: String },
     /// The sender is not an account of any member, nor a validator sending to governance.
     NotAMember { account: AccountId },
     /// The sender's member is suspended: its accounts cannot transact.
@@ -64,7 +88,7 @@ impl core::fmt::Display for TxError {
             TxError::InvalidModule { reason } => write!(f, "invalid module: {reason}"),
             TxError::OutOfFuel { limit } => write!(f, "out of fuel (limit {limit})"),
             TxError::Trap { message } => write!(f, "trap: {message}"),
-            TxError::ContractError { message } => write!(f, "contract error: {message}"),
+            TxError::ContractError { message, .. } => write!(f, "contract error: {message}"),
             TxError::NotAMember { account } => write!(
                 f,
                 "account {account} does not act for a member of the consortium (only members transact; \

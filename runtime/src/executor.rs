@@ -430,9 +430,12 @@ impl Runtime {
         env.tx_writes.insert(keys::contract_info(&address), Some(info_bytes.clone()));
         env.tx_writes.insert(keys::code(&code_hash), Some(code.to_vec()));
         env.tx_writes.insert(keys::contract_code_hash(&address), Some(code_hash.0.to_vec()));
+        // It concerns the whole consortium (no parties); its subject is the contract.
         env.events.push(scf_primitives::Event {
             contract: address,
             topic: if how == Install::Upgrade { "contract_upgraded" } else { "contract_deployed" }.into(),
+            parties: Vec::new(),
+            subjects: vec![scf_primitives::Subject { kind: "contract".into(), id: address.to_hex() }],
             data: info_bytes,
         });
         let entry = if how == Install::Upgrade { abi::MIGRATE_EXPORT } else { abi::INIT_EXPORT };

@@ -9,7 +9,7 @@ use std::{
 
 use scf_primitives::{
     abi::{self, AbiType},
-    AccountId, ContractAddress, Event, Hash, Height, TimestampMs, TxError,
+    AccountId, ContractAddress, Event, EventIndex, Hash, Height, TimestampMs, TxError,
 };
 use wasmtime::{
     Caller, Config, Engine, ExternType, InstanceAllocationStrategy, InstancePre, Linker, Module,
@@ -504,7 +504,7 @@ mod host {
         }
         if target == here || env.call_stack.contains(&target) {
             let message = format!("re-entrant call into {target} refused");
-            return Err(fail(c, CallFailure::Tx(TxError::ContractError { message })));
+            return Err(fail(c, CallFailure::Tx(TxError::ContractError { code: 0, message })));
         }
         if abi::RESERVED_EXPORTS.contains(&method.as_str()) {
             return Err(fail(c, CallFailure::Tx(TxError::UnknownMethod { method })));
@@ -557,8 +557,8 @@ mod host {
             Err(CallFailure::Tx(e)) => {
                 let context = format!("in {target}.{method}: ");
                 let e = match e {
-                    TxError::ContractError { message } => {
-                        TxError::ContractError { message: context + &message }
+                    TxError::ContractError { code, message } => {
+                        TxError::ContractError { code, message: context + &message }
                     }
                     TxError::Trap { message } => TxError::Trap { message: context + &message },
                     other => other,
@@ -645,20 +645,26 @@ mod host {
         linker.func_wrap(
             m,
             "emit_event",
-            |mut c: Ctx<'_>, tp: i32, tl: i32, dp: i32, dl: i32| -> wasmtime::Result<()> {
+            |mut c: Ctx<'_>, tp: i32, tl: i32, ip: i32, il: i32, dp: i32, dl: i32| -> wasmtime::Result<()> {
                 charge(&mut c, cost::HOST_CALL)?;
                 let topic = read_bytes(&mut c, tp, tl, abi::MAX_TOPIC_LEN)?;
+                let index = read_bytes(&mut c, ip, il, abi::MAX_EVENT_INDEX_LEN)?;
                 let data = read_bytes(&mut c, dp, dl, abi::MAX_VALUE_LEN)?;
-                charge(&mut c, (topic.len() + data.len()) as u64 * cost::EVENT_BYTE)?;
+                charge(&mut c, (topic.len() + index.len() + data.len()) as u64 * cost::EVENT_BYTE)?;
                 let Ok(topic) = String::from_utf8(topic) else {
                     return Err(trap(&mut c, "event topic is not UTF-8"));
+                };
+                let index = match event_index(&index) {
+                    Ok(index) => index,
+                    Err(reason) => return Err(trap(&mut c, format!("invalid event index: {reason}"))),
                 };
                 if c.data().read_only {
                     // Queries may share code with transactions; their events simply vanish.
                     return Ok(());
                 }
                 let contract = c.data().contract;
-                c.data_mut().events.push(Event { contract, topic, data });
+                let EventIndex { parties, subjects } = index;
+                c.data_mut().events.push(Event { contract, topic, parties, subjects, data });
                 Ok(())
             },
         )?;
@@ -681,12 +687,55 @@ mod host {
                 nested_call(&mut c, ContractAddress(a), method, args)
             },
         )?;
-        linker.func_wrap(m, "abort", |mut c: Ctx<'_>, p: i32, l: i32| -> wasmtime::Result<()> {
-            charge(&mut c, cost::HOST_CALL)?;
-            let bytes = read_bytes(&mut c, p, l, abi::MAX_MESSAGE_LEN)?;
-            let message = String::from_utf8_lossy(&bytes).into_owned();
-            Err(fail(&mut c, CallFailure::Tx(TxError::ContractError { message })))
-        })?;
+        linker.func_wrap(
+            m,
+            "abort",
+            |mut c: Ctx<'_>, code: i32, p: i32, l: i32| -> wasmtime::Result<()> {
+                charge(&mut c, cost::HOST_CALL)?;
+                let bytes = read_bytes(&mut c, p, l, abi::MAX_MESSAGE_LEN)?;
+                let message = String::from_utf8_lossy(&bytes).into_owned();
+                // The code is an unsigned 32-bit number carried in an i32.
+                let code = code as u32;
+                Err(fail(&mut c, CallFailure::Tx(TxError::ContractError { code, message })))
+            },
+        )?;
         Ok(())
     }
+}
+
+/// Decodes and checks an event's index: bounded counts and lengths, parties normalised to a
+/// sorted set (so that every validator records identical bytes however a contract lists them).
+fn event_index(bytes: &[u8]) -> Result<EventIndex, String> {
+    let mut index: EventIndex = borsh::from_slice(bytes).map_err(|e| e.to_string())?;
+    if index.parties.len() > abi::MAX_EVENT_PARTIES {
+        return Err(format!("more than {} parties", abi::MAX_EVENT_PARTIES));
+    }
+    if index.subjects.len() > abi::MAX_EVENT_SUBJECTS {
+        return Err(format!("more than {} subjects", abi::MAX_EVENT_SUBJECTS));
+    }
+    if let Some(p) = index.parties.iter().find(|p| p.is_empty() || p.len() > abi::MAX_PARTY_LEN) {
+        return Err(format!("party name {p:?} is empty or longer than {} bytes", abi::MAX_PARTY_LEN));
+    }
+    for s in &index.subjects {
+        let kind_ok = !s.kind.is_empty()
+            && s.kind.len() <= abi::MAX_SUBJECT_KIND_LEN
+            && s.kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        if !kind_ok {
+            return Err(format!(
+                "subject kind {:?} must be 1-{} bytes of a-z and _",
+                s.kind,
+                abi::MAX_SUBJECT_KIND_LEN
+            ));
+        }
+        if s.id.is_empty() || s.id.len() > abi::MAX_SUBJECT_ID_LEN {
+            return Err(format!(
+                "subject id {:?} is empty or longer than {} bytes",
+                s.id,
+                abi::MAX_SUBJECT_ID_LEN
+            ));
+        }
+    }
+    index.parties.sort();
+    index.parties.dedup();
+    Ok(index)
 }

@@ -44,7 +44,7 @@ fn query_error(
     args: Vec<u8>,
 ) -> String {
     match c.query_as(who, contract, method, args) {
-        Err(TxError::ContractError { message }) => message,
+        Err(TxError::ContractError { message, .. }) => message,
         other => panic!("expected the query to be refused, got {other:?}"),
     }
 }

@@ -144,7 +144,7 @@ fn bad_transactions_fail_with_typed_errors_and_change_no_contract_state() {
 
     let t = c.call("core", receivables(), "no_such_method", vec![]);
     assert_eq!(failure(&c.one(t)), TxError::UnknownMethod { method: "no_such_method".into() });
-    let t = c.call("core", receivables(), "scf_abi_v1", vec![]);
+    let t = c.call("core", receivables(), "scf_abi_v2", vec![]);
     assert!(matches!(failure(&c.one(t)), TxError::UnknownMethod { .. }), "reserved exports are not methods");
     let t = c.call("core", receivables(), "issue", vec![1, 2, 3]);
     assert!(contract_error(&c.one(t)).starts_with("invalid arguments for issue"));
@@ -158,7 +158,7 @@ fn deploy(c: &mut Chain, wat: &str) -> (Receipt, ContractAddress) {
     (c.one(t), addr)
 }
 
-const MARKER: &str = r#"(func (export "scf_abi_v1")) (memory (export "memory") 1)"#;
+const MARKER: &str = r#"(func (export "scf_abi_v2")) (memory (export "memory") 1)"#;
 
 #[test]
 fn vm_faults_are_receipts_not_crashes() {
@@ -167,7 +167,7 @@ fn vm_faults_are_receipts_not_crashes() {
         r#"(module
             (import "env" "storage_write" (func $w (param i32 i32 i32 i32)))
             (import "env" "storage_read" (func $r (param i32 i32) (result i64)))
-            (import "env" "abort" (func $abort (param i32 i32)))
+            (import "env" "abort" (func $abort (param i32 i32 i32)))
             {MARKER}
             (data (i32.const 0) "keyvalue")
             (func (export "spin") (loop $l (br $l)))
@@ -175,7 +175,7 @@ fn vm_faults_are_receipts_not_crashes() {
             (func (export "oob") (call $w (i32.const 0) (i32.const 3) (i32.const 70000) (i32.const 10)))
             (func (export "write") (call $w (i32.const 0) (i32.const 3) (i32.const 3) (i32.const 5)))
             (func (export "write_then_fail") (call $w (i32.const 0) (i32.const 3) (i32.const 3) (i32.const 5)) unreachable)
-            (func (export "refuse") (call $abort (i32.const 3) (i32.const 5)))
+            (func (export "refuse") (call $abort (i32.const 7) (i32.const 3) (i32.const 5)))
             (func (export "grow") (drop (memory.grow (i32.const 1000))) (if (i32.eq (memory.grow (i32.const 1000)) (i32.const -1)) (then unreachable)))
             (func $deep (call $deep))
             (func (export "recurse") (call $deep))
@@ -194,7 +194,7 @@ fn vm_faults_are_receipts_not_crashes() {
     );
     assert!(matches!(failure(&run(&mut c, "recurse")), TxError::Trap { .. }));
     assert!(matches!(failure(&run(&mut c, "grow")), TxError::Trap { .. }), "memory is capped");
-    assert_eq!(failure(&run(&mut c, "refuse")), TxError::ContractError { message: "value".into() });
+    assert_eq!(failure(&run(&mut c, "refuse")), TxError::ContractError { code: 7, message: "value".into() });
 
     // A failing call's writes vanish; a successful call's stay.
     let before = c.root();
@@ -219,7 +219,7 @@ fn every_call_starts_from_pristine_memory() {
     let mut c = Chain::new();
     let wat = format!(
         r#"(module
-            (import "env" "abort" (func $abort (param i32 i32)))
+            (import "env" "abort" (func $abort (param i32 i32 i32)))
             {MARKER}
             (data (i32.const 0) "keyvalue")
             (data (i32.const 100) "image")
@@ -231,9 +231,9 @@ fn every_call_starts_from_pristine_memory() {
                 (drop (memory.grow (i32.const 1)))
                 (i32.store (i32.const 70000) (i32.const 9)))
             (func (export "pristine")
-                (if (i32.ne (i32.load8_u (i32.const 0)) (i32.const 107)) (then (call $abort (i32.const 100) (i32.const 5))))
-                (if (i32.ne (i32.load (i32.const 40000)) (i32.const 0)) (then (call $abort (i32.const 110) (i32.const 6))))
-                (if (i32.ne (memory.size) (i32.const 1)) (then (call $abort (i32.const 120) (i32.const 4)))))
+                (if (i32.ne (i32.load8_u (i32.const 0)) (i32.const 107)) (then (call $abort (i32.const 0) (i32.const 100) (i32.const 5))))
+                (if (i32.ne (i32.load (i32.const 40000)) (i32.const 0)) (then (call $abort (i32.const 0) (i32.const 110) (i32.const 6))))
+                (if (i32.ne (memory.size) (i32.const 1)) (then (call $abort (i32.const 0) (i32.const 120) (i32.const 4)))))
         )"#
     );
     let (r, addr) = deploy(&mut c, &wat);
@@ -278,7 +278,7 @@ fn invalid_modules_are_refused_at_deployment() {
     let mut c = Chain::new();
     let cases = [
         ("(module (memory (export \"memory\") 1))", "interface marker"),
-        ("(module (func (export \"scf_abi_v1\")))", "memory"),
+        ("(module (func (export \"scf_abi_v2\")))", "memory"),
         (&*format!("(module (import \"env\" \"launch_missiles\" (func)) {MARKER})"), "unknown host function"),
         (
             &*format!("(module (import \"env\" \"storage_read\" (func (param i32))) {MARKER})"),
@@ -341,7 +341,7 @@ const FORWARDER: &str = r#"(module
     (import "env" "storage_write" (func $w (param i32 i32 i32 i32)))
     (import "env" "call_contract" (func $call (param i32 i32 i32 i32 i32) (result i32)))
     (import "env" "return_data" (func $ret (param i32 i32)))
-    (func (export "scf_abi_v1"))
+    (func (export "scf_abi_v2"))
     (memory (export "memory") 1)
     (data (i32.const 0) "go")
     (data (i32.const 16) "spin")
@@ -411,7 +411,7 @@ fn cross_contract_calls_share_fuel_nest_to_a_limit_and_roll_back_together() {
     let t = c.call("operator", addrs[6], "go", chain_args(&[addrs[7], addrs[6]]));
     let err = failure(&c.one(t));
     assert!(
-        matches!(&err, TxError::ContractError { message } if message.contains("re-entrant call")),
+        matches!(&err, TxError::ContractError { message, .. } if message.contains("re-entrant call")),
         "{err:?}"
     );
     assert_eq!(marker(&c, &addrs[6]), None);

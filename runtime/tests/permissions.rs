@@ -22,7 +22,7 @@ fn governance() -> ContractAddress {
     scf_interface::SystemContract::Governance.address()
 }
 
-const MARKER: &str = r#"(func (export "scf_abi_v1")) (memory (export "memory") 1)"#;
+const MARKER: &str = r#"(func (export "scf_abi_v2")) (memory (export "memory") 1)"#;
 
 fn admission(c: &Chain, tx: &scf_primitives::SignedTransaction) -> Result<(), TxError> {
     match c.runtime.check_transaction(&c.store, tx, c.height + 1) {

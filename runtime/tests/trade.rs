@@ -671,7 +671,7 @@ fn hostile_arguments_get_typed_errors_and_change_nothing() {
             let t = c.call(BUYER, trade(), method, args.to_vec());
             let r = c.one(t);
             match failure(&r) {
-                scf_primitives::TxError::ContractError { message } => {
+                scf_primitives::TxError::ContractError { message, .. } => {
                     assert!(
                         message.contains("invalid arguments") || message.contains("does not exist"),
                         "{method}: {message}"

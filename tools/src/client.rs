@@ -22,7 +22,10 @@ pub fn rpc_err(e: ClientError) -> anyhow::Error {
             let kind = obj
                 .data()
                 .and_then(|d| serde_json::from_str::<scf_rpc_api::ErrorData>(d.get()).ok())
-                .map(|d| format!(" [{}]", d.kind))
+                .map(|d| match d.error_name {
+                    Some(name) => format!(" [{}: {name}]", d.kind),
+                    None => format!(" [{}]", d.kind),
+                })
                 .unwrap_or_default();
             anyhow!("{}{kind} (code {})", obj.message(), obj.code())
         }
@@ -285,13 +288,21 @@ impl Ctx {
                     println!("{}", success_line(&return_data(view)?));
                     println!("  tx {} in block {}", view.hash, view.block_height.unwrap_or(0));
                     for e in &r.events {
-                        println!("  event {}", e.topic);
+                        let subjects: Vec<String> =
+                            e.subjects.iter().map(|s| format!("{} {}", s.kind, s.id)).collect();
+                        let parties = if e.parties.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", e.parties.join(", "))
+                        };
+                        println!("  event {} {}{parties}", e.topic, subjects.join(", "));
                     }
                 }
                 (_, Some(r)) => println!(
-                    "FAILED: {} [{}]\n  tx {} in block {}",
+                    "FAILED: {} [{}{}]\n  tx {} in block {}",
                     r.error.as_deref().unwrap_or("?"),
                     r.error_kind.as_deref().unwrap_or("?"),
+                    r.error_name.as_deref().map(|n| format!(": {n}")).unwrap_or_default(),
                     view.hash,
                     view.block_height.unwrap_or(0)
                 ),

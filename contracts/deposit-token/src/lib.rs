@@ -19,8 +19,8 @@ use scf_sdk::{
     caller, emit, ensure, fail,
     interface::{
         deposit_token::{
-            AllowanceArgs, ApproveArgs, BalanceArgs, BurnArgs, InitArgs, MintArgs, Supply, TokenEvent,
-            TokenId, TransferArgs, TransferFromArgs,
+            AllowanceArgs, ApprovalEvent, ApproveArgs, BalanceArgs, BurnArgs, InitArgs, MintArgs, Supply,
+            TokenEvent, TokenId, TransferArgs, TransferFromArgs,
         },
         registry::Role,
     },
@@ -71,7 +71,7 @@ fn supply_of(token: &TokenId) -> Supply {
 }
 
 fn init(args: InitArgs) -> Result<()> {
-    ensure!(storage::get_raw(REGISTRY_KEY).is_none(), "deposit-token is already initialised");
+    ensure!(storage::get_raw(REGISTRY_KEY).is_none(), AlreadyExists, "deposit-token is already initialised");
     storage::set(REGISTRY_KEY, &args.registry);
     Ok(())
 }
@@ -80,7 +80,7 @@ fn mint(args: MintArgs) -> Result<()> {
     let financier = members::acting(&registry(), &[Role::Financier])?;
     scf_sdk::validate_currency(&args.currency)?;
     members::named(&registry(), &args.to, &[])?;
-    ensure!(args.amount > 0, "amount must be positive");
+    ensure!(args.amount > 0, InvalidArgument, "amount must be positive");
     let token = TokenId { financier: financier.name, currency: args.currency };
     let mut supply = supply_of(&token);
     let (Some(minted), Some(outstanding), Some(balance)) = (
@@ -88,22 +88,30 @@ fn mint(args: MintArgs) -> Result<()> {
         supply.outstanding.checked_add(args.amount),
         balance_of(&token, &args.to).checked_add(args.amount),
     ) else {
-        fail!("minting {} would overflow the supply of {}/{}", args.amount, token.financier, token.currency);
+        fail!(
+            Overflow,
+            "minting {} would overflow the supply of {}/{}",
+            args.amount,
+            token.financier,
+            token.currency
+        );
     };
     supply.minted = minted;
     supply.outstanding = outstanding;
     storage::set(&key(b's', &token), &supply);
     set_balance(&token, &args.to, balance);
-    emit("token_minted", &TokenEvent { token, from: None, to: Some(args.to), amount: args.amount });
+    let event = TokenEvent { token, from: None, to: Some(args.to), amount: args.amount };
+    emit(api::TOKEN_MINTED, &event, &token_parties(&event));
     Ok(())
 }
 
 fn burn(args: BurnArgs) -> Result<()> {
     let holder = members::acting(&registry(), &[])?;
-    ensure!(args.amount > 0, "amount must be positive");
+    ensure!(args.amount > 0, InvalidArgument, "amount must be positive");
     let have = balance_of(&args.token, &holder.name);
     ensure!(
         have >= args.amount,
+        InsufficientFunds,
         "{} holds {have} of {}/{}, less than the {} to burn",
         holder.name,
         args.token.financier,
@@ -115,20 +123,19 @@ fn burn(args: BurnArgs) -> Result<()> {
     supply.outstanding -= args.amount;
     storage::set(&key(b's', &args.token), &supply);
     set_balance(&args.token, &holder.name, have - args.amount);
-    emit(
-        "token_burned",
-        &TokenEvent { token: args.token, from: Some(holder.name), to: None, amount: args.amount },
-    );
+    let event = TokenEvent { token: args.token, from: Some(holder.name), to: None, amount: args.amount };
+    emit(api::TOKEN_BURNED, &event, &token_parties(&event));
     Ok(())
 }
 
 fn move_tokens(token: TokenId, from: String, to: String, amount: Amount) -> Result<()> {
-    ensure!(amount > 0, "amount must be positive");
+    ensure!(amount > 0, InvalidArgument, "amount must be positive");
     members::named(&registry(), &to, &[])?;
-    ensure!(from != to, "cannot transfer tokens to the same member");
+    ensure!(from != to, InvalidArgument, "cannot transfer tokens to the same member");
     let have = balance_of(&token, &from);
     ensure!(
         have >= amount,
+        InsufficientFunds,
         "{from} holds {have} of {}/{}, less than the {amount} to pay",
         token.financier,
         token.currency
@@ -136,7 +143,8 @@ fn move_tokens(token: TokenId, from: String, to: String, amount: Amount) -> Resu
     set_balance(&token, &from, have - amount);
     // Cannot overflow: the sum of balances equals the outstanding supply, a u128.
     set_balance(&token, &to, balance_of(&token, &to) + amount);
-    emit("token_transferred", &TokenEvent { token, from: Some(from), to: Some(to), amount });
+    let event = TokenEvent { token, from: Some(from), to: Some(to), amount };
+    emit(api::TOKEN_TRANSFERRED, &event, &token_parties(&event));
     Ok(())
 }
 
@@ -148,7 +156,14 @@ fn transfer(args: TransferArgs) -> Result<()> {
 fn approve(args: ApproveArgs) -> Result<()> {
     let owner = members::acting(&registry(), &[])?;
     storage::set(&key(b'l', &(&args.token, &owner.name, &args.spender)), &args.amount);
-    emit("token_approved", &(args.token, owner.name, args.spender, args.amount));
+    let parties = [args.token.financier.as_str(), owner.name.as_str()];
+    let event = ApprovalEvent {
+        token: args.token.clone(),
+        owner: owner.name.clone(),
+        spender: args.spender,
+        amount: args.amount,
+    };
+    emit(api::TOKEN_APPROVED, &event, &parties);
     Ok(())
 }
 
@@ -160,6 +175,7 @@ fn transfer_from(args: TransferFromArgs) -> Result<()> {
     let allowed: Amount = storage::get(&k).unwrap_or(0);
     ensure!(
         allowed >= args.amount,
+        InsufficientFunds,
         "{} allows contract {spender} {allowed} of {}/{}, less than the {} requested",
         args.from,
         args.token.financier,
@@ -177,11 +193,13 @@ fn may_see_balance(token: &TokenId, member: &str) -> Result<()> {
     let who = caller();
     let Some(m) = members::of_account(&registry(), &who) else {
         fail!(
+            NotVisible,
             "this query reveals member data: sign it with a member's account (caller {who} is not a member)"
         );
     };
     ensure!(
         m.name == member || m.name == token.financier || matches!(m.role, Role::Auditor | Role::Operator),
+        NotVisible,
         "the balance of {member} is visible to {member}, the token's financier, auditors and operators"
     );
     Ok(())
@@ -194,11 +212,23 @@ fn balance(args: BalanceArgs) -> Result<Amount> {
 
 fn supply(token: TokenId) -> Result<Supply> {
     let who = caller();
-    ensure!(members::of_account(&registry(), &who).is_some(), "token supply is visible to members only");
+    ensure!(
+        members::of_account(&registry(), &who).is_some(),
+        NotVisible,
+        "token supply is visible to members only"
+    );
     Ok(supply_of(&token))
 }
 
 fn allowance(args: AllowanceArgs) -> Result<Amount> {
     may_see_balance(&args.token, &args.owner)?;
     Ok(storage::get(&key(b'l', &(&args.token, &args.owner, &args.spender))).unwrap_or(0))
+}
+
+/// A token event concerns the financier behind the token and the members whose balance moved.
+fn token_parties(e: &TokenEvent) -> Vec<&str> {
+    let mut parties = vec![e.token.financier.as_str()];
+    parties.extend(e.from.as_deref());
+    parties.extend(e.to.as_deref());
+    parties
 }

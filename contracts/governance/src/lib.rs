@@ -28,12 +28,12 @@ use scf_sdk::{
     interface::{
         governance::{
             code_approval_key, set_at, supermajority, Change, CodeApproval, InitArgs, Proposal, ProposalId,
-            ProposalStatus, ScheduledSet, ValidatorEntry, VoteArgs, ACTIVATION_DELAY,
+            ProposalStatus, ScheduledSet, ValidatorEntry, VoteArgs, VoteEvent, ACTIVATION_DELAY,
             CODE_APPROVAL_LIFETIME_MS, MAX_VALIDATORS, PROPOSAL_LIFETIME_MS, SCHEDULE_KEY,
         },
         registry::SetValidatorNodeArgs,
     },
-    storage, AccountId, ContractAddress, Result,
+    storage, AccountId, ContractAddress, Event, Result,
 };
 
 use scf_sdk::interface::governance as api;
@@ -64,28 +64,37 @@ fn load_schedule() -> Vec<ScheduledSet> {
 }
 
 fn check_set(validators: &[ValidatorEntry]) -> Result<()> {
-    ensure!(!validators.is_empty(), "a validator set cannot be empty");
-    ensure!(validators.len() <= MAX_VALIDATORS, "a validator set has at most {MAX_VALIDATORS} validators");
+    ensure!(!validators.is_empty(), InvalidArgument, "a validator set cannot be empty");
+    ensure!(
+        validators.len() <= MAX_VALIDATORS,
+        LimitReached,
+        "a validator set has at most {MAX_VALIDATORS} validators"
+    );
     let mut total: u64 = 0;
     for (i, v) in validators.iter().enumerate() {
-        ensure!(v.power > 0, "validator {} needs a positive voting power", v.name);
-        ensure!(!v.name.is_empty() && v.name.len() <= 64, "validator name {:?} must be 1-64 bytes", v.name);
+        ensure!(v.power > 0, InvalidArgument, "validator {} needs a positive voting power", v.name);
+        ensure!(
+            !v.name.is_empty() && v.name.len() <= 64,
+            InvalidArgument,
+            "validator name {:?} must be 1-64 bytes",
+            v.name
+        );
         total = match total.checked_add(v.power) {
             Some(t) if t <= u64::MAX / 3 => t,
-            _ => fail!("total voting power is too large"),
+            _ => fail!(InvalidArgument, "total voting power is too large"),
         };
         if validators[..i]
             .iter()
             .any(|o| o.name == v.name || o.consensus_key == v.consensus_key || o.node_key == v.node_key)
         {
-            fail!("validator {} repeats another's name, consensus key or node key", v.name);
+            fail!(AlreadyExists, "validator {} repeats another's name, consensus key or node key", v.name);
         }
     }
     Ok(())
 }
 
 fn init(args: InitArgs) -> Result<()> {
-    ensure!(storage::get_raw(SCHEDULE_KEY).is_none(), "governance is already initialised");
+    ensure!(storage::get_raw(SCHEDULE_KEY).is_none(), AlreadyExists, "governance is already initialised");
     check_set(&args.validators)?;
     storage::set(REGISTRY_KEY, &args.registry);
     storage::set(SCHEDULE_KEY, &alloc::vec![ScheduledSet { from_height: 1, validators: args.validators }]);
@@ -96,12 +105,15 @@ fn init(args: InitArgs) -> Result<()> {
 fn current_validator() -> Result<(Vec<ValidatorEntry>, ValidatorEntry)> {
     let schedule = load_schedule();
     let Some(set) = set_at(&schedule, block_height()) else {
-        fail!("no validator set for height {}", block_height());
+        fail!(NotFound, "no validator set for height {}", block_height());
     };
     let who = caller();
     match set.validators.iter().find(|v| v.consensus_key == who) {
         Some(v) => Ok((set.validators.clone(), v.clone())),
-        None => fail!("{who} is not a validator of the current set: only validators propose and vote"),
+        None => fail!(
+            Unauthorized,
+            "{who} is not a validator of the current set: only validators propose and vote"
+        ),
     }
 }
 
@@ -114,12 +126,12 @@ fn apply(change: &Change, base: &[ValidatorEntry]) -> Result<Vec<ValidatorEntry>
         Change::Remove { consensus_key } => {
             let before = set.len();
             set.retain(|v| v.consensus_key != *consensus_key);
-            ensure!(set.len() < before, "{consensus_key} is not a validator");
+            ensure!(set.len() < before, NotFound, "{consensus_key} is not a validator");
         }
         Change::SetPower { consensus_key, power } => {
             match set.iter_mut().find(|v| v.consensus_key == *consensus_key) {
                 Some(v) => v.power = *power,
-                None => fail!("{consensus_key} is not a validator"),
+                None => fail!(NotFound, "{consensus_key} is not a validator"),
             }
         }
         Change::Code { .. } => return Ok(set),
@@ -132,19 +144,32 @@ fn expired(p: &Proposal) -> bool {
     block_time_ms() > p.created_ms.saturating_add(PROPOSAL_LIFETIME_MS)
 }
 
-fn topic(p: &Proposal, what: &'static str) -> &'static str {
-    match (p.change.is_validator_change(), what) {
-        (true, "proposed") => "validator_change_proposed",
-        (true, "voted") => "validator_change_voted",
-        (true, "passed") => "validator_change_passed",
-        (true, "rejected") => "validator_change_rejected",
-        (true, _) => "validator_change_expired",
-        (false, "proposed") => "code_change_proposed",
-        (false, "voted") => "code_change_voted",
-        (false, "passed") => "code_change_passed",
-        (false, "rejected") => "code_change_rejected",
-        (false, _) => "code_change_expired",
+/// A step in a proposal's life, for its event.
+#[derive(Clone, Copy)]
+enum Step {
+    Proposed,
+    Passed,
+    Rejected,
+    Expired,
+}
+
+/// The event of `step` for `p`: validator-set changes and code changes have topics of their own.
+fn proposal_event(p: &Proposal, step: Step) -> Event<Proposal> {
+    match (p.change.is_validator_change(), step) {
+        (true, Step::Proposed) => api::VALIDATOR_CHANGE_PROPOSED,
+        (true, Step::Passed) => api::VALIDATOR_CHANGE_PASSED,
+        (true, Step::Rejected) => api::VALIDATOR_CHANGE_REJECTED,
+        (true, Step::Expired) => api::VALIDATOR_CHANGE_EXPIRED,
+        (false, Step::Proposed) => api::CODE_CHANGE_PROPOSED,
+        (false, Step::Passed) => api::CODE_CHANGE_PASSED,
+        (false, Step::Rejected) => api::CODE_CHANGE_REJECTED,
+        (false, Step::Expired) => api::CODE_CHANGE_EXPIRED,
     }
+}
+
+/// Governance concerns the whole consortium: its events name no parties.
+fn announce(p: &Proposal, step: Step) {
+    emit(proposal_event(p, step), p, &[]);
 }
 
 fn latest_set() -> Vec<ValidatorEntry> {
@@ -167,10 +192,10 @@ fn propose(change: Change) -> Result<Proposal> {
         }
         p.status = ProposalStatus::Expired;
         storage::set(&proposal_key(p.id), &p);
-        emit(topic(&p, "expired"), &p.id);
+        announce(&p, Step::Expired);
         false
     });
-    ensure!(open.len() < MAX_OPEN, "{MAX_OPEN} proposals are open already: vote on them first");
+    ensure!(open.len() < MAX_OPEN, LimitReached, "{MAX_OPEN} proposals are open already: vote on them first");
     let id: ProposalId = storage::get(NEXT_ID_KEY).unwrap_or(1);
     storage::set(NEXT_ID_KEY, &(id + 1));
     let mut p = Proposal {
@@ -185,7 +210,7 @@ fn propose(change: Change) -> Result<Proposal> {
     };
     open.push(id);
     storage::set(OPEN_KEY, &open);
-    emit(topic(&p, "proposed"), &p);
+    announce(&p, Step::Proposed);
     tally(&mut p)?;
     Ok(p)
 }
@@ -195,17 +220,18 @@ fn propose(change: Change) -> Result<Proposal> {
 fn vote(args: VoteArgs) -> Result<Proposal> {
     let (_, me) = current_validator()?;
     let Some(mut p) = storage::get::<Proposal>(&proposal_key(args.proposal)) else {
-        fail!("proposal {} does not exist", args.proposal);
+        fail!(NotFound, "proposal {} does not exist", args.proposal);
     };
-    ensure!(p.status == ProposalStatus::Open, "proposal {} is no longer open", p.id);
+    ensure!(p.status == ProposalStatus::Open, InvalidState, "proposal {} is no longer open", p.id);
     if expired(&p) {
         p.status = ProposalStatus::Expired;
-        emit(topic(&p, "expired"), &p.id);
+        announce(&p, Step::Expired);
         close(&p);
         return Ok(p);
     }
     ensure!(
         !p.yes.contains(&me.consensus_key) && !p.no.contains(&me.consensus_key),
+        AlreadyExists,
         "validator {} already voted on proposal {}",
         me.name,
         p.id
@@ -215,7 +241,9 @@ fn vote(args: VoteArgs) -> Result<Proposal> {
     } else {
         p.no.push(me.consensus_key);
     }
-    emit(topic(&p, "voted"), &(p.id, me.name, args.approve));
+    let vote =
+        if p.change.is_validator_change() { api::VALIDATOR_CHANGE_VOTED } else { api::CODE_CHANGE_VOTED };
+    emit(vote, &VoteEvent { proposal: p.id, voter: me.name, approve: args.approve }, &[]);
     tally(&mut p)?;
     Ok(p)
 }
@@ -238,7 +266,7 @@ fn tally(p: &mut Proposal) -> Result<()> {
             };
             storage::set(&code_approval_key(code_hash), &approval);
             p.status = ProposalStatus::Passed { activation_height: block_height() };
-            emit(topic(p, "passed"), &*p);
+            announce(p, Step::Passed);
             close(p);
             return Ok(());
         }
@@ -257,10 +285,10 @@ fn tally(p: &mut Proposal) -> Result<()> {
         storage::set(SCHEDULE_KEY, &schedule);
         p.status = ProposalStatus::Passed { activation_height };
         sync_registry(&p.change);
-        emit(topic(p, "passed"), &*p);
+        announce(p, Step::Passed);
     } else if 3 * power(&p.no) as u128 >= total as u128 {
         p.status = ProposalStatus::Rejected;
-        emit(topic(p, "rejected"), &p.id);
+        announce(p, Step::Rejected);
     }
     close(p);
     Ok(())
@@ -329,6 +357,6 @@ fn schedule(_: ()) -> Result<Vec<ScheduledSet>> {
 fn validators_at(height: u64) -> Result<Vec<ValidatorEntry>> {
     match set_at(&load_schedule(), height) {
         Some(s) => Ok(s.validators.clone()),
-        None => fail!("no validator set for height {height}"),
+        None => fail!(NotFound, "no validator set for height {height}"),
     }
 }

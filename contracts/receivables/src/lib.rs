@@ -29,15 +29,16 @@ use scf_sdk::{
         receivables::{
             discount, net_proceeds, voucher_key, ActionId, ActionOutcome, ActionStatus, Application,
             ApplicationId, ApplicationStatus, ApplyArgs, ApproveArgs, CreditKey, CreditLine, DayCount,
-            DiscountError, FinancingTerms, FreezeArgs, GrantCreditArgs, InitArgs, IssueArgs, IssuedEvent,
-            OrderIssueArgs, Params, PendingAction, ProposedAction, SetDayCountArgs, SettleArgs, SettledEvent,
-            TransferArgs, TransferResult, TransferredEvent, Voucher, VoucherId, VoucherStatus, MAX_TERM_DAYS,
+            DiscountError, FinancingTerms, FreezeArgs, FrozenEvent, GrantCreditArgs, InitArgs, IssueArgs,
+            IssuedEvent, OrderIssueArgs, OverdueEvent, Params, PendingAction, ProposedAction,
+            SetDayCountArgs, SettleArgs, SettledEvent, SplitEvent, TransferArgs, TransferResult,
+            TransferredEvent, Voucher, VoucherEvent, VoucherId, VoucherStatus, MAX_TERM_DAYS,
         },
         registry::{Member, Role},
     },
     members,
     paged::PagedList,
-    storage, tagged_key, today, Amount, ContractAddress, Hash, Result,
+    storage, tagged_key, today, Amount, ContractAddress, Event, Hash, Result,
 };
 
 use scf_sdk::interface::receivables as api;
@@ -116,7 +117,7 @@ fn pending_actions_key(member: &str) -> Vec<u8> {
 fn load(id: VoucherId) -> Result<Voucher> {
     match storage::get(&voucher_key(id)) {
         Some(v) => Ok(v),
-        None => fail!("voucher {id} does not exist"),
+        None => fail!(NotFound, "voucher {id} does not exist"),
     }
 }
 
@@ -157,7 +158,7 @@ fn release_credit(issuer: &str, currency: &str, amount: Amount) {
 }
 
 fn init(args: InitArgs) -> Result<()> {
-    ensure!(storage::get_raw(REGISTRY_KEY).is_none(), "receivables is already initialised");
+    ensure!(storage::get_raw(REGISTRY_KEY).is_none(), AlreadyExists, "receivables is already initialised");
     storage::set(REGISTRY_KEY, &args.registry);
     storage::set(TOKEN_KEY, &args.deposit_token);
     storage::set(NEXT_ID_KEY, &1u64);
@@ -165,7 +166,11 @@ fn init(args: InitArgs) -> Result<()> {
     for line in args.credit_lines {
         members::named(&args.registry, &line.core, &[Role::CoreEnterprise])?;
         members::named(&args.registry, &line.granted_by, &[Role::Operator, Role::Financier])?;
-        ensure!(line.outstanding == 0, "a genesis credit line starts with nothing outstanding");
+        ensure!(
+            line.outstanding == 0,
+            InvalidArgument,
+            "a genesis credit line starts with nothing outstanding"
+        );
         save_credit(&line);
     }
     Ok(())
@@ -181,10 +186,11 @@ fn set_params(p: Params) -> Result<()> {
     members::acting(&registry(), &[Role::Operator])?;
     ensure!(
         (1..=MAX_TERM_DAYS).contains(&p.max_term_days),
+        InvalidArgument,
         "the maximum term must be 1 to {MAX_TERM_DAYS} days (PBoC: one year at most)"
     );
     storage::set(PARAMS_KEY, &p);
-    emit("params_set", &p);
+    emit(api::PARAMS_SET, &p, &[]);
     Ok(())
 }
 
@@ -206,7 +212,7 @@ fn grant_credit(args: GrantCreditArgs) -> Result<()> {
         granted_by: grantor.name,
     };
     save_credit(&line);
-    emit("credit_granted", &line);
+    emit(api::CREDIT_GRANTED, &line, &[&line.core]);
     Ok(())
 }
 
@@ -215,6 +221,7 @@ fn acting_directly(roles: &[Role], operation: &str) -> Result<Member> {
     let m = members::acting(&registry(), roles)?;
     ensure!(
         !m.maker_checker,
+        MakerCheckerRequired,
         "member {} requires maker–checker: propose this {operation} with `propose`, then another of its \
          accounts approves it with `approve_action`",
         m.name
@@ -232,7 +239,7 @@ fn issue(args: IssueArgs) -> Result<VoucherId> {
 /// accepted the invoice there (with its maker–checker rule), which is the issuer's act.
 fn issue_for_order(args: OrderIssueArgs) -> Result<VoucherId> {
     let trade = scf_sdk::SystemContract::Trade.address();
-    ensure!(caller().0 == trade.0, "only the trade contract issues vouchers for orders");
+    ensure!(caller().0 == trade.0, Unauthorized, "only the trade contract issues vouchers for orders");
     let issuer = members::named(&registry(), &args.issuer, ISSUE_ROLES)?;
     do_issue(issuer, args.issue)
 }
@@ -243,16 +250,16 @@ const APPLY_ROLES: &[Role] = &[Role::Supplier];
 
 fn do_issue(issuer: Member, args: IssueArgs) -> Result<VoucherId> {
     members::named(&registry(), &args.to, &[Role::Supplier])?;
-    ensure!(args.amount > 0, "amount must be positive");
+    ensure!(args.amount > 0, InvalidArgument, "amount must be positive");
     scf_sdk::validate_currency(&args.currency)?;
     let today = today();
-    ensure!(args.maturity_day > today, "maturity must be after today");
+    ensure!(args.maturity_day > today, InvalidArgument, "maturity must be after today");
     let term = args.maturity_day - today;
     let max = params().max_term_days;
-    ensure!(term <= max, "term of {term} days exceeds the chain's maximum of {max} days");
+    ensure!(term <= max, InvalidArgument, "term of {term} days exceeds the chain's maximum of {max} days");
     if let Some(r) = &args.trade_ref {
         if let Some(prior) = storage::get::<VoucherId>(&trade_ref_key(r)) {
-            fail!("trade document {r} already backs voucher {prior}");
+            fail!(AlreadyExists, "trade document {r} already backs voucher {prior}");
         }
     }
     // A subsidiary without a line of its own draws on its parent's, while the parent is active.
@@ -261,10 +268,11 @@ fn do_issue(issuer: Member, args: IssueArgs) -> Result<VoucherId> {
         _ => issuer.name.clone(),
     };
     let Some(mut line) = credit_line(&line_owner, &args.currency) else {
-        fail!("{} has no credit line in {}", line_owner, args.currency);
+        fail!(NotFound, "{} has no credit line in {}", line_owner, args.currency);
     };
     let Some(outstanding) = line.outstanding.checked_add(args.amount).filter(|o| *o <= line.limit) else {
         fail!(
+            CreditExceeded,
             "issuing {} would exceed {}'s credit line: {} outstanding of a {} {} limit",
             args.amount,
             line_owner,
@@ -300,7 +308,11 @@ fn do_issue(issuer: Member, args: IssueArgs) -> Result<VoucherId> {
     save(&v);
     add_piece(id, id);
     index_add(&v.holder, id);
-    emit("voucher_issued", &IssuedEvent { id, issuer: issuer.name, holder: v.holder, amount: v.amount });
+    emit(
+        api::VOUCHER_ISSUED,
+        &IssuedEvent { id, issuer: issuer.name, holder: v.holder.clone(), amount: v.amount },
+        &[&v.issuer, &v.holder],
+    );
     Ok(id)
 }
 
@@ -308,11 +320,12 @@ fn pending_for(id: VoucherId, who: &Member, party_is_holder: bool) -> Result<Vou
     let v = load(id)?;
     ensure!(
         v.status == VoucherStatus::PendingAcceptance,
+        InvalidState,
         "voucher {id} is not pending acceptance (status: {})",
         v.status.as_str()
     );
     let (party, name) = if party_is_holder { (&v.holder, "holder") } else { (&v.issuer, "issuer") };
-    ensure!(party == &who.name, "only the {name} of voucher {id} ({party}) may do this");
+    ensure!(party == &who.name, Unauthorized, "only the {name} of voucher {id} ({party}) may do this");
     Ok(v)
 }
 
@@ -321,11 +334,16 @@ fn accept(id: VoucherId) -> Result<()> {
     let mut v = pending_for(id, &who, true)?;
     v.status = VoucherStatus::Active;
     save(&v);
-    emit("voucher_accepted", &id);
+    emit(api::VOUCHER_ACCEPTED, &VoucherEvent { id, by: who.name.clone() }, &[&v.issuer, &v.holder]);
     Ok(())
 }
 
-fn end_pending(id: VoucherId, holder_acts: bool, status: VoucherStatus, topic: &str) -> Result<()> {
+fn end_pending(
+    id: VoucherId,
+    holder_acts: bool,
+    status: VoucherStatus,
+    event: Event<VoucherEvent>,
+) -> Result<()> {
     let who = members::acting(&registry(), &[])?;
     let mut v = pending_for(id, &who, holder_acts)?;
     v.status = status;
@@ -336,33 +354,34 @@ fn end_pending(id: VoucherId, holder_acts: bool, status: VoucherStatus, topic: &
     release_credit(&v.credit_line_of, &v.currency, v.amount);
     save(&v);
     index_remove(&v.holder, id);
-    emit(topic, &id);
+    emit(event, &VoucherEvent { id, by: who.name.clone() }, &[&v.issuer, &v.holder]);
     Ok(())
 }
 
 fn reject(id: VoucherId) -> Result<()> {
-    end_pending(id, true, VoucherStatus::Rejected, "voucher_rejected")
+    end_pending(id, true, VoucherStatus::Rejected, api::VOUCHER_REJECTED)
 }
 
 fn cancel(id: VoucherId) -> Result<()> {
-    end_pending(id, false, VoucherStatus::Cancelled, "voucher_cancelled")
+    end_pending(id, false, VoucherStatus::Cancelled, api::VOUCHER_CANCELLED)
 }
 
 /// Checks that `v` may move: live, unlocked, unfrozen, not matured.
 fn movable(v: &Voucher) -> Result<()> {
     if let Some(reason) = &v.frozen {
-        fail!("voucher {} is frozen: {reason}", v.id);
+        fail!(Frozen, "voucher {} is frozen: {reason}", v.id);
     }
     if let Some(app) = v.locked_by {
-        fail!("voucher {} is locked by financing application {app}", v.id);
+        fail!(InvalidState, "voucher {} is locked by financing application {app}", v.id);
     }
     ensure!(
         v.status == VoucherStatus::Active,
+        InvalidState,
         "voucher {} is not active (status: {})",
         v.id,
         v.status.as_str()
     );
-    ensure!(today() < v.maturity_day, "voucher {} has matured and can no longer move", v.id);
+    ensure!(today() < v.maturity_day, Matured, "voucher {} has matured and can no longer move", v.id);
     Ok(())
 }
 
@@ -391,9 +410,10 @@ fn child(parent: &Voucher, holder: String, amount: Amount) -> Voucher {
 /// Ends piece `v` and passes `amount` of it to `to`; the rest stays with the holder as a new
 /// piece. Amounts are conserved exactly.
 fn split(v: &mut Voucher, to: String, amount: Amount) -> Result<(Voucher, Option<Voucher>)> {
-    ensure!(amount > 0, "amount must be positive");
+    ensure!(amount > 0, InvalidArgument, "amount must be positive");
     ensure!(
         amount <= v.amount,
+        ExceedsAmount,
         "amount {} exceeds voucher {}'s amount {} ({} minor units)",
         amount,
         v.id,
@@ -410,7 +430,8 @@ fn split(v: &mut Voucher, to: String, amount: Amount) -> Result<(Voucher, Option
     if let Some(r) = &rest {
         save(r);
         index_add(&r.holder, r.id);
-        emit("voucher_split", &(v.id, moved.id, r.id));
+        let event = SplitEvent { from_id: v.id, transferred: moved.id, remainder: r.id };
+        emit(api::VOUCHER_SPLIT, &event, &[&v.issuer, &v.holder, &moved.holder]);
     }
     Ok((moved, rest))
 }
@@ -422,23 +443,27 @@ fn transfer(args: TransferArgs) -> Result<TransferResult> {
 
 fn do_transfer(from: Member, args: TransferArgs) -> Result<TransferResult> {
     let mut v = load(args.id)?;
-    ensure!(v.holder == from.name, "only the holder of voucher {} ({}) may transfer it", v.id, v.holder);
+    ensure!(
+        v.holder == from.name,
+        Unauthorized,
+        "only the holder of voucher {} ({}) may transfer it",
+        v.id,
+        v.holder
+    );
     members::named(&registry(), &args.to, &[Role::Supplier, Role::Financier])?;
-    ensure!(args.to != from.name, "cannot transfer voucher {} to its own holder", v.id);
+    ensure!(args.to != from.name, InvalidArgument, "cannot transfer voucher {} to its own holder", v.id);
     movable(&v)?;
     let (moved, rest) = split(&mut v, args.to.clone(), args.amount)?;
     let result = TransferResult { transferred: moved.id, remainder: rest.map(|r| r.id) };
-    emit(
-        "voucher_transferred",
-        &TransferredEvent {
-            from_id: v.id,
-            from: from.name,
-            to: args.to,
-            transferred: result.transferred,
-            remainder: result.remainder,
-            amount: args.amount,
-        },
-    );
+    let event = TransferredEvent {
+        from_id: v.id,
+        from: from.name,
+        to: args.to,
+        transferred: result.transferred,
+        remainder: result.remainder,
+        amount: args.amount,
+    };
+    emit(api::VOUCHER_TRANSFERRED, &event, &[&v.issuer, &event.from, &event.to]);
     Ok(result)
 }
 
@@ -451,7 +476,7 @@ fn set_day_count(args: SetDayCountArgs) -> Result<()> {
 fn load_application(id: ApplicationId) -> Result<Application> {
     match storage::get(&application_key(id)) {
         Some(a) => Ok(a),
-        None => fail!("financing application {id} does not exist"),
+        None => fail!(NotFound, "financing application {id} does not exist"),
     }
 }
 
@@ -463,9 +488,19 @@ fn apply_financing(args: ApplyArgs) -> Result<Application> {
 fn do_apply_financing(applicant: Member, args: ApplyArgs) -> Result<Application> {
     members::named(&registry(), &args.financier, &[Role::Financier])?;
     let mut v = load(args.id)?;
-    ensure!(v.holder == applicant.name, "only the holder of voucher {} ({}) may finance it", v.id, v.holder);
+    ensure!(
+        v.holder == applicant.name,
+        Unauthorized,
+        "only the holder of voucher {} ({}) may finance it",
+        v.id,
+        v.holder
+    );
     if let Some(app) = v.financed_by {
-        fail!("voucher {} was already financed (application {app}) and cannot be financed again", v.id);
+        fail!(
+            InvalidState,
+            "voucher {} was already financed (application {app}) and cannot be financed again",
+            v.id
+        );
     }
     movable(&v)?;
     let mut piece =
@@ -484,7 +519,7 @@ fn do_apply_financing(applicant: Member, args: ApplyArgs) -> Result<Application>
         terms: None,
     };
     storage::set(&application_key(id), &app);
-    emit("financing_requested", &app);
+    emit(api::FINANCING_REQUESTED, &app, &[&app.applicant, &app.financier]);
     Ok(app)
 }
 
@@ -492,6 +527,7 @@ fn pending_application(id: ApplicationId) -> Result<(Application, Voucher)> {
     let app = load_application(id)?;
     ensure!(
         app.status == ApplicationStatus::Pending,
+        InvalidState,
         "financing application {id} is already {}",
         app.status.as_str()
     );
@@ -499,7 +535,12 @@ fn pending_application(id: ApplicationId) -> Result<(Application, Voucher)> {
     Ok((app, v))
 }
 
-fn unlock(mut app: Application, mut v: Voucher, status: ApplicationStatus, topic: &str) -> Result<()> {
+fn unlock(
+    mut app: Application,
+    mut v: Voucher,
+    status: ApplicationStatus,
+    event: Event<Application>,
+) -> Result<()> {
     app.status = status;
     storage::set(&application_key(app.id), &app);
     if v.status == VoucherStatus::Financing {
@@ -507,7 +548,7 @@ fn unlock(mut app: Application, mut v: Voucher, status: ApplicationStatus, topic
     }
     v.locked_by = None;
     save(&v);
-    emit(topic, &app);
+    emit(event, &app, &[&app.applicant, &app.financier]);
     Ok(())
 }
 
@@ -516,19 +557,26 @@ fn approve_financing(args: ApproveArgs) -> Result<Application> {
     let (mut app, mut v) = pending_application(args.application)?;
     ensure!(
         app.financier == financier.name,
+        Unauthorized,
         "application {} was made to {}, not {}",
         app.id,
         app.financier,
         financier.name
     );
     if let Some(reason) = &v.frozen {
-        fail!("voucher {} is frozen: {reason}", v.id);
+        fail!(Frozen, "voucher {} is frozen: {reason}", v.id);
     }
     let today = today();
-    ensure!(today < v.maturity_day, "voucher {} has matured and can no longer be financed", v.id);
-    ensure!(args.rate_bps <= 10_000, "a discount rate of {} bps exceeds 100 %", args.rate_bps);
+    ensure!(today < v.maturity_day, Matured, "voucher {} has matured and can no longer be financed", v.id);
+    ensure!(
+        args.rate_bps <= 10_000,
+        InvalidArgument,
+        "a discount rate of {} bps exceeds 100 %",
+        args.rate_bps
+    );
     ensure!(
         !args.registry_ref.is_empty() && args.registry_ref.len() <= 64,
+        InvalidArgument,
         "a registration reference in the movable-asset financing registry (中登网) is required (1-64 bytes)"
     );
     let day_count: DayCount = storage::get(&day_count_key(&financier.name)).unwrap_or(DayCount::Act360);
@@ -536,6 +584,7 @@ fn approve_financing(args: ApproveArgs) -> Result<Application> {
     let discount = match discount(v.amount, args.rate_bps, days, day_count) {
         Ok(d) => d,
         Err(_) => fail!(
+            Overflow,
             "discount of {} at {} bps for {days} days overflows 128-bit arithmetic",
             v.amount,
             args.rate_bps
@@ -544,7 +593,12 @@ fn approve_financing(args: ApproveArgs) -> Result<Application> {
     let net = match net_proceeds(v.amount, discount, args.fee) {
         Ok(n) => n,
         Err(DiscountError::ExceedsFace) | Err(DiscountError::Overflow) => {
-            fail!("discount {discount} plus fee {} exceed the face amount {}", args.fee, v.amount)
+            fail!(
+                ExceedsAmount,
+                "discount {discount} plus fee {} exceed the face amount {}",
+                args.fee,
+                v.amount
+            )
         }
     };
     // The piece passes to the financier as a new piece of the lineage, marked as financed.
@@ -576,7 +630,7 @@ fn approve_financing(args: ApproveArgs) -> Result<Application> {
         };
         call_at(&token, &scf_sdk::interface::deposit_token::TRANSFER_FROM, &pay);
     }
-    emit("financing_approved", &app);
+    emit(api::FINANCING_APPROVED, &app, &[&app.applicant, &app.financier, &v.issuer]);
     Ok(app)
 }
 
@@ -585,11 +639,12 @@ fn reject_financing(id: ApplicationId) -> Result<()> {
     let (app, v) = pending_application(id)?;
     ensure!(
         app.financier == financier.name,
+        Unauthorized,
         "application {id} was made to {}, not {}",
         app.financier,
         financier.name
     );
-    unlock(app, v, ApplicationStatus::Rejected, "financing_rejected")
+    unlock(app, v, ApplicationStatus::Rejected, api::FINANCING_REJECTED)
 }
 
 fn withdraw_financing(id: ApplicationId) -> Result<()> {
@@ -597,10 +652,11 @@ fn withdraw_financing(id: ApplicationId) -> Result<()> {
     let (app, v) = pending_application(id)?;
     ensure!(
         app.applicant == applicant.name,
+        Unauthorized,
         "only the applicant {} may withdraw application {id}",
         app.applicant
     );
-    unlock(app, v, ApplicationStatus::Withdrawn, "financing_withdrawn")
+    unlock(app, v, ApplicationStatus::Withdrawn, api::FINANCING_WITHDRAWN)
 }
 
 /// Pieces with an open financing application at maturity: the application lapses.
@@ -609,7 +665,7 @@ fn lapse_financing(v: &mut Voucher) {
         if let Some(mut app) = storage::get::<Application>(&application_key(app_id)) {
             app.status = ApplicationStatus::Withdrawn;
             storage::set(&application_key(app_id), &app);
-            emit("financing_withdrawn", &app);
+            emit(api::FINANCING_WITHDRAWN, &app, &[&app.applicant, &app.financier]);
         }
     }
 }
@@ -624,18 +680,21 @@ fn settle(args: SettleArgs) -> Result<Amount> {
     let root = load(args.root)?;
     ensure!(
         root.root_id == root.id,
+        InvalidState,
         "voucher {} is a piece of root {}; settle the root",
         root.id,
         root.root_id
     );
     ensure!(
         root.issuer == issuer.name,
+        Unauthorized,
         "only the issuer of voucher {} ({}) may settle it",
         root.id,
         root.issuer
     );
     ensure!(
         today() >= root.maturity_day,
+        NotMatured,
         "voucher {} matures on day {}; it cannot be settled before",
         root.id,
         root.maturity_day
@@ -643,7 +702,7 @@ fn settle(args: SettleArgs) -> Result<Amount> {
     members::named(&registry(), &args.token_financier, &[Role::Financier])?;
     let pieces = root_pieces(root.id);
     if let Some(p) = pieces.iter().find(|p| p.status == VoucherStatus::PendingAcceptance) {
-        fail!("voucher {} was never accepted; cancel it instead", p.id);
+        fail!(InvalidState, "voucher {} was never accepted; cancel it instead", p.id);
     }
     let token_contract: ContractAddress = storage::get(TOKEN_KEY).unwrap_or_default();
     let token = TokenId { financier: args.token_financier, currency: root.currency.clone() };
@@ -662,12 +721,10 @@ fn settle(args: SettleArgs) -> Result<Amount> {
         save(&p);
         index_remove(&p.holder, p.id);
         paid += p.amount;
-        emit(
-            "voucher_settled",
-            &SettledEvent { id: p.id, root_id: root.id, holder: p.holder, amount: p.amount },
-        );
+        let event = SettledEvent { id: p.id, root_id: root.id, holder: p.holder, amount: p.amount };
+        emit(api::VOUCHER_SETTLED, &event, &[&root.issuer, &event.holder]);
     }
-    ensure!(paid > 0, "voucher {} has no live, unfrozen pieces to settle", root.id);
+    ensure!(paid > 0, InvalidState, "voucher {} has no live, unfrozen pieces to settle", root.id);
     release_credit(&root.credit_line_of, &root.currency, paid);
     Ok(paid)
 }
@@ -675,8 +732,8 @@ fn settle(args: SettleArgs) -> Result<Amount> {
 fn mark_overdue(root_id: VoucherId) -> Result<Vec<VoucherId>> {
     members::acting(&registry(), &[])?;
     let root = load(root_id)?;
-    ensure!(root.root_id == root.id, "voucher {} is a piece of root {}", root.id, root.root_id);
-    ensure!(today() > root.maturity_day, "voucher {} is not past its maturity", root.id);
+    ensure!(root.root_id == root.id, InvalidState, "voucher {} is a piece of root {}", root.id, root.root_id);
+    ensure!(today() > root.maturity_day, NotMatured, "voucher {} is not past its maturity", root.id);
     let mut marked = Vec::new();
     for mut p in root_pieces(root.id) {
         if matches!(p.status, VoucherStatus::Active | VoucherStatus::Financing) {
@@ -684,32 +741,42 @@ fn mark_overdue(root_id: VoucherId) -> Result<Vec<VoucherId>> {
             p.status = VoucherStatus::Overdue;
             save(&p);
             marked.push(p.id);
-            emit("voucher_overdue", &(p.id, p.holder.clone(), p.amount));
+            let event = OverdueEvent { id: p.id, holder: p.holder.clone(), amount: p.amount };
+            emit(api::VOUCHER_OVERDUE, &event, &[&root.issuer, &p.holder]);
         }
     }
-    ensure!(!marked.is_empty(), "voucher {} has no unpaid pieces to mark overdue", root.id);
+    ensure!(!marked.is_empty(), InvalidState, "voucher {} has no unpaid pieces to mark overdue", root.id);
     Ok(marked)
 }
 
 fn freeze(args: FreezeArgs) -> Result<()> {
     let who = members::acting(&registry(), &[Role::Auditor, Role::Operator])?;
-    ensure!(!args.reason.is_empty() && args.reason.len() <= 256, "a freeze needs a reason of 1-256 bytes");
+    ensure!(
+        !args.reason.is_empty() && args.reason.len() <= 256,
+        InvalidArgument,
+        "a freeze needs a reason of 1-256 bytes"
+    );
     let mut v = load(args.id)?;
-    ensure!(v.status.is_live(), "voucher {} is not live (status: {})", v.id, v.status.as_str());
-    ensure!(v.frozen.is_none(), "voucher {} is already frozen", v.id);
+    ensure!(v.status.is_live(), InvalidState, "voucher {} is not live (status: {})", v.id, v.status.as_str());
+    ensure!(v.frozen.is_none(), InvalidState, "voucher {} is already frozen", v.id);
     v.frozen = Some(args.reason.clone());
     save(&v);
-    emit("voucher_frozen", &(v.id, who.name, args.reason));
+    let event = FrozenEvent { id: v.id, by: who.name.clone(), reason: args.reason };
+    emit(api::VOUCHER_FROZEN, &event, &[&v.issuer, &v.holder, &who.name]);
     Ok(())
 }
 
 fn unfreeze(id: VoucherId) -> Result<()> {
     let who = members::acting(&registry(), &[Role::Auditor, Role::Operator])?;
     let mut v = load(id)?;
-    ensure!(v.frozen.is_some(), "voucher {id} is not frozen");
+    ensure!(v.frozen.is_some(), InvalidState, "voucher {id} is not frozen");
     v.frozen = None;
     save(&v);
-    emit("voucher_unfrozen", &(id, who.name));
+    emit(
+        api::VOUCHER_UNFROZEN,
+        &VoucherEvent { id, by: who.name.clone() },
+        &[&v.issuer, &v.holder, &who.name],
+    );
     Ok(())
 }
 
@@ -740,20 +807,26 @@ fn propose(action: ProposedAction) -> Result<PendingAction> {
     let mut open: Vec<ActionId> = storage::get(&pending_actions_key(&member.name)).unwrap_or_default();
     open.push(id);
     storage::set(&pending_actions_key(&member.name), &open);
-    emit("action_proposed", &pending);
+    emit(api::ACTION_PROPOSED, &pending, &[&pending.member]);
     Ok(pending)
 }
 
 /// The open action `id` and the member it belongs to, if the caller is one of its accounts.
 fn open_action(id: ActionId) -> Result<(PendingAction, Member)> {
     let Some(pending) = storage::get::<PendingAction>(&action_key(id)) else {
-        fail!("action {id} does not exist");
+        fail!(NotFound, "action {id} does not exist");
     };
-    ensure!(pending.status == ActionStatus::Pending, "action {id} is already {}", pending.status.as_str());
+    ensure!(
+        pending.status == ActionStatus::Pending,
+        InvalidState,
+        "action {id} is already {}",
+        pending.status.as_str()
+    );
     let member = members::named(&registry(), &pending.member, roles_for(&pending.action))?;
     let who = caller();
     ensure!(
         member.accounts.contains(&who),
+        Unauthorized,
         "account {who} does not act for {}, which proposed action {id}",
         member.name
     );
@@ -772,7 +845,8 @@ fn close_action(mut pending: PendingAction, status: ActionStatus) {
     } else {
         storage::set(&key, &open);
     }
-    emit(if status == ActionStatus::Executed { "action_approved" } else { "action_rejected" }, &pending);
+    let event = if status == ActionStatus::Executed { api::ACTION_APPROVED } else { api::ACTION_REJECTED };
+    emit(event, &pending, &[&pending.member]);
 }
 
 /// Checker: another account of the proposing member approves, and the operation runs now.
@@ -782,6 +856,7 @@ fn approve_action(id: ActionId) -> Result<ActionOutcome> {
     let (pending, member) = open_action(id)?;
     ensure!(
         caller() != pending.proposed_by,
+        MakerCheckerRequired,
         "the account that proposed action {id} cannot approve it; another account of {} must",
         member.name
     );
@@ -851,6 +926,7 @@ fn get(id: VoucherId) -> Result<Option<Voucher>> {
     };
     ensure!(
         visible_pieces(v.root_id, &m).iter().any(|p| p.id == id),
+        NotVisible,
         "voucher {id} is not visible to {}: members see the vouchers they hold, held or issued",
         m.name
     );
@@ -861,6 +937,7 @@ fn list_by_holder(holder: String) -> Result<Vec<Voucher>> {
     let m = members::viewer(&registry(), "member")?;
     ensure!(
         m.name == holder || members::oversees(&m),
+        NotVisible,
         "only {holder}, an auditor or an operator may list {holder}'s vouchers"
     );
     // Ascending ids: issue and split order, whatever removals did to the list's order.
@@ -875,7 +952,7 @@ fn lineage(root: VoucherId) -> Result<Vec<Voucher>> {
     let m = members::viewer(&registry(), "member")?;
     let v = load(root)?;
     let pieces = visible_pieces(v.root_id, &m);
-    ensure!(!pieces.is_empty(), "voucher {root} is not visible to {}", m.name);
+    ensure!(!pieces.is_empty(), NotVisible, "voucher {root} is not visible to {}", m.name);
     Ok(pieces)
 }
 
@@ -884,6 +961,7 @@ fn credit(key: CreditKey) -> Result<Option<CreditLine>> {
     let group = m.name == key.core || m.parent.as_deref() == Some(key.core.as_str());
     ensure!(
         group || members::oversees(&m) || m.role == Role::Financier,
+        NotVisible,
         "the credit line of {} is visible to its group, financiers, auditors and operators",
         key.core
     );
@@ -897,6 +975,7 @@ fn application(id: ApplicationId) -> Result<Option<Application>> {
     };
     ensure!(
         app.applicant == m.name || app.financier == m.name || members::oversees(&m),
+        NotVisible,
         "financing application {id} is visible to its applicant and financier only"
     );
     Ok(Some(app))
@@ -907,7 +986,12 @@ fn action(id: ActionId) -> Result<Option<PendingAction>> {
     let Some(a) = storage::get::<PendingAction>(&action_key(id)) else {
         return Ok(None);
     };
-    ensure!(a.member == m.name || members::oversees(&m), "action {id} is visible to {} only", a.member);
+    ensure!(
+        a.member == m.name || members::oversees(&m),
+        NotVisible,
+        "action {id} is visible to {} only",
+        a.member
+    );
     Ok(Some(a))
 }
 
@@ -916,6 +1000,7 @@ fn pending_actions(member: String) -> Result<Vec<PendingAction>> {
     let m = members::viewer(&registry(), "member")?;
     ensure!(
         m.name == member || members::oversees(&m),
+        NotVisible,
         "the actions of {member} are visible to {member} only"
     );
     let ids: Vec<ActionId> = storage::get(&pending_actions_key(&member)).unwrap_or_default();

@@ -21,9 +21,10 @@ use scf_sdk::{
     caller, emit, ensure, fail,
     interface::registry::{
         account_key, member_index_key, member_key, operator_quorum, AccountArgs, ControlChange,
-        ControlDecision, ControlOutcome, ControlRequest, ControlStatus, InitArgs, Member, MemberPage,
-        NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs, SetMakerCheckerArgs,
-        SetValidatorNodeArgs, CONTROL_REQUEST_LIFETIME_MS, MAX_PAGE, MEMBER_COUNT_KEY, NODES_KEY,
+        ControlDecision, ControlOutcome, ControlRequest, ControlStatus, InitArgs, MakerCheckerEvent, Member,
+        MemberAccountEvent, MemberPage, NetworkNode, NodeRole, Page, RegisterArgs, Role, SetActiveArgs,
+        SetMakerCheckerArgs, SetValidatorNodeArgs, CONTROL_REQUEST_LIFETIME_MS, MAX_PAGE, MEMBER_COUNT_KEY,
+        NODES_KEY,
     },
     storage, AccountId, Result,
 };
@@ -49,9 +50,10 @@ scf_sdk::entry_points! {
 }
 
 fn init(args: InitArgs) -> Result<()> {
-    ensure!(storage::get_raw(MEMBER_COUNT_KEY).is_none(), "registry is already initialised");
+    ensure!(storage::get_raw(MEMBER_COUNT_KEY).is_none(), AlreadyExists, "registry is already initialised");
     ensure!(
         args.members.iter().any(|m| m.role == Role::Operator && m.active),
+        InvalidState,
         "the registry needs at least one active operator"
     );
     storage::set(MEMBER_COUNT_KEY, &0u64);
@@ -68,27 +70,44 @@ fn init(args: InitArgs) -> Result<()> {
 }
 
 fn check_new_node(nodes: &[NetworkNode], n: &NetworkNode) -> Result<()> {
-    ensure!(!n.name.is_empty() && n.name.len() <= 64, "node name {:?} must be 1-64 bytes", n.name);
-    ensure!(nodes.len() < 1024, "the network already has 1024 nodes");
+    ensure!(
+        !n.name.is_empty() && n.name.len() <= 64,
+        InvalidArgument,
+        "node name {:?} must be 1-64 bytes",
+        n.name
+    );
+    ensure!(nodes.len() < 1024, LimitReached, "the network already has 1024 nodes");
     match (&n.role, &n.member) {
         // Peers refuse a full node while its member is suspended, so it must name one.
         (NodeRole::FullNode, Some(member)) => {
             ensure!(
                 storage::get_raw(&member_key(member)).is_some(),
+                NotFound,
                 "no member named {member:?} runs node {}",
                 n.name
             );
         }
-        (NodeRole::FullNode, None) => fail!("full node {} must name the member that runs it", n.name),
+        (NodeRole::FullNode, None) => {
+            fail!(InvalidArgument, "full node {} must name the member that runs it", n.name)
+        }
         (NodeRole::Validator, Some(_)) => {
-            fail!("validator node {} is governed by the validator set, not by a member", n.name)
+            fail!(
+                InvalidArgument,
+                "validator node {} is governed by the validator set, not by a member",
+                n.name
+            )
         }
         (NodeRole::Validator, None) => {}
     }
     if let Some(other) = nodes.iter().find(|o| o.name == n.name || o.node_key == n.node_key) {
-        fail!("node {} or its key is already listed (as {})", n.name, other.name);
+        fail!(AlreadyExists, "node {} or its key is already listed (as {})", n.name, other.name);
     }
     Ok(())
+}
+
+/// A node's event concerns the member that runs it.
+fn node_parties(n: &NetworkNode) -> Vec<&str> {
+    n.member.as_deref().into_iter().collect()
 }
 
 fn all_nodes() -> Vec<NetworkNode> {
@@ -98,12 +117,16 @@ fn all_nodes() -> Vec<NetworkNode> {
 /// Admits a full node to the network (operator). Validators change only with the validator set.
 fn add_node(n: NetworkNode) -> Result<()> {
     require_operator()?;
-    ensure!(n.role == NodeRole::FullNode, "operators add full nodes; validators change by governance");
+    ensure!(
+        n.role == NodeRole::FullNode,
+        Unauthorized,
+        "operators add full nodes; validators change by governance"
+    );
     let mut nodes = all_nodes();
     check_new_node(&nodes, &n)?;
     nodes.push(n.clone());
     storage::set(NODES_KEY, &nodes);
-    emit("node_added", &n);
+    emit(api::NODE_ADDED, &n, &node_parties(&n));
     Ok(())
 }
 
@@ -112,22 +135,23 @@ fn remove_node(name: String) -> Result<()> {
     require_operator()?;
     let mut nodes = all_nodes();
     let Some(i) = nodes.iter().position(|n| n.name == name) else {
-        fail!("no node named {name:?}");
+        fail!(NotFound, "no node named {name:?}");
     };
     ensure!(
         nodes[i].role == NodeRole::FullNode,
+        Unauthorized,
         "node {name} is a validator; validators change by governance"
     );
     let removed = nodes.remove(i);
     storage::set(NODES_KEY, &nodes);
-    emit("node_removed", &removed);
+    emit(api::NODE_REMOVED, &removed, &node_parties(&removed));
     Ok(())
 }
 
 /// Keeps validators' node keys in step with the validator set (governance contract only).
 fn set_validator_node(args: SetValidatorNodeArgs) -> Result<()> {
     let governance = scf_sdk::SystemContract::Governance.address();
-    ensure!(caller().0 == governance.0, "only the governance contract changes validator nodes");
+    ensure!(caller().0 == governance.0, Unauthorized, "only the governance contract changes validator nodes");
     let mut nodes = all_nodes();
     if args.present {
         if let Some(full) =
@@ -136,7 +160,7 @@ fn set_validator_node(args: SetValidatorNodeArgs) -> Result<()> {
             // A full node promoted to validator keeps its entry.
             full.role = NodeRole::Validator;
             full.member = None;
-            emit("node_promoted", &full.name);
+            emit(api::NODE_PROMOTED, &*full, &[]);
         } else {
             let n = NetworkNode {
                 name: args.name,
@@ -146,13 +170,15 @@ fn set_validator_node(args: SetValidatorNodeArgs) -> Result<()> {
             };
             check_new_node(&nodes, &n)?;
             nodes.push(n.clone());
-            emit("node_added", &n);
+            emit(api::NODE_ADDED, &n, &[]);
         }
     } else {
-        let before = nodes.len();
-        nodes.retain(|n| !(n.role == NodeRole::Validator && n.node_key == args.node_key));
-        ensure!(nodes.len() < before, "validator node {} is not listed", args.name);
-        emit("node_removed", &args.name);
+        let Some(i) = nodes.iter().position(|n| n.role == NodeRole::Validator && n.node_key == args.node_key)
+        else {
+            fail!(NotFound, "validator node {} is not listed", args.name);
+        };
+        let removed = nodes.remove(i);
+        emit(api::NODE_REMOVED, &removed, &[]);
     }
     storage::set(NODES_KEY, &nodes);
     Ok(())
@@ -168,27 +194,43 @@ fn validate(m: &Member) -> Result<()> {
         !name.is_empty()
             && name.len() <= 32
             && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'),
+        InvalidArgument,
         "member name {name:?} must be 1-32 characters of a-z, 0-9, '_' or '-'"
     );
-    ensure!(m.legal_name.len() <= 200, "legal name of {name} is longer than 200 bytes");
-    ensure!(m.registration_id.len() <= 64, "registration id of {name} is longer than 64 bytes");
+    ensure!(m.legal_name.len() <= 200, InvalidArgument, "legal name of {name} is longer than 200 bytes");
+    ensure!(
+        m.registration_id.len() <= 64,
+        InvalidArgument,
+        "registration id of {name} is longer than 64 bytes"
+    );
     ensure!(
         !m.accounts.is_empty() && m.accounts.len() <= MAX_ACCOUNTS,
+        InvalidArgument,
         "member {name} needs 1 to 16 accounts"
     );
     ensure!(
         !m.maker_checker || m.accounts.len() >= 2,
+        MakerCheckerRequired,
         "member {name} requires maker–checker and so needs at least two accounts"
     );
     if let Some(parent) = &m.parent {
-        ensure!(m.role == Role::CoreEnterprise, "only a core enterprise can be a subsidiary ({name} is not)");
+        ensure!(
+            m.role == Role::CoreEnterprise,
+            InvalidArgument,
+            "only a core enterprise can be a subsidiary ({name} is not)"
+        );
         let Some(p) = storage::get::<Member>(&member_key(parent)) else {
-            fail!("parent {parent:?} of {name} is not a member");
+            fail!(NotFound, "parent {parent:?} of {name} is not a member");
         };
-        ensure!(p.role == Role::CoreEnterprise, "parent {parent} of {name} is not a core enterprise");
+        ensure!(
+            p.role == Role::CoreEnterprise,
+            InvalidArgument,
+            "parent {parent} of {name} is not a core enterprise"
+        );
         // One level keeps credit-line resolution a single lookup and the group tree obvious.
         ensure!(
             p.parent.is_none(),
+            InvalidArgument,
             "parent {parent} is itself a subsidiary; subsidiaries cannot have subsidiaries"
         );
     }
@@ -199,10 +241,15 @@ const MAX_ACCOUNTS: usize = 16;
 
 fn add(m: Member) -> Result<()> {
     validate(&m)?;
-    ensure!(storage::get_raw(&member_key(&m.name)).is_none(), "member name {:?} is taken", m.name);
+    ensure!(
+        storage::get_raw(&member_key(&m.name)).is_none(),
+        AlreadyExists,
+        "member name {:?} is taken",
+        m.name
+    );
     for a in &m.accounts {
         if let Some(other) = storage::get::<String>(&account_key(a)) {
-            fail!("account {a} already acts for member {other}");
+            fail!(AlreadyExists, "account {a} already acts for member {other}");
         }
         storage::set(&account_key(a), &m.name);
     }
@@ -210,7 +257,7 @@ fn add(m: Member) -> Result<()> {
     let count: u64 = storage::get(MEMBER_COUNT_KEY).unwrap_or(0);
     storage::set(&member_index_key(count), &m.name);
     storage::set(MEMBER_COUNT_KEY, &(count + 1));
-    emit("member_registered", &m);
+    emit(api::MEMBER_REGISTERED, &m, &[&m.name]);
     Ok(())
 }
 
@@ -223,8 +270,8 @@ fn require_operator() -> Result<Member> {
     let who = caller();
     match member_of(&who) {
         Some(m) if m.role == Role::Operator && m.active => Ok(m),
-        Some(m) if m.role == Role::Operator => fail!("operator {} is suspended", m.name),
-        _ => fail!("caller {who} is not an operator"),
+        Some(m) if m.role == Role::Operator => fail!(MemberSuspended, "operator {} is suspended", m.name),
+        _ => fail!(Unauthorized, "caller {who} is not an operator"),
     }
 }
 
@@ -245,7 +292,7 @@ fn register(args: RegisterArgs) -> Result<()> {
 fn load(name: &str) -> Result<Member> {
     match storage::get::<Member>(&member_key(name)) {
         Some(m) => Ok(m),
-        None => fail!("{name:?} is not a member"),
+        None => fail!(NotFound, "{name:?} is not a member"),
     }
 }
 
@@ -262,9 +309,10 @@ fn actor_for(member: &Member) -> Result<Actor> {
         Some(m) if m.name == member.name && m.active => Ok(Actor::Member),
         Some(m) if m.role == Role::Operator && m.active => Ok(Actor::Operator(m)),
         Some(m) if m.name == member.name || m.role == Role::Operator => {
-            fail!("member {} is suspended", m.name)
+            fail!(MemberSuspended, "member {} is suspended", m.name)
         }
         _ => fail!(
+            Unauthorized,
             "caller {who} may not change who controls {}: only the member itself or an operator",
             member.name
         ),
@@ -276,23 +324,34 @@ fn actor_for(member: &Member) -> Result<Actor> {
 fn check_control(m: &Member, change: &ControlChange) -> Result<()> {
     match change {
         ControlChange::AddAccount(account) => {
-            ensure!(m.accounts.len() < MAX_ACCOUNTS, "member {} already has {MAX_ACCOUNTS} accounts", m.name);
+            ensure!(
+                m.accounts.len() < MAX_ACCOUNTS,
+                LimitReached,
+                "member {} already has {MAX_ACCOUNTS} accounts",
+                m.name
+            );
             if let Some(other) = storage::get::<String>(&account_key(account)) {
-                fail!("account {account} already acts for member {other}");
+                fail!(AlreadyExists, "account {account} already acts for member {other}");
             }
         }
         ControlChange::RemoveAccount(account) => {
-            ensure!(m.accounts.contains(account), "account {account} does not act for {}", m.name);
+            ensure!(
+                m.accounts.contains(account),
+                Unauthorized,
+                "account {account} does not act for {}",
+                m.name
+            );
             let min = if m.maker_checker { 2 } else { 1 };
             ensure!(
                 m.accounts.len() > min,
+                InvalidState,
                 "member {} must keep at least {min} account(s){}",
                 m.name,
                 if m.maker_checker { " while it requires maker–checker" } else { "" }
             );
         }
         ControlChange::MakerCheckerOff => {
-            ensure!(m.maker_checker, "member {} does not require maker–checker", m.name);
+            ensure!(m.maker_checker, InvalidState, "member {} does not require maker–checker", m.name);
         }
     }
     Ok(())
@@ -306,18 +365,21 @@ fn apply_control(m: &mut Member, change: &ControlChange) -> Result<()> {
             storage::set(&account_key(account), &m.name);
             m.accounts.push(*account);
             storage::set(&member_key(&m.name), &*m);
-            emit("member_account_added", &(m.name.clone(), *account));
+            let event = MemberAccountEvent { member: m.name.clone(), account: *account };
+            emit(api::MEMBER_ACCOUNT_ADDED, &event, &[&m.name]);
         }
         ControlChange::RemoveAccount(account) => {
             m.accounts.retain(|a| a != account);
             storage::remove(&account_key(account));
             storage::set(&member_key(&m.name), &*m);
-            emit("member_account_removed", &(m.name.clone(), *account));
+            let event = MemberAccountEvent { member: m.name.clone(), account: *account };
+            emit(api::MEMBER_ACCOUNT_REMOVED, &event, &[&m.name]);
         }
         ControlChange::MakerCheckerOff => {
             m.maker_checker = false;
             storage::set(&member_key(&m.name), &*m);
-            emit("member_maker_checker", &(m.name.clone(), false));
+            let event = MakerCheckerEvent { member: m.name.clone(), required: false };
+            emit(api::MEMBER_MAKER_CHECKER, &event, &[&m.name]);
         }
     }
     Ok(())
@@ -353,7 +415,7 @@ fn control(name: &str, change: ControlChange) -> Result<ControlOutcome> {
     match actor_for(&m)? {
         Actor::Member => {
             ensure!(
-                change != ControlChange::MakerCheckerOff,
+                change != ControlChange::MakerCheckerOff, Unauthorized,
                 "a member may not switch maker–checker off by itself: an operator requests it and the member approves"
             );
             apply_control(&mut m, &change)?;
@@ -363,7 +425,11 @@ fn control(name: &str, change: ControlChange) -> Result<ControlOutcome> {
             check_control(&m, &change)?;
             let mut open: Vec<u64> = storage::get(CONTROL_OPEN_KEY).unwrap_or_default();
             open.retain(|id| storage::get::<ControlRequest>(&control_key(*id)).is_some_and(|r| !expired(&r)));
-            ensure!(open.len() < MAX_OPEN_CONTROL, "{MAX_OPEN_CONTROL} control requests are open already");
+            ensure!(
+                open.len() < MAX_OPEN_CONTROL,
+                LimitReached,
+                "{MAX_OPEN_CONTROL} control requests are open already"
+            );
             let id = storage::next_id(CONTROL_NEXT_KEY);
             let request = ControlRequest {
                 id,
@@ -377,7 +443,7 @@ fn control(name: &str, change: ControlChange) -> Result<ControlOutcome> {
             open.push(id);
             storage::set(CONTROL_OPEN_KEY, &open);
             storage::set(&control_key(id), &request);
-            emit("member_control_requested", &request);
+            emit(api::MEMBER_CONTROL_REQUESTED, &request, &[&request.member]);
             Ok(ControlOutcome::Requested(request))
         }
     }
@@ -397,23 +463,29 @@ fn set_maker_checker(args: SetMakerCheckerArgs) -> Result<ControlOutcome> {
     }
     let who = caller();
     let Some(actor) = member_of(&who).filter(|m| m.active) else {
-        fail!("caller {who} is not an active member");
+        fail!(MemberSuspended, "caller {who} is not an active member");
     };
     let mut m = load(&args.name)?;
     ensure!(
         actor.role == Role::Operator || actor.name == m.name,
+        Unauthorized,
         "only an operator or {} itself may switch maker–checker on for {}",
         m.name,
         m.name
     );
     ensure!(
         m.accounts.len() >= 2,
+        InvalidState,
         "member {} needs at least two accounts before it can require maker–checker",
         m.name
     );
     m.maker_checker = true;
     storage::set(&member_key(&m.name), &m);
-    emit("member_maker_checker", &(m.name, true));
+    emit(
+        api::MEMBER_MAKER_CHECKER,
+        &MakerCheckerEvent { member: m.name.clone(), required: true },
+        &[&m.name],
+    );
     Ok(ControlOutcome::Applied)
 }
 
@@ -421,9 +493,9 @@ fn set_maker_checker(args: SetMakerCheckerArgs) -> Result<ControlOutcome> {
 /// member adds its approval, which applies the request once a quorum of operators approved.
 fn decide_control(args: ControlDecision) -> Result<ControlRequest> {
     let Some(mut r) = storage::get::<ControlRequest>(&control_key(args.id)) else {
-        fail!("control request {} does not exist", args.id);
+        fail!(NotFound, "control request {} does not exist", args.id);
     };
-    ensure!(r.status == ControlStatus::Open, "control request {} is no longer open", r.id);
+    ensure!(r.status == ControlStatus::Open, InvalidState, "control request {} is no longer open", r.id);
     let mut m = load(&r.member)?;
     if expired(&r) {
         r.status = ControlStatus::Expired;
@@ -435,9 +507,14 @@ fn decide_control(args: ControlDecision) -> Result<ControlRequest> {
             }
             Actor::Member => r.status = ControlStatus::Rejected,
             Actor::Operator(operator) => {
-                ensure!(args.approve, "an operator does not reject a request: it leaves it to expire");
+                ensure!(
+                    args.approve,
+                    Unauthorized,
+                    "an operator does not reject a request: it leaves it to expire"
+                );
                 ensure!(
                     !r.operator_approvals.contains(&operator.name),
+                    AlreadyExists,
                     "operator {} already approved control request {}",
                     operator.name,
                     r.id
@@ -456,7 +533,7 @@ fn decide_control(args: ControlDecision) -> Result<ControlRequest> {
         storage::set(CONTROL_OPEN_KEY, &open);
     }
     storage::set(&control_key(r.id), &r);
-    emit("member_control_decided", &r);
+    emit(api::MEMBER_CONTROL_DECIDED, &r, &[&r.member]);
     Ok(r)
 }
 
@@ -473,10 +550,10 @@ fn control_requests(_: ()) -> Result<Vec<ControlRequest>> {
 fn set_active(args: SetActiveArgs) -> Result<()> {
     let operator = require_operator()?;
     let mut m = load(&args.name)?;
-    ensure!(args.name != operator.name || args.active, "an operator cannot suspend itself");
+    ensure!(args.name != operator.name || args.active, InvalidArgument, "an operator cannot suspend itself");
     m.active = args.active;
     storage::set(&member_key(&args.name), &m);
-    emit(if args.active { "member_activated" } else { "member_suspended" }, &m);
+    emit(if args.active { api::MEMBER_ACTIVATED } else { api::MEMBER_SUSPENDED }, &m, &[&m.name]);
     Ok(())
 }
 
@@ -489,7 +566,7 @@ fn get_by_name(name: String) -> Result<Option<Member>> {
 }
 
 fn list(page: Page) -> Result<MemberPage> {
-    ensure!((1..=MAX_PAGE).contains(&page.limit), "a page holds 1 to {MAX_PAGE} members");
+    ensure!((1..=MAX_PAGE).contains(&page.limit), InvalidArgument, "a page holds 1 to {MAX_PAGE} members");
     let count: u64 = storage::get(MEMBER_COUNT_KEY).unwrap_or(0);
     let end = count.min(page.from.saturating_add(page.limit as u64));
     let members = (page.from..end)

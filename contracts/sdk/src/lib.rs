@@ -17,7 +17,7 @@ extern crate alloc;
 use alloc::{string::String, vec, vec::Vec};
 
 pub use borsh::{self, BorshDeserialize, BorshSerialize};
-pub use scf_interface::{self as interface, Method, SystemContract};
+pub use scf_interface::{self as interface, ErrorCode, Event, EventBody, Method, SystemContract};
 pub use scf_primitives::{self as primitives, AccountId, Amount, ContractAddress, Hash};
 
 #[cfg(target_arch = "wasm32")]
@@ -34,9 +34,16 @@ mod sys {
         pub fn contract_address(ptr: *mut u8);
         pub fn block_height() -> i64;
         pub fn block_time_ms() -> i64;
-        pub fn emit_event(topic_ptr: *const u8, topic_len: i32, data_ptr: *const u8, data_len: i32);
+        pub fn emit_event(
+            topic_ptr: *const u8,
+            topic_len: i32,
+            index_ptr: *const u8,
+            index_len: i32,
+            data_ptr: *const u8,
+            data_len: i32,
+        );
         pub fn return_data(ptr: *const u8, len: i32);
-        pub fn abort(msg_ptr: *const u8, msg_len: i32) -> !;
+        pub fn abort(code: i32, msg_ptr: *const u8, msg_len: i32) -> !;
         pub fn call_contract(
             addr_ptr: *const u8,
             method_ptr: *const u8,
@@ -47,34 +54,36 @@ mod sys {
     }
 }
 
-/// A refusal: ends the call as a failed transaction whose receipt carries this message.
+/// A refusal: ends the call as a failed transaction whose receipt carries this stable code and
+/// message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(pub String);
-
-impl From<&str> for Error {
-    fn from(s: &str) -> Error {
-        Error(String::from(s))
-    }
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
 }
 
-impl From<String> for Error {
-    fn from(s: String) -> Error {
-        Error(s)
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Error {
+        Error { code, message: message.into() }
     }
 }
 
 pub type Result<T> = core::result::Result<T, Error>;
 
-/// Returns `Err(Error(format!(...)))` from the enclosing method.
+/// Returns `Err(Error::new(ErrorCode::<code>, format!(...)))` from the enclosing method:
+/// `fail!(NotFound, "voucher {id} does not exist")`.
 #[macro_export]
 macro_rules! fail {
-    ($($arg:tt)*) => { return Err($crate::Error(alloc::format!($($arg)*))) };
+    ($code:ident, $($arg:tt)*) => {
+        return Err($crate::Error::new($crate::ErrorCode::$code, alloc::format!($($arg)*)))
+    };
 }
 
-/// Fails with the formatted message unless `cond` holds.
+/// Fails with the code and formatted message unless `cond` holds:
+/// `ensure!(amount > 0, InvalidArgument, "amount must be positive")`.
 #[macro_export]
 macro_rules! ensure {
-    ($cond:expr, $($arg:tt)*) => { if !$cond { $crate::fail!($($arg)*); } };
+    ($cond:expr, $code:ident, $($arg:tt)*) => { if !$cond { $crate::fail!($code, $($arg)*); } };
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -93,11 +102,18 @@ pub fn input_bytes() -> Vec<u8> {
     read_result(len as usize)
 }
 
-/// Ends the call with `message` as a contract error. Never returns.
+/// Ends the call as a contract error without a code (0): a panic, or a broken invariant.
+/// Never returns.
 #[cfg(target_arch = "wasm32")]
 pub fn abort(message: &str) -> ! {
+    fail_with(0, message)
+}
+
+/// Ends the call as a contract error with `code` and `message`. Never returns.
+#[cfg(target_arch = "wasm32")]
+pub fn fail_with(code: u32, message: &str) -> ! {
     // SAFETY: pointer and length describe a live string.
-    unsafe { sys::abort(message.as_ptr(), message.len() as i32) }
+    unsafe { sys::abort(code as i32, message.as_ptr(), message.len() as i32) }
 }
 
 /// The account that signed the transaction.
@@ -439,7 +455,10 @@ pub fn validate_currency(currency: &str) -> Result<()> {
     if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(Error(alloc::format!("currency {currency:?} is not an ISO 4217 code")))
+        Err(Error::new(
+            ErrorCode::InvalidArgument,
+            alloc::format!("currency {currency:?} is not an ISO 4217 code"),
+        ))
     }
 }
 
@@ -453,12 +472,29 @@ pub fn encode<T: BorshSerialize>(value: &T) -> Vec<u8> {
     out
 }
 
-/// Emits an event with a borsh body.
+/// Emits `event` with its body and its parties (the members it concerns: see the descriptor's
+/// documentation); its subjects come from the body. The host sorts the parties and drops
+/// duplicates.
 #[cfg(target_arch = "wasm32")]
-pub fn emit<T: BorshSerialize>(topic: &str, body: &T) {
+pub fn emit<T: EventBody>(event: Event<T>, body: &T, parties: &[&str]) {
+    let index = scf_primitives::EventIndex {
+        parties: parties.iter().map(|p| String::from(*p)).collect(),
+        subjects: body.subjects(),
+    };
+    let index = encode(&index);
     let data = encode(body);
+    let topic = event.topic;
     // SAFETY: pointers and lengths describe live slices.
-    unsafe { sys::emit_event(topic.as_ptr(), topic.len() as i32, data.as_ptr(), data.len() as i32) }
+    unsafe {
+        sys::emit_event(
+            topic.as_ptr(),
+            topic.len() as i32,
+            index.as_ptr(),
+            index.len() as i32,
+            data.as_ptr(),
+            data.len() as i32,
+        )
+    }
 }
 
 /// Calls a system contract's `method` with `args` and returns its value. The callee sees this
@@ -515,19 +551,25 @@ pub mod members {
     /// `roles`; otherwise an error naming the rule.
     pub fn require(found: Option<Member>, who: &str, roles: &[Role]) -> Result<Member> {
         let Some(m) = found else {
-            return Err(Error(alloc::format!("{who} is not a registered member")));
+            return Err(Error::new(ErrorCode::NotFound, alloc::format!("{who} is not a registered member")));
         };
         if !m.active {
-            return Err(Error(alloc::format!("member {} is suspended", m.name)));
+            return Err(Error::new(
+                ErrorCode::MemberSuspended,
+                alloc::format!("member {} is suspended", m.name),
+            ));
         }
         if !roles.is_empty() && !roles.contains(&m.role) {
             let wanted: Vec<&str> = roles.iter().map(Role::as_str).collect();
-            return Err(Error(alloc::format!(
-                "member {} has role {}, but this needs {}",
-                m.name,
-                m.role.as_str(),
-                wanted.join(" or ")
-            )));
+            return Err(Error::new(
+                ErrorCode::Unauthorized,
+                alloc::format!(
+                    "member {} has role {}, but this needs {}",
+                    m.name,
+                    m.role.as_str(),
+                    wanted.join(" or ")
+                ),
+            ));
         }
         Ok(m)
     }
@@ -538,7 +580,7 @@ pub mod members {
     pub fn viewer(registry: &ContractAddress, what: &str) -> Result<Member> {
         let who = caller();
         of_account(registry, &who).ok_or_else(|| {
-            Error(alloc::format!(
+            Error::new(ErrorCode::NotVisible, alloc::format!(
                 "this query reveals {what} data: sign it with a member's account (caller {who} is not a member)"
             ))
         })
@@ -583,7 +625,7 @@ pub fn dispatch<A: BorshDeserialize, R: BorshSerialize>(method: &Method<A, R>, h
     };
     match handler(args) {
         Ok(value) => ret(&value),
-        Err(Error(message)) => abort(&message),
+        Err(Error { code, message }) => fail_with(code.code(), &message),
     }
 }
 
@@ -599,7 +641,7 @@ pub fn dispatch<A: BorshDeserialize, R: BorshSerialize>(method: &Method<A, R>, h
 macro_rules! entry_points {
     ($($method:path => $handler:ident),* $(,)?) => {
         #[no_mangle]
-        pub extern "C" fn scf_abi_v1() {}
+        pub extern "C" fn scf_abi_v2() {}
         $(
             // An anonymous block per method: the export needs a Rust name of its own (the
             // handler has the Wasm name) and paths resolve here as where the macro is used.

@@ -38,7 +38,7 @@ use scf_sdk::{
             MAX_BLOB_REF, MAX_DEFERRED_DAYS, MAX_DOCUMENTS, MAX_REASON,
         },
     },
-    members, storage, tagged_key, today, Amount, ContractAddress, Hash, Result,
+    members, storage, tagged_key, today, Amount, ContractAddress, Event, Hash, Result,
 };
 
 use scf_sdk::interface::trade as api;
@@ -98,7 +98,7 @@ const PARTIES: Index = Index { tag: b'p' };
 fn load_order(id: OrderId) -> Result<Order> {
     match storage::get(&scf_sdk::interface::trade::order_key(id)) {
         Some(o) => Ok(o),
-        None => fail!("order {id} does not exist"),
+        None => fail!(NotFound, "order {id} does not exist"),
     }
 }
 
@@ -109,7 +109,7 @@ fn save_order(o: &Order) {
 fn load_lc(id: LcId) -> Result<LetterOfCredit> {
     match storage::get(&lc_key(id)) {
         Some(l) => Ok(l),
-        None => fail!("letter of credit {id} does not exist"),
+        None => fail!(NotFound, "letter of credit {id} does not exist"),
     }
 }
 
@@ -121,12 +121,15 @@ fn index_party(member: &str, id: OrderId) {
     PARTIES.add(member.as_bytes(), id);
 }
 
-fn order_event(topic: &str, o: &Order, by: &str) {
-    emit(topic, &OrderEvent { order: o.id, status: o.status, by: String::from(by) });
+/// An order's events concern all its parties.
+fn order_event(event: Event<OrderEvent>, o: &Order, by: &str) {
+    emit(event, &OrderEvent { order: o.id, status: o.status, by: String::from(by) }, &o.parties());
 }
 
-fn lc_event(topic: &str, l: &LetterOfCredit) {
-    emit(topic, &LcEvent { lc: l.id, order: l.order, status: l.status });
+/// A letter of credit's events concern its applicant, beneficiary and issuing bank.
+fn lc_event(event: Event<LcEvent>, l: &LetterOfCredit) {
+    let parties = [l.applicant.as_str(), l.beneficiary.as_str(), l.issuing_bank.as_str()];
+    emit(event, &LcEvent { lc: l.id, order: l.order, status: l.status }, &parties);
 }
 
 /// The active member acting in this call.
@@ -137,7 +140,13 @@ fn acting() -> Result<Member> {
 fn require_status(o: &Order, allowed: &[OrderStatus], doing: &str) -> Result<()> {
     if !allowed.contains(&o.status) {
         let wanted: Vec<&str> = allowed.iter().map(OrderStatus::as_str).collect();
-        fail!("order {} is {}; {doing} needs it to be {}", o.id, o.status.as_str(), wanted.join(" or "));
+        fail!(
+            InvalidState,
+            "order {} is {}; {doing} needs it to be {}",
+            o.id,
+            o.status.as_str(),
+            wanted.join(" or ")
+        );
     }
     Ok(())
 }
@@ -145,6 +154,7 @@ fn require_status(o: &Order, allowed: &[OrderStatus], doing: &str) -> Result<()>
 fn require_party(who: &Member, party: &str, role_name: &str, o: &Order) -> Result<()> {
     ensure!(
         who.name == party,
+        Unauthorized,
         "only the {role_name} of order {} ({party}) may do this, not {}",
         o.id,
         who.name
@@ -153,7 +163,7 @@ fn require_party(who: &Member, party: &str, role_name: &str, o: &Order) -> Resul
 }
 
 fn init(args: InitArgs) -> Result<()> {
-    ensure!(storage::get_raw(REGISTRY_KEY).is_none(), "trade is already initialised");
+    ensure!(storage::get_raw(REGISTRY_KEY).is_none(), AlreadyExists, "trade is already initialised");
     storage::set(REGISTRY_KEY, &args.registry);
     storage::set(TOKEN_KEY, &args.deposit_token);
     storage::set(RECEIVABLES_KEY, &args.receivables);
@@ -168,10 +178,11 @@ fn create_order(a: CreateOrderArgs) -> Result<OrderId> {
     let me = acting()?;
     ensure!(
         me.name == a.buyer || me.name == a.seller,
+        Unauthorized,
         "an order is drafted by its buyer or its seller; {} is neither",
         me.name
     );
-    ensure!(a.buyer != a.seller, "buyer and seller must be different members");
+    ensure!(a.buyer != a.seller, InvalidArgument, "buyer and seller must be different members");
     let reg = registry();
     let deferred = matches!(a.terms, PaymentTerms::Deferred { .. });
     // Deferred terms end in a voucher: its issuer must be a core enterprise and its first holder
@@ -190,14 +201,19 @@ fn create_order(a: CreateOrderArgs) -> Result<OrderId> {
         members::named(&reg, carrier, &[Role::Logistics])?;
     }
     scf_sdk::validate_currency(&a.currency)?;
-    ensure!(a.amount > 0, "amount must be positive");
-    ensure!(a.latest_shipment_day >= today(), "the latest shipment date is in the past");
+    ensure!(a.amount > 0, InvalidArgument, "amount must be positive");
+    ensure!(a.latest_shipment_day >= today(), InvalidArgument, "the latest shipment date is in the past");
     match a.terms {
         PaymentTerms::LetterOfCredit => {
-            ensure!(a.buyer_bank.is_some(), "payment under a letter of credit needs the buyer's bank")
+            ensure!(
+                a.buyer_bank.is_some(),
+                InvalidArgument,
+                "payment under a letter of credit needs the buyer's bank"
+            )
         }
         PaymentTerms::Deferred { days } => ensure!(
             (1..=MAX_DEFERRED_DAYS).contains(&days),
+            InvalidArgument,
             "deferred terms must be 1 to {MAX_DEFERRED_DAYS} days"
         ),
         PaymentTerms::OnDelivery => {}
@@ -235,19 +251,17 @@ fn create_order(a: CreateOrderArgs) -> Result<OrderId> {
         index_party(p, id);
     }
     save_order(&o);
-    order_event("order_created", &o, &me.name);
+    order_event(api::ORDER_CREATED, &o, &me.name);
     Ok(id)
 }
 
 fn with_context(e: scf_sdk::Error, party: &str, deferred: bool) -> scf_sdk::Error {
-    if deferred {
-        scf_sdk::Error(alloc::format!(
-            "{}: deferred terms issue a payable voucher from buyer to seller ({party})",
-            e.0
-        ))
+    let message = if deferred {
+        alloc::format!("{}: deferred terms issue a payable voucher from buyer to seller ({party})", e.message)
     } else {
-        scf_sdk::Error(alloc::format!("{} ({party})", e.0))
-    }
+        alloc::format!("{} ({party})", e.message)
+    };
+    scf_sdk::Error { code: e.code, message }
 }
 
 /// The side that must answer a draft.
@@ -266,12 +280,13 @@ fn answer_draft(id: OrderId, accept: bool) -> Result<()> {
     let other = String::from(counterparty(&o));
     ensure!(
         me.name == other,
+        Unauthorized,
         "only {other}, the counterparty of order {id} drafted by {}, may accept or reject it",
         o.drafted_by
     );
     o.status = if accept { OrderStatus::Accepted } else { OrderStatus::Rejected };
     save_order(&o);
-    order_event(if accept { "order_accepted" } else { "order_rejected" }, &o, &me.name);
+    order_event(if accept { api::ORDER_ACCEPTED } else { api::ORDER_REJECTED }, &o, &me.name);
     Ok(())
 }
 
@@ -291,7 +306,7 @@ fn withdraw_order(id: OrderId) -> Result<()> {
     require_party(&me, &drafter, "drafter", &o)?;
     o.status = OrderStatus::Withdrawn;
     save_order(&o);
-    order_event("order_withdrawn", &o, &me.name);
+    order_event(api::ORDER_WITHDRAWN, &o, &me.name);
     Ok(())
 }
 
@@ -321,7 +336,7 @@ fn may_issue(o: &Order, kind: DocumentKind, member: &str) -> Result<()> {
             }
             _ => alloc::format!("its seller ({})", o.seller),
         };
-        fail!("a {} for order {} is attached by {who}, not {member}", kind.as_str(), o.id);
+        fail!(Unauthorized, "a {} for order {} is attached by {who}, not {member}", kind.as_str(), o.id);
     }
     Ok(())
 }
@@ -329,33 +344,52 @@ fn may_issue(o: &Order, kind: DocumentKind, member: &str) -> Result<()> {
 fn attach_document(a: AttachArgs) -> Result<DocIndex> {
     let me = acting()?;
     let mut o = load_order(a.order)?;
-    ensure!(!o.status.is_final(), "order {} is {}: its documents are closed", o.id, o.status.as_str());
-    ensure!(o.parties().contains(&me.name.as_str()), "{} is not a party to order {}", me.name, o.id);
+    ensure!(
+        !o.status.is_final(),
+        InvalidState,
+        "order {} is {}: its documents are closed",
+        o.id,
+        o.status.as_str()
+    );
+    ensure!(
+        o.parties().contains(&me.name.as_str()),
+        Unauthorized,
+        "{} is not a party to order {}",
+        me.name,
+        o.id
+    );
     may_issue(&o, a.kind, &me.name)?;
-    ensure!(o.documents.len() < MAX_DOCUMENTS, "order {} already carries {MAX_DOCUMENTS} documents", o.id);
+    ensure!(
+        o.documents.len() < MAX_DOCUMENTS,
+        LimitReached,
+        "order {} already carries {MAX_DOCUMENTS} documents",
+        o.id
+    );
     if let Some(r) = &a.blob_ref {
-        ensure!(r.len() <= MAX_BLOB_REF, "the blob reference exceeds {MAX_BLOB_REF} bytes");
+        ensure!(r.len() <= MAX_BLOB_REF, InvalidArgument, "the blob reference exceeds {MAX_BLOB_REF} bytes");
     }
     if let Some((order, index)) = storage::get::<(OrderId, DocIndex)>(&doc_hash_key(&a.sha256)) {
-        fail!("document {} is already attached to order {order} as #{index}", a.sha256);
+        fail!(AlreadyExists, "document {} is already attached to order {order} as #{index}", a.sha256);
     }
     let index = o.documents.len() as DocIndex;
     match a.supersedes {
         Some(old) => {
             let Some(prev) = o.documents.get_mut(old as usize) else {
-                fail!("order {} has no document #{old} to supersede", o.id);
+                fail!(NotFound, "order {} has no document #{old} to supersede", o.id);
             };
             ensure!(
                 prev.kind == a.kind,
+                InvalidArgument,
                 "document #{old} is a {}, not a {}",
                 prev.kind.as_str(),
                 a.kind.as_str()
             );
             if let Some(by) = prev.superseded_by {
-                fail!("document #{old} was already superseded by #{by}");
+                fail!(InvalidState, "document #{old} was already superseded by #{by}");
             }
             ensure!(
                 prev.issuer == me.name,
+                Unauthorized,
                 "only its issuer ({}) may supersede document #{old}",
                 prev.issuer
             );
@@ -364,6 +398,7 @@ fn attach_document(a: AttachArgs) -> Result<DocIndex> {
         None => {
             if let Some(live) = o.live_document(a.kind) {
                 fail!(
+                    InvalidState,
                     "order {} already has a {} (#{}); a new one must say that it supersedes #{}",
                     o.id,
                     a.kind.as_str(),
@@ -386,10 +421,9 @@ fn attach_document(a: AttachArgs) -> Result<DocIndex> {
     });
     storage::set(&doc_hash_key(&a.sha256), &(o.id, index));
     save_order(&o);
-    emit(
-        "document_attached",
-        &DocumentEvent { order: o.id, index, kind: a.kind, sha256: a.sha256, supersedes: a.supersedes },
-    );
+    let event =
+        DocumentEvent { order: o.id, index, kind: a.kind, sha256: a.sha256, supersedes: a.supersedes };
+    emit(api::DOCUMENT_ATTACHED, &event, &o.parties());
     Ok(index)
 }
 
@@ -400,18 +434,20 @@ fn mark_shipped(id: OrderId) -> Result<()> {
     let mut o = load_order(id)?;
     ensure!(
         me.name == o.seller || o.carrier.as_deref() == Some(me.name.as_str()),
+        Unauthorized,
         "only the seller ({}) or the carrier of order {id} may mark it shipped",
         o.seller
     );
     require_status(&o, &[OrderStatus::Accepted], "shipping")?;
     ensure!(
         o.live_document(DocumentKind::BillOfLading).is_some(),
+        InvalidState,
         "order {id} has no bill of lading: attach it before marking the goods shipped"
     );
     o.status = OrderStatus::Shipped;
     o.shipped_at_ms = Some(block_time_ms());
     save_order(&o);
-    order_event("order_shipped", &o, &me.name);
+    order_event(api::ORDER_SHIPPED, &o, &me.name);
     Ok(())
 }
 
@@ -420,6 +456,7 @@ fn confirm_delivery(id: OrderId) -> Result<()> {
     let mut o = load_order(id)?;
     ensure!(
         me.name == o.buyer || o.carrier.as_deref() == Some(me.name.as_str()),
+        Unauthorized,
         "only the buyer ({}) or the carrier of order {id} may confirm delivery",
         o.buyer
     );
@@ -427,7 +464,7 @@ fn confirm_delivery(id: OrderId) -> Result<()> {
     o.status = OrderStatus::Delivered;
     o.delivered_at_ms = Some(block_time_ms());
     save_order(&o);
-    order_event("order_delivered", &o, &me.name);
+    order_event(api::ORDER_DELIVERED, &o, &me.name);
     Ok(())
 }
 
@@ -437,17 +474,24 @@ fn invoice(a: InvoiceArgs) -> Result<()> {
     let seller = o.seller.clone();
     require_party(&me, &seller, "seller", &o)?;
     require_status(&o, &[OrderStatus::Delivered], "invoicing")?;
-    ensure!(a.amount > 0, "amount must be positive");
-    ensure!(a.amount <= o.amount, "invoice of {} exceeds the order's amount of {}", a.amount, o.amount);
+    ensure!(a.amount > 0, InvalidArgument, "amount must be positive");
+    ensure!(
+        a.amount <= o.amount,
+        ExceedsAmount,
+        "invoice of {} exceeds the order's amount of {}",
+        a.amount,
+        o.amount
+    );
     ensure!(
         o.live_document(DocumentKind::CommercialInvoice).is_some(),
+        InvalidState,
         "order {} has no commercial invoice: attach it before invoicing",
         o.id
     );
     o.invoiced = Some(a.amount);
     o.status = OrderStatus::Invoiced;
     save_order(&o);
-    order_event("order_invoiced", &o, &me.name);
+    order_event(api::ORDER_INVOICED, &o, &me.name);
     Ok(())
 }
 
@@ -458,7 +502,11 @@ fn accept_invoice(a: AcceptInvoiceArgs) -> Result<InvoiceOutcome> {
     require_party(&me, &buyer, "buyer", &o)?;
     require_status(&o, &[OrderStatus::Invoiced], "accepting the invoice")?;
     if o.terms == PaymentTerms::LetterOfCredit {
-        fail!("order {} is paid under its letter of credit: the seller presents the documents", o.id);
+        fail!(
+            InvalidState,
+            "order {} is paid under its letter of credit: the seller presents the documents",
+            o.id
+        );
     }
     // Accepting an invoice pays or creates a payable: a maker–checker buyer needs two accounts.
     if me.maker_checker {
@@ -466,11 +514,15 @@ fn accept_invoice(a: AcceptInvoiceArgs) -> Result<InvoiceOutcome> {
             None => {
                 o.invoice_accepted_by = Some(caller());
                 save_order(&o);
-                order_event("invoice_acceptance_proposed", &o, &me.name);
+                order_event(api::INVOICE_ACCEPTANCE_PROPOSED, &o, &me.name);
                 return Ok(InvoiceOutcome::AwaitingSecondAccount);
             }
             Some(first) if first == caller() => {
-                fail!("{} requires maker–checker: another of its accounts must accept this invoice", me.name)
+                fail!(
+                    MakerCheckerRequired,
+                    "{} requires maker–checker: another of its accounts must accept this invoice",
+                    me.name
+                )
             }
             Some(_) => {}
         }
@@ -478,7 +530,11 @@ fn accept_invoice(a: AcceptInvoiceArgs) -> Result<InvoiceOutcome> {
     let invoiced = o.invoiced.unwrap_or(o.amount);
     match o.terms {
         PaymentTerms::Deferred { days } => {
-            ensure!(a.token_financier.is_none(), "deferred terms issue a voucher; no token pays now");
+            ensure!(
+                a.token_financier.is_none(),
+                InvalidArgument,
+                "deferred terms issue a voucher; no token pays now"
+            );
             let invoice_hash = o.live_document(DocumentKind::CommercialInvoice).map(|d| d.sha256);
             let receivables: ContractAddress = storage::get(RECEIVABLES_KEY).unwrap_or_default();
             let issue = IssueArgs {
@@ -496,17 +552,20 @@ fn accept_invoice(a: AcceptInvoiceArgs) -> Result<InvoiceOutcome> {
             o.voucher = Some(voucher);
             o.status = OrderStatus::Financed;
             save_order(&o);
-            order_event("order_financed", &o, &me.name);
+            order_event(api::ORDER_FINANCED, &o, &me.name);
             Ok(InvoiceOutcome::VoucherIssued(voucher))
         }
         _ => {
             let Some(financier) = a.token_financier else {
-                fail!("name the deposit token (its financier) that pays the invoice on delivery");
+                fail!(
+                    InvalidArgument,
+                    "name the deposit token (its financier) that pays the invoice on delivery"
+                );
             };
             let token = TokenId { financier, currency: o.currency.clone() };
             let payment = pay_out(&mut o, token, buyer, invoiced)?;
             save_order(&o);
-            order_event("order_paid", &o, &me.name);
+            order_event(api::ORDER_PAID, &o, &me.name);
             Ok(InvoiceOutcome::Paid(payment))
         }
     }
@@ -547,6 +606,7 @@ fn pay_out(o: &mut Order, token: TokenId, payer: String, amount: Amount) -> Resu
 fn buyer_or_seller(me: &Member, o: &Order) -> Result<()> {
     ensure!(
         me.name == o.buyer || me.name == o.seller,
+        Unauthorized,
         "only the buyer ({}) or the seller ({}) of order {} may do this",
         o.buyer,
         o.seller,
@@ -565,6 +625,7 @@ fn dispute(a: DisputeArgs) -> Result<()> {
     require_status(&o, IN_PROGRESS, "disputing")?;
     ensure!(
         !a.reason.is_empty() && a.reason.len() <= MAX_REASON,
+        InvalidArgument,
         "a dispute needs a reason of 1 to {MAX_REASON} bytes"
     );
     o.dispute = Some(scf_sdk::interface::trade::Dispute {
@@ -575,7 +636,7 @@ fn dispute(a: DisputeArgs) -> Result<()> {
     });
     o.status = OrderStatus::Disputed;
     save_order(&o);
-    order_event("order_disputed", &o, &me.name);
+    order_event(api::ORDER_DISPUTED, &o, &me.name);
     Ok(())
 }
 
@@ -584,12 +645,17 @@ fn withdraw_dispute(id: OrderId) -> Result<()> {
     let mut o = load_order(id)?;
     require_status(&o, &[OrderStatus::Disputed], "withdrawing a dispute")?;
     let Some(d) = o.dispute.take() else {
-        fail!("order {id} records no dispute");
+        fail!(NotFound, "order {id} records no dispute");
     };
-    ensure!(d.raised_by == me.name, "only {} , who raised the dispute, may withdraw it", d.raised_by);
+    ensure!(
+        d.raised_by == me.name,
+        Unauthorized,
+        "only {} , who raised the dispute, may withdraw it",
+        d.raised_by
+    );
     o.status = d.resumes;
     save_order(&o);
-    order_event("dispute_withdrawn", &o, &me.name);
+    order_event(api::DISPUTE_WITHDRAWN, &o, &me.name);
     Ok(())
 }
 
@@ -604,6 +670,7 @@ fn cancel(id: OrderId) -> Result<bool> {
     require_status(&o, &allowed, "cancelling")?;
     if let Some(loan) = o.loan.as_ref().filter(|l| l.status == LoanStatus::Disbursed) {
         fail!(
+            InvalidState,
             "pre-shipment financing from {} is outstanding ({} due): the seller repays it first",
             loan.lender,
             loan.due
@@ -611,12 +678,12 @@ fn cancel(id: OrderId) -> Result<bool> {
     }
     match o.cancel_requested_by.clone() {
         Some(first) if first == me.name => {
-            fail!("{} already asked to cancel order {id}; the other side must agree", me.name)
+            fail!(AlreadyExists, "{} already asked to cancel order {id}; the other side must agree", me.name)
         }
         None => {
             o.cancel_requested_by = Some(me.name.clone());
             save_order(&o);
-            order_event("cancel_requested", &o, &me.name);
+            order_event(api::CANCEL_REQUESTED, &o, &me.name);
             return Ok(false);
         }
         Some(_) => {}
@@ -627,14 +694,14 @@ fn cancel(id: OrderId) -> Result<bool> {
         if l.status.is_open() {
             l.status = LcStatus::Closed;
             save_lc(&l);
-            lc_event("lc_closed", &l);
+            lc_event(api::LC_CLOSED, &l);
         }
     }
     if let Some(loan) = o.loan.as_mut().filter(|l| l.status == LoanStatus::Requested) {
         loan.status = LoanStatus::Rejected;
     }
     save_order(&o);
-    order_event("order_cancelled", &o, &me.name);
+    order_event(api::ORDER_CANCELLED, &o, &me.name);
     Ok(true)
 }
 
@@ -644,11 +711,12 @@ fn issue_lc(a: IssueLcArgs) -> Result<LcId> {
     let me = members::acting(&registry(), &[Role::Financier])?;
     let mut o = load_order(a.order)?;
     let Some(bank) = o.buyer_bank.clone() else {
-        fail!("order {} names no buyer's bank", o.id);
+        fail!(NotFound, "order {} names no buyer's bank", o.id);
     };
     require_party(&me, &bank, "buyer's bank", &o)?;
     ensure!(
         o.terms == PaymentTerms::LetterOfCredit,
+        InvalidState,
         "order {} is payable {}, not under a letter of credit",
         o.id,
         o.terms.describe()
@@ -658,18 +726,30 @@ fn issue_lc(a: IssueLcArgs) -> Result<LcId> {
         let l = load_lc(*id)?;
         ensure!(
             !l.status.is_open(),
+            InvalidState,
             "letter of credit {} for order {} is still {}",
             l.id,
             o.id,
             l.status.as_str()
         );
     }
-    ensure!(a.amount > 0, "amount must be positive");
-    ensure!(a.amount <= o.amount, "a credit of {} exceeds the order's amount of {}", a.amount, o.amount);
-    ensure!(a.expiry_day > today(), "the expiry date must be after today");
-    ensure!(!a.required.is_empty(), "a letter of credit requires at least one document");
+    ensure!(a.amount > 0, InvalidArgument, "amount must be positive");
+    ensure!(
+        a.amount <= o.amount,
+        ExceedsAmount,
+        "a credit of {} exceeds the order's amount of {}",
+        a.amount,
+        o.amount
+    );
+    ensure!(a.expiry_day > today(), InvalidArgument, "the expiry date must be after today");
+    ensure!(!a.required.is_empty(), InvalidArgument, "a letter of credit requires at least one document");
     for (i, k) in a.required.iter().enumerate() {
-        ensure!(!a.required[..i].contains(k), "{} is listed twice among the required documents", k.as_str());
+        ensure!(
+            !a.required[..i].contains(k),
+            AlreadyExists,
+            "{} is listed twice among the required documents",
+            k.as_str()
+        );
     }
     let id = storage::next_id(NEXT_LC_KEY);
     let l = LetterOfCredit {
@@ -692,7 +772,7 @@ fn issue_lc(a: IssueLcArgs) -> Result<LcId> {
     o.letters_of_credit.push(id);
     save_order(&o);
     save_lc(&l);
-    lc_event("lc_issued", &l);
+    lc_event(api::LC_ISSUED, &l);
     Ok(id)
 }
 
@@ -701,17 +781,19 @@ fn answer_lc(id: LcId, accept: bool) -> Result<()> {
     let mut l = load_lc(id)?;
     ensure!(
         me.name == l.beneficiary,
+        Unauthorized,
         "only the beneficiary of letter of credit {id} ({}) may answer it",
         l.beneficiary
     );
     ensure!(
         l.status == LcStatus::Issued,
+        InvalidState,
         "letter of credit {id} is {}, not awaiting an answer",
         l.status.as_str()
     );
     l.status = if accept { LcStatus::Accepted } else { LcStatus::Rejected };
     save_lc(&l);
-    lc_event(if accept { "lc_accepted" } else { "lc_rejected" }, &l);
+    lc_event(if accept { api::LC_ACCEPTED } else { api::LC_REJECTED }, &l);
     Ok(())
 }
 
@@ -754,13 +836,16 @@ fn present(id: LcId) -> Result<PresentationOutcome> {
     let mut l = load_lc(id)?;
     ensure!(
         me.name == l.beneficiary,
+        Unauthorized,
         "only the beneficiary of letter of credit {id} ({}) presents documents",
         l.beneficiary
     );
     match l.status {
         LcStatus::Accepted | LcStatus::Discrepant => {}
-        LcStatus::Honoured => fail!("letter of credit {id} was already honoured"),
-        other => fail!("letter of credit {id} is {}: documents cannot be presented", other.as_str()),
+        LcStatus::Honoured => fail!(InvalidState, "letter of credit {id} was already honoured"),
+        other => {
+            fail!(InvalidState, "letter of credit {id} is {}: documents cannot be presented", other.as_str())
+        }
     }
     let mut o = load_order(l.order)?;
     require_status(&o, PRESENTABLE, "presenting documents")?;
@@ -769,7 +854,7 @@ fn present(id: LcId) -> Result<PresentationOutcome> {
     if !l.discrepancies.is_empty() {
         l.status = LcStatus::Discrepant;
         save_lc(&l);
-        lc_event("lc_discrepant", &l);
+        lc_event(api::LC_DISCREPANT, &l);
         return Ok(PresentationOutcome::Discrepant(l.discrepancies));
     }
     honour(&mut l, &mut o, &me.name)
@@ -780,18 +865,20 @@ fn waive_discrepancies(id: LcId) -> Result<PresentationOutcome> {
     let mut l = load_lc(id)?;
     ensure!(
         me.name == l.applicant,
+        Unauthorized,
         "only the applicant of letter of credit {id} ({}) may waive discrepancies",
         l.applicant
     );
     ensure!(
         l.status == LcStatus::Discrepant,
+        InvalidState,
         "letter of credit {id} is {}, not discrepant",
         l.status.as_str()
     );
     let mut o = load_order(l.order)?;
     require_status(&o, PRESENTABLE, "honouring")?;
     l.waived_by = Some(caller());
-    lc_event("lc_discrepancies_waived", &l);
+    lc_event(api::LC_DISCREPANCIES_WAIVED, &l);
     honour(&mut l, &mut o, &me.name)
 }
 
@@ -804,8 +891,8 @@ fn honour(l: &mut LetterOfCredit, o: &mut Order, by: &str) -> Result<Presentatio
     l.honoured_at_ms = Some(block_time_ms());
     save_lc(l);
     save_order(o);
-    lc_event("lc_honoured", l);
-    order_event("order_paid", o, by);
+    lc_event(api::LC_HONOURED, l);
+    order_event(api::ORDER_PAID, o, by);
     Ok(PresentationOutcome::Honoured(payment))
 }
 
@@ -814,17 +901,19 @@ fn close_lc(id: LcId) -> Result<()> {
     let mut l = load_lc(id)?;
     ensure!(
         me.name == l.issuing_bank,
+        Unauthorized,
         "only the issuing bank of letter of credit {id} ({}) may close it",
         l.issuing_bank
     );
-    ensure!(l.status.is_open(), "letter of credit {id} is already {}", l.status.as_str());
+    ensure!(l.status.is_open(), InvalidState, "letter of credit {id} is already {}", l.status.as_str());
     ensure!(
         today() > l.expiry_day || l.status == LcStatus::Issued,
+        InvalidState,
         "letter of credit {id} was accepted and runs until its expiry; it cannot be closed before"
     );
     l.status = LcStatus::Closed;
     save_lc(&l);
-    lc_event("lc_closed", &l);
+    lc_event(api::LC_CLOSED, &l);
     Ok(())
 }
 
@@ -837,10 +926,15 @@ fn request_preshipment(a: RequestLoanArgs) -> Result<()> {
     require_party(&me, &seller, "seller", &o)?;
     require_status(&o, &[OrderStatus::Accepted], "pre-shipment financing")?;
     if let PaymentTerms::Deferred { .. } = o.terms {
-        fail!("order {} is on deferred terms: its voucher is financed by discounting it instead", o.id);
+        fail!(
+            InvalidState,
+            "order {} is on deferred terms: its voucher is financed by discounting it instead",
+            o.id
+        );
     }
     if let Some(loan) = o.loan.as_ref().filter(|l| l.status != LoanStatus::Rejected) {
         fail!(
+            InvalidState,
             "order {} already has pre-shipment financing from {} ({})",
             o.id,
             loan.lender,
@@ -848,8 +942,14 @@ fn request_preshipment(a: RequestLoanArgs) -> Result<()> {
         );
     }
     members::named(&registry(), &a.lender, &[Role::Financier])?;
-    ensure!(a.amount > 0, "amount must be positive");
-    ensure!(a.amount <= o.amount, "financing of {} exceeds the order's amount of {}", a.amount, o.amount);
+    ensure!(a.amount > 0, InvalidArgument, "amount must be positive");
+    ensure!(
+        a.amount <= o.amount,
+        ExceedsAmount,
+        "financing of {} exceeds the order's amount of {}",
+        a.amount,
+        o.amount
+    );
     o.loan = Some(PreShipmentLoan {
         lender: a.lender.clone(),
         principal: a.amount,
@@ -861,18 +961,25 @@ fn request_preshipment(a: RequestLoanArgs) -> Result<()> {
     });
     index_party(&a.lender, o.id);
     save_order(&o);
-    order_event("preshipment_requested", &o, &me.name);
+    order_event(api::PRESHIPMENT_REQUESTED, &o, &me.name);
     Ok(())
 }
 
 fn requested_loan<'a>(o: &'a mut Order, me: &Member) -> Result<&'a mut PreShipmentLoan> {
     let id = o.id;
     let Some(loan) = o.loan.as_mut() else {
-        fail!("order {id} has no pre-shipment financing request");
+        fail!(NotFound, "order {id} has no pre-shipment financing request");
     };
-    ensure!(loan.lender == me.name, "the request on order {id} was made to {}, not {}", loan.lender, me.name);
+    ensure!(
+        loan.lender == me.name,
+        Unauthorized,
+        "the request on order {id} was made to {}, not {}",
+        loan.lender,
+        me.name
+    );
     ensure!(
         loan.status == LoanStatus::Requested,
+        InvalidState,
         "the financing of order {id} is already {}",
         loan.status.as_str()
     );
@@ -886,14 +993,14 @@ fn approve_preshipment(a: ApproveLoanArgs) -> Result<PreShipmentLoan> {
     let seller = o.seller.clone();
     let currency = o.currency.clone();
     let loan = requested_loan(&mut o, &me)?;
-    ensure!(a.rate_bps <= 10_000, "a rate of {} bps exceeds 100 %", a.rate_bps);
-    ensure!((1..=365).contains(&a.days), "the financing term must be 1 to 365 days");
+    ensure!(a.rate_bps <= 10_000, InvalidArgument, "a rate of {} bps exceeds 100 %", a.rate_bps);
+    ensure!((1..=365).contains(&a.days), InvalidArgument, "the financing term must be 1 to 365 days");
     // Interest: principal × rate × days / (10 000 × 360), rounded half up (ACT/360).
     let Ok(interest) = discount(loan.principal, a.rate_bps, a.days, DayCount::Act360) else {
-        fail!("interest on {} overflows 128-bit arithmetic", loan.principal);
+        fail!(Overflow, "interest on {} overflows 128-bit arithmetic", loan.principal);
     };
     let Some(due) = loan.principal.checked_add(interest) else {
-        fail!("principal plus interest overflows 128-bit arithmetic");
+        fail!(Overflow, "principal plus interest overflows 128-bit arithmetic");
     };
     loan.rate_bps = a.rate_bps;
     loan.days = a.days;
@@ -903,7 +1010,7 @@ fn approve_preshipment(a: ApproveLoanArgs) -> Result<PreShipmentLoan> {
     let result = loan.clone();
     move_tokens(&TokenId { financier: me.name.clone(), currency }, &me.name, &seller, principal);
     save_order(&o);
-    order_event("preshipment_disbursed", &o, &me.name);
+    order_event(api::PRESHIPMENT_DISBURSED, &o, &me.name);
     Ok(result)
 }
 
@@ -912,7 +1019,7 @@ fn reject_preshipment(id: OrderId) -> Result<()> {
     let mut o = load_order(id)?;
     requested_loan(&mut o, &me)?.status = LoanStatus::Rejected;
     save_order(&o);
-    order_event("preshipment_rejected", &o, &me.name);
+    order_event(api::PRESHIPMENT_REJECTED, &o, &me.name);
     Ok(())
 }
 
@@ -924,7 +1031,7 @@ fn repay_preshipment(id: OrderId) -> Result<()> {
     require_party(&me, &seller, "seller", &o)?;
     let currency = o.currency.clone();
     let Some(loan) = o.loan.as_mut().filter(|l| l.status == LoanStatus::Disbursed) else {
-        fail!("order {id} has no outstanding pre-shipment financing");
+        fail!(NotFound, "order {id} has no outstanding pre-shipment financing");
     };
     let token = TokenId { financier: loan.lender.clone(), currency };
     move_tokens(&token, &seller, &loan.lender, loan.due);
@@ -932,7 +1039,7 @@ fn repay_preshipment(id: OrderId) -> Result<()> {
     loan.due = 0;
     loan.status = LoanStatus::Repaid;
     save_order(&o);
-    order_event("preshipment_repaid", &o, &me.name);
+    order_event(api::PRESHIPMENT_REPAID, &o, &me.name);
     Ok(())
 }
 
@@ -941,6 +1048,7 @@ fn repay_preshipment(id: OrderId) -> Result<()> {
 fn may_see(m: &Member, o: &Order) -> Result<()> {
     ensure!(
         members::oversees(m) || o.parties().contains(&m.name.as_str()),
+        NotVisible,
         "order {} is visible to its parties, auditors and operators; {} is not a party",
         o.id,
         m.name
@@ -966,6 +1074,7 @@ fn orders_of(member: String) -> Result<Vec<Order>> {
     let m = members::viewer(&registry(), "trade")?;
     ensure!(
         members::oversees(&m) || m.name == member,
+        NotVisible,
         "the orders of {member} are visible to {member}, auditors and operators"
     );
     PARTIES.list(member.as_bytes()).into_iter().map(load_order).collect()

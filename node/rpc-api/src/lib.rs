@@ -56,6 +56,12 @@ pub struct QueryAuth {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ErrorData {
     pub kind: String,
+    /// For a contract's refusal (`kind` = `contract_error`): its stable code, and the code's
+    /// name when it is a system contract's (`scf_interface::ErrorCode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_name: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -97,8 +103,19 @@ pub enum BlockId {
 pub struct EventView {
     pub contract: String,
     pub topic: String,
+    /// The members it concerns (none: the whole consortium).
+    pub parties: Vec<String>,
+    /// The business objects it concerns.
+    pub subjects: Vec<SubjectView>,
     /// Borsh body, hex.
     pub data: String,
+}
+
+/// A business object an event concerns, e.g. `{"kind": "voucher", "id": "7"}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SubjectView {
+    pub kind: String,
+    pub id: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -110,6 +127,10 @@ pub struct ReceiptView {
     pub error_kind: Option<String>,
     /// Human-readable reason, on failure.
     pub error: Option<String>,
+    /// A contract's stable refusal code (`error_kind` = `contract_error`; 0 = none given).
+    pub error_code: Option<u32>,
+    /// The code's name, for the system contracts' codes (`exceeds_amount`, `not_found`, ...).
+    pub error_name: Option<String>,
     pub events: Vec<EventView>,
     pub fuel_used: u64,
 }

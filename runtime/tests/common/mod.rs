@@ -94,6 +94,9 @@ impl Chain {
         let ctx = self.context();
         let executed = self.runtime.execute_block(Arc::new(self.store.clone()), ctx, txs).unwrap();
         self.store.commit(&executed.state);
+        for r in &executed.receipts {
+            keeps_the_event_interface(r);
+        }
         executed.receipts
     }
 
@@ -135,6 +138,11 @@ impl Chain {
         self.query(receivables(), "list_by_holder", borsh::to_vec(&who.to_string()).unwrap())
     }
 
+    /// A committed state value (it must exist).
+    pub fn store_get(&self, key: &[u8]) -> Vec<u8> {
+        scf_runtime::StateStore::get(&self.store, key).unwrap().expect("the key is in the state")
+    }
+
     pub fn root(&self) -> scf_primitives::Hash {
         scf_runtime::root_at(&self.store, self.height).unwrap()
     }
@@ -171,7 +179,15 @@ pub fn failure(r: &Receipt) -> TxError {
 
 pub fn contract_error(r: &Receipt) -> String {
     match failure(r) {
-        TxError::ContractError { message } => message,
+        TxError::ContractError { message, .. } => message,
+        other => panic!("expected a contract error, got {other:?}"),
+    }
+}
+
+/// The stable code of a failed call's contract error.
+pub fn error_code(r: &Receipt) -> Option<scf_interface::ErrorCode> {
+    match failure(r) {
+        TxError::ContractError { code, .. } => scf_interface::ErrorCode::from_code(code),
         other => panic!("expected a contract error, got {other:?}"),
     }
 }
@@ -194,4 +210,37 @@ pub fn ok<T: borsh::BorshDeserialize>(
 pub fn refused(c: &mut Chain, who: &str, contract: ContractAddress, method: &str, args: Vec<u8>) -> String {
     let t = c.call(who, contract, method, args);
     contract_error(&c.one(t))
+}
+
+/// Every event a system contract emits in any test is a topic its interface declares, with its
+/// parties a sorted set and subjects of the declared kinds (the runtime's own install events
+/// excepted).
+pub fn keeps_the_event_interface(r: &Receipt) {
+    for e in &r.events {
+        if e.topic == "contract_deployed" || e.topic == "contract_upgraded" {
+            continue;
+        }
+        let Some(contract) =
+            scf_interface::SystemContract::ALL.into_iter().find(|c| c.address() == e.contract)
+        else {
+            continue;
+        };
+        let Some(info) = contract.events().iter().find(|i| i.topic == e.topic) else {
+            panic!("{} emitted the undeclared topic {}", contract.name(), e.topic);
+        };
+        assert!(
+            e.parties.windows(2).all(|w| w[0] < w[1]),
+            "{}: parties {:?} are not a sorted set",
+            e.topic,
+            e.parties
+        );
+        for s in &e.subjects {
+            assert!(
+                info.subjects.contains(&s.kind.as_str()),
+                "{}: undeclared subject kind {}",
+                e.topic,
+                s.kind
+            );
+        }
+    }
 }
