@@ -267,6 +267,27 @@ impl Ctx {
         self.report_with(view, serde_json::Map::new(), success_line)
     }
 
+    /// As `report`, for a call of `method` whose value names what it created: `fields` gives the
+    /// `--json` fields naming it (`voucher_id`, `order_id`, ...), beside the receipt; `line` the
+    /// human line. Neither runs unless the transaction committed successfully.
+    pub fn report_value<A, R: borsh::BorshDeserialize>(
+        &self,
+        view: &TxView,
+        _method: Method<A, R>,
+        fields: impl FnOnce(&R) -> serde_json::Value,
+        line: impl FnOnce(&R) -> String,
+    ) -> Result<()> {
+        let value: Option<R> = match &view.receipt {
+            Some(r) if r.success => Some(returned(view)?),
+            _ => None,
+        };
+        let extra = match value.as_ref().map(fields) {
+            Some(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        self.report_with(view, extra, |_| value.as_ref().map(line).unwrap_or_default())
+    }
+
     /// As `report`, with `extra` fields added to the JSON object (`--json` only).
     pub fn report_with(
         &self,

@@ -1380,10 +1380,12 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
                 return propose(ctx, &tx, rc::ProposedAction::Issue(args)).await;
             }
             let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::ISSUE, &args).await?;
-            ctx.report(&view, |data| match borsh::from_slice::<VoucherId>(data) {
-                Ok(id) => format!("issued voucher {id}"),
-                Err(_) => "issued".into(),
-            })?;
+            ctx.report_value(
+                &view,
+                api::receivables::ISSUE,
+                |id| json!({ "voucher_id": id }),
+                |id| format!("issued voucher {id}"),
+            )?;
         }
         VoucherCmd::Accept { id, tx } => {
             simple(ctx, &tx, api::receivables::ACCEPT, &id, format!("accepted voucher {id}")).await?
@@ -1416,15 +1418,17 @@ async fn voucher(ctx: &Ctx, cmd: VoucherCmd) -> Result<()> {
                 return propose(ctx, &tx, rc::ProposedAction::Transfer(args)).await;
             }
             let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::TRANSFER, &args).await?;
-            ctx.report(&view, |data| match borsh::from_slice::<rc::TransferResult>(data) {
-                Ok(r) => match r.remainder {
+            ctx.report_value(
+                &view,
+                api::receivables::TRANSFER,
+                |r| json!({ "transferred_id": r.transferred, "remainder_id": r.remainder }),
+                |r| match r.remainder {
                     Some(rest) => {
                         format!("transferred as voucher {}; remainder is voucher {rest}", r.transferred)
                     }
                     None => format!("transferred as voucher {}", r.transferred),
                 },
-                Err(_) => "transferred".into(),
-            })?;
+            )?;
         }
         VoucherCmd::Settle { root, token, tx } => {
             let v = load(root).await?;
@@ -1489,14 +1493,18 @@ async fn requires_maker_checker(ctx: &Ctx) -> Result<bool> {
 async fn propose(ctx: &Ctx, tx: &TxOpts, action: rc::ProposedAction) -> Result<()> {
     let what = action.as_str();
     let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::PROPOSE, &action).await?;
-    ctx.report(&view, |data| match borsh::from_slice::<rc::PendingAction>(data) {
-        Ok(p) => format!(
-            "{} requires maker–checker: proposed {what} as action {}; another of its accounts approves it \
-             with `scf action approve {} --as KEY`",
-            p.member, p.id, p.id
-        ),
-        Err(_) => "proposed".into(),
-    })
+    ctx.report_value(
+        &view,
+        api::receivables::PROPOSE,
+        |p| json!({ "action_id": p.id }),
+        |p| {
+            format!(
+                "{} requires maker–checker: proposed {what} as action {}; another of its accounts approves it \
+                 with `scf action approve {} --as KEY`",
+                p.member, p.id, p.id
+            )
+        },
+    )
 }
 
 fn action_json(a: &rc::PendingAction) -> serde_json::Value {
@@ -1653,10 +1661,7 @@ async fn governance_cmd(ctx: &Ctx, cmd: GovernanceCmd) -> Result<()> {
     };
     let propose = |change: gv::Change, tx: TxOpts| async move {
         let view = ctx.call(ctx.signer()?, tx.no_wait, api::governance::PROPOSE, &change).await?;
-        ctx.report(&view, |data| match borsh::from_slice::<gv::Proposal>(data) {
-            Ok(p) => proposal_line(&p),
-            Err(_) => "proposed".into(),
-        })
+        ctx.report_value(&view, api::governance::PROPOSE, |p| json!({ "proposal_id": p.id }), proposal_line)
     };
     match cmd {
         GovernanceCmd::Validators { height } => {
@@ -1904,15 +1909,19 @@ async fn finance(ctx: &Ctx, cmd: FinanceCmd) -> Result<()> {
                 return propose(ctx, &tx, rc::ProposedAction::ApplyFinancing(args)).await;
             }
             let view = ctx.call(ctx.signer()?, tx.no_wait, api::receivables::APPLY_FINANCING, &args).await?;
-            ctx.report(&view, |data| match borsh::from_slice::<Application>(data) {
-                Ok(a) => format!(
-                    "application {} for voucher {} ({}) is pending",
-                    a.id,
-                    a.voucher,
-                    money(a.face, &v.currency)
-                ),
-                Err(_) => "applied".into(),
-            })?;
+            ctx.report_value(
+                &view,
+                api::receivables::APPLY_FINANCING,
+                |a| json!({ "application_id": a.id }),
+                |a| {
+                    format!(
+                        "application {} for voucher {} ({}) is pending",
+                        a.id,
+                        a.voucher,
+                        money(a.face, &v.currency)
+                    )
+                },
+            )?;
         }
         FinanceCmd::Approve { application: id, rate, fee, registry_ref, tx } => {
             let app = application(id).await?;

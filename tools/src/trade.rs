@@ -468,6 +468,19 @@ async fn send<A: borsh::BorshSerialize, R>(
     ctx.report(&view, done)
 }
 
+/// [`send`] for a call whose value names what it created (see `Ctx::report_value`).
+async fn send_value<A: borsh::BorshSerialize, R: borsh::BorshDeserialize>(
+    ctx: &Ctx,
+    tx: &TxOpts,
+    method: Method<A, R>,
+    args: &A,
+    fields: impl FnOnce(&R) -> Value,
+    line: impl FnOnce(&R) -> String,
+) -> Result<()> {
+    let view = ctx.call(ctx.signer()?, tx.no_wait, method, args).await?;
+    ctx.report_value(&view, method, fields, line)
+}
+
 fn presentation_line(data: &[u8], currency: &str) -> String {
     match borsh::from_slice::<PresentationOutcome>(data) {
         Ok(PresentationOutcome::Honoured(p)) => format!(
@@ -524,12 +537,14 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
                 latest_shipment_day: ctx.day(&ship_by, "--ship-by").await?,
                 terms: parse_terms(&terms)?,
             };
-            send(ctx, &tx, api::trade::CREATE_ORDER, &args, |d| match borsh::from_slice::<OrderId>(d) {
-                Ok(id) => {
-                    format!("drafted order {id}; the other side accepts it with `scf trade accept {id}`")
-                }
-                Err(_) => "drafted".into(),
-            })
+            send_value(
+                ctx,
+                &tx,
+                api::trade::CREATE_ORDER,
+                &args,
+                |id| json!({ "order_id": id }),
+                |id| format!("drafted order {id}; the other side accepts it with `scf trade accept {id}`"),
+            )
             .await?
         }
         TradeCmd::Accept { order, tx } => {
@@ -545,12 +560,14 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
             let kind = parse_kind(&kind)?;
             let sha256 = hash_file(&file)?;
             let args = AttachArgs { order, kind, sha256, blob_ref, supersedes };
-            send(ctx, &tx, api::trade::ATTACH_DOCUMENT, &args, |d| match borsh::from_slice::<DocIndex>(d) {
-                Ok(i) => {
-                    format!("attached {} as document #{i} of order {order} (sha256 {sha256})", kind.as_str())
-                }
-                Err(_) => "attached".into(),
-            })
+            send_value(
+                ctx,
+                &tx,
+                api::trade::ATTACH_DOCUMENT,
+                &args,
+                |i| json!({ "document_index": i, "sha256": sha256.to_hex() }),
+                |i| format!("attached {} as document #{i} of order {order} (sha256 {sha256})", kind.as_str()),
+            )
             .await?
         }
         TradeCmd::VerifyDoc { order, file } => verify_doc(ctx, order, &file).await?,
@@ -674,12 +691,16 @@ async fn lc(ctx: &Ctx, cmd: LcCmd) -> Result<()> {
             .await?;
             let args =
                 IssueLcArgs { order, amount, expiry_day: ctx.day(&expiry, "--expiry").await?, required };
-            send(ctx, &tx, api::trade::ISSUE_LC, &args, |d| match borsh::from_slice::<LcId>(d) {
-                Ok(id) => {
+            send_value(
+                ctx,
+                &tx,
+                api::trade::ISSUE_LC,
+                &args,
+                |id| json!({ "lc_id": id }),
+                |id| {
                     format!("issued letter of credit {id} for order {order} ({})", money(amount, &o.currency))
-                }
-                Err(_) => "issued".into(),
-            })
+                },
+            )
             .await?
         }
         LcCmd::Accept { lc, tx } => {

@@ -140,7 +140,47 @@ fn readme_quickstart_through_the_cli() {
         "supplier2",
     ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("exceeds voucher 2's amount 40000"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("exceeds voucher 2's amount 40000"), "{stdout}");
+    assert!(stdout.contains("[contract_error: exceeds_amount]"), "the code is shown: {stdout}");
+    // Scripts get the stable code as fields, and the ids a command created.
+    let out = cli.run(&[
+        "--json",
+        "voucher",
+        "transfer",
+        "2",
+        "--to",
+        "supplier1",
+        "--amount",
+        "500.00",
+        "--as",
+        "supplier2",
+    ]);
+    assert!(!out.status.success());
+    let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let receipt = &failed["receipt"];
+    assert_eq!(
+        (receipt["error_code"].as_u64(), receipt["error_name"].as_str()),
+        (Some(7), Some("exceeds_amount"))
+    );
+    let issued = cli.json(&[
+        "voucher",
+        "issue",
+        "--to",
+        "supplier1",
+        "--amount",
+        "5.00",
+        "--maturity",
+        "+30d",
+        "--as",
+        "core",
+    ]);
+    let id = issued["voucher_id"].as_u64().expect("voucher issue --json names the voucher");
+    let event = &issued["receipt"]["events"][0];
+    assert_eq!(event["topic"], "voucher_issued");
+    assert_eq!(event["parties"], serde_json::json!(["core", "supplier1"]));
+    assert_eq!(event["subjects"], serde_json::json!([{"kind": "voucher", "id": id.to_string()}]));
+    cli.ok(&["voucher", "cancel", &id.to_string(), "--as", "core"]);
     // Bad input caught before anything is sent.
     let out = cli.run(&[
         "voucher",
