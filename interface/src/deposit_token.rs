@@ -21,6 +21,7 @@ crate::methods! {
 
 /// A token: the deposits of `financier` in `currency`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct TokenId {
     pub financier: String,
     pub currency: String,
@@ -28,12 +29,14 @@ pub struct TokenId {
 
 /// `init` input.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct InitArgs {
     pub registry: ContractAddress,
 }
 
 /// `mint` (financier only, its own token): credit `to` against funds received off chain.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct MintArgs {
     pub currency: String,
     pub to: String,
@@ -42,6 +45,7 @@ pub struct MintArgs {
 
 /// `burn`: the caller's member redeems `amount` of `token` (paid out off chain).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct BurnArgs {
     pub token: TokenId,
     pub amount: Amount,
@@ -49,6 +53,7 @@ pub struct BurnArgs {
 
 /// `transfer`: from the caller's member to another member.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct TransferArgs {
     pub token: TokenId,
     pub to: String,
@@ -58,6 +63,7 @@ pub struct TransferArgs {
 /// `approve`: lets contract `spender` move up to `amount` of the caller member's `token`
 /// (the allowance is set, not added).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ApproveArgs {
     pub token: TokenId,
     pub spender: ContractAddress,
@@ -66,6 +72,7 @@ pub struct ApproveArgs {
 
 /// `transfer_from` (called by a contract): moves `from`'s tokens within its allowance.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct TransferFromArgs {
     pub token: TokenId,
     pub from: String,
@@ -75,6 +82,7 @@ pub struct TransferFromArgs {
 
 /// `balance` query input.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct BalanceArgs {
     pub token: TokenId,
     pub member: String,
@@ -82,6 +90,7 @@ pub struct BalanceArgs {
 
 /// `supply` query result. `minted - burned == outstanding == sum of balances`, always.
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Supply {
     pub minted: Amount,
     pub burned: Amount,
@@ -90,6 +99,7 @@ pub struct Supply {
 
 /// Body of `token_minted`, `token_burned` and `token_transferred` events.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct TokenEvent {
     pub token: TokenId,
     pub from: Option<String>,
@@ -99,6 +109,7 @@ pub struct TokenEvent {
 
 /// `allowance` input: how much `spender` (a contract) may still move of `owner`'s `token`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct AllowanceArgs {
     pub token: TokenId,
     pub owner: String,
@@ -109,6 +120,7 @@ pub struct AllowanceArgs {
 
 /// Body of `token_approved`: `owner` lets contract `spender` move up to `amount` of `token`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ApprovalEvent {
     pub token: TokenId,
     pub owner: String,

@@ -93,6 +93,28 @@ impl ErrorCode {
         }
     }
 
+    /// What the code means, for documentation and the schema.
+    pub const fn description(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "An argument is malformed or out of range (an empty name, a zero amount, a date in the past).",
+            ErrorCode::NotFound => "What the call names does not exist (a voucher, an order, a member, a proposal).",
+            ErrorCode::Unauthorized => "The caller's member is not the one allowed to do this (its role or its part in the object).",
+            ErrorCode::InvalidState => "The object is not in a state that allows this (already accepted, no longer open, not live).",
+            ErrorCode::AlreadyExists => "Something of that name or key exists already, or the contract is already initialised.",
+            ErrorCode::LimitReached => "A count limit is reached (accounts of a member, open proposals, documents on an order).",
+            ErrorCode::ExceedsAmount => "An amount exceeds the amount it is taken from (a transfer above the voucher's amount, an invoice above the order's).",
+            ErrorCode::CreditExceeded => "Issuing would exceed the core enterprise's credit line.",
+            ErrorCode::InsufficientFunds => "A token balance or allowance is too small.",
+            ErrorCode::Overflow => "Integer arithmetic would overflow.",
+            ErrorCode::MemberSuspended => "The caller's member (or the member acted for) is suspended, or the caller is not a member.",
+            ErrorCode::MakerCheckerRequired => "The member requires maker–checker: one account proposes, another approves.",
+            ErrorCode::NotVisible => "The caller may not see this (queries reveal members' business only to those concerned).",
+            ErrorCode::Frozen => "The voucher is frozen.",
+            ErrorCode::Matured => "The voucher has matured: it can no longer move or be financed.",
+            ErrorCode::NotMatured => "The voucher has not matured yet.",
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<ErrorCode> {
         ErrorCode::ALL.into_iter().find(|c| c.name() == name)
     }

@@ -129,6 +129,15 @@ macro_rules! events {
                 subjects: <$body as $crate::events::EventBody>::SUBJECT_KINDS,
             }
         ),*];
+
+        /// The borsh declaration of every topic's body, in `EVENTS` order, whose definitions are
+        /// added to `definitions`.
+        #[cfg(feature = "schema")]
+        pub fn event_body_declarations(definitions: &mut $crate::schema::Definitions) -> alloc::vec::Vec<alloc::string::String> {
+            alloc::vec![$(
+                $crate::schema::declare::<$body>(definitions)
+            ),*]
+        }
     };
 }
 pub(crate) use events;

@@ -31,6 +31,7 @@ pub const CODE_APPROVAL_LIFETIME_MS: TimestampMs = 7 * 86_400_000;
 
 /// What approved code may do once installed.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum CodeAction {
     /// Become a new contract (`Payload::Deploy`).
     Deploy,
@@ -42,6 +43,7 @@ pub enum CodeAction {
 /// Code the validators approved, stored under [`code_approval_key`] of its SHA-256 until
 /// installed (the runtime then removes it) or expired.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct CodeApproval {
     pub proposal: ProposalId,
     pub action: CodeAction,
@@ -66,6 +68,7 @@ pub const MAX_VALIDATORS: usize = 100;
 pub type ProposalId = u64;
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ValidatorEntry {
     pub name: String,
     /// Signs votes and proposals; as an account it signs governance transactions.
@@ -77,6 +80,7 @@ pub struct ValidatorEntry {
 
 /// The validator set that decides every height from `from_height` on (until the next entry).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ScheduledSet {
     pub from_height: Height,
     pub validators: Vec<ValidatorEntry>,
@@ -92,6 +96,7 @@ pub fn set_at(schedule: &[ScheduledSet], height: Height) -> Option<&ScheduledSet
 
 /// What a proposal changes.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum Change {
     Add(ValidatorEntry),
     Remove {
@@ -116,6 +121,7 @@ impl Change {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ProposalStatus {
     Open,
     /// Approved; the new set decides from `activation_height`.
@@ -129,6 +135,7 @@ pub enum ProposalStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Proposal {
     pub id: ProposalId,
     pub change: Change,
@@ -143,12 +150,14 @@ pub struct Proposal {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct InitArgs {
     pub validators: Vec<ValidatorEntry>,
     pub registry: ContractAddress,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct VoteArgs {
     pub proposal: ProposalId,
     pub approve: bool,
@@ -163,6 +172,7 @@ pub fn supermajority(part: u64, total: u64) -> bool {
 
 /// Body of `validator_change_voted` and `code_change_voted`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct VoteEvent {
     pub proposal: ProposalId,
     /// The voting validator's name.

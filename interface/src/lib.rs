@@ -29,6 +29,8 @@ pub mod events;
 pub mod governance;
 pub mod receivables;
 pub mod registry;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod trade;
 
 /// The system contracts, installed at genesis at addresses derived from their names.
@@ -153,6 +155,15 @@ macro_rules! methods {
         $( $(#[$doc])* pub const $konst: $crate::Method<$arg, $ret> = $crate::Method::new($contract, $name); )*
         /// Every method's name, in declaration order.
         pub const METHODS: &[&str] = &[$($name),*];
+
+        /// Every method's name with the borsh declarations of its argument and return types,
+        /// whose definitions are added to `definitions`.
+        #[cfg(feature = "schema")]
+        pub fn method_schemas(definitions: &mut $crate::schema::Definitions) -> alloc::vec::Vec<$crate::schema::MethodSchema> {
+            alloc::vec![$(
+                $crate::schema::MethodSchema::of::<$arg, $ret>($name, definitions)
+            ),*]
+        }
     };
 }
 pub(crate) use methods;

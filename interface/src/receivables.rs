@@ -60,6 +60,7 @@ pub const MAX_TERM_DAYS: u32 = 365;
 
 /// Chain parameters of the receivables contract, set by an operator (`set_params`).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Params {
     /// Longest term of a new voucher, 1..=[`MAX_TERM_DAYS`] days.
     pub max_term_days: u32,
@@ -72,6 +73,7 @@ impl Default for Params {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum VoucherStatus {
     /// Issued, waiting for the first holder to accept or reject.
     PendingAcceptance,
@@ -118,6 +120,7 @@ impl VoucherStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Voucher {
     pub id: VoucherId,
     /// The original issuance this piece descends from (itself for a root).
@@ -150,6 +153,7 @@ pub struct Voucher {
 
 /// A financier's limit on a core enterprise's outstanding (unsettled) vouchers.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct CreditLine {
     pub core: String,
     pub currency: String,
@@ -160,6 +164,7 @@ pub struct CreditLine {
 
 /// `init` input.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct InitArgs {
     pub registry: ContractAddress,
     pub deposit_token: ContractAddress,
@@ -169,6 +174,7 @@ pub struct InitArgs {
 
 /// `grant_credit` input (operator or financier): sets the limit, keeps the outstanding.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct GrantCreditArgs {
     pub core: String,
     pub currency: String,
@@ -177,6 +183,7 @@ pub struct GrantCreditArgs {
 
 /// `credit` query input.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct CreditKey {
     pub core: String,
     pub currency: String,
@@ -184,6 +191,7 @@ pub struct CreditKey {
 
 /// `issue` input (core enterprise only). Returns the new `VoucherId`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct IssueArgs {
     pub to: String,
     pub amount: Amount,
@@ -196,6 +204,7 @@ pub struct IssueArgs {
 /// deferred terms accepts the invoice. The voucher is issued by `issuer` (the buyer) under
 /// exactly the rules of `issue`; the trade contract has already checked the buyer's consent.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct OrderIssueArgs {
     pub issuer: String,
     pub issue: IssueArgs,
@@ -203,6 +212,7 @@ pub struct OrderIssueArgs {
 
 /// `transfer` input (holder only). Returns `TransferResult`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct TransferArgs {
     pub id: VoucherId,
     pub to: String,
@@ -210,6 +220,7 @@ pub struct TransferArgs {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct TransferResult {
     /// The piece now held by the recipient.
     pub transferred: VoucherId,
@@ -219,6 +230,7 @@ pub struct TransferResult {
 
 /// How a financier counts a year when discounting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum DayCount {
     /// Actual days / 360 (the default, as in Chinese bill discounting).
     Act360,
@@ -237,6 +249,7 @@ impl DayCount {
 
 /// `set_day_count` input (financier, for its own approvals).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct SetDayCountArgs {
     pub day_count: DayCount,
 }
@@ -244,6 +257,7 @@ pub struct SetDayCountArgs {
 /// `apply_financing` input (holder): discount `amount` of voucher `id` at `financier`; a
 /// partial amount splits the voucher first. Returns `Application`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ApplyArgs {
     pub id: VoucherId,
     pub amount: Amount,
@@ -251,6 +265,7 @@ pub struct ApplyArgs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ApplicationStatus {
     Pending,
     Approved,
@@ -270,6 +285,7 @@ impl ApplicationStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Application {
     pub id: ApplicationId,
     /// The (possibly split-off) piece under financing.
@@ -284,6 +300,7 @@ pub struct Application {
 
 /// What an approval fixed: the figures the supplier was paid on.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct FinancingTerms {
     pub rate_bps: u32,
     pub fee: Amount,
@@ -298,6 +315,7 @@ pub struct FinancingTerms {
 
 /// `approve_financing` input (the named financier).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ApproveArgs {
     pub application: ApplicationId,
     /// Annual discount rate in basis points (435 = 4.35 %).
@@ -310,6 +328,7 @@ pub struct ApproveArgs {
 /// 100 per call (call again until none is left), in the deposit token of `token_financier`,
 /// which the issuer must have approved for spending by the receivables contract.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct SettleArgs {
     pub root: VoucherId,
     pub token_financier: String,
@@ -317,6 +336,7 @@ pub struct SettleArgs {
 
 /// `freeze` input (auditor or operator).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct FreezeArgs {
     pub id: VoucherId,
     pub reason: String,
@@ -328,6 +348,7 @@ pub type ActionId = u64;
 /// An operation that a maker–checker member proposes with one account and approves with
 /// another. Approval runs it with exactly the rules of the direct call.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ProposedAction {
     Issue(IssueArgs),
     Transfer(TransferArgs),
@@ -345,6 +366,7 @@ impl ProposedAction {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ActionStatus {
     Pending,
     Executed,
@@ -363,6 +385,7 @@ impl ActionStatus {
 
 /// A proposed action and who proposed and decided it (returned by `propose`).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct PendingAction {
     pub id: ActionId,
     /// The member acting.
@@ -378,6 +401,7 @@ pub struct PendingAction {
 
 /// What an approved action did (returned by `approve_action`).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ActionOutcome {
     Issued(VoucherId),
     Transferred(TransferResult),
@@ -386,6 +410,7 @@ pub enum ActionOutcome {
 
 /// Body of the `voucher_issued` event.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct IssuedEvent {
     pub id: VoucherId,
     pub issuer: String,
@@ -395,6 +420,7 @@ pub struct IssuedEvent {
 
 /// Body of the `voucher_transferred` event.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct TransferredEvent {
     pub from_id: VoucherId,
     pub from: String,
@@ -406,6 +432,7 @@ pub struct TransferredEvent {
 
 /// Body of the `voucher_settled` event: one per piece paid.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct SettledEvent {
     pub id: VoucherId,
     pub root_id: VoucherId,
@@ -513,6 +540,7 @@ pub fn voucher_key(id: VoucherId) -> Vec<u8> {
 /// Body of `voucher_accepted`, `voucher_rejected`, `voucher_cancelled` and `voucher_unfrozen`:
 /// which voucher, and the member that acted.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct VoucherEvent {
     pub id: VoucherId,
     pub by: String,
@@ -520,6 +548,7 @@ pub struct VoucherEvent {
 
 /// Body of `voucher_split`: voucher `from_id` was split into `transferred` and `remainder`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct SplitEvent {
     pub from_id: VoucherId,
     pub transferred: VoucherId,
@@ -528,6 +557,7 @@ pub struct SplitEvent {
 
 /// Body of `voucher_overdue`: one unpaid piece at maturity.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct OverdueEvent {
     pub id: VoucherId,
     pub holder: String,
@@ -536,6 +566,7 @@ pub struct OverdueEvent {
 
 /// Body of `voucher_frozen`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct FrozenEvent {
     pub id: VoucherId,
     pub by: String,

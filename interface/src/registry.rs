@@ -31,6 +31,7 @@ crate::methods! {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum Role {
     /// Runs the platform: onboards and suspends members, grants credit lines.
     Operator,
@@ -75,6 +76,7 @@ impl Role {
 /// An organisation in the consortium. Its `name` is its identity on chain: vouchers and token
 /// balances belong to members, and any of the member's accounts acts for it.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Member {
     /// Short handle, unique in the registry (e.g. `supplier1`).
     pub name: String,
@@ -96,12 +98,14 @@ pub struct Member {
 
 /// `init` input: the founding members (at least one operator) and the network's nodes.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct InitArgs {
     pub members: Vec<Member>,
     pub nodes: Vec<NetworkNode>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum NodeRole {
     /// Votes in consensus (its consensus key is in the validator set).
     Validator,
@@ -123,6 +127,7 @@ impl NodeRole {
 /// (`add_node`, `remove_node`) and each is run by a member: while that member is suspended
 /// peers refuse the node. Validators change with the validator set (governance).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct NetworkNode {
     pub name: String,
     /// The node's ed25519 libp2p identity public key.
@@ -135,6 +140,7 @@ pub struct NetworkNode {
 /// `set_validator_node` input: only the governance contract calls it, when a validator is
 /// added (`present`) or removed by an approved proposal.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct SetValidatorNodeArgs {
     pub name: String,
     pub node_key: AccountId,
@@ -146,6 +152,7 @@ pub const NODES_KEY: &[u8] = b"nodes";
 
 /// `register` input (operator only). The member starts active.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct RegisterArgs {
     pub name: String,
     pub legal_name: String,
@@ -161,6 +168,7 @@ pub struct RegisterArgs {
 /// least two while it requires maker–checker. The member itself applies the change at once;
 /// an operator only requests it (see [`ControlRequest`]).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct AccountArgs {
     pub name: String,
     pub account: AccountId,
@@ -170,6 +178,7 @@ pub struct AccountArgs {
 /// operator); switching it off is an operator's request that the member must approve
 /// (dual control must not end by a single key's decision).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct SetMakerCheckerArgs {
     pub name: String,
     pub required: bool,
@@ -179,6 +188,7 @@ pub struct SetMakerCheckerArgs {
 /// request applies only when one of the member's own accounts approves it, or when operator
 /// members approve it in a quorum of [`operator_quorum`] (never fewer than two).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ControlChange {
     AddAccount(AccountId),
     RemoveAccount(AccountId),
@@ -186,6 +196,7 @@ pub enum ControlChange {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ControlStatus {
     Open,
     Applied,
@@ -198,6 +209,7 @@ pub enum ControlStatus {
 pub const CONTROL_REQUEST_LIFETIME_MS: u64 = 7 * 86_400_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ControlRequest {
     pub id: u64,
     pub member: String,
@@ -212,6 +224,7 @@ pub struct ControlRequest {
 
 /// What `add_account`, `remove_account` and `set_maker_checker` did.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ControlOutcome {
     Applied,
     /// An operator's request, waiting for the member's (or a quorum of operators') approval.
@@ -221,6 +234,7 @@ pub enum ControlOutcome {
 /// `decide_control` input: approve or reject an open request (its member's account, or an
 /// operator member adding its approval).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ControlDecision {
     pub id: u64,
     pub approve: bool,
@@ -235,6 +249,7 @@ pub fn operator_quorum(active_operators: usize) -> usize {
 
 /// `set_active` input (operator only): suspend or reactivate a member.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct SetActiveArgs {
     pub name: String,
     pub active: bool,
@@ -275,6 +290,7 @@ pub const MAX_PAGE: u32 = 500;
 /// `list` input: up to `limit` (at most [`MAX_PAGE`]) members in registration order,
 /// starting at index `from`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Page {
     pub from: u64,
     pub limit: u32,
@@ -282,6 +298,7 @@ pub struct Page {
 
 /// `list` result.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct MemberPage {
     pub members: Vec<Member>,
     /// Index to ask for next, if there are more.
@@ -310,6 +327,7 @@ impl RegisterArgs {
 
 /// Body of `member_account_added` and `member_account_removed`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct MemberAccountEvent {
     pub member: String,
     pub account: AccountId,
@@ -317,6 +335,7 @@ pub struct MemberAccountEvent {
 
 /// Body of `member_maker_checker`: whether the member now requires it.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct MakerCheckerEvent {
     pub member: String,
     pub required: bool,

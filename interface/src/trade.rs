@@ -60,6 +60,7 @@ pub const MAX_REASON: usize = 256;
 pub const MAX_DEFERRED_DAYS: u32 = 365;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum PaymentTerms {
     /// The buyer pays the invoiced amount in deposit tokens when it accepts the invoice.
     OnDelivery,
@@ -81,6 +82,7 @@ impl PaymentTerms {
 
 /// Incoterms 2020.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum Incoterm {
     Exw,
     Fca,
@@ -133,6 +135,7 @@ impl Incoterm {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum DocumentKind {
     PurchaseContract,
     CommercialInvoice,
@@ -173,6 +176,7 @@ impl DocumentKind {
 
 /// A document attached to an order: only its hash is on chain.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Document {
     pub index: DocIndex,
     pub kind: DocumentKind,
@@ -191,6 +195,7 @@ pub struct Document {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum OrderStatus {
     /// Drafted by one side, waiting for the other.
     Drafted,
@@ -243,6 +248,7 @@ impl OrderStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Dispute {
     pub raised_by: String,
     pub reason: String,
@@ -252,6 +258,7 @@ pub struct Dispute {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum LoanStatus {
     Requested,
     /// Paid out; `due` is still owed.
@@ -274,6 +281,7 @@ impl LoanStatus {
 /// Pre-shipment financing of an accepted order: paid to the seller in the lender's deposit
 /// tokens, repaid first out of the order's payment.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct PreShipmentLoan {
     pub lender: String,
     pub principal: Amount,
@@ -290,6 +298,7 @@ pub struct PreShipmentLoan {
 
 /// How the seller was paid in tokens.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Payment {
     pub token: TokenId,
     /// The member whose tokens paid (the buyer, or the bank under a letter of credit).
@@ -302,6 +311,7 @@ pub struct Payment {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Order {
     pub id: OrderId,
     pub buyer: String,
@@ -360,6 +370,7 @@ impl Order {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum LcStatus {
     /// Issued by the buyer's bank, waiting for the seller.
     Issued,
@@ -394,6 +405,7 @@ impl LcStatus {
 
 /// Why a presentation did not comply.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum Discrepancy {
     /// A required document is not attached (or only in superseded form).
     MissingDocument(DocumentKind),
@@ -406,6 +418,7 @@ pub enum Discrepancy {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct LetterOfCredit {
     pub id: LcId,
     pub order: OrderId,
@@ -430,6 +443,7 @@ pub struct LetterOfCredit {
 
 /// `init` input.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct InitArgs {
     pub registry: ContractAddress,
     pub deposit_token: ContractAddress,
@@ -438,6 +452,7 @@ pub struct InitArgs {
 
 /// `create_order` input: the caller's member is the buyer or the seller. Returns `OrderId`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct CreateOrderArgs {
     pub buyer: String,
     pub seller: String,
@@ -454,6 +469,7 @@ pub struct CreateOrderArgs {
 
 /// `attach_document` input. Returns the new `DocIndex`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct AttachArgs {
     pub order: OrderId,
     pub kind: DocumentKind,
@@ -466,6 +482,7 @@ pub struct AttachArgs {
 
 /// `invoice` input (seller, after delivery): needs a live commercial invoice.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct InvoiceArgs {
     pub order: OrderId,
     pub amount: Amount,
@@ -475,6 +492,7 @@ pub struct InvoiceArgs {
 /// `token_financier` (which the buyer let the trade contract spend); deferred terms issue a
 /// voucher and take no token.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct AcceptInvoiceArgs {
     pub order: OrderId,
     pub token_financier: Option<String>,
@@ -482,6 +500,7 @@ pub struct AcceptInvoiceArgs {
 
 /// What `accept_invoice` did.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum InvoiceOutcome {
     /// Maker–checker buyer: recorded; another of its accounts must accept too.
     AwaitingSecondAccount,
@@ -491,6 +510,7 @@ pub enum InvoiceOutcome {
 
 /// `dispute` input (buyer or seller).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct DisputeArgs {
     pub order: OrderId,
     pub reason: String,
@@ -498,6 +518,7 @@ pub struct DisputeArgs {
 
 /// `issue_lc` input (the order's buyer bank). Returns `LcId`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct IssueLcArgs {
     pub order: OrderId,
     pub amount: Amount,
@@ -507,6 +528,7 @@ pub struct IssueLcArgs {
 
 /// What a presentation (or a waiver) did.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum PresentationOutcome {
     Honoured(Payment),
     Discrepant(Vec<Discrepancy>),
@@ -514,6 +536,7 @@ pub enum PresentationOutcome {
 
 /// `request_preshipment` input (seller of an accepted order paid in tokens).
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct RequestLoanArgs {
     pub order: OrderId,
     pub lender: String,
@@ -522,6 +545,7 @@ pub struct RequestLoanArgs {
 
 /// `approve_preshipment` input (the named lender): pays the principal in its own token.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ApproveLoanArgs {
     pub order: OrderId,
     pub rate_bps: u32,
@@ -530,6 +554,7 @@ pub struct ApproveLoanArgs {
 
 /// Body of most order events: the order and its new status.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct OrderEvent {
     pub order: OrderId,
     pub status: OrderStatus,
@@ -538,6 +563,7 @@ pub struct OrderEvent {
 
 /// Body of `document_attached`.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct DocumentEvent {
     pub order: OrderId,
     pub index: DocIndex,
@@ -548,6 +574,7 @@ pub struct DocumentEvent {
 
 /// Body of letter-of-credit events.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct LcEvent {
     pub lc: LcId,
     pub order: OrderId,

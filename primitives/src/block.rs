@@ -6,6 +6,7 @@ use crate::{hash::sha256, merkle_root, AccountId, Hash, Height, SignedTransactio
 /// What a block commits to. Its hash is SHA-256 of its borsh encoding and is the value the
 /// validators vote on.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct BlockHeader {
     pub height: Height,
     /// Hash of the header at `height - 1` (the genesis header for height 1).
@@ -29,6 +30,7 @@ impl BlockHeader {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Block {
     pub header: BlockHeader,
     pub transactions: Vec<SignedTransaction>,

@@ -6,6 +6,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use crate::{AccountId, Hash, Height};
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ContractInfo {
     /// SHA-256 of the code it runs now.
     pub code_hash: Hash,

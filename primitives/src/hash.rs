@@ -4,6 +4,7 @@ use sha2::{Digest, Sha256};
 
 /// A SHA-256 digest (see docs/adr/0002-sha256.md for why SHA-256 and not BLAKE3).
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Hash(pub [u8; 32]);
 
 impl Hash {

@@ -5,10 +5,12 @@ use crate::hash::sha256;
 
 /// An account: the 32 bytes of an ed25519 public key. Whoever holds the secret key acts as it.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct AccountId(pub [u8; 32]);
 
 /// A deployed contract. Derived, never chosen: see [`ContractAddress::derive`].
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct ContractAddress(pub [u8; 32]);
 
 /// A string that is not 64 hex digits (optionally `0x`-prefixed).

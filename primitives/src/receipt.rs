@@ -7,6 +7,7 @@ use crate::{hash::sha256, AccountId, ContractAddress, Hash, Height, Nonce};
 /// Besides its body, an event names who and what it concerns, as index fields that reads and
 /// subscriptions filter by without decoding bodies.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Event {
     pub contract: ContractAddress,
     /// Short name such as `voucher_issued`.
@@ -23,6 +24,7 @@ pub struct Event {
 /// A business object an event concerns: a kind such as `voucher` and the object's id in
 /// that kind's text form (a decimal number for numbered objects).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Subject {
     pub kind: String,
     pub id: String,
@@ -30,6 +32,7 @@ pub struct Subject {
 
 /// What a contract passes with an event besides its body (`emit_event`'s index argument).
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct EventIndex {
     pub parties: Vec<String>,
     pub subjects: Vec<Subject>,
@@ -37,6 +40,7 @@ pub struct EventIndex {
 
 /// Why a transaction failed. Every variant is deterministic: all validators record the same one.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum TxError {
     /// The signature does not verify against the sender's key.
     BadSignature,
@@ -134,6 +138,7 @@ impl TxError {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum ExecOutcome {
     Success { return_data: Vec<u8> },
     Failure { error: TxError },
@@ -142,6 +147,7 @@ pub enum ExecOutcome {
 /// The result of one transaction in a block. A failed transaction has a receipt too: it changed
 /// no contract state and emitted no events.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Receipt {
     pub tx_hash: Hash,
     pub height: Height,

@@ -9,6 +9,7 @@ pub const TX_SIGNING_DOMAIN: &[u8] = b"scf-chain/tx/v1\0";
 
 /// What a transaction asks the chain to do.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub enum Payload {
     /// Install a Wasm module approved by governance for deployment; its address is
     /// `ContractAddress::derive(sender, nonce)`. If the
@@ -25,6 +26,7 @@ pub enum Payload {
 
 /// The signed part of a transaction.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct Transaction {
     /// Must equal the chain's id: a transaction signed for one chain is void on every other.
     pub chain_id: String,
@@ -46,6 +48,7 @@ impl Transaction {
 
 /// A transaction with the ed25519 signature of its sender.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct SignedTransaction {
     pub tx: Transaction,
     pub signature: [u8; 64],
@@ -65,6 +68,7 @@ pub const QUERY_SIGNING_DOMAIN: &[u8] = b"scf-chain/query/v1\0";
 /// holds, its balances): the exact query, bound to one chain and valid until `expires_at_ms`.
 /// The node checks the signature and expiry, then runs the query with `account` as the caller.
 #[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct QueryAuthorization {
     pub chain_id: String,
     pub contract: ContractAddress,

@@ -2,7 +2,8 @@
 # Installs what building scf-chain needs and a fresh machine lacks:
 #   - libclang (RocksDB's Rust bindings are generated with bindgen), a C++ compiler and make
 #     (jemalloc, the node's allocator, builds with it),
-#   - the wasm32-unknown-unknown target (only to check that the committed contracts rebuild).
+#   - the wasm32-unknown-unknown target (only to check that the committed contracts rebuild),
+#   - Node.js (a test runs the schema's example decoder).
 # On Debian/Ubuntu it installs them with apt-get; elsewhere it says what to install.
 set -euo pipefail
 
@@ -14,6 +15,8 @@ command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 command -v c++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+# The schema test decodes events with the Node.js example (docs/examples/decode_event.mjs).
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
@@ -23,7 +26,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "setup: please install: libclang (LLVM/Clang development library), clang, a C++ compiler, make, python3" >&2
+    echo "setup: please install: libclang (LLVM/Clang development library), clang, a C++ compiler, make, python3, nodejs" >&2
     echo "       e.g. Fedora: dnf install clang-devel gcc-c++ python3; macOS: xcode-select --install" >&2
     exit 1
   fi

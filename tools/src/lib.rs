@@ -15,4 +15,5 @@ pub mod client;
 pub mod demo;
 pub mod keystore;
 pub mod localnet;
+pub mod schema;
 pub mod trade;

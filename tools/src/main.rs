@@ -49,10 +49,20 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum SchemaCmd {
+    /// Wire types, every system contract's methods, events and error codes, with the borsh
+    /// definition of every type (docs/schema/interface.json).
+    Interface,
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Manage local signing keys.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Print the machine-readable interface, generated from the code (committed in docs/schema/).
+    #[command(subcommand)]
+    Schema(SchemaCmd),
     /// Chain information.
     #[command(subcommand)]
     Chain(ChainCmd),
@@ -828,6 +838,7 @@ async fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx::new(client, KeyStore::default_location(), cli.json, cli.signer)?;
     match cli.command {
         Command::Keys(cmd) => keys(&ctx, cmd)?,
+        Command::Schema(SchemaCmd::Interface) => print_json(&scf_tools::schema::interface()),
         Command::Chain(ChainCmd::Status) => {
             let h = ctx.client.chain_head().await.map_err(rpc_err)?;
             if ctx.json {
