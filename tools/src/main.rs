@@ -53,6 +53,8 @@ enum SchemaCmd {
     /// Wire types, every system contract's methods, events and error codes, with the borsh
     /// definition of every type (docs/schema/interface.json).
     Interface,
+    /// The node's JSON-RPC methods as an OpenRPC document (docs/schema/openrpc.json).
+    Openrpc,
 }
 
 #[derive(Subcommand)]
@@ -839,6 +841,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Keys(cmd) => keys(&ctx, cmd)?,
         Command::Schema(SchemaCmd::Interface) => print_json(&scf_tools::schema::interface()),
+        Command::Schema(SchemaCmd::Openrpc) => print_json(&scf_rpc_api::openrpc::document()),
         Command::Chain(ChainCmd::Status) => {
             let h = ctx.client.chain_head().await.map_err(rpc_err)?;
             if ctx.json {

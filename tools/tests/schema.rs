@@ -18,22 +18,41 @@ fn generated() -> String {
     serde_json::to_string_pretty(&scf_tools::schema::interface()).unwrap() + "\n"
 }
 
-#[test]
-fn the_committed_interface_schema_is_what_the_code_generates() {
-    let path = repo("docs/schema/interface.json");
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    let generated = generated();
+/// Fails unless the committed `path` holds `generated` (rewrites it with SCF_UPDATE_SCHEMA set).
+fn committed_is(path: &str, generated: &str, command: &str) {
+    let file = repo(path);
+    let committed = std::fs::read_to_string(&file).unwrap_or_default();
     if committed != generated {
         if std::env::var_os("SCF_UPDATE_SCHEMA").is_some() {
-            std::fs::write(&path, &generated).unwrap();
+            std::fs::write(&file, generated).unwrap();
             return;
         }
         panic!(
-            "docs/schema/interface.json differs from what the code generates: regenerate it with \
-             `SCF_UPDATE_SCHEMA=1 cargo test -p scf-tools --test schema` (or `scf schema interface > \
-             docs/schema/interface.json`) and commit it"
+            "{path} differs from what the code generates: regenerate it with \
+             `SCF_UPDATE_SCHEMA=1 cargo test -p scf-tools --test schema` (or `{command} > {path}`) and commit it"
         );
     }
+}
+
+#[test]
+fn the_committed_interface_schema_is_what_the_code_generates() {
+    committed_is("docs/schema/interface.json", &generated(), "scf schema interface");
+}
+
+#[test]
+fn the_committed_openrpc_document_is_what_the_code_generates() {
+    let document = scf_rpc_api::openrpc::document();
+    committed_is(
+        "docs/schema/openrpc.json",
+        &(serde_json::to_string_pretty(&document).unwrap() + "\n"),
+        "scf schema openrpc",
+    );
+    let methods = document["methods"].as_array().unwrap();
+    let query = methods.iter().find(|m| m["name"] == "scf_query").unwrap();
+    let params: Vec<&str> =
+        query["params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(params, ["contract", "method", "args", "auth"]);
+    assert!(document["components"]["schemas"]["ReceiptView"]["properties"]["error_code"].is_object());
 }
 
 #[test]

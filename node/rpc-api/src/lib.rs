@@ -10,6 +10,9 @@
 //! Must not: contain node logic or depend on node internals; anything here is a public contract
 //! with explorers and applications, so fields are only ever added.
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+
+#[cfg(feature = "schema")]
+pub mod openrpc;
 use serde::{Deserialize, Serialize};
 
 /// Stable JSON-RPC error codes (besides the standard -32700..-32603).
@@ -42,6 +45,7 @@ pub const MAX_QUERY_AUTH_MS: u64 = 10 * 60 * 1000;
 /// Proof that a member's account asks a query: its ed25519 signature over
 /// `scf_primitives::QueryAuthorization` (chain id, contract, method, args, account, expiry).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QueryAuth {
     /// Hex account (public key) of the signer; contracts see it as the caller.
     pub account: String,
@@ -54,6 +58,7 @@ pub struct QueryAuth {
 
 /// Structured `data` of an error.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorData {
     pub kind: String,
     /// For a contract's refusal (`kind` = `contract_error`): its stable code, and the code's
@@ -65,6 +70,7 @@ pub struct ErrorData {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ChainHead {
     pub chain_id: String,
     pub height: u64,
@@ -79,6 +85,7 @@ pub struct ChainHead {
 
 /// A block: its header and the hashes of its transactions.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BlockView {
     pub height: u64,
     pub hash: String,
@@ -93,6 +100,7 @@ pub struct BlockView {
 
 /// Either a height or a `0x` block hash.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum BlockId {
     Height(u64),
@@ -100,6 +108,7 @@ pub enum BlockId {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct EventView {
     pub contract: String,
     pub topic: String,
@@ -113,12 +122,14 @@ pub struct EventView {
 
 /// A business object an event concerns, e.g. `{"kind": "voucher", "id": "7"}`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SubjectView {
     pub kind: String,
     pub id: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ReceiptView {
     pub success: bool,
     /// Hex of the return data, on success.
@@ -137,6 +148,7 @@ pub struct ReceiptView {
 
 /// A receipt in `scf_getBlockReceipts`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BlockReceipt {
     pub tx_hash: String,
     #[serde(flatten)]
@@ -144,6 +156,7 @@ pub struct BlockReceipt {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TxStatus {
     /// In the node's pool, not yet in a block.
@@ -153,6 +166,7 @@ pub enum TxStatus {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TxView {
     pub hash: String,
     pub status: TxStatus,
@@ -186,6 +200,7 @@ impl TxView {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MemberView {
     pub name: String,
     pub role: String,
@@ -197,6 +212,7 @@ pub struct MemberView {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AccountView {
     pub account: String,
     /// Next nonce the account must use.
@@ -206,17 +222,20 @@ pub struct AccountView {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Submitted {
     pub hash: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct QueryResult {
     /// Hex of the contract's borsh return data.
     pub data: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SystemContracts {
     pub registry: String,
     pub deposit_token: String,
@@ -227,6 +246,7 @@ pub struct SystemContracts {
 
 /// An installed contract (`scf_listContracts`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContractView {
     pub address: String,
     /// The system contract's name, for those installed at genesis.
@@ -302,6 +322,7 @@ pub trait ScfApi {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DevTime {
     /// Total shift of the chain's clock ahead of the wall clock.
     pub offset_ms: u64,
@@ -311,6 +332,7 @@ pub struct DevTime {
 
 /// Result of `rpc_methods`, the method listing every node serves.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct MethodList {
     pub methods: Vec<String>,
 }

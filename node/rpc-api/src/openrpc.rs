@@ -1,0 +1,137 @@
+//! The OpenRPC document of the node's JSON-RPC interface (feature `schema`; `scf schema
+//! openrpc`, committed as `docs/schema/openrpc.json`). Parameter and result schemas are derived
+//! from the same types the server and client use (schemars); the method list is checked against
+//! what a running node serves (`rpc_methods`) by the node's tests.
+use schemars::{generate::SchemaSettings, JsonSchema, Schema, SchemaGenerator};
+use serde_json::{json, Value};
+
+use crate::*;
+
+struct Methods {
+    generator: SchemaGenerator,
+    methods: Vec<Value>,
+}
+
+impl Methods {
+    fn param<T: JsonSchema>(&mut self, name: &str, required: bool, description: &str) -> Value {
+        let schema: Schema = self.generator.subschema_for::<T>();
+        json!({"name": name, "required": required, "description": description, "schema": schema})
+    }
+
+    fn method<R: JsonSchema>(&mut self, name: &str, summary: &str, params: Vec<Value>, result: &str) {
+        let schema: Schema = self.generator.subschema_for::<R>();
+        self.methods.push(json!({
+            "name": name,
+            "summary": summary,
+            "params": params,
+            "result": {"name": result, "schema": schema},
+        }));
+    }
+}
+
+/// The OpenRPC 1.3 document.
+pub fn document() -> Value {
+    let mut settings = SchemaSettings::draft07();
+    settings.definitions_path = "/components/schemas".into();
+    let mut m = Methods { generator: settings.into_generator(), methods: Vec::new() };
+
+    let tx = m.param::<String>("tx", true, "0x-hex of a borsh SignedTransaction");
+    m.method::<Submitted>(
+        "scf_submitTransaction",
+        "Submits a signed transaction; returns its hash once the pool admitted it.",
+        vec![tx],
+        "submitted",
+    );
+    m.method::<ChainHead>("scf_chainHead", "The latest finalized block.", vec![], "head");
+    let id = m.param::<BlockId>("id", true, "a height (number) or a block hash (string)");
+    m.method::<BlockView>("scf_getBlock", "A finalized block by height or hash.", vec![id.clone()], "block");
+    m.method::<Vec<BlockReceipt>>(
+        "scf_getBlockReceipts",
+        "The receipts of a finalized block's transactions, in block order.",
+        vec![id],
+        "receipts",
+    );
+    let hash = m.param::<String>("hash", true, "0x-hex transaction hash");
+    m.method::<TxView>(
+        "scf_getTransaction",
+        "A transaction with its status and, once committed, its receipt.",
+        vec![hash],
+        "transaction",
+    );
+    let params = vec![
+        m.param::<String>("contract", true, "0x-hex contract address"),
+        m.param::<String>("method", true, "the method's name"),
+        m.param::<String>("args", true, "0x-hex of the borsh arguments"),
+        m.param::<Option<QueryAuth>>("auth", false, "a member's signature, to read as that member"),
+    ];
+    m.method::<QueryResult>(
+        "scf_query",
+        "Runs a contract method read-only against the latest state.",
+        params,
+        "result",
+    );
+    let account = m.param::<String>("account", true, "0x-hex account (ed25519 public key)");
+    m.method::<AccountView>(
+        "scf_getAccount",
+        "An account's next nonce and its member record.",
+        vec![account],
+        "account",
+    );
+    m.method::<SystemContracts>(
+        "scf_systemContracts",
+        "Addresses of the system contracts.",
+        vec![],
+        "contracts",
+    );
+    let params = vec![
+        m.param::<u64>("from", true, "index of the first contract, in installation order"),
+        m.param::<u32>("limit", true, "at most this many (1 to 1000)"),
+    ];
+    m.method::<Vec<ContractView>>(
+        "scf_listContracts",
+        "Installed contracts with code hash, version and governance approval.",
+        params,
+        "contracts",
+    );
+    let seconds = m.param::<u64>("seconds", true, "how far to move the chain's clock forward");
+    m.method::<DevTime>(
+        "dev_advanceTime",
+        "Dev chains only: moves the proposer's clock forward.",
+        vec![seconds],
+        "time",
+    );
+    m.method::<MethodList>("rpc_methods", "The methods this node serves.", vec![], "methods");
+
+    let errors = [
+        (codes::INVALID_TRANSACTION, "transaction refused before execution (data.kind says why)"),
+        (codes::POOL_FULL, "the transaction pool is full; retry later"),
+        (codes::ALREADY_PENDING, "the same transaction, or one with the same sender and nonce, is pending"),
+        (
+            codes::QUERY_FAILED,
+            "a read-only query failed (data.kind; data.error_code for a contract's refusal)",
+        ),
+        (codes::NOT_FOUND, "no such block or transaction"),
+        (codes::DEV_ONLY, "the method exists only on development chains"),
+        (codes::UNAUTHORIZED, "a signed query's authorization is invalid"),
+        (codes::INVALID_PARAMS, "a parameter is not a valid value"),
+        (codes::INTERNAL, "internal error of the node; retry"),
+    ];
+    let errors: serde_json::Map<String, Value> = errors
+        .iter()
+        .map(|(code, message)| {
+            (format!("E{}", code.unsigned_abs()), json!({"code": code, "message": message}))
+        })
+        .collect();
+    let error_data: Schema = m.generator.subschema_for::<ErrorData>();
+    let schemas = m.generator.take_definitions(true);
+    json!({
+        "openrpc": "1.3.2",
+        "info": {
+            "title": "scf-chain node JSON-RPC",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Binary values are 0x-hex of their borsh encoding (docs/schema/interface.json). Errors carry `data` of the ErrorData schema.",
+        },
+        "methods": m.methods,
+        "components": {"schemas": schemas, "errors": errors, "x-error-data": error_data},
+    })
+}
