@@ -45,7 +45,12 @@ initial_memory=$((33 * 65536))
 # library ships precompiled: its own locations stay, fixed by the pinned version).
 export RUSTC_BOOTSTRAP=1
 export RUSTFLAGS="-Zlocation-detail=none --remap-path-prefix=$build_root=/scf --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo -C link-arg=--initial-memory=$initial_memory -C target-cpu=mvp -C target-feature=+mutable-globals,+sign-ext,+bulk-memory,+multivalue,+nontrapping-fptoint,+reference-types"
-(cd "$build_root/contracts" && cargo build --quiet --locked --release --target wasm32-unknown-unknown)
+# Each contract is also an rlib (contracts/testkit links them natively for the host tests); built
+# as one, LTO would not apply to the Wasm, so the Wasm build asks for the cdylib alone.
+for package in scf-registry scf-deposit-token scf-receivables scf-governance scf-trade; do
+  (cd "$build_root/contracts" && cargo rustc --quiet --locked --release --target wasm32-unknown-unknown \
+    -p "$package" --crate-type cdylib)
+done
 
 status=0
 for name in registry deposit_token receivables governance trade; do

@@ -28,12 +28,16 @@ fi
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+(cd contracts && cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings)
 
 echo "== cargo test"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
+echo "== contracts: host tests (scf_sdk::testing; no wasm32 needed)"
+(cd contracts && cargo test --workspace --locked) 2>&1 | tee "$log" || status=$?
+echo "== node, runtime and tools tests"
+cargo test --workspace --locked 2>&1 | tee -a "$log" || status=$?
 # One closing line for the whole run (cargo prints one per test binary, the last often a
 # doc-test run with nothing in it).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -20,6 +20,13 @@ pub use borsh::{self, BorshDeserialize, BorshSerialize};
 pub use scf_interface::{self as interface, ErrorCode, Event, EventBody, Method, SystemContract};
 pub use scf_primitives::{self as primitives, AccountId, Amount, ContractAddress, Hash};
 
+/// On the host (`cargo test`), the same functions against the in-memory chain of [`testing`].
+#[cfg(not(target_arch = "wasm32"))]
+use testing::host as sys;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+
 #[cfg(target_arch = "wasm32")]
 mod sys {
     #[link(wasm_import_module = "env")]
@@ -86,7 +93,6 @@ macro_rules! ensure {
     ($cond:expr, $code:ident, $($arg:tt)*) => { if !$cond { $crate::fail!($code, $($arg)*); } };
 }
 
-#[cfg(target_arch = "wasm32")]
 fn read_result(len: usize) -> Vec<u8> {
     let mut buf = vec![0u8; len];
     // SAFETY: the host writes exactly `len` bytes (the length it just reported) into `buf`.
@@ -95,7 +101,6 @@ fn read_result(len: usize) -> Vec<u8> {
 }
 
 /// The raw argument bytes of this call.
-#[cfg(target_arch = "wasm32")]
 pub fn input_bytes() -> Vec<u8> {
     // SAFETY: host call without pointers.
     let len = unsafe { sys::input() };
@@ -104,20 +109,17 @@ pub fn input_bytes() -> Vec<u8> {
 
 /// Ends the call as a contract error without a code (0): a panic, or a broken invariant.
 /// Never returns.
-#[cfg(target_arch = "wasm32")]
 pub fn abort(message: &str) -> ! {
     fail_with(0, message)
 }
 
 /// Ends the call as a contract error with `code` and `message`. Never returns.
-#[cfg(target_arch = "wasm32")]
 pub fn fail_with(code: u32, message: &str) -> ! {
     // SAFETY: pointer and length describe a live string.
     unsafe { sys::abort(code as i32, message.as_ptr(), message.len() as i32) }
 }
 
 /// The account that signed the transaction.
-#[cfg(target_arch = "wasm32")]
 pub fn caller() -> AccountId {
     let mut a = [0u8; 32];
     // SAFETY: the host writes exactly 32 bytes.
@@ -126,7 +128,6 @@ pub fn caller() -> AccountId {
 }
 
 /// This contract's address.
-#[cfg(target_arch = "wasm32")]
 pub fn contract_address() -> ContractAddress {
     let mut a = [0u8; 32];
     // SAFETY: the host writes exactly 32 bytes.
@@ -134,21 +135,18 @@ pub fn contract_address() -> ContractAddress {
     ContractAddress(a)
 }
 
-#[cfg(target_arch = "wasm32")]
 pub fn block_height() -> u64 {
     // SAFETY: host call without pointers.
     unsafe { sys::block_height() as u64 }
 }
 
 /// The block's timestamp (ms since the epoch), the same on every validator.
-#[cfg(target_arch = "wasm32")]
 pub fn block_time_ms() -> u64 {
     // SAFETY: host call without pointers.
     unsafe { sys::block_time_ms() as u64 }
 }
 
 /// Today's date as a day number (days since the epoch, UTC) from the block's timestamp.
-#[cfg(target_arch = "wasm32")]
 pub fn today() -> u32 {
     (block_time_ms() / scf_interface::receivables::MS_PER_DAY) as u32
 }
@@ -165,14 +163,12 @@ pub mod storage {
     use super::*;
 
     /// The next id of the sequence kept at `key` (the first is 1), advancing it.
-    #[cfg(target_arch = "wasm32")]
     pub fn next_id(key: &[u8]) -> u64 {
         let id: u64 = get(key).unwrap_or(1);
         set(key, &(id + 1));
         id
     }
 
-    #[cfg(target_arch = "wasm32")]
     pub fn get_raw(key: &[u8]) -> Option<Vec<u8>> {
         // SAFETY: pointer and length describe a live slice.
         let len = unsafe { sys::storage_read(key.as_ptr(), key.len() as i32) };
@@ -183,13 +179,11 @@ pub mod storage {
         }
     }
 
-    #[cfg(target_arch = "wasm32")]
     pub fn set_raw(key: &[u8], value: &[u8]) {
         // SAFETY: pointers and lengths describe live slices.
         unsafe { sys::storage_write(key.as_ptr(), key.len() as i32, value.as_ptr(), value.len() as i32) }
     }
 
-    #[cfg(target_arch = "wasm32")]
     pub fn remove(key: &[u8]) {
         // SAFETY: pointer and length describe a live slice.
         unsafe { sys::storage_remove(key.as_ptr(), key.len() as i32) }
@@ -197,7 +191,6 @@ pub mod storage {
 
     /// Reads another contract's storage (read-only). Only for contracts that publish their
     /// storage layout as API, such as the member registry.
-    #[cfg(target_arch = "wasm32")]
     pub fn foreign_get_raw(contract: &ContractAddress, key: &[u8]) -> Option<Vec<u8>> {
         // SAFETY: the address is 32 live bytes; pointer and length describe a live slice.
         let len = unsafe { sys::foreign_storage_read(contract.0.as_ptr(), key.as_ptr(), key.len() as i32) };
@@ -210,22 +203,18 @@ pub mod storage {
 
     /// Decodes a stored value; a value that does not decode means the contract's own storage is
     /// corrupt, which aborts the call rather than acting on garbage.
-    #[cfg(target_arch = "wasm32")]
     pub fn get<T: BorshDeserialize>(key: &[u8]) -> Option<T> {
         get_raw(key).map(|b| decode_or_abort(&b))
     }
 
-    #[cfg(target_arch = "wasm32")]
     pub fn foreign_get<T: BorshDeserialize>(contract: &ContractAddress, key: &[u8]) -> Option<T> {
         foreign_get_raw(contract, key).map(|b| decode_or_abort(&b))
     }
 
-    #[cfg(target_arch = "wasm32")]
     pub fn set<T: BorshSerialize>(key: &[u8], value: &T) {
         set_raw(key, &encode(value))
     }
 
-    #[cfg(target_arch = "wasm32")]
     fn decode_or_abort<T: BorshDeserialize>(bytes: &[u8]) -> T {
         match borsh::from_slice(bytes) {
             Ok(v) => v,
@@ -260,23 +249,19 @@ pub mod index {
             k
         }
 
-        #[cfg(target_arch = "wasm32")]
         pub fn len(&self, owner: &[u8]) -> u64 {
             storage::get(&self.key(0, owner, None)).unwrap_or(0)
         }
 
-        #[cfg(target_arch = "wasm32")]
         pub fn is_empty(&self, owner: &[u8]) -> bool {
             self.len(owner) == 0
         }
 
-        #[cfg(target_arch = "wasm32")]
         pub fn contains(&self, owner: &[u8], id: u64) -> bool {
             storage::get_raw(&self.key(2, owner, Some(id))).is_some()
         }
 
         /// Adds `id` (no effect if present).
-        #[cfg(target_arch = "wasm32")]
         pub fn add(&self, owner: &[u8], id: u64) {
             if self.contains(owner, id) {
                 return;
@@ -288,7 +273,6 @@ pub mod index {
         }
 
         /// Removes `id`: the last slot moves into its place. Returns whether it was present.
-        #[cfg(target_arch = "wasm32")]
         pub fn remove(&self, owner: &[u8], id: u64) -> bool {
             let Some(slot) = storage::get::<u64>(&self.key(2, owner, Some(id))) else {
                 return false;
@@ -311,7 +295,6 @@ pub mod index {
         }
 
         /// Every id, in slot order (insertion order until something is removed).
-        #[cfg(target_arch = "wasm32")]
         pub fn list(&self, owner: &[u8]) -> Vec<u64> {
             (0..self.len(owner)).filter_map(|s| storage::get(&self.key(1, owner, Some(s)))).collect()
         }
@@ -356,12 +339,10 @@ pub mod paged {
         }
 
         /// The length and the tail.
-        #[cfg(target_arch = "wasm32")]
         fn head(&self, owner: &[u8]) -> (u64, Vec<u64>) {
             storage::get(&self.key(owner, 0)).unwrap_or((0, Vec::new()))
         }
 
-        #[cfg(target_arch = "wasm32")]
         fn set_head(&self, owner: &[u8], len: u64, tail: &[u64]) {
             if len == 0 {
                 storage::remove(&self.key(owner, 0));
@@ -370,23 +351,19 @@ pub mod paged {
             }
         }
 
-        #[cfg(target_arch = "wasm32")]
         fn page(&self, owner: &[u8], page: u64) -> Vec<u64> {
             storage::get(&self.key(owner, page)).unwrap_or_default()
         }
 
-        #[cfg(target_arch = "wasm32")]
         pub fn len(&self, owner: &[u8]) -> u64 {
             self.head(owner).0
         }
 
-        #[cfg(target_arch = "wasm32")]
         pub fn is_empty(&self, owner: &[u8]) -> bool {
             self.len(owner) == 0
         }
 
         /// Appends `id`.
-        #[cfg(target_arch = "wasm32")]
         pub fn push(&self, owner: &[u8], id: u64) {
             let (len, mut tail) = self.head(owner);
             tail.push(id);
@@ -399,7 +376,6 @@ pub mod paged {
         }
 
         /// Removes one occurrence of `id`; returns whether it was there.
-        #[cfg(target_arch = "wasm32")]
         pub fn remove(&self, owner: &[u8], id: u64) -> bool {
             let (len, mut tail) = self.head(owner);
             if let Some(i) = tail.iter().rposition(|x| *x == id) {
@@ -437,7 +413,6 @@ pub mod paged {
         }
 
         /// Every id: full pages in order, then the tail.
-        #[cfg(target_arch = "wasm32")]
         pub fn list(&self, owner: &[u8]) -> Vec<u64> {
             let (len, tail) = self.head(owner);
             let mut ids = Vec::with_capacity(len as usize);
@@ -466,7 +441,6 @@ pub fn validate_currency(currency: &str) -> Result<()> {
 pub fn encode<T: BorshSerialize>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
     if value.serialize(&mut out).is_err() {
-        #[cfg(target_arch = "wasm32")]
         abort("encoding failed");
     }
     out
@@ -475,7 +449,6 @@ pub fn encode<T: BorshSerialize>(value: &T) -> Vec<u8> {
 /// Emits `event` with its body and its parties (the members it concerns: see the descriptor's
 /// documentation); its subjects come from the body. The host sorts the parties and drops
 /// duplicates.
-#[cfg(target_arch = "wasm32")]
 pub fn emit<T: EventBody>(event: Event<T>, body: &T, parties: &[&str]) {
     let index = scf_primitives::EventIndex {
         parties: parties.iter().map(|p| String::from(*p)).collect(),
@@ -500,14 +473,12 @@ pub fn emit<T: EventBody>(event: Event<T>, body: &T, parties: &[&str]) {
 /// Calls a system contract's `method` with `args` and returns its value. The callee sees this
 /// contract as its caller. If the callee fails, this call fails too and every write of the
 /// transaction is undone, so this never returns an error.
-#[cfg(target_arch = "wasm32")]
 pub fn call<A: BorshSerialize, R: BorshDeserialize>(method: &Method<A, R>, args: &A) -> R {
     call_at(&method.address(), method, args)
 }
 
 /// [`call`], at `contract`: a contract deployed from a system contract's code (another deposit
 /// token, say) has that contract's methods at its own address.
-#[cfg(target_arch = "wasm32")]
 pub fn call_at<A: BorshSerialize, R: BorshDeserialize>(
     contract: &ContractAddress,
     method: &Method<A, R>,
@@ -536,13 +507,11 @@ pub mod members {
     use scf_interface::registry::{account_key, member_key, Member, Role};
 
     /// The member an account acts for.
-    #[cfg(target_arch = "wasm32")]
     pub fn of_account(registry: &ContractAddress, account: &AccountId) -> Option<Member> {
         let name: String = storage::foreign_get(registry, &account_key(account))?;
         by_name(registry, &name)
     }
 
-    #[cfg(target_arch = "wasm32")]
     pub fn by_name(registry: &ContractAddress, name: &str) -> Option<Member> {
         storage::foreign_get(registry, &member_key(name))
     }
@@ -576,7 +545,6 @@ pub mod members {
 
     /// The member that signed this query: read-only queries that reveal `what` data must be
     /// signed by a member's account.
-    #[cfg(target_arch = "wasm32")]
     pub fn viewer(registry: &ContractAddress, what: &str) -> Result<Member> {
         let who = caller();
         of_account(registry, &who).ok_or_else(|| {
@@ -592,21 +560,18 @@ pub mod members {
     }
 
     /// The member acting in this call (the transaction's signer's member), with one of `roles`.
-    #[cfg(target_arch = "wasm32")]
     pub fn acting(registry: &ContractAddress, roles: &[Role]) -> Result<Member> {
         let who = caller();
         require(of_account(registry, &who), &alloc::format!("caller {who}"), roles)
     }
 
     /// The active member named `name`, with one of `roles`.
-    #[cfg(target_arch = "wasm32")]
     pub fn named(registry: &ContractAddress, name: &str, roles: &[Role]) -> Result<Member> {
         require(by_name(registry, name), &alloc::format!("{name:?}"), roles)
     }
 }
 
 /// Sets the call's return value.
-#[cfg(target_arch = "wasm32")]
 pub fn ret<T: BorshSerialize>(value: &T) {
     let data = encode(value);
     // SAFETY: pointer and length describe a live slice.
@@ -616,7 +581,6 @@ pub fn ret<T: BorshSerialize>(value: &T) {
 /// Glue behind every exported method: decode the arguments, run the handler, return its value
 /// or abort with its error. Plain generic code so that the macro stays trivial; taking the
 /// method's descriptor makes a handler of any other argument or return type a compile error.
-#[cfg(target_arch = "wasm32")]
 pub fn dispatch<A: BorshDeserialize, R: BorshSerialize>(method: &Method<A, R>, handler: fn(A) -> Result<R>) {
     let input = input_bytes();
     let args: A = match borsh::from_slice(&input) {
@@ -640,6 +604,7 @@ pub fn dispatch<A: BorshDeserialize, R: BorshSerialize>(method: &Method<A, R>, h
 #[macro_export]
 macro_rules! entry_points {
     ($($method:path => $handler:ident),* $(,)?) => {
+        #[cfg(target_arch = "wasm32")]
         #[no_mangle]
         pub extern "C" fn scf_abi_v2() {}
         $(
@@ -650,12 +615,26 @@ macro_rules! entry_points {
                     $crate::interface::same_name($method.name, stringify!($handler)),
                     concat!("the handler ", stringify!($handler), " is exported under another method's descriptor")
                 );
+                #[cfg(target_arch = "wasm32")]
                 #[export_name = stringify!($handler)]
                 extern "C" fn export() {
                     $crate::dispatch(&$method, $handler)
                 }
             };
         )*
+
+        /// On the host: runs the method named `method` as the Wasm export would (the test
+        /// chain's calls, `scf_sdk::testing`); false if there is none.
+        #[cfg(not(target_arch = "wasm32"))]
+        pub fn scf_dispatch(method: &str) -> bool {
+            $(
+                if method == $method.name {
+                    $crate::dispatch(&$method, $handler);
+                    return true;
+                }
+            )*
+            false
+        }
     };
 }
 
