@@ -146,3 +146,28 @@ fn a_maker_checker_member_proposes_and_another_key_approves() {
     c.ok("supplier3/2", rc::APPROVE_ACTION, &pending.id);
     assert_eq!(voucher(&c, id).status, VoucherStatus::Split, "the approved transfer ran");
 }
+
+#[test]
+fn a_refusal_deep_in_a_call_tree_undoes_the_whole_transaction() {
+    use scf_sdk::interface::{
+        deposit_token::{self as dt, BalanceArgs, MintArgs, TokenId},
+        receivables::{ApplicationStatus, ApplyArgs, ApproveArgs},
+    };
+    let c = Consortium::new();
+    let id = c.accepted("supplier1", 1_000_00);
+    let app =
+        c.ok("supplier1", rc::APPLY_FINANCING, &ApplyArgs { id, amount: 1_000_00, financier: "bank".into() });
+    assert_eq!(voucher(&c, id).status, VoucherStatus::Financing);
+    c.ok("bank", dt::MINT, &MintArgs { currency: "CNY".into(), to: "bank".into(), amount: 5_000_00 });
+    // The bank pays through the deposit-token contract, but has not allowed receivables to move
+    // its tokens: the nested transfer_from refuses, and the approval is undone with it.
+    let approve = ApproveArgs { application: app.id, rate_bps: 500, fee: 0, registry_ref: "REG-1".into() };
+    let refused = c.call("bank", rc::APPROVE_FINANCING, &approve).unwrap_err();
+    assert_eq!(refused.error_code(), Some(ErrorCode::InsufficientFunds), "{refused:?}");
+    let app = c.query("bank", rc::APPLICATION, &app.id).unwrap().unwrap();
+    assert_eq!(app.status, ApplicationStatus::Pending);
+    assert_eq!(voucher(&c, id).holder, "supplier1");
+    let token = TokenId { financier: "bank".into(), currency: "CNY".into() };
+    assert_eq!(c.query("bank", dt::BALANCE, &BalanceArgs { token, member: "supplier1".into() }).unwrap(), 0);
+    assert!(c.chain.events().is_empty());
+}
