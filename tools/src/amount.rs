@@ -49,6 +49,11 @@ pub fn parse(text: &str, decimals: u32) -> Result<Amount, AmountError> {
 }
 
 /// Formats minor units as a decimal with exactly `decimals` places.
+/// `units` of `currency` as people read it: `1,234.50 CNY`.
+pub fn money(units: Amount, currency: &str) -> String {
+    format!("{} {currency}", format(units, decimals(currency)))
+}
+
 pub fn format(units: Amount, decimals: u32) -> String {
     if decimals == 0 {
         return units.to_string();

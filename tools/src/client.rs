@@ -262,6 +262,31 @@ impl Ctx {
         self.submit(signer, no_wait, payload).await
     }
 
+    /// Calls `method` as the signer (`--as`) and reports the result with `done` as the line.
+    pub async fn send<A: borsh::BorshSerialize, R>(
+        &self,
+        tx: &TxOpts,
+        method: Method<A, R>,
+        args: &A,
+        done: impl FnOnce(&[u8]) -> String,
+    ) -> Result<()> {
+        let view = self.call(self.signer()?, tx.no_wait, method, args).await?;
+        self.report(&view, done)
+    }
+
+    /// [`Ctx::send`] for a call whose value names what it created (see [`Ctx::report_value`]).
+    pub async fn send_value<A: borsh::BorshSerialize, R: borsh::BorshDeserialize>(
+        &self,
+        tx: &TxOpts,
+        method: Method<A, R>,
+        args: &A,
+        fields: impl FnOnce(&R) -> serde_json::Value,
+        line: impl FnOnce(&R) -> String,
+    ) -> Result<()> {
+        let view = self.call(self.signer()?, tx.no_wait, method, args).await?;
+        self.report_value(&view, method, fields, line)
+    }
+
     /// Prints a transaction result; fails (non-zero exit) if the transaction failed.
     pub fn report(&self, view: &TxView, success_line: impl FnOnce(&[u8]) -> String) -> Result<()> {
         self.report_with(view, serde_json::Map::new(), success_line)

@@ -234,7 +234,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         Ok(path)
     };
     let attach = |who: &'static str, order: OrderId, kind: DocumentKind, path: std::path::PathBuf| async move {
-        let sha256 = crate::trade::hash_file(&path)?;
+        let sha256 = crate::commands::trade::hash_file(&path)?;
         let args = AttachArgs { order, kind, sha256, blob_ref: None, supersedes: None };
         returned::<u32>(&ctx.call(who, false, api::trade::ATTACH_DOCUMENT, &args).await?)
     };
@@ -258,7 +258,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         carrier: Some("carrier".into()),
         currency: USD.into(),
         amount: 5_000_000,
-        goods_hash: crate::trade::hash_file(&goods)?,
+        goods_hash: crate::commands::trade::hash_file(&goods)?,
         incoterm: Incoterm::Fob,
         latest_shipment_day: today + 30,
         terms: PaymentTerms::LetterOfCredit,
@@ -269,8 +269,13 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::ACCEPT_ORDER, &lc_order).await?)?;
 
     s.say("mx-bank issues a letter of credit for 50,000.00 USD, requiring bill of lading, invoice, packing list and certificate of origin");
-    crate::trade::allow_trade_contract(&ctx.acting_as("mx-bank")?, false, &token("mx-bank"), 5_000_000)
-        .await?;
+    crate::commands::trade::allow_trade_contract(
+        &ctx.acting_as("mx-bank")?,
+        false,
+        &token("mx-bank"),
+        5_000_000,
+    )
+    .await?;
     let issue = IssueLcArgs {
         order: lc_order,
         amount: 5_000_000,
@@ -309,8 +314,8 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     }
 
     s.say("mx-retail checks the bill of lading it received by courier against the chain");
-    let seen = crate::trade::load_order(&ctx.acting_as("mx-retail")?, lc_order).await?;
-    let bl_hash = crate::trade::hash_file(&bl)?;
+    let seen = crate::commands::trade::load_order(&ctx.acting_as("mx-retail")?, lc_order).await?;
+    let bl_hash = crate::commands::trade::hash_file(&bl)?;
     let Some(doc) = seen.documents.iter().find(|d| d.sha256 == bl_hash) else {
         bail!("the bill of lading does not match the chain");
     };
@@ -343,7 +348,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         carrier: Some("carrier".into()),
         currency: USD.into(),
         amount: 3_000_000,
-        goods_hash: crate::trade::hash_file(&goods)?,
+        goods_hash: crate::commands::trade::hash_file(&goods)?,
         incoterm: Incoterm::Cif,
         latest_shipment_day: today + 30,
         terms: PaymentTerms::Deferred { days: 60 },

@@ -5,7 +5,7 @@ use std::{io::Read, path::Path};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
-use scf_interface::{self as api, Method};
+use scf_interface::{self as api};
 use scf_interface::{
     deposit_token::{AllowanceArgs, ApproveArgs, TokenId},
     receivables::{format_date, MS_PER_DAY},
@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    amount,
+    amount::{self, money},
     client::{print_json, Ctx, TxOpts},
 };
 
@@ -254,10 +254,6 @@ pub enum LoanCmd {
     },
 }
 
-fn money(units: Amount, currency: &str) -> String {
-    format!("{} {currency}", amount::format(units, amount::decimals(currency)))
-}
-
 fn minor(units: Amount, currency: &str) -> String {
     amount::format(units, amount::decimals(currency))
 }
@@ -457,30 +453,6 @@ pub async fn allow_trade_contract(ctx: &Ctx, no_wait: bool, token: &TokenId, ext
     Ok(())
 }
 
-async fn send<A: borsh::BorshSerialize, R>(
-    ctx: &Ctx,
-    tx: &TxOpts,
-    method: Method<A, R>,
-    args: &A,
-    done: impl FnOnce(&[u8]) -> String,
-) -> Result<()> {
-    let view = ctx.call(ctx.signer()?, tx.no_wait, method, args).await?;
-    ctx.report(&view, done)
-}
-
-/// [`send`] for a call whose value names what it created (see `Ctx::report_value`).
-async fn send_value<A: borsh::BorshSerialize, R: borsh::BorshDeserialize>(
-    ctx: &Ctx,
-    tx: &TxOpts,
-    method: Method<A, R>,
-    args: &A,
-    fields: impl FnOnce(&R) -> Value,
-    line: impl FnOnce(&R) -> String,
-) -> Result<()> {
-    let view = ctx.call(ctx.signer()?, tx.no_wait, method, args).await?;
-    ctx.report_value(&view, method, fields, line)
-}
-
 fn presentation_line(data: &[u8], currency: &str) -> String {
     match borsh::from_slice::<PresentationOutcome>(data) {
         Ok(PresentationOutcome::Honoured(p)) => format!(
@@ -537,8 +509,7 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
                 latest_shipment_day: ctx.day(&ship_by, "--ship-by").await?,
                 terms: parse_terms(&terms)?,
             };
-            send_value(
-                ctx,
+            ctx.send_value(
                 &tx,
                 api::trade::CREATE_ORDER,
                 &args,
@@ -548,20 +519,19 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
             .await?
         }
         TradeCmd::Accept { order, tx } => {
-            send(ctx, &tx, api::trade::ACCEPT_ORDER, &order, |_| format!("accepted order {order}")).await?
+            ctx.send(&tx, api::trade::ACCEPT_ORDER, &order, |_| format!("accepted order {order}")).await?
         }
         TradeCmd::Reject { order, tx } => {
-            send(ctx, &tx, api::trade::REJECT_ORDER, &order, |_| format!("rejected order {order}")).await?
+            ctx.send(&tx, api::trade::REJECT_ORDER, &order, |_| format!("rejected order {order}")).await?
         }
         TradeCmd::Withdraw { order, tx } => {
-            send(ctx, &tx, api::trade::WITHDRAW_ORDER, &order, |_| format!("withdrew order {order}")).await?
+            ctx.send(&tx, api::trade::WITHDRAW_ORDER, &order, |_| format!("withdrew order {order}")).await?
         }
         TradeCmd::Attach { order, kind, file, blob_ref, supersedes, tx } => {
             let kind = parse_kind(&kind)?;
             let sha256 = hash_file(&file)?;
             let args = AttachArgs { order, kind, sha256, blob_ref, supersedes };
-            send_value(
-                ctx,
+            ctx.send_value(
                 &tx,
                 api::trade::ATTACH_DOCUMENT,
                 &args,
@@ -572,17 +542,17 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
         }
         TradeCmd::VerifyDoc { order, file } => verify_doc(ctx, order, &file).await?,
         TradeCmd::Ship { order, tx } => {
-            send(ctx, &tx, api::trade::MARK_SHIPPED, &order, |_| format!("order {order} shipped")).await?
+            ctx.send(&tx, api::trade::MARK_SHIPPED, &order, |_| format!("order {order} shipped")).await?
         }
         TradeCmd::Deliver { order, tx } => {
-            send(ctx, &tx, api::trade::CONFIRM_DELIVERY, &order, |_| format!("order {order} delivered"))
+            ctx.send(&tx, api::trade::CONFIRM_DELIVERY, &order, |_| format!("order {order} delivered"))
                 .await?
         }
         TradeCmd::Invoice { order, amount: amt, tx } => {
             let o = load_order(ctx, order).await?;
             let amount = amount::parse(&amt, amount::decimals(&o.currency))?;
             let line = format!("invoiced {} on order {order}", money(amount, &o.currency));
-            send(ctx, &tx, api::trade::INVOICE, &InvoiceArgs { order, amount }, |_| line).await?
+            ctx.send(&tx, api::trade::INVOICE, &InvoiceArgs { order, amount }, |_| line).await?
         }
         TradeCmd::AcceptInvoice { order, token, tx } => {
             let o = load_order(ctx, order).await?;
@@ -596,7 +566,7 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
             }
             let currency = o.currency.clone();
             let args = AcceptInvoiceArgs { order, token_financier };
-            send(ctx, &tx, api::trade::ACCEPT_INVOICE, &args, |d| match borsh::from_slice::<InvoiceOutcome>(d) {
+            ctx.send(&tx, api::trade::ACCEPT_INVOICE, &args, |d| match borsh::from_slice::<InvoiceOutcome>(d) {
                 Ok(InvoiceOutcome::AwaitingSecondAccount) => format!(
                     "acceptance of the invoice on order {order} recorded; the buyer requires maker–checker: \
                      another of its accounts runs the same command"
@@ -615,19 +585,19 @@ pub async fn run(ctx: &Ctx, cmd: TradeCmd) -> Result<()> {
             .await?
         }
         TradeCmd::Dispute { order, reason, tx } => {
-            send(ctx, &tx, api::trade::DISPUTE, &DisputeArgs { order, reason }, |_| {
+            ctx.send(&tx, api::trade::DISPUTE, &DisputeArgs { order, reason }, |_| {
                 format!("order {order} disputed")
             })
             .await?
         }
         TradeCmd::WithdrawDispute { order, tx } => {
-            send(ctx, &tx, api::trade::WITHDRAW_DISPUTE, &order, |_| {
+            ctx.send(&tx, api::trade::WITHDRAW_DISPUTE, &order, |_| {
                 format!("dispute on order {order} withdrawn")
             })
             .await?
         }
         TradeCmd::Cancel { order, tx } => {
-            send(ctx, &tx, api::trade::CANCEL, &order, |d| match borsh::from_slice::<bool>(d) {
+            ctx.send(&tx, api::trade::CANCEL, &order, |d| match borsh::from_slice::<bool>(d) {
                 Ok(true) => format!("order {order} cancelled"),
                 Ok(false) => {
                     format!("asked to cancel order {order}; it is cancelled when the other side asks too")
@@ -691,8 +661,7 @@ async fn lc(ctx: &Ctx, cmd: LcCmd) -> Result<()> {
             .await?;
             let args =
                 IssueLcArgs { order, amount, expiry_day: ctx.day(&expiry, "--expiry").await?, required };
-            send_value(
-                ctx,
+            ctx.send_value(
                 &tx,
                 api::trade::ISSUE_LC,
                 &args,
@@ -704,21 +673,21 @@ async fn lc(ctx: &Ctx, cmd: LcCmd) -> Result<()> {
             .await?
         }
         LcCmd::Accept { lc, tx } => {
-            send(ctx, &tx, api::trade::ACCEPT_LC, &lc, |_| format!("accepted letter of credit {lc}")).await?
+            ctx.send(&tx, api::trade::ACCEPT_LC, &lc, |_| format!("accepted letter of credit {lc}")).await?
         }
         LcCmd::Reject { lc, tx } => {
-            send(ctx, &tx, api::trade::REJECT_LC, &lc, |_| format!("rejected letter of credit {lc}")).await?
+            ctx.send(&tx, api::trade::REJECT_LC, &lc, |_| format!("rejected letter of credit {lc}")).await?
         }
         LcCmd::Present { lc, tx } => {
             let currency = load(lc).await?.currency;
-            send(ctx, &tx, api::trade::PRESENT, &lc, |d| presentation_line(d, &currency)).await?
+            ctx.send(&tx, api::trade::PRESENT, &lc, |d| presentation_line(d, &currency)).await?
         }
         LcCmd::Waive { lc, tx } => {
             let currency = load(lc).await?.currency;
-            send(ctx, &tx, api::trade::WAIVE_DISCREPANCIES, &lc, |d| presentation_line(d, &currency)).await?
+            ctx.send(&tx, api::trade::WAIVE_DISCREPANCIES, &lc, |d| presentation_line(d, &currency)).await?
         }
         LcCmd::Close { lc, tx } => {
-            send(ctx, &tx, api::trade::CLOSE_LC, &lc, |_| format!("closed letter of credit {lc}")).await?
+            ctx.send(&tx, api::trade::CLOSE_LC, &lc, |_| format!("closed letter of credit {lc}")).await?
         }
         LcCmd::Show { lc } => {
             let l = load(lc).await?;
@@ -754,7 +723,7 @@ async fn finance(ctx: &Ctx, cmd: LoanCmd) -> Result<()> {
             let args = RequestLoanArgs { order, lender: ctx.member_name(&lender).await?, amount };
             let line =
                 format!("asked {} to finance {} of order {order}", args.lender, money(amount, &o.currency));
-            send(ctx, &tx, api::trade::REQUEST_PRESHIPMENT, &args, |_| line).await?
+            ctx.send(&tx, api::trade::REQUEST_PRESHIPMENT, &args, |_| line).await?
         }
         LoanCmd::Approve { order, rate_bps, days, tx } => {
             let o = load_order(ctx, order).await?;
@@ -763,7 +732,7 @@ async fn finance(ctx: &Ctx, cmd: LoanCmd) -> Result<()> {
             allow_trade_contract(ctx, false, &token, loan.principal).await?;
             let currency = o.currency.clone();
             let args = ApproveLoanArgs { order, rate_bps, days };
-            send(ctx, &tx, api::trade::APPROVE_PRESHIPMENT, &args, |d| match borsh::from_slice::<PreShipmentLoan>(d) {
+            ctx.send(&tx, api::trade::APPROVE_PRESHIPMENT, &args, |d| match borsh::from_slice::<PreShipmentLoan>(d) {
                 Ok(l) => format!(
                     "paid {} to the seller; {} due (ACT/360 at {} bps for {} days), repaid first out of the order's payment",
                     money(l.principal, &currency),
@@ -776,7 +745,7 @@ async fn finance(ctx: &Ctx, cmd: LoanCmd) -> Result<()> {
             .await?
         }
         LoanCmd::Reject { order, tx } => {
-            send(ctx, &tx, api::trade::REJECT_PRESHIPMENT, &order, |_| {
+            ctx.send(&tx, api::trade::REJECT_PRESHIPMENT, &order, |_| {
                 format!("refused to finance order {order}")
             })
             .await?
@@ -787,7 +756,7 @@ async fn finance(ctx: &Ctx, cmd: LoanCmd) -> Result<()> {
             let token = TokenId { financier: loan.lender.clone(), currency: o.currency.clone() };
             allow_trade_contract(ctx, false, &token, loan.due).await?;
             let line = format!("repaid {} to {}", money(loan.due, &o.currency), loan.lender);
-            send(ctx, &tx, api::trade::REPAY_PRESHIPMENT, &order, |_| line).await?
+            ctx.send(&tx, api::trade::REPAY_PRESHIPMENT, &order, |_| line).await?
         }
     }
     Ok(())
