@@ -148,6 +148,19 @@ impl Consortium {
         self.call(key, method, args).unwrap_or_else(|r| panic!("{key}: {method:?} was refused: {r:?}"))
     }
 
+    /// A transaction that must be refused: its message.
+    pub fn refused<A: borsh::BorshSerialize, R: borsh::BorshDeserialize>(
+        &self,
+        key: &str,
+        method: Method<A, R>,
+        args: &A,
+    ) -> String {
+        match self.call(key, method, args) {
+            Ok(_) => panic!("{key}: {method:?} was not refused"),
+            Err(r) => r.message,
+        }
+    }
+
     /// A query signed by `key`.
     pub fn query<A: borsh::BorshSerialize, R: borsh::BorshDeserialize>(
         &self,
@@ -163,16 +176,20 @@ impl Consortium {
         (self.chain.time_ms() / receivables::MS_PER_DAY) as u32
     }
 
-    /// `amount` CNY from `core` to `to`, maturing in 90 days: its id.
-    pub fn issue(&self, to: &str, amount: Amount) -> VoucherId {
-        let args = IssueArgs {
+    /// An issuance of `amount` CNY to `to`, maturing in 90 days.
+    pub fn issue_args(&self, to: &str, amount: Amount) -> IssueArgs {
+        IssueArgs {
             to: to.into(),
             amount,
             currency: "CNY".into(),
             maturity_day: self.today() + 90,
             trade_ref: None,
-        };
-        self.ok("core", receivables::ISSUE, &args)
+        }
+    }
+
+    /// `amount` CNY from `core` to `to`, maturing in 90 days: its id.
+    pub fn issue(&self, to: &str, amount: Amount) -> VoucherId {
+        self.ok("core", receivables::ISSUE, &self.issue_args(to, amount))
     }
 
     /// As [`Consortium::issue`], accepted by the holder.
