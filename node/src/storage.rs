@@ -40,7 +40,8 @@ const DEV_TIME_OFFSET_KEY: &[u8] = b"dev_time_offset_ms";
 /// 3: the Merkle tree takes two versions per block (see `scf_runtime::state`).
 /// 4: the tree's values are no longer stored a second time beside the state (`jmt_values`).
 /// 5: Merkle node keys put the version first, big-endian (`node_key_bytes`).
-const SCHEMA_VERSION: u32 = 5;
+/// 6: receipts carry events' parties and subjects and contract error codes (ADR 0008).
+const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -615,8 +616,9 @@ mod tests {
 
     #[test]
     fn a_database_of_another_schema_is_refused_with_what_to_do() {
-        // 4 is the release before node keys put the version first: its nodes cannot be found.
-        for old in [2u32, 4] {
+        // 4 is the release before node keys put the version first: its nodes cannot be found;
+        // 5 stored receipts without event indexes and error codes.
+        for old in [2u32, 4, 5] {
             let dir = tempfile::tempdir().unwrap();
             {
                 let storage = Storage::open(dir.path(), "t").unwrap();
