@@ -614,7 +614,7 @@ crate::events::event_body!(PendingAction, [subject::ACTION], |a| alloc::vec![num
 crate::events::events! {
     crate::SystemContract::Receivables;
     PARAMS_SET = "params_set": Params, parties "none (the rules concern everyone)";
-    CREDIT_GRANTED = "credit_granted": CreditLine, parties "the core enterprise";
+    CREDIT_GRANTED = "credit_granted": CreditLine, parties "the core enterprise, the grantor and any previous grantor of the line";
     VOUCHER_ISSUED = "voucher_issued": IssuedEvent, parties "the issuer and the holder";
     VOUCHER_ACCEPTED = "voucher_accepted": VoucherEvent, parties "the issuer and the holder";
     VOUCHER_REJECTED = "voucher_rejected": VoucherEvent, parties "the issuer and the holder";

@@ -351,13 +351,14 @@ pub struct Order {
 }
 
 impl Order {
-    /// Every member with a part in the order (who may see it).
+    /// Every member with a part in the order (who may see it): a lender that refused its
+    /// pre-shipment request has none.
     pub fn parties(&self) -> Vec<&str> {
         let mut p = alloc::vec![self.buyer.as_str(), self.seller.as_str()];
         for x in [&self.buyer_bank, &self.seller_bank, &self.carrier].into_iter().flatten() {
             p.push(x.as_str());
         }
-        if let Some(l) = &self.loan {
+        if let Some(l) = self.loan.as_ref().filter(|l| l.status != LoanStatus::Rejected) {
             p.push(l.lender.as_str());
         }
         p

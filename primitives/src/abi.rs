@@ -65,13 +65,15 @@ pub const HOST_FUNCTIONS: &[HostFn] = &[
     HostFn { name: "block_height", params: &[], results: &[I64] },
     // Milliseconds since the epoch, from the block header (never the host clock).
     HostFn { name: "block_time_ms", params: &[], results: &[I64] },
-    // (topic_ptr, topic_len, index_ptr, index_len, data_ptr, data_len): the index is a borsh
-    // `EventIndex` (the parties and subjects), within `MAX_EVENT_PARTIES` and `MAX_EVENT_SUBJECTS`.
+    // (topic_ptr, topic_len, index_ptr, index_len, data_ptr, data_len): the topic is 1-64 bytes of
+    // a-z, 0-9 and _; the index is a borsh `EventIndex` (the parties and subjects), checked by
+    // `EventIndex::decode_checked`; anything else traps.
     HostFn { name: "emit_event", params: &[I32, I32, I32, I32, I32, I32], results: &[] },
     // (ptr, len): sets the call's return data (last call wins).
     HostFn { name: "return_data", params: &[I32, I32], results: &[] },
     // (code, msg_ptr, msg_len): ends the call as a contract error with a stable code (an
-    // unsigned 32-bit number; 0 = none) and a UTF-8 message; never returns.
+    // unsigned 32-bit number; 0 = none) and a UTF-8 message, of which the receipt keeps the first
+    // MAX_MESSAGE_LEN bytes (a longer message is cut, not a trap: the code survives); never returns.
     HostFn { name: "abort", params: &[I32, I32, I32], results: &[] },
     // (contract_ptr, method_ptr, method_len, args_ptr, args_len) -> len: calls another contract
     // with the remaining fuel; its return data goes into the result buffer. If the callee fails,
@@ -85,11 +87,10 @@ pub const MAX_CALL_DEPTH: usize = 8;
 
 /// Longest event topic and abort message a contract may pass.
 pub const MAX_TOPIC_LEN: usize = 64;
-/// Most parties and subjects an event may name, the longest party name, subject kind and
-/// subject id, and the largest encoded index.
+/// Most parties and subjects an event may name (parties are member names, `is_member_name`),
+/// the longest subject kind and subject id, and the largest encoded index.
 pub const MAX_EVENT_PARTIES: usize = 16;
 pub const MAX_EVENT_SUBJECTS: usize = 8;
-pub const MAX_PARTY_LEN: usize = 64;
 pub const MAX_SUBJECT_KIND_LEN: usize = 32;
 pub const MAX_SUBJECT_ID_LEN: usize = 128;
 pub const MAX_EVENT_INDEX_LEN: usize = 4096;

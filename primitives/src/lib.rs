@@ -29,7 +29,9 @@ pub use block::{Block, BlockHeader};
 pub use contract_info::ContractInfo;
 pub use hash::{merkle_root, sha256, Hash};
 pub use ids::{AccountId, ContractAddress, ParseIdError, SYSTEM_CONTRACTS};
-pub use receipt::{Event, EventIndex, ExecOutcome, Receipt, Subject, TxError};
+pub use receipt::{
+    is_event_topic, is_member_name, Event, EventIndex, ExecOutcome, Receipt, Subject, TxError,
+};
 pub use tx::{
     Payload, QueryAuthorization, SignedTransaction, Transaction, QUERY_SIGNING_DOMAIN, TX_SIGNING_DOMAIN,
 };

@@ -30,12 +30,66 @@ pub struct Subject {
     pub id: String,
 }
 
+/// Whether `name` follows the registry's rule for member names (1–32 bytes of `a-z`, `0-9`, `_`
+/// and `-`): the only names an event may give as parties.
+pub fn is_member_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 32
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Whether `topic` is a valid event topic: 1–64 bytes of `a-z`, `0-9` and `_`.
+pub fn is_event_topic(topic: &str) -> bool {
+    !topic.is_empty()
+        && topic.len() <= crate::abi::MAX_TOPIC_LEN
+        && topic.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// What a contract passes with an event besides its body (`emit_event`'s index argument).
 #[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 #[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
 pub struct EventIndex {
     pub parties: Vec<String>,
     pub subjects: Vec<Subject>,
+}
+
+impl EventIndex {
+    /// Decodes an index as a contract passed it, checks it against the ABI's limits, and puts the
+    /// parties in canonical order (sorted, without duplicates), so that every validator records
+    /// the same bytes however a contract lists them. The error is fixed text (it ends up in a
+    /// receipt, which is hashed: it must not depend on a library's wording or echo the input).
+    pub fn decode_checked(bytes: &[u8]) -> Result<EventIndex, &'static str> {
+        use crate::abi;
+        if bytes.len() > abi::MAX_EVENT_INDEX_LEN {
+            return Err("the event index is too large");
+        }
+        let Ok(mut index) = borsh::from_slice::<EventIndex>(bytes) else {
+            return Err("the event index does not decode");
+        };
+        if index.parties.len() > abi::MAX_EVENT_PARTIES {
+            return Err("the event names too many parties");
+        }
+        if index.subjects.len() > abi::MAX_EVENT_SUBJECTS {
+            return Err("the event names too many subjects");
+        }
+        if !index.parties.iter().all(|p| is_member_name(p)) {
+            return Err("an event party is not a member name (1-32 bytes of a-z, 0-9, _ and -)");
+        }
+        for s in &index.subjects {
+            let kind_ok = !s.kind.is_empty()
+                && s.kind.len() <= abi::MAX_SUBJECT_KIND_LEN
+                && s.kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            if !kind_ok {
+                return Err("an event subject's kind is not 1-32 bytes of a-z and _");
+            }
+            if s.id.is_empty() || s.id.len() > abi::MAX_SUBJECT_ID_LEN {
+                return Err("an event subject's id is empty or longer than 128 bytes");
+            }
+        }
+        index.parties.sort();
+        index.parties.dedup();
+        Ok(index)
+    }
 }
 
 /// Why a transaction failed. Every variant is deterministic: all validators record the same one.

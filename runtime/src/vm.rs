@@ -651,12 +651,13 @@ mod host {
                 let index = read_bytes(&mut c, ip, il, abi::MAX_EVENT_INDEX_LEN)?;
                 let data = read_bytes(&mut c, dp, dl, abi::MAX_VALUE_LEN)?;
                 charge(&mut c, (topic.len() + index.len() + data.len()) as u64 * cost::EVENT_BYTE)?;
-                let Ok(topic) = String::from_utf8(topic) else {
-                    return Err(trap(&mut c, "event topic is not UTF-8"));
+                let topic = match String::from_utf8(topic) {
+                    Ok(topic) if scf_primitives::is_event_topic(&topic) => topic,
+                    _ => return Err(trap(&mut c, "an event topic is not 1-64 bytes of a-z, 0-9 and _")),
                 };
-                let index = match event_index(&index) {
+                let index = match EventIndex::decode_checked(&index) {
                     Ok(index) => index,
-                    Err(reason) => return Err(trap(&mut c, format!("invalid event index: {reason}"))),
+                    Err(reason) => return Err(trap(&mut c, reason)),
                 };
                 if c.data().read_only {
                     // Queries may share code with transactions; their events simply vanish.
@@ -692,7 +693,8 @@ mod host {
             "abort",
             |mut c: Ctx<'_>, code: i32, p: i32, l: i32| -> wasmtime::Result<()> {
                 charge(&mut c, cost::HOST_CALL)?;
-                let bytes = read_bytes(&mut c, p, l, abi::MAX_MESSAGE_LEN)?;
+                // A longer message is cut (the code is what clients branch on), never a trap.
+                let bytes = read_bytes(&mut c, p, l.min(abi::MAX_MESSAGE_LEN as i32), abi::MAX_MESSAGE_LEN)?;
                 let message = String::from_utf8_lossy(&bytes).into_owned();
                 // The code is an unsigned 32-bit number carried in an i32.
                 let code = code as u32;
@@ -701,41 +703,4 @@ mod host {
         )?;
         Ok(())
     }
-}
-
-/// Decodes and checks an event's index: bounded counts and lengths, parties normalised to a
-/// sorted set (so that every validator records identical bytes however a contract lists them).
-fn event_index(bytes: &[u8]) -> Result<EventIndex, String> {
-    let mut index: EventIndex = borsh::from_slice(bytes).map_err(|e| e.to_string())?;
-    if index.parties.len() > abi::MAX_EVENT_PARTIES {
-        return Err(format!("more than {} parties", abi::MAX_EVENT_PARTIES));
-    }
-    if index.subjects.len() > abi::MAX_EVENT_SUBJECTS {
-        return Err(format!("more than {} subjects", abi::MAX_EVENT_SUBJECTS));
-    }
-    if let Some(p) = index.parties.iter().find(|p| p.is_empty() || p.len() > abi::MAX_PARTY_LEN) {
-        return Err(format!("party name {p:?} is empty or longer than {} bytes", abi::MAX_PARTY_LEN));
-    }
-    for s in &index.subjects {
-        let kind_ok = !s.kind.is_empty()
-            && s.kind.len() <= abi::MAX_SUBJECT_KIND_LEN
-            && s.kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-        if !kind_ok {
-            return Err(format!(
-                "subject kind {:?} must be 1-{} bytes of a-z and _",
-                s.kind,
-                abi::MAX_SUBJECT_KIND_LEN
-            ));
-        }
-        if s.id.is_empty() || s.id.len() > abi::MAX_SUBJECT_ID_LEN {
-            return Err(format!(
-                "subject id {:?} is empty or longer than {} bytes",
-                s.id,
-                abi::MAX_SUBJECT_ID_LEN
-            ));
-        }
-    }
-    index.parties.sort();
-    index.parties.dedup();
-    Ok(index)
 }

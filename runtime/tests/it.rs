@@ -426,3 +426,65 @@ fn cross_contract_calls_share_fuel_nest_to_a_limit_and_roll_back_together() {
     let t = c.call("operator", addrs[7], "go", ContractAddress([9; 32]).0.to_vec());
     assert!(matches!(failure(&c.one(t)), TxError::UnknownContract { .. }));
 }
+
+/// The host checks an event's topic and index (parties must be member names; counts and lengths
+/// bounded) with fixed messages, records parties as a sorted set, and keeps a contract error's
+/// code when its message is too long (it is cut, not a trap).
+#[test]
+fn events_are_checked_and_normalised_and_long_refusals_keep_their_code() {
+    let mut c = Chain::new();
+    // borsh EventIndex { parties: ["zeta", "alpha", "zeta"], subjects: [] } at 0;
+    // { parties: ["Bad Name"], subjects: [] } at 64; topic "ok_topic" at 96, "Bad-Topic" at 112.
+    let index = |parties: &[&str]| {
+        let index = scf_primitives::EventIndex {
+            parties: parties.iter().map(|p| p.to_string()).collect(),
+            subjects: vec![],
+        };
+        let b = borsh::to_vec(&index).unwrap();
+        (b.iter().map(|x| format!("\\{x:02x}")).collect::<String>(), b.len())
+    };
+    let ((good, good_len), (bad, bad_len)) = (index(&["zeta", "alpha", "zeta"]), index(&["Bad Name"]));
+    let wat = format!(
+        r#"(module
+            (import "env" "emit_event" (func $emit (param i32 i32 i32 i32 i32 i32)))
+            (import "env" "abort" (func $abort (param i32 i32 i32)))
+            {MARKER}
+            (data (i32.const 0) "{good}")
+            (data (i32.const 64) "{bad}")
+            (data (i32.const 96) "ok_topic")
+            (data (i32.const 112) "Bad-Topic")
+            (func (export "good") (call $emit (i32.const 96) (i32.const 8) (i32.const 0) (i32.const {good_len}) (i32.const 0) (i32.const 0)))
+            (func (export "bad_party") (call $emit (i32.const 96) (i32.const 8) (i32.const 64) (i32.const {bad_len}) (i32.const 0) (i32.const 0)))
+            (func (export "bad_topic") (call $emit (i32.const 112) (i32.const 9) (i32.const 0) (i32.const {good_len}) (i32.const 0) (i32.const 0)))
+            (func (export "long_refusal") (call $abort (i32.const 7) (i32.const 0) (i32.const 5000)))
+        )"#
+    );
+    let (r, addr) = deploy(&mut c, &wat);
+    assert!(r.is_success(), "{:?}", r.outcome);
+    let run = |c: &mut Chain, m: &str| {
+        let t = c.call("operator", addr, m, vec![]);
+        c.one(t)
+    };
+    let r = run(&mut c, "good");
+    assert!(r.is_success(), "{:?}", r.outcome);
+    assert_eq!(r.events[0].parties, ["alpha", "zeta"], "sorted, without duplicates");
+    for (method, reason) in [
+        ("bad_party", "an event party is not a member name"),
+        ("bad_topic", "an event topic is not 1-64 bytes"),
+    ] {
+        let r = run(&mut c, method);
+        assert!(
+            matches!(failure(&r), TxError::Trap { message } if message.starts_with(reason)),
+            "{method}: {:?}",
+            r.outcome
+        );
+    }
+    let r = run(&mut c, "long_refusal");
+    match failure(&r) {
+        TxError::ContractError { code, message } => {
+            assert_eq!(code, 7);
+            assert!(message.chars().count() <= scf_primitives::abi::MAX_MESSAGE_LEN);
+        }
+        other => panic!("a long message is cut, not a trap: {other:?}"),
+    }
+}

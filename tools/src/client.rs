@@ -262,6 +262,18 @@ impl Ctx {
         self.submit(signer, no_wait, payload).await
     }
 
+    /// Calls a system contract method in a transaction, waits for its block and returns the
+    /// method's value: `ctx.call_value("core", receivables::ISSUE, &args)` is the new voucher's id.
+    /// Fails if the transaction failed.
+    pub async fn call_value<A: borsh::BorshSerialize, R: borsh::BorshDeserialize>(
+        &self,
+        signer: &str,
+        method: Method<A, R>,
+        args: &A,
+    ) -> Result<R> {
+        returned(&self.call(signer, false, method, args).await?)
+    }
+
     /// Calls `method` as the signer (`--as`) and reports the result with `done` as the line.
     pub async fn send<A: borsh::BorshSerialize, R>(
         &self,

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::{
     amount::format,
-    client::{returned, rpc_err, Ctx},
+    client::{rpc_err, Ctx},
 };
 
 const CCY: &str = "CNY";
@@ -63,13 +63,8 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
 
     s.say("bank mints deposit tokens: 1,000,000.00 CNY for itself and 1,000,000.00 CNY of core's deposits");
     for to in ["bank", "core"] {
-        ctx.call(
-            "bank",
-            false,
-            api::deposit_token::MINT,
-            &MintArgs { currency: CCY.into(), to: to.into(), amount: 100_000_000 },
-        )
-        .await?;
+        let mint = MintArgs { currency: CCY.into(), to: to.into(), amount: 100_000_000 };
+        ctx.call_value("bank", api::deposit_token::MINT, &mint).await?;
     }
     s.detail(format!(
         "bank holds {}, core holds {}",
@@ -80,7 +75,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
     s.say("core and bank let the receivables contract move their bank/CNY tokens (settlement, disbursement)");
     for who in ["core", "bank"] {
         let args = ApproveArgs { token: token.clone(), spender: receivables, amount: 100_000_000 };
-        ctx.call(who, false, api::deposit_token::APPROVE, &args).await?;
+        ctx.call_value(who, api::deposit_token::APPROVE, &args).await?;
     }
 
     // Today is the date of the latest block, which the mints above just produced (the genesis
@@ -98,31 +93,28 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
         maturity_day,
         trade_ref: None,
     };
-    let root: VoucherId = returned(&ctx.call("core", false, api::receivables::ISSUE, &issue).await?)?;
+    let root: VoucherId = ctx.call_value("core", api::receivables::ISSUE, &issue).await?;
     s.detail(format!("voucher {root} issued"));
 
     s.say(format!("supplier1 accepts voucher {root}"));
-    ctx.call("supplier1", false, api::receivables::ACCEPT, &root).await?;
+    ctx.call_value("supplier1", api::receivables::ACCEPT, &root).await?;
 
     s.say("supplier1 transfers 300,000.00 CNY of it to supplier2");
     let t = TransferArgs { id: root, to: "supplier2".into(), amount: 30_000_000 };
-    let split: TransferResult =
-        returned(&ctx.call("supplier1", false, api::receivables::TRANSFER, &t).await?)?;
+    let split: TransferResult = ctx.call_value("supplier1", api::receivables::TRANSFER, &t).await?;
     let kept = split.remainder.unwrap_or(root);
     s.detail(format!("supplier2 holds voucher {}, supplier1 keeps voucher {kept}", split.transferred));
 
     s.say(format!("supplier2 applies to bank to discount voucher {}", split.transferred));
     let apply = ApplyArgs { id: split.transferred, amount: 30_000_000, financier: "bank".into() };
-    let app: Application =
-        returned(&ctx.call("supplier2", false, api::receivables::APPLY_FINANCING, &apply).await?)?;
+    let app: Application = ctx.call_value("supplier2", api::receivables::APPLY_FINANCING, &apply).await?;
     s.detail(format!("application {} pending; the voucher is locked", app.id));
 
     let before = s.balance("supplier2").await?;
     s.say("bank approves at 4.35 % a year (ACT/360): the voucher passes to bank and supplier2 is paid, atomically");
     let approve =
         ApproveFinancing { application: app.id, rate_bps: 435, fee: 0, registry_ref: "ZDW-DEMO-0001".into() };
-    let approved: Application =
-        returned(&ctx.call("bank", false, api::receivables::APPROVE_FINANCING, &approve).await?)?;
+    let approved: Application = ctx.call_value("bank", api::receivables::APPROVE_FINANCING, &approve).await?;
     let Some(terms) = approved.terms.clone() else { bail!("approved application without terms") };
     let paid = s.balance("supplier2").await? - before;
     s.detail(format!(
@@ -152,7 +144,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
     let (bank0, s1_0) = (s.balance("bank").await?, s.balance("supplier1").await?);
     s.say(format!("core settles voucher {root} at maturity: every current holder is paid in bank/CNY"));
     let settle = SettleArgs { root, token_financier: "bank".into() };
-    let settled: Amount = returned(&ctx.call("core", false, api::receivables::SETTLE, &settle).await?)?;
+    let settled: Amount = ctx.call_value("core", api::receivables::SETTLE, &settle).await?;
     let (bank1, s1_1) = (s.balance("bank").await?, s.balance("supplier1").await?);
     s.detail(format!(
         "settled {}: bank received {}, supplier1 received {}",
@@ -236,13 +228,13 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     let attach = |who: &'static str, order: OrderId, kind: DocumentKind, path: std::path::PathBuf| async move {
         let sha256 = crate::commands::trade::hash_file(&path)?;
         let args = AttachArgs { order, kind, sha256, blob_ref: None, supersedes: None };
-        returned::<u32>(&ctx.call(who, false, api::trade::ATTACH_DOCUMENT, &args).await?)
+        ctx.call_value(who, api::trade::ATTACH_DOCUMENT, &args).await
     };
 
     s.say("mx-bank (the buyer's bank) and bank (the seller's bank) fund their USD deposit tokens");
     for (bank, amount) in [("mx-bank", 100_000_000u128), ("bank", 50_000_000)] {
         let mint = MintArgs { currency: USD.into(), to: bank.into(), amount };
-        returned::<()>(&ctx.call(bank, false, api::deposit_token::MINT, &mint).await?)?;
+        ctx.call_value(bank, api::deposit_token::MINT, &mint).await?;
     }
     let today = whole_day_ahead(ctx).await?;
 
@@ -263,10 +255,10 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         latest_shipment_day: today + 30,
         terms: PaymentTerms::LetterOfCredit,
     };
-    let lc_order: OrderId = returned(&ctx.call("mx-retail", false, api::trade::CREATE_ORDER, &order).await?)?;
+    let lc_order: OrderId = ctx.call_value("mx-retail", api::trade::CREATE_ORDER, &order).await?;
     s.detail(format!("order {lc_order} drafted; goods description sha256 {}", order.goods_hash));
     s.say(format!("yiwu-crafts accepts order {lc_order}"));
-    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::ACCEPT_ORDER, &lc_order).await?)?;
+    ctx.call_value("yiwu-crafts", api::trade::ACCEPT_ORDER, &lc_order).await?;
 
     s.say("mx-bank issues a letter of credit for 50,000.00 USD, requiring bill of lading, invoice, packing list and certificate of origin");
     crate::commands::trade::allow_trade_contract(
@@ -287,9 +279,9 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
             DocumentKind::CertificateOfOrigin,
         ],
     };
-    let lc: LcId = returned(&ctx.call("mx-bank", false, api::trade::ISSUE_LC, &issue).await?)?;
+    let lc: LcId = ctx.call_value("mx-bank", api::trade::ISSUE_LC, &issue).await?;
     s.detail(format!("letter of credit {lc}, expires {}", format_date(issue.expiry_day)));
-    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::ACCEPT_LC, &lc).await?)?;
+    ctx.call_value("yiwu-crafts", api::trade::ACCEPT_LC, &lc).await?;
     s.detail("yiwu-crafts accepts it");
 
     s.say("carrier issues the bill of lading; yiwu-crafts ships and attaches its documents (hashes only)");
@@ -298,7 +290,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         format!("B/L PRS{lc_order}-NGB-ZLO, 2,000 cartons, clean on board"),
     )?;
     attach("carrier", lc_order, DocumentKind::BillOfLading, bl.clone()).await?;
-    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::MARK_SHIPPED, &lc_order).await?)?;
+    ctx.call_value("yiwu-crafts", api::trade::MARK_SHIPPED, &lc_order).await?;
     for (kind, file, text) in [
         (DocumentKind::CommercialInvoice, "invoice-1.txt", "Commercial invoice YW-INV-{} USD 50,000.00"),
         (DocumentKind::PackingList, "packing-list-1.txt", "Packing list YW-PL-{}: 2,000 cartons, 18,400 kg"),
@@ -325,8 +317,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         "yiwu-crafts presents the documents under letter of credit {lc}: it honours in the same transaction"
     ));
     let before = balance("yiwu-crafts", "mx-bank").await?;
-    let presented: PresentationOutcome =
-        returned(&ctx.call("yiwu-crafts", false, api::trade::PRESENT, &lc).await?)?;
+    let presented: PresentationOutcome = ctx.call_value("yiwu-crafts", api::trade::PRESENT, &lc).await?;
     let PresentationOutcome::Honoured(payment) = presented else {
         bail!("the presentation was discrepant: {presented:?}");
     };
@@ -353,26 +344,24 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         latest_shipment_day: today + 30,
         terms: PaymentTerms::Deferred { days: 60 },
     };
-    let deferred: OrderId =
-        returned(&ctx.call("yiwu-crafts", false, api::trade::CREATE_ORDER, &order).await?)?;
-    returned::<()>(&ctx.call("mx-retail", false, api::trade::ACCEPT_ORDER, &deferred).await?)?;
+    let deferred: OrderId = ctx.call_value("yiwu-crafts", api::trade::CREATE_ORDER, &order).await?;
+    ctx.call_value("mx-retail", api::trade::ACCEPT_ORDER, &deferred).await?;
     s.detail(format!("order {deferred} drafted by yiwu-crafts, accepted by mx-retail"));
 
     s.say("the goods are shipped, delivered, and invoiced");
     let bl =
         write_doc("bill-of-lading-2.txt", format!("B/L PRS{deferred}-NGB-ZLO, 600 sets, clean on board"))?;
     attach("carrier", deferred, DocumentKind::BillOfLading, bl).await?;
-    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::MARK_SHIPPED, &deferred).await?)?;
-    returned::<()>(&ctx.call("mx-retail", false, api::trade::CONFIRM_DELIVERY, &deferred).await?)?;
+    ctx.call_value("yiwu-crafts", api::trade::MARK_SHIPPED, &deferred).await?;
+    ctx.call_value("mx-retail", api::trade::CONFIRM_DELIVERY, &deferred).await?;
     let invoice = write_doc("invoice-2.txt", format!("Commercial invoice YW-INV-{deferred} USD 30,000.00"))?;
     attach("yiwu-crafts", deferred, DocumentKind::CommercialInvoice, invoice).await?;
     let inv = InvoiceArgs { order: deferred, amount: 3_000_000 };
-    returned::<()>(&ctx.call("yiwu-crafts", false, api::trade::INVOICE, &inv).await?)?;
+    ctx.call_value("yiwu-crafts", api::trade::INVOICE, &inv).await?;
 
     s.say("mx-retail accepts the invoice: the trade contract has the receivables contract issue a voucher");
     let accept = AcceptInvoiceArgs { order: deferred, token_financier: None };
-    let outcome: InvoiceOutcome =
-        returned(&ctx.call("mx-retail", false, api::trade::ACCEPT_INVOICE, &accept).await?)?;
+    let outcome: InvoiceOutcome = ctx.call_value("mx-retail", api::trade::ACCEPT_INVOICE, &accept).await?;
     let InvoiceOutcome::VoucherIssued(voucher) = outcome else { bail!("no voucher: {outcome:?}") };
     let v: Option<Voucher> = ctx.acting_as("yiwu-crafts")?.query(api::receivables::GET, &voucher).await?;
     let Some(v) = v else { bail!("voucher {voucher} is not visible to its holder") };
@@ -383,7 +372,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         v.holder,
         format_date(v.maturity_day)
     ));
-    returned::<()>(&ctx.call("yiwu-crafts", false, api::receivables::ACCEPT, &voucher).await?)?;
+    ctx.call_value("yiwu-crafts", api::receivables::ACCEPT, &voucher).await?;
 
     s.say(format!(
         "yiwu-crafts discounts voucher {voucher} at bank at 5.50 % a year (ACT/360) and is paid at once"
@@ -393,10 +382,9 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         spender: scf_interface::SystemContract::Receivables.address(),
         amount: v.amount,
     };
-    returned::<()>(&ctx.call("bank", false, api::deposit_token::APPROVE, &approve).await?)?;
+    ctx.call_value("bank", api::deposit_token::APPROVE, &approve).await?;
     let apply = ApplyArgs { id: voucher, amount: v.amount, financier: "bank".into() };
-    let app: Application =
-        returned(&ctx.call("yiwu-crafts", false, api::receivables::APPLY_FINANCING, &apply).await?)?;
+    let app: Application = ctx.call_value("yiwu-crafts", api::receivables::APPLY_FINANCING, &apply).await?;
     let before = balance("yiwu-crafts", "bank").await?;
     let approve = ApproveFinancing {
         application: app.id,
@@ -404,8 +392,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
         fee: 0,
         registry_ref: format!("ZDW-TRADE-{voucher}"),
     };
-    let approved: Application =
-        returned(&ctx.call("bank", false, api::receivables::APPROVE_FINANCING, &approve).await?)?;
+    let approved: Application = ctx.call_value("bank", api::receivables::APPROVE_FINANCING, &approve).await?;
     let Some(terms) = approved.terms else { bail!("approved application without terms") };
     let paid = balance("yiwu-crafts", "bank").await? - before;
     s.detail(format!(

@@ -203,7 +203,8 @@ fn grant_credit(args: GrantCreditArgs) -> Result<()> {
     let grantor = members::acting(&registry(), &[Role::Operator, Role::Financier])?;
     members::named(&registry(), &args.core, &[Role::CoreEnterprise])?;
     scf_sdk::validate_currency(&args.currency)?;
-    let outstanding = credit_line(&args.core, &args.currency).map(|l| l.outstanding).unwrap_or(0);
+    let previous = credit_line(&args.core, &args.currency);
+    let outstanding = previous.as_ref().map(|l| l.outstanding).unwrap_or(0);
     let line = CreditLine {
         core: args.core,
         currency: args.currency,
@@ -212,7 +213,13 @@ fn grant_credit(args: GrantCreditArgs) -> Result<()> {
         granted_by: grantor.name,
     };
     save_credit(&line);
-    emit(api::CREDIT_GRANTED, &line, &[&line.core]);
+    // The core, the grantor, and a previous grantor whose line this replaces.
+    let previous_grantor = previous.map(|l| l.granted_by).unwrap_or_default();
+    let mut parties = alloc::vec![line.core.as_str(), line.granted_by.as_str()];
+    if !previous_grantor.is_empty() {
+        parties.push(previous_grantor.as_str());
+    }
+    emit(api::CREDIT_GRANTED, &line, &parties);
     Ok(())
 }
 

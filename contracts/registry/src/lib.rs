@@ -191,9 +191,7 @@ fn nodes(_: ()) -> Result<Vec<NetworkNode>> {
 fn validate(m: &Member) -> Result<()> {
     let name = &m.name;
     ensure!(
-        !name.is_empty()
-            && name.len() <= 32
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'),
+        scf_sdk::primitives::is_member_name(name),
         InvalidArgument,
         "member name {name:?} must be 1-32 characters of a-z, 0-9, '_' or '-'"
     );

@@ -115,6 +115,12 @@ pub fn abort(message: &str) -> ! {
 
 /// Ends the call as a contract error with `code` and `message`. Never returns.
 pub fn fail_with(code: u32, message: &str) -> ! {
+    // The receipt keeps MAX_MESSAGE_LEN bytes: cut at a character boundary so it stays UTF-8.
+    let mut end = message.len().min(scf_primitives::abi::MAX_MESSAGE_LEN);
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    let message = &message[..end];
     // SAFETY: pointer and length describe a live string.
     unsafe { sys::abort(code as i32, message.as_ptr(), message.len() as i32) }
 }

@@ -144,8 +144,26 @@ pub(crate) mod host {
         with(|s| unsafe { write(ptr, &s.result_buf) })
     }
 
+    /// The chain traps a key or value over the ABI's limits, read or written.
+    fn check_key(key: &[u8]) {
+        if key.len() > abi::MAX_KEY_LEN {
+            refuse(
+                0,
+                format!("trap: argument of {} bytes exceeds the limit of {}", key.len(), abi::MAX_KEY_LEN),
+            );
+        }
+    }
+
+    /// The chain traps a write during a read-only query.
+    fn check_writable() {
+        if with(|s| s.read_only) {
+            refuse(0, "trap: a read-only query cannot write storage");
+        }
+    }
+
     pub unsafe fn storage_read(key_ptr: *const u8, key_len: i32) -> i64 {
         let key = unsafe { bytes(key_ptr, key_len) }.to_vec();
+        check_key(&key);
         with(|s| {
             let contract = top(s).contract;
             match s.ledger.storage.get(&(contract, key)).cloned() {
@@ -161,9 +179,11 @@ pub(crate) mod host {
     pub unsafe fn storage_write(key_ptr: *const u8, key_len: i32, val_ptr: *const u8, val_len: i32) {
         let key = unsafe { bytes(key_ptr, key_len) }.to_vec();
         let value = unsafe { bytes(val_ptr, val_len) }.to_vec();
-        if key.len() > abi::MAX_KEY_LEN || value.len() > abi::MAX_VALUE_LEN {
-            refuse(0, "trap: storage key or value too large");
+        check_key(&key);
+        if value.len() > abi::MAX_VALUE_LEN {
+            refuse(0, "trap: storage value too large");
         }
+        check_writable();
         with(|s| {
             let contract = top(s).contract;
             s.ledger.storage.insert((contract, key), value);
@@ -172,6 +192,8 @@ pub(crate) mod host {
 
     pub unsafe fn storage_remove(key_ptr: *const u8, key_len: i32) {
         let key = unsafe { bytes(key_ptr, key_len) }.to_vec();
+        check_key(&key);
+        check_writable();
         with(|s| {
             let contract = top(s).contract;
             s.ledger.storage.remove(&(contract, key));
@@ -186,6 +208,7 @@ pub(crate) mod host {
             refuse(0, format!("private storage: the storage of contract {address} is private"));
         }
         let key = unsafe { bytes(key_ptr, key_len) }.to_vec();
+        check_key(&key);
         with(|s| match s.ledger.storage.get(&(address, key)).cloned() {
             Some(v) => {
                 s.result_buf = v;
@@ -212,17 +235,19 @@ pub(crate) mod host {
     }
 
     pub unsafe fn emit_event(tp: *const u8, tl: i32, ip: *const u8, il: i32, dp: *const u8, dl: i32) {
-        let topic = String::from_utf8(unsafe { bytes(tp, tl) }.to_vec()).expect("event topics are UTF-8");
-        let Ok(EventIndex { mut parties, subjects }) = borsh::from_slice(unsafe { bytes(ip, il) }) else {
-            refuse(0, "trap: invalid event index");
+        // The same checks as the node's, by the same code.
+        let topic = match String::from_utf8(unsafe { bytes(tp, tl) }.to_vec()) {
+            Ok(topic) if scf_primitives::is_event_topic(&topic) => topic,
+            _ => refuse(0, "trap: an event topic is not 1-64 bytes of a-z, 0-9 and _"),
         };
-        if parties.len() > abi::MAX_EVENT_PARTIES || subjects.len() > abi::MAX_EVENT_SUBJECTS {
-            refuse(0, "trap: invalid event index: too many parties or subjects");
-        }
-        // As the node does: parties are recorded as a sorted set.
-        parties.sort();
-        parties.dedup();
+        let EventIndex { parties, subjects } = match EventIndex::decode_checked(unsafe { bytes(ip, il) }) {
+            Ok(index) => index,
+            Err(reason) => refuse(0, format!("trap: {reason}")),
+        };
         let data = unsafe { bytes(dp, dl) }.to_vec();
+        if data.len() > abi::MAX_VALUE_LEN {
+            refuse(0, "trap: event data too large");
+        }
         with(|s| {
             if s.read_only {
                 return;
@@ -238,7 +263,9 @@ pub(crate) mod host {
     }
 
     pub unsafe fn abort(code: i32, msg_ptr: *const u8, msg_len: i32) -> ! {
-        let message = String::from_utf8_lossy(unsafe { bytes(msg_ptr, msg_len) }).into_owned();
+        // As the node does: the first MAX_MESSAGE_LEN bytes are kept.
+        let len = msg_len.min(abi::MAX_MESSAGE_LEN as i32);
+        let message = String::from_utf8_lossy(unsafe { bytes(msg_ptr, len) }).into_owned();
         refuse(code as u32, message)
     }
 
@@ -248,6 +275,9 @@ pub(crate) mod host {
         let method = String::from_utf8(unsafe { bytes(mp, ml) }.to_vec()).expect("method names are UTF-8");
         let args = unsafe { bytes(gp, gl) }.to_vec();
         let target = ContractAddress(address);
+        if abi::RESERVED_EXPORTS.contains(&method.as_str()) {
+            refuse(0, format!("unknown method {method:?}"));
+        }
         let caller = with(|s| {
             if s.frames.len() >= abi::MAX_CALL_DEPTH {
                 refuse(0, format!("trap: call depth limit of {} reached", abi::MAX_CALL_DEPTH));
@@ -257,7 +287,18 @@ pub(crate) mod host {
             }
             AccountId(top(s).contract.0)
         });
-        let data = run(target, caller, &method, args);
+        // As the node does: a failure deep in the tree names where it happened.
+        let data = match panic::catch_unwind(AssertUnwindSafe(|| run(target, caller, &method, args.clone())))
+        {
+            Ok(data) => data,
+            Err(payload) => {
+                let r = refusal_of(payload);
+                panic::panic_any(Refusal {
+                    code: r.code,
+                    message: format!("in {target}.{method}: {}", r.message),
+                })
+            }
+        };
         with(|s| {
             s.result_buf = data;
             s.result_buf.len() as i32

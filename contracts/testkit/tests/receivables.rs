@@ -171,3 +171,16 @@ fn a_refusal_deep_in_a_call_tree_undoes_the_whole_transaction() {
     assert_eq!(c.query("bank", dt::BALANCE, &BalanceArgs { token, member: "supplier1".into() }).unwrap(), 0);
     assert!(c.chain.events().is_empty());
 }
+
+#[test]
+fn a_replaced_credit_line_tells_its_previous_grantor() {
+    use scf_sdk::interface::receivables::GrantCreditArgs;
+    let c = Consortium::new();
+    c.ok(
+        "mx-bank",
+        rc::GRANT_CREDIT,
+        &GrantCreditArgs { core: "core".into(), currency: "CNY".into(), limit: 5_00 },
+    );
+    assert_eq!(c.chain.events()[0].parties, ["bank", "core", "mx-bank"]);
+    assert_eq!(credit(&c).granted_by, "mx-bank");
+}

@@ -16,6 +16,10 @@ use scf_sdk::{
 };
 
 fn deferred_order(c: &Consortium) -> OrderId {
+    order_on(c, PaymentTerms::Deferred { days: 60 })
+}
+
+fn order_on(c: &Consortium, terms: PaymentTerms) -> OrderId {
     let args = CreateOrderArgs {
         buyer: "mx-retail".into(),
         seller: "yiwu-crafts".into(),
@@ -27,7 +31,7 @@ fn deferred_order(c: &Consortium) -> OrderId {
         goods_hash: Hash([1; 32]),
         incoterm: Incoterm::Fob,
         latest_shipment_day: c.today() + 30,
-        terms: PaymentTerms::Deferred { days: 60 },
+        terms,
     };
     c.ok("yiwu-crafts", tr::CREATE_ORDER, &args)
 }
@@ -96,4 +100,23 @@ fn outsiders_neither_act_on_nor_see_an_order() {
         c.call("mx-retail", tr::ACCEPT_ORDER, &999).unwrap_err().error_code(),
         Some(ErrorCode::NotFound)
     );
+}
+
+#[test]
+fn a_lender_that_refused_hears_of_its_refusal_and_nothing_after() {
+    use scf_sdk::interface::trade::RequestLoanArgs;
+    let c = Consortium::new();
+    let order = order_on(&c, PaymentTerms::OnDelivery);
+    c.ok("mx-retail", tr::ACCEPT_ORDER, &order);
+    c.ok(
+        "yiwu-crafts",
+        tr::REQUEST_PRESHIPMENT,
+        &RequestLoanArgs { order, lender: "bank".into(), amount: 1_000_00 },
+    );
+    assert!(c.chain.events()[0].parties.contains(&"bank".to_string()), "the lender asked is a party");
+    c.ok("bank", tr::REJECT_PRESHIPMENT, &order);
+    assert!(c.chain.events()[0].parties.contains(&"bank".to_string()), "it learns of its own refusal");
+    attach(&c, "carrier", order, DocumentKind::BillOfLading, 9).unwrap();
+    assert!(!c.chain.events()[0].parties.contains(&"bank".to_string()), "and of nothing after");
+    assert_eq!(c.query("bank", tr::ORDER, &order).unwrap_err().error_code(), Some(ErrorCode::NotVisible));
 }

@@ -121,9 +121,12 @@ fn index_party(member: &str, id: OrderId) {
     PARTIES.add(member.as_bytes(), id);
 }
 
-/// An order's events concern all its parties.
+/// An order's events concern all its parties, and the member that acted (a lender refusing a
+/// request is no party any more, but learns of its own act).
 fn order_event(event: Event<OrderEvent>, o: &Order, by: &str) {
-    emit(event, &OrderEvent { order: o.id, status: o.status, by: String::from(by) }, &o.parties());
+    let mut parties = o.parties();
+    parties.push(by);
+    emit(event, &OrderEvent { order: o.id, status: o.status, by: String::from(by) }, &parties);
 }
 
 /// A letter of credit's events concern its applicant, beneficiary and issuing bank.
