@@ -25,6 +25,10 @@ pub struct NodeConfigFile {
     pub node_key_file: PathBuf,
     #[serde(default = "default_rpc")]
     pub rpc_addr: SocketAddr,
+    /// Whether RPC requests without a credential are answered (chain head, block headers, the
+    /// validator set, submissions). `false`: only the operator and signed-in members are.
+    #[serde(default = "default_true")]
+    pub rpc_anonymous: bool,
     /// Consensus network (libp2p) listen address, e.g. `/ip4/127.0.0.1/tcp/27000`.
     pub p2p_listen: String,
     /// Consensus network addresses of the other nodes.
@@ -35,6 +39,10 @@ pub struct NodeConfigFile {
     /// Transaction network addresses of other nodes.
     #[serde(default)]
     pub tx_peers: Vec<String>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_rpc() -> SocketAddr {
@@ -50,6 +58,8 @@ pub struct Settings {
     pub consensus_key: Option<Keypair>,
     pub node_key: [u8; 32],
     pub rpc_addr: SocketAddr,
+    /// See `NodeConfigFile::rpc_anonymous`.
+    pub rpc_anonymous: bool,
     pub p2p_listen: String,
     pub persistent_peers: Vec<String>,
     pub tx_listen: String,
@@ -96,6 +106,7 @@ impl Settings {
             },
             node_key: read_key_file(&resolve(&file.node_key_file))?,
             rpc_addr: file.rpc_addr,
+            rpc_anonymous: file.rpc_anonymous,
             p2p_listen: file.p2p_listen,
             persistent_peers: file.persistent_peers,
             tx_listen: file.tx_listen,
@@ -126,6 +137,7 @@ impl Settings {
             consensus_key: Some(Keypair::dev("validator0")),
             node_key: Keypair::dev(scf_primitives::crypto::DEV_NODE_KEY_NAME).seed(),
             rpc_addr,
+            rpc_anonymous: true,
             p2p_listen,
             persistent_peers: Vec::new(),
             tx_listen,

@@ -4,7 +4,7 @@ use std::{net::SocketAddr, sync::Arc};
 use jsonrpsee::{
     core::{async_trait, RpcResult},
     server::{Server, ServerConfig, ServerHandle},
-    types::ErrorObjectOwned,
+    types::{ErrorObjectOwned, Extensions},
     RpcModule,
 };
 use scf_interface::registry;
@@ -19,6 +19,7 @@ use scf_rpc_api::{
 };
 
 use crate::{
+    access::{Access, Presented, Viewer},
     chain::{Chain, SubmitError},
     network::TxAnnouncer,
 };
@@ -45,7 +46,7 @@ fn tx_error(code: i32, e: &TxError) -> ErrorObjectOwned {
     ErrorObjectOwned::owned(code, e.to_string(), Some(data))
 }
 
-fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
+pub(crate) fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
     tracing::error!(target: "scf::rpc", error = %e, "internal error");
     error(codes::INTERNAL, "internal", format!("internal error: {e}"))
 }
@@ -65,9 +66,22 @@ fn parse_account(s: &str) -> RpcResult<AccountId> {
 pub struct RpcServer {
     chain: Arc<Chain>,
     announcer: Option<TxAnnouncer>,
+    access: Access,
 }
 
 impl RpcServer {
+    fn viewer(&self, ext: &Extensions) -> RpcResult<Viewer> {
+        self.access.viewer(&self.chain, ext)
+    }
+
+    /// The account of a member's login (the viewer was resolved from it).
+    fn login_account(&self, ext: &Extensions) -> AccountId {
+        match ext.get::<Presented>() {
+            Some(Presented::Credential(scf_rpc_api::Credential::Member { account, .. })) => *account,
+            _ => AccountId([0; 32]),
+        }
+    }
+
     /// A finalized block by height or hash, or a NOT_FOUND error.
     fn block(&self, id: &BlockId) -> RpcResult<scf_primitives::Block> {
         let storage = &self.chain.storage;
@@ -131,6 +145,28 @@ impl RpcServer {
     }
 }
 
+/// Queries an anonymous reader may make: the validator set.
+fn anonymous_query(contract: &ContractAddress, method: &str) -> bool {
+    use scf_interface::governance as gv;
+    *contract == scf_interface::SystemContract::Governance.address()
+        && [gv::VALIDATORS_AT.name, gv::SCHEDULE.name].contains(&method)
+}
+
+/// `r` as `viewer` may see it, or `None`: the events it may see; the return data and error only
+/// for its sender (and overseers).
+fn visible_receipt(viewer: &Viewer, sender: &AccountId, r: &Receipt) -> Option<ReceiptView> {
+    if !viewer.sees_transaction(sender, Some(r)) {
+        return None;
+    }
+    let mut shown = r.clone();
+    shown.events.retain(|e| viewer.sees_event(e));
+    let mut view = receipt_view(&shown);
+    if !viewer.is_sender(sender) {
+        view.return_data = None;
+    }
+    Some(view)
+}
+
 pub fn receipt_view(r: &Receipt) -> ReceiptView {
     let (success, return_data, error_kind, error, (error_code, error_name)) = match &r.outcome {
         ExecOutcome::Success { return_data } => (true, Some(to_hex(return_data)), None, None, (None, None)),
@@ -186,7 +222,9 @@ fn tx_view(tx: &SignedTransaction, status: TxStatus) -> TxView {
 
 #[async_trait]
 impl ScfApiServer for RpcServer {
-    async fn submit_transaction(&self, tx: String) -> RpcResult<Submitted> {
+    async fn submit_transaction(&self, ext: &Extensions, tx: String) -> RpcResult<Submitted> {
+        // Anyone admitted to ask may submit: a transaction is signed, and admitted by membership.
+        self.viewer(ext)?;
         let bytes = from_hex(&tx).map_err(|e| bad_param("transaction hex", e))?;
         if bytes.len() > MAX_TX_BYTES {
             return Err(error(
@@ -217,7 +255,8 @@ impl ScfApiServer for RpcServer {
         }
     }
 
-    async fn chain_head(&self) -> RpcResult<ChainHead> {
+    async fn chain_head(&self, ext: &Extensions) -> RpcResult<ChainHead> {
+        self.viewer(ext)?;
         let head = self.chain.head();
         Ok(ChainHead {
             chain_id: self.chain.runtime.params().chain_id.clone(),
@@ -230,7 +269,8 @@ impl ScfApiServer for RpcServer {
         })
     }
 
-    async fn get_block(&self, id: BlockId) -> RpcResult<BlockView> {
+    async fn get_block(&self, ext: &Extensions, id: BlockId) -> RpcResult<BlockView> {
+        let viewer = self.viewer(ext)?;
         let b = self.block(&id)?;
         let h = &b.header;
         Ok(BlockView {
@@ -242,11 +282,18 @@ impl ScfApiServer for RpcServer {
             tx_root: h.tx_root.to_hex(),
             state_root: h.state_root.to_hex(),
             receipts_root: h.receipts_root.to_hex(),
-            transactions: b.transactions.iter().map(|t| t.hash().to_hex()).collect(),
+            // Anonymous readers get the header alone.
+            transactions: if viewer.is_anonymous() {
+                Vec::new()
+            } else {
+                b.transactions.iter().map(|t| t.hash().to_hex()).collect()
+            },
         })
     }
 
-    async fn get_block_receipts(&self, id: BlockId) -> RpcResult<Vec<BlockReceipt>> {
+    async fn get_block_receipts(&self, ext: &Extensions, id: BlockId) -> RpcResult<Vec<BlockReceipt>> {
+        let viewer = self.viewer(ext)?;
+        viewer.require_login("scf_getBlockReceipts")?;
         let b = self.block(&id)?;
         let mut out = Vec::with_capacity(b.transactions.len());
         for tx in &b.transactions {
@@ -257,13 +304,26 @@ impl ScfApiServer for RpcServer {
                 .receipt(&hash)
                 .map_err(internal)?
                 .ok_or_else(|| internal("receipt of a committed transaction missing"))?;
-            out.push(BlockReceipt { tx_hash: hash.to_hex(), receipt: receipt_view(&receipt) });
+            // Only the receipts the viewer may see, with only the events it may see.
+            if let Some(view) = visible_receipt(&viewer, &tx.tx.sender, &receipt) {
+                out.push(BlockReceipt { tx_hash: hash.to_hex(), receipt: view });
+            }
         }
         Ok(out)
     }
 
-    async fn get_transaction(&self, hash: String) -> RpcResult<TxView> {
+    async fn get_transaction(&self, ext: &Extensions, hash: String) -> RpcResult<TxView> {
+        let viewer = self.viewer(ext)?;
+        viewer.require_login("scf_getTransaction")?;
         let hash = parse_hash(&hash)?;
+        // A transaction the viewer may not see is answered exactly like one that does not exist.
+        let not_found = || {
+            error(
+                codes::NOT_FOUND,
+                "not_found",
+                format!("transaction {hash} is neither pending nor committed"),
+            )
+        };
         let storage = &self.chain.storage;
         if let Some(loc) = storage.tx_location(&hash).map_err(internal)? {
             let tx = storage
@@ -273,24 +333,26 @@ impl ScfApiServer for RpcServer {
             let tx = &tx;
             let receipt =
                 storage.receipt(&hash).map_err(internal)?.ok_or_else(|| internal("receipt missing"))?;
+            let Some(receipt_view) = visible_receipt(&viewer, &tx.tx.sender, &receipt) else {
+                return Err(not_found());
+            };
             let mut view = tx_view(tx, TxStatus::Committed);
             view.block_height = Some(loc.height);
             view.index = Some(loc.index);
-            view.receipt = Some(receipt_view(&receipt));
+            view.receipt = Some(receipt_view);
             return Ok(view);
         }
         if let Some(tx) = self.chain.mempool.get(&hash) {
-            return Ok(tx_view(&tx, TxStatus::Pending));
+            if viewer.sees_transaction(&tx.tx.sender, None) {
+                return Ok(tx_view(&tx, TxStatus::Pending));
+            }
         }
-        Err(error(
-            codes::NOT_FOUND,
-            "not_found",
-            format!("transaction {hash} is neither pending nor committed"),
-        ))
+        Err(not_found())
     }
 
     async fn query(
         &self,
+        ext: &Extensions,
         contract: String,
         method: String,
         args: String,
@@ -301,9 +363,19 @@ impl ScfApiServer for RpcServer {
         if args.len() > MAX_TX_BYTES {
             return Err(bad_param("args", "too large"));
         }
-        let caller = match auth {
-            None => None,
-            Some(auth) => Some(self.authorize_query(&contract, &method, &args, &auth)?),
+        let viewer = self.viewer(ext)?;
+        if viewer.is_anonymous() && !anonymous_query(&contract, &method) {
+            return Err(crate::access::forbidden(
+                "login_required",
+                "queries are for members (anonymous readers get the validator set only): sign in with a member's account",
+            ));
+        }
+        // A signed query speaks for its signer; otherwise a member's query for the member's
+        // account that signed in.
+        let caller = match (auth, &viewer) {
+            (Some(auth), _) => Some(self.authorize_query(&contract, &method, &args, &auth)?),
+            (None, Viewer::Member(_) | Viewer::Validator(_)) => Some(self.login_account(ext)),
+            (None, _) => None,
         };
         let chain = self.chain.clone();
         let result = tokio::task::spawn_blocking(move || {
@@ -318,7 +390,8 @@ impl ScfApiServer for RpcServer {
         }
     }
 
-    async fn get_account(&self, account: String) -> RpcResult<AccountView> {
+    async fn get_account(&self, ext: &Extensions, account: String) -> RpcResult<AccountView> {
+        self.viewer(ext)?.require_login("scf_getAccount")?;
         let account = parse_account(&account)?;
         let nonce = self.chain.nonce(&account).map_err(internal)?;
         let args = borsh::to_vec(&account).map_err(internal)?;
@@ -350,7 +423,9 @@ impl ScfApiServer for RpcServer {
         })
     }
 
-    async fn dev_advance_time(&self, seconds: u64) -> RpcResult<DevTime> {
+    async fn dev_advance_time(&self, ext: &Extensions, seconds: u64) -> RpcResult<DevTime> {
+        // Dev chains only, whose keys are public anyway: no login needed.
+        self.viewer(ext)?;
         let ms = seconds.checked_mul(1000).ok_or_else(|| bad_param("seconds", "too large"))?;
         match self.chain.advance_time(ms).map_err(internal)? {
             Some(offset_ms) => Ok(DevTime { offset_ms, chain_now_ms: self.chain.now_ms() }),
@@ -367,7 +442,8 @@ impl ScfApiServer for RpcServer {
         }
     }
 
-    async fn system_contracts(&self) -> RpcResult<SystemContracts> {
+    async fn system_contracts(&self, ext: &Extensions) -> RpcResult<SystemContracts> {
+        self.viewer(ext)?.require_login("scf_systemContracts")?;
         Ok(SystemContracts {
             registry: scf_interface::SystemContract::Registry.address().to_hex(),
             deposit_token: scf_interface::SystemContract::DepositToken.address().to_hex(),
@@ -377,7 +453,8 @@ impl ScfApiServer for RpcServer {
         })
     }
 
-    async fn list_contracts(&self, from: u64, limit: u32) -> RpcResult<Vec<ContractView>> {
+    async fn list_contracts(&self, ext: &Extensions, from: u64, limit: u32) -> RpcResult<Vec<ContractView>> {
+        self.viewer(ext)?.require_login("scf_listContracts")?;
         if limit == 0 || limit > MAX_CONTRACTS_PAGE {
             return Err(bad_param("limit", format!("must be 1 to {MAX_CONTRACTS_PAGE}")));
         }
@@ -411,6 +488,7 @@ pub async fn start(
     chain: Arc<Chain>,
     announcer: Option<TxAnnouncer>,
     addr: SocketAddr,
+    access: Access,
 ) -> anyhow::Result<(ServerHandle, SocketAddr)> {
     // Hex doubles a transaction's size; leave room for the JSON around it.
     // Applications and load generators keep many requests in flight; the default of 100
@@ -419,10 +497,14 @@ pub async fn start(
         .max_request_body_size(4 * MAX_TX_BYTES as u32)
         .max_connections(MAX_RPC_CONNECTIONS)
         .build();
-    let server = Server::builder().set_config(config).build(addr).await?;
+    // Every request's Authorization header becomes a `Presented` extension the methods read.
+    let http_middleware =
+        tower::ServiceBuilder::new().layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
+    let server =
+        Server::builder().set_config(config).set_http_middleware(http_middleware).build(addr).await?;
     let local = server.local_addr()?;
     let mut module = RpcModule::new(());
-    module.merge(RpcServer { chain, announcer }.into_rpc())?;
+    module.merge(RpcServer { chain, announcer, access }.into_rpc())?;
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
     methods.push("rpc_methods".into());
     methods.sort();

@@ -69,8 +69,14 @@ impl Node {
         .await
         .map_err(|e| anyhow::anyhow!("starting consensus: {e}"))?;
 
+        // The operator's credential: a fresh cookie in the data directory at every start.
+        let access =
+            crate::access::Access::create(&settings.data_dir, settings.rpc_anonymous).map_err(|e| {
+                anyhow::anyhow!("writing the RPC cookie into {}: {e}", settings.data_dir.display())
+            })?;
         let (rpc, rpc_addr) =
-            crate::rpc::start(chain.clone(), Some(network.announcer.clone()), settings.rpc_addr).await?;
+            crate::rpc::start(chain.clone(), Some(network.announcer.clone()), settings.rpc_addr, access)
+                .await?;
         Ok(Node { chain, rpc_addr, rpc, consensus, network })
     }
 

@@ -24,6 +24,7 @@ struct NodeProcess {
     child: Child,
     rpc: String,
     log: std::path::PathBuf,
+    data_dir: std::path::PathBuf,
 }
 
 impl Drop for NodeProcess {
@@ -52,7 +53,46 @@ fn start_node(data_dir: &Path, rpc_port: u16, p2p_port: u16) -> NodeProcess {
         .stderr(log)
         .spawn()
         .expect("starting scf-node");
-    NodeProcess { child, rpc: format!("http://127.0.0.1:{rpc_port}"), log: log_path }
+    NodeProcess {
+        child,
+        rpc: format!("http://127.0.0.1:{rpc_port}"),
+        log: log_path,
+        data_dir: data_dir.into(),
+    }
+}
+
+/// A client with the node's operator credential (its data directory's cookie).
+fn as_operator(node: &NodeProcess) -> HttpClient {
+    let cookie = std::fs::read_to_string(node.data_dir.join(scf_rpc_api::OPERATOR_COOKIE_FILE)).unwrap();
+    with_credential(&node.rpc, Some(scf_rpc_api::Credential::Operator { cookie }))
+}
+
+fn with_credential(url: &str, credential: Option<scf_rpc_api::Credential>) -> HttpClient {
+    let mut headers = jsonrpsee::http_client::HeaderMap::new();
+    if let Some(c) = credential {
+        headers.insert("authorization", c.header_value().parse().unwrap());
+    }
+    HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(10))
+        .set_headers(headers)
+        .build(url)
+        .unwrap()
+}
+
+/// A client signed in as the dev key `who`, its login valid for `valid_ms`.
+fn as_member(node: &NodeProcess, who: &str, valid_ms: u64) -> HttpClient {
+    let key = Keypair::dev(who);
+    let login = scf_primitives::LoginAuthorization {
+        chain_id: "scf-dev".into(),
+        account: key.account_id(),
+        expires_at_ms: now_ms() + valid_ms,
+    };
+    let credential = scf_rpc_api::Credential::Member {
+        account: login.account,
+        expires_at_ms: login.expires_at_ms,
+        signature: key.sign_login(&login),
+    };
+    with_credential(&node.rpc, Some(credential))
 }
 
 async fn connect(node: &mut NodeProcess) -> HttpClient {
@@ -70,7 +110,8 @@ async fn connect(node: &mut NodeProcess) -> HttpClient {
             );
         }
         if client.chain_head().await.is_ok() {
-            return client;
+            // Read as the node's operator, with the cookie it wrote at this start.
+            return as_operator(node);
         }
         assert!(Instant::now() < deadline, "scf-node did not serve RPC within 60 s");
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -508,7 +549,12 @@ async fn validator_from_config_file() {
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
-    let mut node = NodeProcess { child, rpc: format!("http://127.0.0.1:{rpc_port}"), log: log_path };
+    let mut node = NodeProcess {
+        child,
+        rpc: format!("http://127.0.0.1:{rpc_port}"),
+        log: log_path,
+        data_dir: dir.path().join("data"),
+    };
     let client = connect(&mut node).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     while client.chain_head().await.unwrap().height < 2 {
@@ -608,4 +654,141 @@ async fn repeated_sigkill_under_load_loses_nothing() {
     )
     .await;
     assert!(ok, "chain accepts transactions after the last restart: {err:?}");
+}
+
+/// RPC access tiers (issue 20): an anonymous reader gets headers and nothing of members'
+/// business; a member sees its own transactions and the events where it is a party; an auditor
+/// sees all; a member suspended mid-way reads nothing more, at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::inconsistent_digit_grouping)] // amounts in yuan_fen (400_00 is 400.00)
+async fn rpc_readers_see_only_what_concerns_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("node");
+    let (rpc_port, p2p_port) = free_ports();
+    let mut node = start_node(&data_dir, rpc_port, p2p_port);
+    let operator = connect(&mut node).await;
+    let hour = 3_600_000;
+
+    // core → supplier1 1,000.00, accepted; supplier1 passes 400.00 to supplier2; core → supplier3.
+    let maturity_day = days_ahead(&operator, 90).await;
+    let issue = |to: &str| IssueArgs {
+        to: to.into(),
+        amount: 1_000_00,
+        currency: "CNY".into(),
+        maturity_day,
+        trade_ref: None,
+    };
+    let (ok, data, _) =
+        run(&operator, "core", call("receivables", "issue", borsh::to_vec(&issue("supplier1")).unwrap()))
+            .await;
+    assert!(ok);
+    let root: VoucherId = borsh::from_slice(&data).unwrap();
+    assert!(
+        run(&operator, "supplier1", call("receivables", "accept", borsh::to_vec(&root).unwrap())).await.0
+    );
+    let transfer = TransferArgs { id: root, to: "supplier2".into(), amount: 400_00 };
+    let moved =
+        sign(&operator, "supplier1", call("receivables", "transfer", borsh::to_vec(&transfer).unwrap()))
+            .await;
+    let moved_hash = submit(&operator, &moved).await.unwrap();
+    let moved_view = wait_committed(&operator, &moved_hash).await;
+    let height = moved_view.block_height.unwrap();
+    let other =
+        sign(&operator, "core", call("receivables", "issue", borsh::to_vec(&issue("supplier3")).unwrap()))
+            .await;
+    let other_hash = submit(&operator, &other).await.unwrap();
+    let other_height = wait_committed(&operator, &other_hash).await.block_height.unwrap();
+
+    // Anonymous: the head and headers; no transactions, receipts, queries or accounts.
+    let anonymous = with_credential(&node.rpc, None);
+    assert!(anonymous.chain_head().await.is_ok());
+    let block = anonymous.get_block(BlockId::Height(height)).await.unwrap();
+    assert!(block.transactions.is_empty(), "anonymous readers get the header alone");
+    assert_eq!(
+        rpc_error(anonymous.get_block_receipts(BlockId::Height(height)).await),
+        (codes::FORBIDDEN, "login_required".into())
+    );
+    assert_eq!(
+        rpc_error(anonymous.get_transaction(moved_hash.clone()).await),
+        (codes::FORBIDDEN, "login_required".into())
+    );
+    let registry = ContractAddress::system("registry").to_hex();
+    let unsigned = anonymous
+        .query(registry.clone(), "list".into(), to_hex(&borsh::to_vec(&(0u64, 10u32)).unwrap()), None)
+        .await;
+    assert_eq!(rpc_error(unsigned), (codes::FORBIDDEN, "login_required".into()));
+    let governance = ContractAddress::system("governance").to_hex();
+    assert!(
+        anonymous.query(governance, "schedule".into(), "0x".into(), None).await.is_ok(),
+        "the validator set is public"
+    );
+
+    // supplier2 sees the transfer to it, with the events naming it, and not core's voucher to
+    // supplier3, which is answered like a transaction that does not exist.
+    let supplier2 = as_member(&node, "supplier2", 5 * 60_000);
+    let seen = supplier2.get_transaction(moved_hash.clone()).await.unwrap();
+    let receipt = seen.receipt.expect("committed");
+    let events = &receipt.events;
+    assert!(
+        !events.is_empty() && events.iter().all(|e| e.parties.contains(&"supplier2".to_string())),
+        "{events:?}"
+    );
+    assert_eq!(receipt.return_data, None, "not its return data: it did not send it");
+    assert_eq!(
+        rpc_error(supplier2.get_transaction(other_hash.clone()).await),
+        (codes::NOT_FOUND, "not_found".into())
+    );
+    let receipts = supplier2.get_block_receipts(BlockId::Height(other_height)).await.unwrap();
+    assert!(
+        receipts.iter().all(|r| r.tx_hash != other_hash),
+        "supplier3's voucher is not in supplier2's view"
+    );
+    // Its queries run as its own account: it sees its piece, not supplier1's remainder.
+    let receivables = ContractAddress::system("receivables").to_hex();
+    let held = supplier2
+        .query(
+            receivables.clone(),
+            "list_by_holder".into(),
+            to_hex(&borsh::to_vec(&"supplier2".to_string()).unwrap()),
+            None,
+        )
+        .await
+        .unwrap();
+    let held: Vec<Voucher> = borsh::from_slice(&from_hex(&held.data).unwrap()).unwrap();
+    assert_eq!(held.iter().map(|v| v.amount).collect::<Vec<_>>(), [400_00]);
+
+    // The auditor sees everything.
+    let auditor = as_member(&node, "auditor", 5 * 60_000);
+    assert!(auditor.get_transaction(other_hash.clone()).await.is_ok());
+    assert!(auditor
+        .get_block_receipts(BlockId::Height(other_height))
+        .await
+        .unwrap()
+        .iter()
+        .any(|r| r.tx_hash == other_hash));
+
+    // Credentials are checked: a stale or far-future login, a forged cookie, an outsider.
+    assert_eq!(rpc_error(as_member(&node, "supplier2", 20 * 60_000).chain_head().await).1, "expiry_too_far");
+    let forged =
+        with_credential(&node.rpc, Some(scf_rpc_api::Credential::Operator { cookie: "0".repeat(64) }));
+    assert_eq!(rpc_error(forged.chain_head().await).1, "bad_credential");
+    assert_eq!(
+        rpc_error(
+            as_member(&node, "stranger", hour / 60)
+                .get_account(Keypair::dev("core").account_id().to_hex())
+                .await
+        )
+        .1,
+        "not_a_member"
+    );
+
+    // supplier2 suspended: its next request is refused, with the block that suspends it.
+    let suspend = scf_interface::registry::SetActiveArgs { name: "supplier2".into(), active: false };
+    assert!(
+        run(&operator, "operator", call("registry", "set_active", borsh::to_vec(&suspend).unwrap())).await.0
+    );
+    assert_eq!(
+        rpc_error(supplier2.get_transaction(moved_hash).await),
+        (codes::FORBIDDEN, "member_suspended".into())
+    );
 }

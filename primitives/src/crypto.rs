@@ -79,6 +79,10 @@ impl Keypair {
         SignedTransaction { tx, signature }
     }
 
+    pub fn sign_login(&self, login: &crate::LoginAuthorization) -> [u8; 64] {
+        self.sign(&login.signing_bytes())
+    }
+
     pub fn sign_query(&self, query: &QueryAuthorization) -> [u8; 64] {
         self.sign(&query.signing_bytes())
     }
@@ -107,6 +111,13 @@ impl PublicKey {
     pub fn verify(&self, msg: &[u8], signature: &[u8; 64]) -> bool {
         let sig = ed25519_dalek::Signature::from_bytes(signature);
         self.key.verify_strict(msg, &sig).is_ok()
+    }
+}
+
+impl crate::LoginAuthorization {
+    /// Whether `signature` is `account`'s over this login.
+    pub fn verify_signature(&self, signature: &[u8; 64]) -> bool {
+        verify(&self.account, &self.signing_bytes(), signature)
     }
 }
 

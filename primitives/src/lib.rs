@@ -33,7 +33,8 @@ pub use receipt::{
     is_event_topic, is_member_name, Event, EventIndex, ExecOutcome, Receipt, Subject, TxError,
 };
 pub use tx::{
-    Payload, QueryAuthorization, SignedTransaction, Transaction, QUERY_SIGNING_DOMAIN, TX_SIGNING_DOMAIN,
+    LoginAuthorization, Payload, QueryAuthorization, SignedTransaction, Transaction, LOGIN_SIGNING_DOMAIN,
+    QUERY_SIGNING_DOMAIN, TX_SIGNING_DOMAIN,
 };
 
 /// Block height. Genesis state is height 0; the first block is height 1.

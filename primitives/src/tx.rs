@@ -86,3 +86,26 @@ impl QueryAuthorization {
         out
     }
 }
+
+/// Prefix of a signed RPC login's preimage: it can pass for neither a transaction nor a query.
+pub const LOGIN_SIGNING_DOMAIN: &[u8] = b"scf-chain/rpc-login/v1\0";
+
+/// What a member's account signs to read from a node's RPC as that member (its receipts, events
+/// and transactions): bound to one chain and valid until `expires_at_ms`. It carries no request:
+/// it is a short-lived bearer credential, to be sent only over TLS or loopback.
+#[derive(Clone, Debug, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+#[cfg_attr(feature = "schema", derive(borsh::BorshSchema))]
+pub struct LoginAuthorization {
+    pub chain_id: String,
+    pub account: AccountId,
+    /// Node wall-clock milliseconds after which the login is void.
+    pub expires_at_ms: u64,
+}
+
+impl LoginAuthorization {
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::from(LOGIN_SIGNING_DOMAIN);
+        borsh::to_writer(&mut out, self).expect("borsh into Vec is infallible");
+        out
+    }
+}

@@ -27,6 +27,6 @@ pub use error::{RuntimeError, StoreError};
 pub use executor::{
     installed_contracts, BlockContext, CheckError, ExecutedBlock, Runtime, RuntimeParams, GENESIS_CALLER,
 };
-pub use permissions::admitted_nodes;
+pub use permissions::{admitted_nodes, is_validator_key, member_of_account};
 pub use state::{apply_changes, root_at, MemoryStore, StateChanges, StateStore, StateUpdate};
 pub use vm::{validate_module, Vm};

@@ -39,6 +39,25 @@ pub(crate) fn member_of(
     Ok(borsh::from_slice(&member).ok())
 }
 
+/// The member `account` acts for in the committed state `store`, active or not (RPC access
+/// tiers read it per request, so a suspension or a removed account takes effect with its block).
+pub fn member_of_account(
+    store: &dyn crate::StateStore,
+    account: &AccountId,
+) -> Result<Option<registry::Member>, RuntimeError> {
+    member_of(&mut |key| Ok(store.get(key)?), account)
+}
+
+/// Whether `account` is the consensus key of a validator deciding `height` or scheduled to (RPC
+/// access tiers let validators read their own governance transactions).
+pub fn is_validator_key(
+    store: &dyn crate::StateStore,
+    account: &AccountId,
+    height: Height,
+) -> Result<bool, RuntimeError> {
+    is_validator(&mut |key| Ok(store.get(key)?), account, height)
+}
+
 /// The nodes the committed state admits to the peer-to-peer networks: the registry's node list
 /// without the full nodes whose member is suspended (or whose member record is missing or does
 /// not decode: a node is refused, never admitted, on doubt). Both of the node's swarms follow it.

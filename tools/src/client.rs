@@ -2,15 +2,20 @@
 //! printing receipts.
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
-use jsonrpsee::{core::client::Error as ClientError, http_client::HttpClient};
+use anyhow::{anyhow, bail, Context, Result};
+use jsonrpsee::{
+    core::client::Error as ClientError,
+    http_client::{HeaderMap, HeaderValue, HttpClient, HttpClientBuilder},
+};
 use scf_interface::{self as api, Method};
 use scf_interface::{
     receivables::{parse_date, Day, MS_PER_DAY},
     registry::Member,
 };
-use scf_primitives::{crypto::Keypair, AccountId, ContractAddress, Payload, QueryAuthorization, Transaction};
-use scf_rpc_api::{from_hex, to_hex, QueryAuth, ReceiptView, ScfApiClient, TxStatus, TxView};
+use scf_primitives::{
+    crypto::Keypair, AccountId, ContractAddress, LoginAuthorization, Payload, QueryAuthorization, Transaction,
+};
+use scf_rpc_api::{from_hex, to_hex, Credential, QueryAuth, ReceiptView, ScfApiClient, TxStatus, TxView};
 
 use crate::keystore::KeyStore;
 
@@ -48,7 +53,11 @@ pub struct TxOpts {
 
 #[derive(Clone)]
 pub struct Ctx {
+    /// The node, as this command reads it: signed in as `--as`, or as the node's operator
+    /// (cookie), or anonymous (see [`Ctx::connect`]).
     pub client: HttpClient,
+    /// The node's JSON-RPC URL.
+    url: String,
     pub keys: KeyStore,
     pub json: bool,
     /// The key (`--as`) that signs transactions and queries.
@@ -60,15 +69,92 @@ pub struct Ctx {
 /// How long a signed query stays valid: long enough for clock skew, short for a leaked one.
 const QUERY_VALIDITY_MS: u64 = 60_000;
 
+/// How long a login the CLI signs stays valid (a command is short; the node allows 10 min).
+const LOGIN_VALIDITY_MS: u64 = 5 * 60_000;
+
+/// Where the CLI looks for a node operator's cookie when no `--as` is given: `SCF_RPC_COOKIE`, or
+/// the dev chain's data directory (`tools/scripts/dev-chain.sh` keeps it in `data/dev`).
+fn operator_cookie() -> Option<String> {
+    let path = std::env::var_os("SCF_RPC_COOKIE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new("data/dev").join(scf_rpc_api::OPERATOR_COOKIE_FILE));
+    std::fs::read_to_string(path).ok().map(|c| c.trim().to_string()).filter(|c| !c.is_empty())
+}
+
+/// A client of `url` signed in as `key` on chain `chain_id`, its login valid for `validity_ms`.
+pub fn member_client(url: &str, chain_id: &str, key: &Keypair, validity_ms: u64) -> Result<HttpClient> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+    let login = LoginAuthorization {
+        chain_id: chain_id.to_string(),
+        account: key.account_id(),
+        expires_at_ms: now + validity_ms,
+    };
+    let credential = Credential::Member {
+        account: login.account,
+        expires_at_ms: login.expires_at_ms,
+        signature: key.sign_login(&login),
+    };
+    http_client(url, Some(&credential))
+}
+
+fn http_client(url: &str, credential: Option<&Credential>) -> Result<HttpClient> {
+    let mut headers = HeaderMap::new();
+    if let Some(c) = credential {
+        headers.insert("authorization", HeaderValue::from_str(&c.header_value())?);
+    }
+    HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(30))
+        .set_headers(headers)
+        .build(url)
+        .with_context(|| format!("invalid node URL {url}"))
+}
+
 impl Ctx {
-    pub fn new(client: HttpClient, keys: KeyStore, json: bool, signer: Option<String>) -> Result<Ctx> {
+    /// A connection to the node at `url` that reads as `signer` (signed in with its key), or
+    /// without one as the node's operator when its cookie is at hand (`SCF_RPC_COOKIE`, or
+    /// `data/dev/rpc.cookie`), or else anonymously: headers, the validator set, submissions.
+    pub async fn connect(url: &str, keys: KeyStore, json: bool, signer: Option<String>) -> Result<Ctx> {
         let viewer = signer.as_deref().map(|s| keys.get(s)).transpose()?;
-        Ok(Ctx { client, keys, json, signer, viewer, chain: Default::default() })
+        let credential =
+            viewer.is_none().then(operator_cookie).flatten().map(|cookie| Credential::Operator { cookie });
+        let client = http_client(url, credential.as_ref())?;
+        let mut ctx =
+            Ctx { client, url: url.to_string(), keys, json, signer, viewer, chain: Default::default() };
+        if let Some(key) = ctx.viewer.clone() {
+            ctx.client = ctx.client_as(&key).await?;
+        }
+        Ok(ctx)
     }
 
-    /// The same connection, signing queries and transactions as `key`.
-    pub fn acting_as(&self, key: &str) -> Result<Ctx> {
-        Ctx::new(self.client.clone(), self.keys.clone(), self.json, Some(key.to_string()))
+    /// A context for commands that never reach a node (keys, schemas, new genesis files).
+    pub fn offline(url: &str, keys: KeyStore, json: bool, signer: Option<String>) -> Result<Ctx> {
+        let client = http_client(url, None)?;
+        Ok(Ctx { client, url: url.to_string(), keys, json, signer, viewer: None, chain: Default::default() })
+    }
+
+    /// A client signed in as `key` (a login valid for a few minutes).
+    pub async fn client_as(&self, key: &Keypair) -> Result<HttpClient> {
+        let chain_id = self.chain().await?.0.clone();
+        self.login_client(chain_id, key)
+    }
+
+    fn login_client(&self, chain_id: String, key: &Keypair) -> Result<HttpClient> {
+        member_client(&self.url, &chain_id, key, LOGIN_VALIDITY_MS)
+    }
+
+    /// The same node, reading, signing queries and transactions as `key`.
+    pub async fn acting_as(&self, key: &str) -> Result<Ctx> {
+        let viewer = self.keys.get(key)?;
+        let client = self.client_as(&viewer).await?;
+        Ok(Ctx {
+            client,
+            url: self.url.clone(),
+            keys: self.keys.clone(),
+            json: self.json,
+            signer: Some(key.to_string()),
+            viewer: Some(viewer),
+            chain: self.chain.clone(),
+        })
     }
 
     /// The `--as` key, which commands that submit a transaction need.
@@ -80,11 +166,21 @@ impl Ctx {
         })
     }
 
-    /// The chain's id and whether it is a dev chain (asked once per command).
+    /// The chain's id and whether it is a dev chain (asked once per command; a node that refuses
+    /// anonymous requests is asked signed in, with `SCF_CHAIN_ID` naming the chain).
     async fn chain(&self) -> Result<&(String, bool)> {
         self.chain
             .get_or_try_init(|| async {
-                self.client.chain_head().await.map(|h| (h.chain_id, h.dev)).map_err(rpc_err)
+                match self.client.chain_head().await {
+                    Ok(h) => Ok((h.chain_id, h.dev)),
+                    Err(e) => match (std::env::var("SCF_CHAIN_ID"), &self.viewer) {
+                        (Ok(chain_id), Some(key)) => {
+                            let client = self.login_client(chain_id, key)?;
+                            client.chain_head().await.map(|h| (h.chain_id, h.dev)).map_err(rpc_err)
+                        }
+                        _ => Err(rpc_err(e)),
+                    },
+                }
             })
             .await
     }
@@ -220,8 +316,10 @@ impl Ctx {
             _ => self.keys.get(signer)?,
         };
         self.check_signing_key(&key).await?;
-        let head = self.client.chain_head().await.map_err(rpc_err)?;
-        let account = self.client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?;
+        // The signer reads its own transaction, whoever this command reads as.
+        let client = self.client_as(&key).await?;
+        let head = client.chain_head().await.map_err(rpc_err)?;
+        let account = client.get_account(key.account_id().to_hex()).await.map_err(rpc_err)?;
         let tx = key.sign_transaction(Transaction {
             chain_id: head.chain_id,
             sender: key.account_id(),
@@ -229,13 +327,13 @@ impl Ctx {
             payload,
         });
         let hash = tx.hash();
-        self.client.submit_transaction(to_hex(&borsh::to_vec(&tx)?)).await.map_err(rpc_err)?;
+        client.submit_transaction(to_hex(&borsh::to_vec(&tx)?)).await.map_err(rpc_err)?;
         if no_wait {
             return Ok(TxView::submitted(hash.to_hex(), key.account_id().to_hex(), tx.tx.nonce));
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
-            let view = self.client.get_transaction(hash.to_hex()).await.map_err(rpc_err)?;
+            let view = client.get_transaction(hash.to_hex()).await.map_err(rpc_err)?;
             if view.status == TxStatus::Committed {
                 return Ok(view);
             }

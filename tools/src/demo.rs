@@ -51,7 +51,7 @@ impl Story<'_> {
         let token = TokenId { financier: "bank".into(), currency: CCY.into() };
         // Each party reads its own balance with a query signed by its key (dev keys share the
         // members' names); nobody else may see it.
-        let own = self.ctx.acting_as(member)?;
+        let own = self.ctx.acting_as(member).await?;
         own.query(api::deposit_token::BALANCE, &BalanceArgs { token, member: member.into() }).await
     }
 }
@@ -154,7 +154,7 @@ pub async fn discounting(ctx: &Ctx) -> Result<serde_json::Value> {
     ));
 
     // The issuer sees the whole tree of its voucher.
-    let lineage: Vec<Voucher> = ctx.acting_as("core")?.query(api::receivables::LINEAGE, &root).await?;
+    let lineage: Vec<Voucher> = ctx.acting_as("core").await?.query(api::receivables::LINEAGE, &root).await?;
     s.say(format!("lineage of voucher {root}"));
     for v in &lineage {
         s.detail(format!(
@@ -211,7 +211,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     std::fs::create_dir_all(&dir)?;
     let token = |f: &str| TokenId { financier: f.into(), currency: USD.into() };
     let balance = |who: &'static str, financier: &'static str| async move {
-        let own = ctx.acting_as(who)?;
+        let own = ctx.acting_as(who).await?;
         own.query::<_, Amount>(
             api::deposit_token::BALANCE,
             &BalanceArgs { token: token(financier), member: who.into() },
@@ -262,7 +262,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
 
     s.say("mx-bank issues a letter of credit for 50,000.00 USD, requiring bill of lading, invoice, packing list and certificate of origin");
     crate::commands::trade::allow_trade_contract(
-        &ctx.acting_as("mx-bank")?,
+        &ctx.acting_as("mx-bank").await?,
         false,
         &token("mx-bank"),
         5_000_000,
@@ -306,7 +306,7 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     }
 
     s.say("mx-retail checks the bill of lading it received by courier against the chain");
-    let seen = crate::commands::trade::load_order(&ctx.acting_as("mx-retail")?, lc_order).await?;
+    let seen = crate::commands::trade::load_order(&ctx.acting_as("mx-retail").await?, lc_order).await?;
     let bl_hash = crate::commands::trade::hash_file(&bl)?;
     let Some(doc) = seen.documents.iter().find(|d| d.sha256 == bl_hash) else {
         bail!("the bill of lading does not match the chain");
@@ -363,7 +363,8 @@ pub async fn trade(ctx: &Ctx) -> Result<serde_json::Value> {
     let accept = AcceptInvoiceArgs { order: deferred, token_financier: None };
     let outcome: InvoiceOutcome = ctx.call_value("mx-retail", api::trade::ACCEPT_INVOICE, &accept).await?;
     let InvoiceOutcome::VoucherIssued(voucher) = outcome else { bail!("no voucher: {outcome:?}") };
-    let v: Option<Voucher> = ctx.acting_as("yiwu-crafts")?.query(api::receivables::GET, &voucher).await?;
+    let v: Option<Voucher> =
+        ctx.acting_as("yiwu-crafts").await?.query(api::receivables::GET, &voucher).await?;
     let Some(v) = v else { bail!("voucher {voucher} is not visible to its holder") };
     s.detail(format!(
         "voucher {voucher}: {} from {} to {}, maturing {}, backed by the invoice's hash",

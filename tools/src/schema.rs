@@ -13,8 +13,8 @@ use scf_interface::{
     ErrorCode, SystemContract,
 };
 use scf_primitives::{
-    abi, Block, BlockHeader, ContractInfo, Event, EventIndex, ExecOutcome, Payload, QueryAuthorization,
-    Receipt, SignedTransaction, Subject, Transaction, TxError,
+    abi, Block, BlockHeader, ContractInfo, Event, EventIndex, ExecOutcome, LoginAuthorization, Payload,
+    QueryAuthorization, Receipt, SignedTransaction, Subject, Transaction, TxError,
 };
 use serde_json::{json, Map, Value};
 
@@ -29,6 +29,7 @@ pub fn interface() -> Value {
     wire_type("Transaction", declare::<Transaction>(&mut definitions));
     wire_type("Payload", declare::<Payload>(&mut definitions));
     wire_type("QueryAuthorization", declare::<QueryAuthorization>(&mut definitions));
+    wire_type("LoginAuthorization", declare::<LoginAuthorization>(&mut definitions));
     wire_type("Block", declare::<Block>(&mut definitions));
     wire_type("BlockHeader", declare::<BlockHeader>(&mut definitions));
     wire_type("Receipt", declare::<Receipt>(&mut definitions));

@@ -132,6 +132,7 @@ impl Localnet {
             .args(args)
             .env("SCF_HOME", self.dir.path())
             .env("SCF_PASSPHRASE", PASSPHRASE)
+            .env("SCF_RPC_COOKIE", self.data_dir("validator0").join(scf_rpc_api::OPERATOR_COOKIE_FILE))
             .output()
             .expect("running scf");
         succeeded(out, args)
@@ -144,8 +145,19 @@ impl Localnet {
         self.height(node).await.unwrap() == before
     }
 
+    /// A client of `node` reading as its operator (the cookie it wrote at its last start).
     fn client(&self, node: &str) -> HttpClient {
-        HttpClientBuilder::default().request_timeout(Duration::from_secs(5)).build(&self.rpc[node]).unwrap()
+        let mut headers = jsonrpsee::http_client::HeaderMap::new();
+        let cookie = std::fs::read_to_string(self.data_dir(node).join(scf_rpc_api::OPERATOR_COOKIE_FILE));
+        if let Ok(cookie) = cookie {
+            let credential = scf_rpc_api::Credential::Operator { cookie };
+            headers.insert("authorization", credential.header_value().parse().unwrap());
+        }
+        HttpClientBuilder::default()
+            .request_timeout(Duration::from_secs(5))
+            .set_headers(headers)
+            .build(&self.rpc[node])
+            .unwrap()
     }
 
     fn data_dir(&self, node: &str) -> PathBuf {

@@ -37,10 +37,71 @@ pub mod codes {
     /// A signed query's authorization is invalid (`data.kind`: bad_signature, expired,
     /// expiry_too_far).
     pub const UNAUTHORIZED: i32 = 1007;
+    /// The request's credential does not allow this (`data.kind`: `login_required` for an
+    /// anonymous request to a member method, `bad_credential`, `expired`, `expiry_too_far`,
+    /// `bad_signature`, `not_a_member`, `member_suspended`, `anonymous_refused`).
+    pub const FORBIDDEN: i32 = 1008;
 }
 
 /// Longest validity a signed query may claim: a leaked signature is useless after this.
 pub const MAX_QUERY_AUTH_MS: u64 = 10 * 60 * 1000;
+
+/// Longest validity a member login may claim (see [`Credential`]).
+pub const MAX_LOGIN_MS: u64 = 10 * 60 * 1000;
+
+/// Name of the file, in a node's data directory, holding its operator credential (written at
+/// start, mode 0600, new at every start).
+pub const OPERATOR_COOKIE_FILE: &str = "rpc.cookie";
+
+/// Who a request speaks for, as its HTTP `Authorization` header says (`Bearer <credential>`):
+///
+/// - `operator.<cookie>`: the node's operator, with the secret of the node's cookie file;
+/// - `scf1.<account hex>.<expires_at_ms>.<signature hex>`: a member's account, with its signature
+///   over a `scf_primitives::LoginAuthorization` for this chain (a short-lived bearer credential:
+///   send it over TLS or loopback only).
+///
+/// Without the header a request is anonymous.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    Operator { cookie: String },
+    Member { account: scf_primitives::AccountId, expires_at_ms: u64, signature: [u8; 64] },
+}
+
+impl Credential {
+    /// The `Authorization` header value.
+    pub fn header_value(&self) -> String {
+        match self {
+            Credential::Operator { cookie } => format!("Bearer operator.{cookie}"),
+            Credential::Member { account, expires_at_ms, signature } => {
+                format!("Bearer scf1.{}.{expires_at_ms}.{}", hex::encode(account.0), hex::encode(signature))
+            }
+        }
+    }
+
+    /// Parses an `Authorization` header value; the error says what is wrong.
+    pub fn parse(header: &str) -> Result<Credential, &'static str> {
+        let Some(token) = header.strip_prefix("Bearer ") else {
+            return Err("the Authorization header must be `Bearer <credential>`");
+        };
+        if let Some(cookie) = token.strip_prefix("operator.") {
+            return Ok(Credential::Operator { cookie: cookie.to_string() });
+        }
+        let mut parts = token.strip_prefix("scf1.").ok_or("unknown credential kind")?.split('.');
+        let (Some(account), Some(expires), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err("a member credential is scf1.<account>.<expires_at_ms>.<signature>");
+        };
+        let account =
+            scf_primitives::AccountId::from_hex(account).map_err(|_| "bad account in the credential")?;
+        let expires_at_ms = expires.parse().map_err(|_| "bad expiry in the credential")?;
+        let signature = hex::decode(signature)
+            .ok()
+            .and_then(|b| <[u8; 64]>::try_from(b).ok())
+            .ok_or("bad signature in the credential")?;
+        Ok(Credential::Member { account, expires_at_ms, signature })
+    }
+}
 
 /// Proof that a member's account asks a query: its ed25519 signature over
 /// `scf_primitives::QueryAuthorization` (chain id, contract, method, args, account, expiry).
@@ -265,34 +326,36 @@ pub struct ContractView {
 /// Most contracts one `scf_listContracts` call returns.
 pub const MAX_CONTRACTS_PAGE: u32 = 1000;
 
+/// Every method sees who is asking (the request's [`Credential`]): the node answers by access
+/// tier (`docs/rpc.md`, "Access tiers").
 #[rpc(server, client)]
 pub trait ScfApi {
     /// Submits a signed transaction (hex of its borsh bytes); returns its hash once it is
     /// admitted to the pool. Finality is observed with `scf_getTransaction`.
-    #[method(name = "scf_submitTransaction")]
+    #[method(name = "scf_submitTransaction", with_extensions)]
     async fn submit_transaction(&self, tx: String) -> RpcResult<Submitted>;
 
     /// The latest finalized block.
-    #[method(name = "scf_chainHead")]
+    #[method(name = "scf_chainHead", with_extensions)]
     async fn chain_head(&self) -> RpcResult<ChainHead>;
 
     /// A finalized block by height or hash.
-    #[method(name = "scf_getBlock")]
+    #[method(name = "scf_getBlock", with_extensions)]
     async fn get_block(&self, id: BlockId) -> RpcResult<BlockView>;
 
     /// The receipts of a finalized block's transactions, in block order, each with its
     /// transaction hash: one call per block instead of one per transaction.
-    #[method(name = "scf_getBlockReceipts")]
+    #[method(name = "scf_getBlockReceipts", with_extensions)]
     async fn get_block_receipts(&self, id: BlockId) -> RpcResult<Vec<BlockReceipt>>;
 
     /// A transaction with its status and, once committed, its receipt.
-    #[method(name = "scf_getTransaction")]
+    #[method(name = "scf_getTransaction", with_extensions)]
     async fn get_transaction(&self, hash: String) -> RpcResult<TxView>;
 
     /// Runs a contract method read-only against the latest state. Contracts reveal member
     /// data only to signed queries: with `auth`, the signer's account is the caller; without,
     /// the caller is the zero account, which is no member.
-    #[method(name = "scf_query")]
+    #[method(name = "scf_query", with_extensions)]
     async fn query(
         &self,
         contract: String,
@@ -302,22 +365,22 @@ pub trait ScfApi {
     ) -> RpcResult<QueryResult>;
 
     /// An account's next nonce and its member record.
-    #[method(name = "scf_getAccount")]
+    #[method(name = "scf_getAccount", with_extensions)]
     async fn get_account(&self, account: String) -> RpcResult<AccountView>;
 
     /// Addresses of the system contracts installed by genesis.
-    #[method(name = "scf_systemContracts")]
+    #[method(name = "scf_systemContracts", with_extensions)]
     async fn system_contracts(&self) -> RpcResult<SystemContracts>;
 
     /// Installed contracts in installation order, from the `from`-th, at most `limit` (up to
     /// `MAX_CONTRACTS_PAGE`): code hash, version and the governance approval behind each.
-    #[method(name = "scf_listContracts")]
+    #[method(name = "scf_listContracts", with_extensions)]
     async fn list_contracts(&self, from: u64, limit: u32) -> RpcResult<Vec<ContractView>>;
 
     /// Dev chains only (like Hardhat's `evm_increaseTime`): moves the proposer's clock forward by
     /// `seconds`, so the next blocks carry later timestamps (e.g. to reach a maturity date).
     /// Refused with `DEV_ONLY` on any other chain.
-    #[method(name = "dev_advanceTime")]
+    #[method(name = "dev_advanceTime", with_extensions)]
     async fn dev_advance_time(&self, seconds: u64) -> RpcResult<DevTime>;
 }
 
@@ -345,4 +408,33 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// Parses hex with or without `0x`.
 pub fn from_hex(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
     hex::decode(s.strip_prefix("0x").unwrap_or(s))
+}
+
+#[cfg(test)]
+mod credential_tests {
+    use super::*;
+
+    #[test]
+    fn credentials_round_trip_through_the_header_and_bad_ones_say_why() {
+        let member = Credential::Member {
+            account: scf_primitives::AccountId([7; 32]),
+            expires_at_ms: 1_700_000_000_000,
+            signature: [9; 64],
+        };
+        let operator = Credential::Operator { cookie: "ab".repeat(32) };
+        for c in [member, operator] {
+            assert_eq!(Credential::parse(&c.header_value()), Ok(c));
+        }
+        assert_eq!(
+            Credential::parse("Basic x"),
+            Err("the Authorization header must be `Bearer <credential>`")
+        );
+        assert_eq!(Credential::parse("Bearer other.x"), Err("unknown credential kind"));
+        assert!(Credential::parse("Bearer scf1.00.1.00").is_err());
+        assert!(
+            Credential::parse(&format!("Bearer scf1.{}.soon.{}", "07".repeat(32), "09".repeat(64))).is_err()
+        );
+        assert!(Credential::parse(&format!("Bearer scf1.{}.1.{}.extra", "07".repeat(32), "09".repeat(64)))
+            .is_err());
+    }
 }

@@ -113,6 +113,7 @@ pub fn document() -> Value {
         (codes::NOT_FOUND, "no such block or transaction"),
         (codes::DEV_ONLY, "the method exists only on development chains"),
         (codes::UNAUTHORIZED, "a signed query's authorization is invalid"),
+        (codes::FORBIDDEN, "the request's credential does not allow this (data.kind: login_required, bad_credential, expired, expiry_too_far, bad_signature, not_a_member, member_suspended, anonymous_refused)"),
         (codes::INVALID_PARAMS, "a parameter is not a valid value"),
         (codes::INTERNAL, "internal error of the node; retry"),
     ];
@@ -129,7 +130,7 @@ pub fn document() -> Value {
         "info": {
             "title": "scf-chain node JSON-RPC",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Binary values are 0x-hex of their borsh encoding (docs/schema/interface.json). Errors carry `data` of the ErrorData schema.",
+            "description": "Binary values are 0x-hex of their borsh encoding (docs/schema/interface.json). Errors carry `data` of the ErrorData schema. Requests are answered by access tier, from the HTTP Authorization header: `Bearer operator.<cookie>` (the node's operator), `Bearer scf1.<account>.<expires_at_ms>.<signature>` (a member's login, signed over a borsh LoginAuthorization), or none (anonymous): docs/rpc.md.",
         },
         "methods": m.methods,
         "components": {"schemas": schemas, "errors": errors, "x-error-data": error_data},

@@ -250,7 +250,7 @@ pub(crate) async fn ensure_approved(ctx: &Ctx, code: &[u8], action: gv::CodeActi
             }
         );
     }
-    let validator = ctx.acting_as("validator0")?;
+    let validator = ctx.acting_as("validator0").await?;
     let view = validator
         .call("validator0", false, api::governance::PROPOSE, &gv::Change::Code { code_hash, action })
         .await?;

@@ -1,11 +1,8 @@
 //! The `scf` commands: one module per command group, each with its subcommand enum (parsed by
 //! clap) and its `run`. `main.rs` only parses and calls [`run`]. The typed client and the output
 //! helpers they share are `crate::client`; amounts are `crate::amount`.
-use std::time::Duration;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
-use jsonrpsee::http_client::HttpClientBuilder;
 
 use crate::{client::Ctx, keystore::KeyStore};
 
@@ -123,11 +120,14 @@ pub enum Command {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     let nodes: Vec<String> = cli.node.split(',').map(|s| s.trim().to_string()).collect();
-    let client = HttpClientBuilder::default()
-        .request_timeout(Duration::from_secs(30))
-        .build(&nodes[0])
-        .with_context(|| format!("invalid node URL {}", nodes[0]))?;
-    let ctx = Ctx::new(client, KeyStore::default_location(), cli.json, cli.signer)?;
+    // Commands that need no node do not sign in (signing in asks the node for its chain id).
+    let offline = matches!(cli.command, Command::Keys(_) | Command::Schema(_) | Command::Genesis(_));
+    let keys = KeyStore::default_location();
+    let ctx = if offline {
+        Ctx::offline(&nodes[0], keys, cli.json, cli.signer)?
+    } else {
+        Ctx::connect(&nodes[0], keys, cli.json, cli.signer).await?
+    };
     let ctx = &ctx;
     match cli.command {
         Command::Keys(cmd) => keys::run(ctx, cmd),
