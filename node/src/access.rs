@@ -32,6 +32,11 @@ pub enum Presented {
     Malformed(&'static str),
 }
 
+/// The request's viewer once resolved: every call of a batch (and of a WebSocket connection)
+/// shares it, so a login's signature is verified once per HTTP request, not once per call.
+#[derive(Clone, Debug, Default)]
+pub struct Resolved(std::sync::Arc<std::sync::OnceLock<Result<Viewer, ErrorObjectOwned>>>);
+
 /// Reads the `Authorization` header of an HTTP request (or of a WebSocket's upgrade request) into
 /// a [`Presented`] extension for the methods.
 pub fn read_credential<B>(mut request: HttpRequest<B>) -> HttpRequest<B> {
@@ -46,6 +51,14 @@ pub fn read_credential<B>(mut request: HttpRequest<B>) -> HttpRequest<B> {
         },
     };
     request.extensions_mut().insert(presented);
+    // A WebSocket connection lives on: its calls re-resolve, so that a suspension reaches it.
+    let websocket = request
+        .headers()
+        .get(http::header::UPGRADE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    if !websocket {
+        request.extensions_mut().insert(Resolved::default());
+    }
     request
 }
 
@@ -152,8 +165,16 @@ impl Access {
         Ok(Access { cookie_digest: sha256(cookie.as_bytes()), anonymous })
     }
 
-    /// The viewer of a request, from its extensions and the committed membership.
+    /// The viewer of a request, from its extensions and the committed membership: resolved once
+    /// per HTTP request (a batch's calls share it), on every call of a WebSocket connection.
     pub fn viewer(&self, chain: &Chain, ext: &Extensions) -> Result<Viewer, ErrorObjectOwned> {
+        match ext.get::<Resolved>() {
+            Some(resolved) => resolved.0.get_or_init(|| self.resolve(chain, ext)).clone(),
+            None => self.resolve(chain, ext),
+        }
+    }
+
+    fn resolve(&self, chain: &Chain, ext: &Extensions) -> Result<Viewer, ErrorObjectOwned> {
         let presented = ext.get::<Presented>().cloned().unwrap_or(Presented::None);
         match presented {
             Presented::None if self.anonymous => Ok(Viewer::Anonymous),

@@ -29,6 +29,16 @@ pub struct NodeConfigFile {
     /// validator set, submissions). `false`: only the operator and signed-in members are.
     #[serde(default = "default_true")]
     pub rpc_anonymous: bool,
+    /// PEM certificate chain and private key: RPC is served over TLS. Required when `rpc_addr`
+    /// is not a loopback address, unless `rpc_insecure` says otherwise.
+    #[serde(default)]
+    pub rpc_tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub rpc_tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback `rpc_addr` (members' logins and data in clear on the
+    /// network): only behind a TLS-terminating proxy on the same host.
+    #[serde(default)]
+    pub rpc_insecure: bool,
     /// Consensus network (libp2p) listen address, e.g. `/ip4/127.0.0.1/tcp/27000`.
     pub p2p_listen: String,
     /// Consensus network addresses of the other nodes.
@@ -60,6 +70,10 @@ pub struct Settings {
     pub rpc_addr: SocketAddr,
     /// See `NodeConfigFile::rpc_anonymous`.
     pub rpc_anonymous: bool,
+    /// The certificate chain and key files of `rpc_tls_cert` / `rpc_tls_key`.
+    pub rpc_tls: Option<(PathBuf, PathBuf)>,
+    /// See `NodeConfigFile::rpc_insecure`.
+    pub rpc_insecure: bool,
     pub p2p_listen: String,
     pub persistent_peers: Vec<String>,
     pub tx_listen: String,
@@ -107,6 +121,17 @@ impl Settings {
             node_key: read_key_file(&resolve(&file.node_key_file))?,
             rpc_addr: file.rpc_addr,
             rpc_anonymous: file.rpc_anonymous,
+            rpc_tls: match (&file.rpc_tls_cert, &file.rpc_tls_key) {
+                (Some(cert), Some(key)) => Some((resolve(cert), resolve(key))),
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        path: path.into(),
+                        message: "rpc_tls_cert and rpc_tls_key go together".into(),
+                    })
+                }
+            },
+            rpc_insecure: file.rpc_insecure,
             p2p_listen: file.p2p_listen,
             persistent_peers: file.persistent_peers,
             tx_listen: file.tx_listen,
@@ -138,6 +163,8 @@ impl Settings {
             node_key: Keypair::dev(scf_primitives::crypto::DEV_NODE_KEY_NAME).seed(),
             rpc_addr,
             rpc_anonymous: true,
+            rpc_tls: None,
+            rpc_insecure: false,
             p2p_listen,
             persistent_peers: Vec::new(),
             tx_listen,

@@ -35,6 +35,12 @@ struct Cli {
     /// With --dev: transaction network (libp2p) listen address; port 0 picks a free one.
     #[arg(long, default_value = "/ip4/127.0.0.1/tcp/0", requires = "dev")]
     tx_addr: String,
+    /// With --dev: serve RPC over TLS with this PEM certificate chain (and --rpc-tls-key).
+    #[arg(long, requires_all = ["dev", "rpc_tls_key"])]
+    rpc_tls_cert: Option<PathBuf>,
+    /// With --dev: the PEM private key of --rpc-tls-cert.
+    #[arg(long, requires_all = ["dev", "rpc_tls_cert"])]
+    rpc_tls_key: Option<PathBuf>,
     /// Run a validator from a node configuration file (TOML).
     #[arg(long)]
     config: Option<PathBuf>,
@@ -72,7 +78,9 @@ async fn main() -> anyhow::Result<()> {
             cli.data_dir.unwrap_or_else(|| PathBuf::from("data/dev"))
         };
         tracing::warn!("dev chain: its keys are public; never use it for anything of value");
-        Settings::dev(data_dir, cli.rpc_addr, cli.p2p_addr, cli.tx_addr)?
+        let mut settings = Settings::dev(data_dir, cli.rpc_addr, cli.p2p_addr, cli.tx_addr)?;
+        settings.rpc_tls = cli.rpc_tls_cert.zip(cli.rpc_tls_key);
+        settings
     } else if let Some(path) = cli.config {
         Settings::from_file(&path)?
     } else {
@@ -81,7 +89,12 @@ async fn main() -> anyhow::Result<()> {
         );
     };
     tracing::info!(data_dir = %settings.data_dir.display(), "starting scf-node");
+    let scheme = if settings.rpc_tls.is_some() { "https" } else { "http" };
     let node = Node::start(settings).await?;
-    println!("scf-node: JSON-RPC on http://{} (chain height {})", node.rpc_addr, node.chain.head_height());
+    println!(
+        "scf-node: JSON-RPC on {scheme}://{} (chain height {})",
+        node.rpc_addr,
+        node.chain.head_height()
+    );
     node.run_until(shutdown_signal()).await
 }

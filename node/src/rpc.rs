@@ -489,6 +489,7 @@ pub async fn start(
     announcer: Option<TxAnnouncer>,
     addr: SocketAddr,
     access: Access,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) -> anyhow::Result<(ServerHandle, SocketAddr)> {
     // Hex doubles a transaction's size; leave room for the JSON around it.
     // Applications and load generators keep many requests in flight; the default of 100
@@ -497,12 +498,14 @@ pub async fn start(
         .max_request_body_size(4 * MAX_TX_BYTES as u32)
         .max_connections(MAX_RPC_CONNECTIONS)
         .build();
-    // Every request's Authorization header becomes a `Presented` extension the methods read.
-    let http_middleware =
-        tower::ServiceBuilder::new().layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
-    let server =
-        Server::builder().set_config(config).set_http_middleware(http_middleware).build(addr).await?;
-    let local = server.local_addr()?;
+    // Every request's Authorization header becomes a `Presented` extension the methods read (a
+    // layer per transport: plain and TLS connections carry different request body types).
+    macro_rules! credentials {
+        () => {
+            tower::ServiceBuilder::new()
+                .layer(tower::util::MapRequestLayer::new(crate::access::read_credential))
+        };
+    }
     let mut module = RpcModule::new(());
     module.merge(RpcServer { chain, announcer, access }.into_rpc())?;
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
@@ -511,7 +514,75 @@ pub async fn start(
     module.register_method("rpc_methods", move |_, _, _| {
         Ok::<_, ErrorObjectOwned>(MethodList { methods: methods.clone() })
     })?;
-    let handle = server.start(module);
-    tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
+    let Some(tls) = tls else {
+        let server =
+            Server::builder().set_config(config).set_http_middleware(credentials!()).build(addr).await?;
+        let local = server.local_addr()?;
+        let handle = server.start(module);
+        tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
+        return Ok((handle, local));
+    };
+    // TLS: jsonrpsee's service on connections this loop accepts and hands through rustls.
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let (stop, handle) = jsonrpsee::server::stop_channel();
+    let services =
+        Server::builder().set_config(config).set_http_middleware(credentials!()).to_service_builder();
+    let methods: jsonrpsee::Methods = module.into();
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    tokio::spawn(async move {
+        loop {
+            let socket = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((socket, _)) => socket,
+                    Err(e) => {
+                        tracing::warn!(target: "scf::rpc", error = %e, "accepting an RPC connection failed");
+                        continue;
+                    }
+                },
+                _ = stop.clone().shutdown() => break,
+            };
+            let (acceptor, services, methods, stop) =
+                (acceptor.clone(), services.clone(), methods.clone(), stop.clone());
+            tokio::spawn(async move {
+                // A client that never finishes its handshake holds nothing for long.
+                let Ok(Ok(stream)) =
+                    tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await
+                else {
+                    return;
+                };
+                let service = services.build(methods, stop.clone());
+                let _ =
+                    jsonrpsee::server::serve_with_graceful_shutdown(stream, service, stop.shutdown()).await;
+            });
+        }
+    });
+    tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTPS and WebSocket over TLS)");
     Ok((handle, local))
+}
+
+/// How long a client has to complete its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The TLS configuration of `cert` (PEM chain) and `key` (PEM private key).
+pub fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| anyhow::anyhow!("reading the RPC certificate {}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        anyhow::bail!("the RPC certificate file {} holds no certificate", cert.display());
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| anyhow::anyhow!("reading the RPC private key {}: {e}", key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| anyhow::anyhow!("the RPC certificate and key do not match: {e}"))?;
+    Ok(Arc::new(config))
 }

@@ -39,6 +39,16 @@ impl Node {
                 tracing::warn!(target: "scf::node", validator = %id, "this consensus key is not in the genesis validator set");
             }
         }
+        // Beyond loopback, RPC carries members' logins and data: TLS, or an explicit opt-out.
+        let tls = match &settings.rpc_tls {
+            Some((cert, key)) => Some(crate::rpc::tls_config(cert, key)?),
+            None if settings.rpc_addr.ip().is_loopback() || settings.rpc_insecure => None,
+            None => anyhow::bail!(
+                "RPC on {} is reachable beyond this machine: set rpc_tls_cert and rpc_tls_key to serve it over \
+                 TLS, or rpc_insecure = true to serve plain HTTP behind a TLS-terminating proxy on this host",
+                settings.rpc_addr
+            ),
+        };
         let network =
             crate::network::start(chain.clone(), settings.node_key, &settings.tx_listen, &settings.tx_peers)
                 .await?;
@@ -75,7 +85,7 @@ impl Node {
                 anyhow::anyhow!("writing the RPC cookie into {}: {e}", settings.data_dir.display())
             })?;
         let (rpc, rpc_addr) =
-            crate::rpc::start(chain.clone(), Some(network.announcer.clone()), settings.rpc_addr, access)
+            crate::rpc::start(chain.clone(), Some(network.announcer.clone()), settings.rpc_addr, access, tls)
                 .await?;
         Ok(Node { chain, rpc_addr, rpc, consensus, network })
     }

@@ -792,3 +792,79 @@ async fn rpc_readers_see_only_what_concerns_them() {
         (codes::FORBIDDEN, "member_suspended".into())
     );
 }
+
+/// RPC beyond loopback is encrypted: with a certificate the node serves HTTPS (a client trusting
+/// the certificate reads the chain; plain HTTP gets nothing), and without one a node whose RPC
+/// would listen beyond loopback refuses to start, saying what to configure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpc_beyond_loopback_is_tls_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let (cert_path, key_path) = (dir.path().join("rpc.pem"), dir.path().join("rpc.key"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+
+    let (rpc_port, p2p_port) = free_ports();
+    let data_dir = dir.path().join("node");
+    let log = std::fs::File::create(dir.path().join("node.log")).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
+        .args(["--dev", "--data-dir"])
+        .arg(&data_dir)
+        .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
+        .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
+        .arg("--rpc-tls-cert")
+        .arg(&cert_path)
+        .arg("--rpc-tls-key")
+        .arg(&key_path)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _node = NodeProcess {
+        child,
+        rpc: format!("https://127.0.0.1:{rpc_port}"),
+        log: dir.path().join("node.log"),
+        data_dir: data_dir.clone(),
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let https = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(10))
+        .with_custom_cert_store(tls)
+        .build(format!("https://127.0.0.1:{rpc_port}"))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let head = loop {
+        match https.chain_head().await {
+            Ok(head) => break head,
+            Err(e) => assert!(Instant::now() < deadline, "no HTTPS answer within 60 s: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(head.chain_id, "scf-dev");
+    let plain = HttpClientBuilder::default()
+        .request_timeout(Duration::from_secs(5))
+        .build(format!("http://127.0.0.1:{rpc_port}"))
+        .unwrap();
+    assert!(plain.chain_head().await.is_err(), "plain HTTP is not served on a TLS port");
+
+    // Without a certificate, an RPC address beyond loopback stops the node before it starts
+    // anything (no socket is opened).
+    let out = Command::new(env!("CARGO_BIN_EXE_scf-node"))
+        .args(["--dev", "--data-dir"])
+        .arg(dir.path().join("open"))
+        .args(["--rpc-addr", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("reachable beyond this machine") && stderr.contains("rpc_tls_cert"), "{stderr}");
+}

@@ -102,11 +102,29 @@ fn http_client(url: &str, credential: Option<&Credential>) -> Result<HttpClient>
     if let Some(c) = credential {
         headers.insert("authorization", HeaderValue::from_str(&c.header_value())?);
     }
-    HttpClientBuilder::default()
-        .request_timeout(Duration::from_secs(30))
-        .set_headers(headers)
-        .build(url)
-        .with_context(|| format!("invalid node URL {url}"))
+    let mut builder =
+        HttpClientBuilder::default().request_timeout(Duration::from_secs(30)).set_headers(headers);
+    // A node whose certificate the consortium's own CA signed: trust that CA (PEM file).
+    if let Some(ca) = std::env::var_os("SCF_RPC_CA") {
+        builder = builder.with_custom_cert_store(private_ca(std::path::Path::new(&ca))?);
+    }
+    builder.build(url).with_context(|| format!("invalid node URL {url}"))
+}
+
+/// A TLS client configuration trusting the certificates of the PEM file `ca` (and nothing else).
+fn private_ca(ca: &std::path::Path) -> Result<rustls::ClientConfig> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in
+        CertificateDer::pem_file_iter(ca).with_context(|| format!("reading SCF_RPC_CA {}", ca.display()))?
+    {
+        roots.add(cert.with_context(|| format!("SCF_RPC_CA {}", ca.display()))?)?;
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }
 
 impl Ctx {
