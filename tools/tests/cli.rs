@@ -397,6 +397,73 @@ fn discounting_demo_on_a_real_node() {
     assert!(String::from_utf8_lossy(&twice.stdout).contains("no live, unfrozen pieces to settle"));
     let credit = cli.json(&["credit", "show", "--core", "core", "--as", "core"]);
     assert_eq!(credit["outstanding"], "0.00", "settlement releases the credit line");
+
+    readers_of_the_story(&cli);
+}
+
+/// Who reads the discounting story over RPC (issue 20): an anonymous client decodes none of its
+/// business events; supplier2 sees its own transfer and financing and only events naming it;
+/// the auditor sees every receipt the node's operator sees.
+fn readers_of_the_story(cli: &Cli) {
+    use jsonrpsee::http_client::{HeaderMap, HttpClient, HttpClientBuilder};
+    use scf_primitives::{crypto::Keypair, LoginAuthorization};
+    use scf_rpc_api::{BlockId, Credential, ScfApiClient};
+    let client = |credential: Option<Credential>| -> HttpClient {
+        let mut headers = HeaderMap::new();
+        if let Some(c) = credential {
+            headers.insert("authorization", c.header_value().parse().unwrap());
+        }
+        HttpClientBuilder::default().set_headers(headers).build(&cli.url).unwrap()
+    };
+    let member = |who: &str| {
+        let key = Keypair::dev(who);
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        let login = LoginAuthorization {
+            chain_id: "scf-dev".into(),
+            account: key.account_id(),
+            expires_at_ms: now + 60_000,
+        };
+        client(Some(Credential::Member {
+            account: login.account,
+            expires_at_ms: login.expires_at_ms,
+            signature: key.sign_login(&login),
+        }))
+    };
+    let cookie = std::fs::read_to_string(&cli.cookie).unwrap();
+    let (anonymous, operator) = (client(None), client(Some(Credential::Operator { cookie })));
+    let (supplier2, auditor) = (member("supplier2"), member("auditor"));
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let head = anonymous.chain_head().await.unwrap().height;
+        let mut seen_by_supplier2 = Vec::new();
+        let mut business_receipts = 0;
+        for h in 1..=head {
+            let id = || BlockId::Height(h);
+            assert!(anonymous.get_block(id()).await.unwrap().transactions.is_empty());
+            assert!(anonymous.get_block_receipts(id()).await.is_err(), "anonymous receipts at {h}");
+            let all = operator.get_block_receipts(id()).await.unwrap();
+            business_receipts += all.len();
+            assert_eq!(auditor.get_block_receipts(id()).await.unwrap(), all, "the auditor sees all at {h}");
+            for r in supplier2.get_block_receipts(id()).await.unwrap() {
+                for e in &r.receipt.events {
+                    assert!(e.parties.is_empty() || e.parties.contains(&"supplier2".to_string()), "{e:?}");
+                    seen_by_supplier2.push(e.topic.clone());
+                }
+            }
+        }
+        assert!(business_receipts > 10, "the story committed its transactions");
+        // Its financed piece is the bank's at maturity: the settlement is not supplier2's business.
+        for topic in ["voucher_transferred", "financing_requested", "financing_approved"] {
+            assert!(
+                seen_by_supplier2.iter().any(|t| t == topic),
+                "supplier2 sees its {topic}: {seen_by_supplier2:?}"
+            );
+        }
+        assert!(
+            !seen_by_supplier2.iter().any(|t| t == "voucher_issued"),
+            "supplier1's issuance is not supplier2's"
+        );
+    });
 }
 
 /// Maker–checker, private reads and subsidiaries, through the CLI on a real node.
