@@ -37,6 +37,11 @@ pub enum Presented {
 #[derive(Clone, Debug, Default)]
 pub struct Resolved(std::sync::Arc<std::sync::OnceLock<Result<Viewer, ErrorObjectOwned>>>);
 
+/// Whether the request's (or WebSocket connection's) login signature verified: checked once, while
+/// expiry and membership are checked on every resolution.
+#[derive(Clone, Debug, Default)]
+pub struct SignatureChecked(std::sync::Arc<std::sync::OnceLock<bool>>);
+
 /// Reads the `Authorization` header of an HTTP request (or of a WebSocket's upgrade request) into
 /// a [`Presented`] extension for the methods.
 pub fn read_credential<B>(mut request: HttpRequest<B>) -> HttpRequest<B> {
@@ -51,12 +56,11 @@ pub fn read_credential<B>(mut request: HttpRequest<B>) -> HttpRequest<B> {
         },
     };
     request.extensions_mut().insert(presented);
-    // A WebSocket connection lives on: its calls re-resolve, so that a suspension reaches it.
-    let websocket = request
-        .headers()
-        .get(http::header::UPGRADE)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
-    if !websocket {
+    request.extensions_mut().insert(SignatureChecked::default());
+    // A connection that may become a WebSocket lives on: its calls re-resolve (expiry and
+    // membership), so that a suspension reaches it. Any `Upgrade` header at all counts: the
+    // WebSocket handshake accepts more spellings than one exact value.
+    if !request.headers().contains_key(http::header::UPGRADE) {
         request.extensions_mut().insert(Resolved::default());
     }
     request
@@ -213,7 +217,11 @@ impl Access {
                     account,
                     expires_at_ms,
                 };
-                if !login.verify_signature(&signature) {
+                let verified = match ext.get::<SignatureChecked>() {
+                    Some(checked) => *checked.0.get_or_init(|| login.verify_signature(&signature)),
+                    None => login.verify_signature(&signature),
+                };
+                if !verified {
                     return Err(forbidden(
                         "bad_signature",
                         "the login's signature does not verify for this chain",

@@ -141,6 +141,15 @@ impl RpcServer {
                 ),
             ));
         }
+        // A suspended member's signature reads nothing more than its login would.
+        if let Some(m) = scf_runtime::member_of_account(&self.chain.storage, &account).map_err(internal)? {
+            if !m.active {
+                return Err(crate::access::forbidden(
+                    "member_suspended",
+                    format!("member {} is suspended: its accounts read nothing", m.name),
+                ));
+            }
+        }
         Ok(account)
     }
 }
@@ -162,7 +171,12 @@ fn visible_receipt(viewer: &Viewer, sender: &AccountId, r: &Receipt) -> Option<R
     shown.events.retain(|e| viewer.sees_event(e));
     let mut view = receipt_view(&shown);
     if !viewer.is_sender(sender) {
+        // What the call returned or why it failed is its sender's.
         view.return_data = None;
+        view.error = None;
+        view.error_kind = None;
+        view.error_code = None;
+        view.error_name = None;
     }
     Some(view)
 }
@@ -391,8 +405,16 @@ impl ScfApiServer for RpcServer {
     }
 
     async fn get_account(&self, ext: &Extensions, account: String) -> RpcResult<AccountView> {
-        self.viewer(ext)?.require_login("scf_getAccount")?;
+        let viewer = self.viewer(ext)?;
+        viewer.require_login("scf_getAccount")?;
         let account = parse_account(&account)?;
+        // An account's nonce measures its activity: its own member and overseers read it.
+        if !viewer.is_sender(&account) {
+            return Err(crate::access::forbidden(
+                "not_visible",
+                format!("account {account} is not one of yours: its member and overseers read it"),
+            ));
+        }
         let nonce = self.chain.nonce(&account).map_err(internal)?;
         let args = borsh::to_vec(&account).map_err(internal)?;
         let chain = self.chain.clone();
@@ -530,25 +552,34 @@ pub async fn start(
         Server::builder().set_config(config).set_http_middleware(credentials!()).to_service_builder();
     let methods: jsonrpsee::Methods = module.into();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    // Handshakes in progress are bounded (the connections they become are bounded by jsonrpsee's
+    // connection guard, as on the plain path).
+    let handshakes = Arc::new(tokio::sync::Semaphore::new(MAX_TLS_HANDSHAKES));
     tokio::spawn(async move {
         loop {
             let socket = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((socket, _)) => socket,
                     Err(e) => {
+                        // Out of file descriptors, say: wait instead of spinning.
                         tracing::warn!(target: "scf::rpc", error = %e, "accepting an RPC connection failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                         continue;
                     }
                 },
                 _ = stop.clone().shutdown() => break,
             };
+            let _ = socket.set_nodelay(true);
+            let Ok(permit) = handshakes.clone().try_acquire_owned() else {
+                continue; // too many handshakes at once: the connection is dropped
+            };
             let (acceptor, services, methods, stop) =
                 (acceptor.clone(), services.clone(), methods.clone(), stop.clone());
             tokio::spawn(async move {
                 // A client that never finishes its handshake holds nothing for long.
-                let Ok(Ok(stream)) =
-                    tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await
-                else {
+                let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await;
+                drop(permit);
+                let Ok(Ok(stream)) = handshake else {
                     return;
                 };
                 let service = services.build(methods, stop.clone());
@@ -560,6 +591,9 @@ pub async fn start(
     tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTPS and WebSocket over TLS)");
     Ok((handle, local))
 }
+
+/// Most TLS handshakes in progress at once.
+const MAX_TLS_HANDSHAKES: usize = 256;
 
 /// How long a client has to complete its TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);

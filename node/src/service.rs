@@ -42,7 +42,14 @@ impl Node {
         // Beyond loopback, RPC carries members' logins and data: TLS, or an explicit opt-out.
         let tls = match &settings.rpc_tls {
             Some((cert, key)) => Some(crate::rpc::tls_config(cert, key)?),
-            None if settings.rpc_addr.ip().is_loopback() || settings.rpc_insecure => None,
+            None if settings.rpc_addr.ip().is_loopback() => None,
+            None if settings.rpc_insecure => {
+                tracing::warn!(
+                    target: "scf::node", addr = %settings.rpc_addr,
+                    "rpc_insecure: RPC is plain HTTP beyond loopback; only behind a TLS proxy on this host"
+                );
+                None
+            }
             None => anyhow::bail!(
                 "RPC on {} is reachable beyond this machine: set rpc_tls_cert and rpc_tls_key to serve it over \
                  TLS, or rpc_insecure = true to serve plain HTTP behind a TLS-terminating proxy on this host",

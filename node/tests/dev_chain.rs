@@ -767,6 +767,15 @@ async fn rpc_readers_see_only_what_concerns_them() {
         .iter()
         .any(|r| r.tx_hash == other_hash));
 
+    // An account's nonce is its member's (and overseers'): not another member's to read.
+    let core = Keypair::dev("core").account_id().to_hex();
+    assert_eq!(
+        rpc_error(supplier2.get_account(core.clone()).await),
+        (codes::FORBIDDEN, "not_visible".into())
+    );
+    assert!(supplier2.get_account(Keypair::dev("supplier2").account_id().to_hex()).await.is_ok());
+    assert!(auditor.get_account(core).await.is_ok());
+
     // Credentials are checked: a stale or far-future login, a forged cookie, an outsider.
     assert_eq!(rpc_error(as_member(&node, "supplier2", 20 * 60_000).chain_head().await).1, "expiry_too_far");
     let forged =
@@ -791,6 +800,11 @@ async fn rpc_readers_see_only_what_concerns_them() {
         rpc_error(supplier2.get_transaction(moved_hash).await),
         (codes::FORBIDDEN, "member_suspended".into())
     );
+    // Nor does a query it signed, sent by anyone.
+    let held = borsh::to_vec(&"supplier2".to_string()).unwrap();
+    let signed =
+        signed_query(&operator, "supplier2", "receivables", "list_by_holder", held, now_ms() + 60_000).await;
+    assert_eq!(rpc_error(signed), (codes::FORBIDDEN, "member_suspended".into()));
 }
 
 /// RPC beyond loopback is encrypted: with a certificate the node serves HTTPS (a client trusting

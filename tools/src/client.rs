@@ -97,7 +97,27 @@ pub fn member_client(url: &str, chain_id: &str, key: &Keypair, validity_ms: u64)
     http_client(url, Some(&credential))
 }
 
+/// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`).
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map(|(_, a)| a).unwrap_or(authority);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn http_client(url: &str, credential: Option<&Credential>) -> Result<HttpClient> {
+    // A credential is a bearer secret: it travels over TLS, or stays on this machine.
+    if credential.is_some() && url.starts_with("http://") && !is_loopback_url(url) {
+        bail!(
+            "refusing to send a login over plain HTTP to {url}: use https:// (nodes serve RPC beyond \
+             loopback over TLS)"
+        );
+    }
     let mut headers = HeaderMap::new();
     if let Some(c) = credential {
         headers.insert("authorization", HeaderValue::from_str(&c.header_value())?);
@@ -133,8 +153,11 @@ impl Ctx {
     /// `data/dev/rpc.cookie`), or else anonymously: headers, the validator set, submissions.
     pub async fn connect(url: &str, keys: KeyStore, json: bool, signer: Option<String>) -> Result<Ctx> {
         let viewer = signer.as_deref().map(|s| keys.get(s)).transpose()?;
-        let credential =
-            viewer.is_none().then(operator_cookie).flatten().map(|cookie| Credential::Operator { cookie });
+        // The operator's cookie is for the node on this machine only.
+        let credential = (viewer.is_none() && is_loopback_url(url))
+            .then(operator_cookie)
+            .flatten()
+            .map(|cookie| Credential::Operator { cookie });
         let client = http_client(url, credential.as_ref())?;
         let mut ctx =
             Ctx { client, url: url.to_string(), keys, json, signer, viewer, chain: Default::default() };
@@ -502,4 +525,26 @@ pub fn return_data(view: &TxView) -> Result<Vec<u8>> {
 /// Decodes a successful transaction's return value.
 pub fn returned<T: borsh::BorshDeserialize>(view: &TxView) -> Result<T> {
     Ok(borsh::from_slice(&return_data(view)?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_url;
+
+    #[test]
+    fn only_this_machine_is_loopback() {
+        for url in
+            ["http://127.0.0.1:9944", "http://localhost:9944/", "https://[::1]:9944", "http://127.1.2.3"]
+        {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in [
+            "http://10.0.0.2:9944",
+            "https://node.bank.example:9944",
+            "http://127.0.0.1.evil.example",
+            "http://[::2]:1",
+        ] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
+    }
 }
