@@ -519,6 +519,7 @@ pub async fn start(
     let config = ServerConfig::builder()
         .max_request_body_size(4 * MAX_TX_BYTES as u32)
         .max_connections(MAX_RPC_CONNECTIONS)
+        .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(scf_rpc_api::MAX_BATCH_LEN))
         .build();
     // Every request's Authorization header becomes a `Presented` extension the methods read (a
     // layer per transport: plain and TLS connections carry different request body types).

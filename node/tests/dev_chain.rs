@@ -334,6 +334,27 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     assert_eq!(kind(&answers[2]), (codes::INVALID_TRANSACTION, "bad_signature".into()));
     let minted = wait_committed(&client, &good.hash().to_hex()).await;
     assert!(minted.receipt.expect("committed").success);
+    // A batch is bounded: MAX_BATCH_LEN calls are answered, one more is refused whole.
+    let heads = |n: u32| {
+        let mut batch = jsonrpsee::core::params::BatchRequestBuilder::new();
+        for _ in 0..n {
+            batch.insert("scf_chainHead", jsonrpsee::rpc_params![]).unwrap();
+        }
+        batch
+    };
+    let full = jsonrpsee::core::client::ClientT::batch_request::<scf_rpc_api::ChainHead>(
+        &client,
+        heads(scf_rpc_api::MAX_BATCH_LEN),
+    )
+    .await
+    .expect("a full batch is answered");
+    assert_eq!(full.len(), scf_rpc_api::MAX_BATCH_LEN as usize);
+    let over = jsonrpsee::core::client::ClientT::batch_request::<scf_rpc_api::ChainHead>(
+        &client,
+        heads(scf_rpc_api::MAX_BATCH_LEN + 1),
+    )
+    .await;
+    assert!(over.is_err(), "a batch of {} calls is refused", scf_rpc_api::MAX_BATCH_LEN + 1);
 
     let q = client
         .query(

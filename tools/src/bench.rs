@@ -296,6 +296,9 @@ pub async fn run(opts: BenchOptions) -> Result<BenchReport> {
     if opts.nodes.is_empty() || opts.concurrency == 0 || opts.txs == 0 || opts.batch == 0 {
         bail!("--node, --txs, --concurrency and --batch must be non-empty and positive");
     }
+    if opts.batch > scf_rpc_api::MAX_BATCH_LEN as usize {
+        bail!("--batch may be at most {} (the nodes refuse longer batches)", scf_rpc_api::MAX_BATCH_LEN);
+    }
     let anonymous = HttpClientBuilder::default()
         .request_timeout(Duration::from_secs(30))
         .build(&opts.nodes[0])

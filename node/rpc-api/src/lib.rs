@@ -46,6 +46,9 @@ pub mod codes {
 /// Longest validity a signed query may claim: a leaked signature is useless after this.
 pub const MAX_QUERY_AUTH_MS: u64 = 10 * 60 * 1000;
 
+/// Most calls in one JSON-RPC batch; a longer batch is refused whole (`scf bench` sends 256).
+pub const MAX_BATCH_LEN: u32 = 1024;
+
 /// Longest validity a member login may claim (see [`Credential`]).
 pub const MAX_LOGIN_MS: u64 = 10 * 60 * 1000;
 
