@@ -70,7 +70,11 @@ pub fn read_credential<B>(mut request: HttpRequest<B>) -> HttpRequest<B> {
 #[derive(Clone, Debug)]
 pub enum Viewer {
     Operator,
-    Member(Member),
+    /// A member, signed in with `account`.
+    Member {
+        member: Member,
+        account: AccountId,
+    },
     /// A validator's consensus key (no member account): it reads its own transactions and the
     /// consortium-wide events (governance), nothing of members' business.
     Validator(AccountId),
@@ -83,7 +87,7 @@ impl Viewer {
     pub fn sees_everything(&self) -> bool {
         match self {
             Viewer::Operator => true,
-            Viewer::Member(m) => matches!(m.role, Role::Auditor | Role::Operator),
+            Viewer::Member { member: m, .. } => matches!(m.role, Role::Auditor | Role::Operator),
             Viewer::Validator(_) | Viewer::Anonymous => false,
         }
     }
@@ -108,7 +112,7 @@ impl Viewer {
     pub fn sees_transaction(&self, sender: &AccountId, receipt: Option<&Receipt>) -> bool {
         match self {
             _ if self.sees_everything() => true,
-            Viewer::Member(m) => {
+            Viewer::Member { member: m, .. } => {
                 m.accounts.contains(sender)
                     || receipt.is_some_and(|r| r.events.iter().any(|e| e.parties.contains(&m.name)))
             }
@@ -122,9 +126,17 @@ impl Viewer {
     pub fn sees_event(&self, event: &Event) -> bool {
         match self {
             _ if self.sees_everything() => true,
-            Viewer::Member(m) => event.parties.is_empty() || event.parties.contains(&m.name),
+            Viewer::Member { member: m, .. } => event.parties.is_empty() || event.parties.contains(&m.name),
             Viewer::Validator(_) => event.parties.is_empty(),
             Viewer::Operator | Viewer::Anonymous => false,
+        }
+    }
+
+    /// The account a member or validator signed in with: its queries run as that account.
+    pub fn account(&self) -> Option<AccountId> {
+        match self {
+            Viewer::Member { account, .. } | Viewer::Validator(account) => Some(*account),
+            Viewer::Operator | Viewer::Anonymous => None,
         }
     }
 
@@ -132,7 +144,7 @@ impl Viewer {
     pub fn is_sender(&self, sender: &AccountId) -> bool {
         match self {
             _ if self.sees_everything() => true,
-            Viewer::Member(m) => m.accounts.contains(sender),
+            Viewer::Member { member: m, .. } => m.accounts.contains(sender),
             Viewer::Validator(account) => account == sender,
             _ => false,
         }
@@ -228,7 +240,7 @@ impl Access {
                     ));
                 }
                 match scf_runtime::member_of_account(&chain.storage, &account) {
-                    Ok(Some(m)) if m.active => Ok(Viewer::Member(m)),
+                    Ok(Some(m)) if m.active => Ok(Viewer::Member { member: m, account }),
                     Ok(Some(m)) => Err(forbidden(
                         "member_suspended",
                         format!("member {} is suspended: its accounts read nothing", m.name),

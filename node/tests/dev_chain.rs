@@ -81,18 +81,8 @@ fn with_credential(url: &str, credential: Option<scf_rpc_api::Credential>) -> Ht
 
 /// A client signed in as the dev key `who`, its login valid for `valid_ms`.
 fn as_member(node: &NodeProcess, who: &str, valid_ms: u64) -> HttpClient {
-    let key = Keypair::dev(who);
-    let login = scf_primitives::LoginAuthorization {
-        chain_id: "scf-dev".into(),
-        account: key.account_id(),
-        expires_at_ms: now_ms() + valid_ms,
-    };
-    let credential = scf_rpc_api::Credential::Member {
-        account: login.account,
-        expires_at_ms: login.expires_at_ms,
-        signature: key.sign_login(&login),
-    };
-    with_credential(&node.rpc, Some(credential))
+    let login = scf_rpc_api::Credential::login(&Keypair::dev(who), "scf-dev", now_ms() + valid_ms);
+    with_credential(&node.rpc, Some(login))
 }
 
 async fn connect(node: &mut NodeProcess) -> HttpClient {

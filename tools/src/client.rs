@@ -12,9 +12,7 @@ use scf_interface::{
     receivables::{parse_date, Day, MS_PER_DAY},
     registry::Member,
 };
-use scf_primitives::{
-    crypto::Keypair, AccountId, ContractAddress, LoginAuthorization, Payload, QueryAuthorization, Transaction,
-};
+use scf_primitives::{crypto::Keypair, AccountId, ContractAddress, Payload, QueryAuthorization, Transaction};
 use scf_rpc_api::{from_hex, to_hex, Credential, QueryAuth, ReceiptView, ScfApiClient, TxStatus, TxView};
 
 use crate::keystore::KeyStore;
@@ -84,17 +82,7 @@ fn operator_cookie() -> Option<String> {
 /// A client of `url` signed in as `key` on chain `chain_id`, its login valid for `validity_ms`.
 pub fn member_client(url: &str, chain_id: &str, key: &Keypair, validity_ms: u64) -> Result<HttpClient> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
-    let login = LoginAuthorization {
-        chain_id: chain_id.to_string(),
-        account: key.account_id(),
-        expires_at_ms: now + validity_ms,
-    };
-    let credential = Credential::Member {
-        account: login.account,
-        expires_at_ms: login.expires_at_ms,
-        signature: key.sign_login(&login),
-    };
-    http_client(url, Some(&credential))
+    http_client(url, Some(&Credential::login(key, chain_id, now + validity_ms)))
 }
 
 /// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`).

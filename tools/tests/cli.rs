@@ -406,7 +406,7 @@ fn discounting_demo_on_a_real_node() {
 /// the auditor sees every receipt the node's operator sees.
 fn readers_of_the_story(cli: &Cli) {
     use jsonrpsee::http_client::{HeaderMap, HttpClient, HttpClientBuilder};
-    use scf_primitives::{crypto::Keypair, LoginAuthorization};
+    use scf_primitives::crypto::Keypair;
     use scf_rpc_api::{BlockId, Credential, ScfApiClient};
     let client = |credential: Option<Credential>| -> HttpClient {
         let mut headers = HeaderMap::new();
@@ -416,19 +416,9 @@ fn readers_of_the_story(cli: &Cli) {
         HttpClientBuilder::default().set_headers(headers).build(&cli.url).unwrap()
     };
     let member = |who: &str| {
-        let key = Keypair::dev(who);
         let now =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
-        let login = LoginAuthorization {
-            chain_id: "scf-dev".into(),
-            account: key.account_id(),
-            expires_at_ms: now + 60_000,
-        };
-        client(Some(Credential::Member {
-            account: login.account,
-            expires_at_ms: login.expires_at_ms,
-            signature: key.sign_login(&login),
-        }))
+        client(Some(Credential::login(&Keypair::dev(who), "scf-dev", now + 60_000)))
     };
     let cookie = std::fs::read_to_string(&cli.cookie).unwrap();
     let (anonymous, operator) = (client(None), client(Some(Credential::Operator { cookie })));

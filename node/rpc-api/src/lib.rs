@@ -71,6 +71,17 @@ pub enum Credential {
 }
 
 impl Credential {
+    /// A member login: `key`'s signature over a `LoginAuthorization` for `chain_id`, valid until
+    /// `expires_at_ms` (at most `MAX_LOGIN_MS` from the node's clock).
+    pub fn login(key: &scf_primitives::crypto::Keypair, chain_id: &str, expires_at_ms: u64) -> Credential {
+        let login = scf_primitives::LoginAuthorization {
+            chain_id: chain_id.to_string(),
+            account: key.account_id(),
+            expires_at_ms,
+        };
+        Credential::Member { account: login.account, expires_at_ms, signature: key.sign_login(&login) }
+    }
+
     /// The `Authorization` header value.
     pub fn header_value(&self) -> String {
         match self {
