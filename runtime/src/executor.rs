@@ -13,7 +13,9 @@ use scf_primitives::{
 };
 
 use crate::{
+    budget::{BlockBudget, BlockUsage, OverBudget, BLOCK_BUDGET, TX_FUEL_LIMIT},
     keys, permissions,
+    stack::on_contract_stack,
     state::{apply_changes, StateChanges, StateUpdate},
     vm::{CallEnv, CallFailure, Vm, DEPLOY_FUEL_PER_BYTE},
     RuntimeError, StateStore,
@@ -25,13 +27,24 @@ pub struct RuntimeParams {
     pub chain_id: String,
     /// Fuel each transaction may burn (Wasm operators plus host-function charges).
     pub tx_fuel_limit: u64,
-    /// Fuel a read-only query may burn.
+    /// Fuel a read-only query may burn: a fifth of a transaction's, since anyone a node serves
+    /// may send queries and they cost the node without a block to bound them.
     pub query_fuel_limit: u64,
+    /// What one block may consume.
+    pub block_budget: BlockBudget,
 }
+
+/// Fuel one query may burn.
+pub const QUERY_FUEL_LIMIT: u64 = TX_FUEL_LIMIT / 5;
 
 impl RuntimeParams {
     pub fn new(chain_id: impl Into<String>) -> RuntimeParams {
-        RuntimeParams { chain_id: chain_id.into(), tx_fuel_limit: 100_000_000, query_fuel_limit: 100_000_000 }
+        RuntimeParams {
+            chain_id: chain_id.into(),
+            tx_fuel_limit: TX_FUEL_LIMIT,
+            query_fuel_limit: QUERY_FUEL_LIMIT,
+            block_budget: BLOCK_BUDGET,
+        }
     }
 }
 
@@ -47,6 +60,70 @@ pub struct ExecutedBlock {
     pub receipts: Vec<Receipt>,
     pub receipts_root: Hash,
     pub state: StateUpdate,
+    /// What the block consumed of its budget.
+    pub usage: BlockUsage,
+}
+
+/// Why a block could not be executed.
+#[derive(Debug, thiserror::Error)]
+pub enum BlockError {
+    /// The block is invalid: it consumes more than a block may.
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
+    /// This node failed (its store): nothing can be said about the block.
+    #[error(transparent)]
+    Node(#[from] RuntimeError),
+}
+
+/// Whether a block is being assembled from candidates or checked as proposed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Stop before the first transaction that would exceed a budget; it waits for a later block.
+    Build,
+    /// Every transaction must fit: a block over budget is invalid.
+    Verify,
+}
+
+/// What executing one transaction produced, not yet part of the block.
+struct Applied {
+    outcome: ExecOutcome,
+    events: Vec<scf_primitives::Event>,
+    fuel_used: u64,
+    /// Its state writes: the nonce, and on success everything it wrote.
+    writes: StateChanges,
+}
+
+impl Applied {
+    fn failed(error: TxError) -> Applied {
+        Applied {
+            outcome: ExecOutcome::Failure { error },
+            events: Vec::new(),
+            fuel_used: 0,
+            writes: StateChanges::new(),
+        }
+    }
+
+    /// Its share of the block's budget (`bytes`: its encoded size).
+    fn usage(&self, bytes: usize) -> BlockUsage {
+        let write_bytes =
+            self.writes.iter().map(|(k, v)| k.len() + v.as_ref().map_or(0, Vec::len)).sum::<usize>();
+        let event_bytes = self
+            .events
+            .iter()
+            .map(|e| {
+                e.topic.len()
+                    + e.data.len()
+                    + e.parties.iter().map(String::len).sum::<usize>()
+                    + e.subjects.iter().map(|s| s.kind.len() + s.id.len()).sum::<usize>()
+            })
+            .sum::<usize>();
+        BlockUsage {
+            bytes: bytes as u64,
+            fuel: self.fuel_used,
+            write_bytes: write_bytes as u64,
+            event_bytes: event_bytes as u64,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -127,7 +204,8 @@ impl Runtime {
         next_height: Height,
     ) -> Result<Hash, CheckError> {
         let hash = tx.hash();
-        self.check_static_with(tx, &hash, None).map_err(CheckError::Invalid)?;
+        let size = borsh::object_length(tx).unwrap_or(usize::MAX);
+        self.check_static_with(tx, size, &hash, None).map_err(CheckError::Invalid)?;
         let mut read = |key: &[u8]| -> Result<Option<Vec<u8>>, RuntimeError> { Ok(store.get(key)?) };
         permissions::check_sender(&mut read, &tx.tx.sender, &tx.tx.payload, next_height)?
             .map_err(CheckError::Invalid)?;
@@ -138,15 +216,16 @@ impl Runtime {
         Ok(hash)
     }
 
-    /// Checks that need no state, for a transaction whose hash is known; `signature_ok` is a
-    /// verification already done (in parallel, for a block), `None` to verify here.
+    /// Checks that need no state, for a transaction whose encoded size and hash are known;
+    /// `signature_ok` is a verification already done (in parallel, for a block), `None` to
+    /// verify here.
     fn check_static_with(
         &self,
         tx: &SignedTransaction,
+        size: usize,
         hash: &Hash,
         signature_ok: Option<bool>,
     ) -> Result<(), TxError> {
-        let size = borsh::object_length(tx).unwrap_or(usize::MAX);
         if size > MAX_TX_BYTES {
             return Err(TxError::PayloadTooLarge { limit: MAX_TX_BYTES as u64 });
         }
@@ -245,14 +324,57 @@ impl Runtime {
         ok
     }
 
-    /// Executes `transactions` in order on top of `store` (which holds the state after
-    /// `ctx.height - 1`) and computes the resulting state root. Pure: nothing is written.
+    /// Executes a proposed block's `transactions` in order on top of `store` (which holds the
+    /// state after `ctx.height - 1`) and computes the resulting state root. Pure: nothing is
+    /// written. A block that exceeds its budget is refused as soon as it does (its remaining
+    /// transactions are not run).
     pub fn execute_block(
         &self,
         store: Arc<dyn StateStore>,
         ctx: BlockContext,
         transactions: &[SignedTransaction],
-    ) -> Result<ExecutedBlock, RuntimeError> {
+    ) -> Result<ExecutedBlock, BlockError> {
+        on_contract_stack(|| self.run_block(store, ctx, transactions, Mode::Verify))?
+            .map(|(executed, _)| executed)
+    }
+
+    /// Assembles a block from `candidates` (in order, each sender's in nonce order): executes
+    /// them, leaving out any that would exceed the block's budget (with its sender's later
+    /// ones), and returns the transactions that made it in with what they produced. The rest
+    /// wait for a later block.
+    pub fn build_block(
+        &self,
+        store: Arc<dyn StateStore>,
+        ctx: BlockContext,
+        candidates: Vec<SignedTransaction>,
+    ) -> Result<(Vec<SignedTransaction>, ExecutedBlock), RuntimeError> {
+        let (executed, included) =
+            match on_contract_stack(|| self.run_block(store, ctx, &candidates, Mode::Build))? {
+                Ok(done) => done,
+                Err(BlockError::Node(e)) => return Err(e),
+                Err(BlockError::OverBudget(over)) => {
+                    // Building stops before any budget is exceeded; only an empty block is checked
+                    // without a transaction, and it is within every budget.
+                    return Err(RuntimeError::Engine(format!("an assembled block is over budget: {over}")));
+                }
+            };
+        let mut candidates: Vec<Option<SignedTransaction>> = candidates.into_iter().map(Some).collect();
+        let block = included.into_iter().filter_map(|i| candidates[i].take()).collect();
+        Ok((block, executed))
+    }
+
+    /// Executes transactions in order; returns the result and the positions of the transactions
+    /// it holds (all of them when verifying).
+    fn run_block(
+        &self,
+        store: Arc<dyn StateStore>,
+        ctx: BlockContext,
+        transactions: &[SignedTransaction],
+        mode: Mode,
+    ) -> Result<(ExecutedBlock, Vec<usize>), BlockError> {
+        let budget = self.params.block_budget;
+        let mut usage = BlockUsage::empty_block();
+        usage.check(&budget)?;
         let mut block_writes = StateChanges::new();
         let mut receipts = Vec::with_capacity(transactions.len());
         // Timing for the log line below only; nothing measured here reaches execution.
@@ -260,22 +382,69 @@ impl Runtime {
         let hashes: Vec<Hash> = transactions.iter().map(SignedTransaction::hash).collect();
         let signatures = self.verify_block_signatures(transactions, &hashes);
         let verified = started.elapsed();
+        // Building: candidates are tried in order; one that does not fit is left out with every
+        // later transaction of its sender (their nonces would no longer follow). Trying after a
+        // miss stops once the fuel spent on left-out transactions reaches the block's budget, so
+        // assembling a block never costs more than twice executing it.
+        let mut included = Vec::with_capacity(transactions.len());
+        let mut left_out_senders = std::collections::BTreeSet::new();
+        let mut left_out_fuel = 0u64;
         for (index, tx) in transactions.iter().enumerate() {
-            let (outcome, events, fuel_used) = self.apply_transaction(
+            if mode == Mode::Build && left_out_senders.contains(&tx.tx.sender) {
+                continue;
+            }
+            let size = borsh::object_length(tx).unwrap_or(usize::MAX);
+            // Its bytes must fit before it runs.
+            if let Err(over) =
+                usage.plus(&BlockUsage { bytes: size as u64, ..BlockUsage::default() }).check(&budget)
+            {
+                match mode {
+                    Mode::Build => {
+                        left_out_senders.insert(tx.tx.sender);
+                        continue;
+                    }
+                    Mode::Verify => return Err(over.into()),
+                }
+            }
+            // Its fuel may use what the block has left, plus one, so that running out of it shows
+            // as exceeding the budget: a transaction that fits runs exactly as it would with its
+            // full allowance, and one that does not costs no more than the budget.
+            let fuel_limit = self.params.tx_fuel_limit.min((budget.fuel - usage.fuel).saturating_add(1));
+            let applied = self.apply_transaction(
                 &store,
                 &mut block_writes,
                 ctx,
                 tx,
+                size,
                 &hashes[index],
                 signatures[index],
+                fuel_limit,
             )?;
+            let with_tx = usage.plus(&applied.usage(size));
+            if let Err(over) = with_tx.check(&budget) {
+                match mode {
+                    // Its writes were never applied: the block goes on without it.
+                    Mode::Build => {
+                        left_out_senders.insert(tx.tx.sender);
+                        left_out_fuel = left_out_fuel.saturating_add(applied.fuel_used);
+                        if left_out_fuel >= budget.fuel {
+                            break;
+                        }
+                        continue;
+                    }
+                    Mode::Verify => return Err(over.into()),
+                }
+            }
+            usage = with_tx;
+            crate::state::overlay(&mut block_writes, applied.writes);
+            included.push(index);
             receipts.push(Receipt {
                 tx_hash: hashes[index],
                 height: ctx.height,
-                index: index as u32,
-                outcome,
-                events,
-                fuel_used,
+                index: receipts.len() as u32,
+                outcome: applied.outcome,
+                events: applied.events,
+                fuel_used: applied.fuel_used,
             });
         }
         let receipt_hashes: Vec<Hash> = receipts.iter().map(Receipt::hash).collect();
@@ -285,28 +454,34 @@ impl Runtime {
         tracing::debug!(
             target: "scf::runtime",
             height = ctx.height,
-            txs = transactions.len(),
+            txs = included.len(),
+            fuel = usage.fuel,
             written_keys,
             verify_ms = verified.as_millis() as u64,
             run_ms = (executed - verified).as_millis() as u64,
             merkle_ms = (started.elapsed() - executed).as_millis() as u64,
             "executed block"
         );
-        Ok(ExecutedBlock { receipts, receipts_root: merkle_root(&receipt_hashes), state })
+        let receipts_root = merkle_root(&receipt_hashes);
+        Ok((ExecutedBlock { receipts, receipts_root, state, usage }, included))
     }
 
+    /// Runs one transaction against the block's writes so far, without adding its own writes
+    /// to them: the caller does, once it knows the transaction fits the block.
+    #[allow(clippy::too_many_arguments)]
     fn apply_transaction(
         &self,
         store: &Arc<dyn StateStore>,
         block_writes: &mut StateChanges,
         ctx: BlockContext,
         signed: &SignedTransaction,
+        size: usize,
         hash: &Hash,
         signature_ok: bool,
-    ) -> Result<(ExecOutcome, Vec<scf_primitives::Event>, u64), RuntimeError> {
-        let failure = |error| Ok((ExecOutcome::Failure { error }, Vec::new(), 0));
-        if let Err(e) = self.check_static_with(signed, hash, Some(signature_ok)) {
-            return failure(e);
+        fuel_limit: u64,
+    ) -> Result<Applied, RuntimeError> {
+        if let Err(e) = self.check_static_with(signed, size, hash, Some(signature_ok)) {
+            return Ok(Applied::failed(e));
         }
         let tx = &signed.tx;
         let nonce_key = keys::nonce(&tx.sender);
@@ -316,10 +491,14 @@ impl Runtime {
         };
         let expected = stored.map(|b| decode_u64(&b)).unwrap_or(0);
         if tx.nonce != expected {
-            return failure(TxError::BadNonce { expected, got: tx.nonce });
+            return Ok(Applied::failed(TxError::BadNonce { expected, got: tx.nonce }));
         }
         // The nonce advances even if execution fails, so a failed transaction cannot be replayed.
-        block_writes.insert(nonce_key, Some((expected + 1).to_le_bytes().to_vec()));
+        let mut writes = StateChanges::new();
+        writes.insert(nonce_key, Some((expected + 1).to_le_bytes().to_vec()));
+        let failed = |error, fuel_used, writes| {
+            Ok(Applied { outcome: ExecOutcome::Failure { error }, events: Vec::new(), fuel_used, writes })
+        };
         // Membership as of this point of the block: a member suspended by an earlier transaction
         // of the same block is refused here. Its nonce still advances (above), so the refused
         // transaction leaves every pool instead of being proposed again and again.
@@ -333,9 +512,8 @@ impl Runtime {
             permissions::check_sender(&mut read, &tx.sender, &tx.payload, ctx.height)?
         };
         if let Err(e) = allowed {
-            return failure(e);
+            return failed(e, 0, writes);
         }
-
         let (target, method, input, install) = match &tx.payload {
             Payload::Deploy { code, init_args } => (
                 ContractAddress::derive(&tx.sender, tx.nonce),
@@ -362,17 +540,22 @@ impl Runtime {
             input,
         );
         let (mut env, result, fuel_used) = match install {
-            Some((code, how)) => self.run_install(env, target, code, how, self.params.tx_fuel_limit),
-            None => self.run_call(&self.vm, env, method, self.params.tx_fuel_limit),
+            Some((code, how)) => self.run_install(env, target, code, how, fuel_limit),
+            None => self.run_call(&self.vm, env, method, fuel_limit),
         };
         *block_writes = std::mem::take(&mut env.block_writes);
         match result {
             Ok(()) => {
-                crate::state::overlay(block_writes, std::mem::take(&mut env.tx_writes));
+                crate::state::overlay(&mut writes, std::mem::take(&mut env.tx_writes));
                 let return_data = std::mem::take(&mut env.return_data);
-                Ok((ExecOutcome::Success { return_data }, env.events, fuel_used))
+                Ok(Applied {
+                    outcome: ExecOutcome::Success { return_data },
+                    events: env.events,
+                    fuel_used,
+                    writes,
+                })
             }
-            Err(CallFailure::Tx(error)) => Ok((ExecOutcome::Failure { error }, Vec::new(), fuel_used)),
+            Err(CallFailure::Tx(error)) => failed(error, fuel_used, writes),
             Err(CallFailure::Node(e)) => Err(e),
         }
     }
@@ -546,7 +729,8 @@ impl Runtime {
             true,
             args,
         );
-        let (mut env, result, _) = self.run_call(&self.query_vm, env, method, self.params.query_fuel_limit);
+        let (mut env, result, _) =
+            on_contract_stack(|| self.run_call(&self.query_vm, env, method, self.params.query_fuel_limit))?;
         match result {
             Ok(()) => Ok(Ok(std::mem::take(&mut env.return_data))),
             Err(CallFailure::Tx(e)) => Ok(Err(e)),
@@ -574,7 +758,8 @@ impl Runtime {
             false,
             init_args,
         );
-        let (mut env, result, _) = self.run_install(env, address, code, Install::Genesis, u64::MAX / 2);
+        let (mut env, result, _) =
+            on_contract_stack(|| self.run_install(env, address, code, Install::Genesis, u64::MAX / 2))?;
         *writes = std::mem::take(&mut env.block_writes);
         match result {
             Ok(()) => {

@@ -14,19 +14,24 @@
 //! block timestamp. A guest fault is data (a failed [`scf_primitives::Receipt`]); only a fault of
 //! the node itself (an unreadable store) is a [`RuntimeError`].
 
+pub mod budget;
 mod error;
 mod executor;
 pub mod genesis;
 pub mod keys;
 pub mod merkle;
 mod permissions;
+mod stack;
 mod state;
 mod vm;
 
+pub use budget::{BlockBudget, BlockUsage, OverBudget, BLOCK_BUDGET, TX_FUEL_LIMIT};
 pub use error::{RuntimeError, StoreError};
 pub use executor::{
-    installed_contracts, BlockContext, CheckError, ExecutedBlock, Runtime, RuntimeParams, GENESIS_CALLER,
+    installed_contracts, BlockContext, BlockError, CheckError, ExecutedBlock, Runtime, RuntimeParams,
+    GENESIS_CALLER, QUERY_FUEL_LIMIT,
 };
 pub use permissions::{admitted_nodes, is_validator_key, member_of_account};
+pub use stack::CONTRACT_STACK_BYTES;
 pub use state::{apply_changes, root_at, MemoryStore, StateChanges, StateStore, StateUpdate};
 pub use vm::{validate_module, Vm};

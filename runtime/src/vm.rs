@@ -23,10 +23,10 @@ use crate::{keys, state::StateChanges, RuntimeError, StateStore, StoreError};
 pub const MAX_MEMORY_BYTES: usize = 16 * 1024 * 1024;
 /// Native stack available to Wasm. Bounded so that deep recursion traps instead of crashing the
 /// node; see docs/adr/0003-deterministic-wasm.md for why it is fixed in the config.
-const MAX_WASM_STACK: usize = 512 * 1024;
+pub(crate) const MAX_WASM_STACK: usize = 512 * 1024;
 
 /// Fuel charged by host functions, on top of the fuel wasmtime charges per Wasm operator.
-mod cost {
+pub(crate) mod cost {
     pub const HOST_CALL: u64 = 500;
     pub const STORAGE_READ_BYTE: u64 = 2;
     pub const STORAGE_WRITE: u64 = 5_000;

@@ -25,7 +25,7 @@ use malachitebft_engine::{
 };
 use scf_interface::governance;
 use scf_primitives::{crypto::Keypair, Block, BlockHeader, Hash};
-use scf_runtime::{keys, BlockContext, ExecutedBlock};
+use scf_runtime::{keys, BlockContext, BlockError, ExecutedBlock, OverBudget, BLOCK_BUDGET};
 
 use super::{
     codec::WireCertificate,
@@ -57,8 +57,10 @@ impl Default for BlockPolicy {
     }
 }
 
-/// Largest proposal stream accepted from a peer, and how many may be in flight.
-const MAX_STREAM_BYTES: usize = 16 * 1024 * 1024;
+/// Largest proposal stream accepted from a peer: a block at its byte budget with its parts'
+/// framing. (More could never be a valid block.)
+const MAX_STREAM_BYTES: usize = BLOCK_BUDGET.bytes as usize + 64 * 1024;
+/// How many proposal streams may be in flight.
 const MAX_OPEN_STREAMS: usize = 64;
 const CHUNK_BYTES: usize = 256 * 1024;
 
@@ -118,6 +120,8 @@ pub enum InvalidBlock {
     TooManyTxs { max: usize, got: usize },
     #[error("transaction root does not match the transactions")]
     TxRoot,
+    #[error(transparent)]
+    OverBudget(#[from] OverBudget),
     #[error("state root {got} differs from re-execution's {expected}")]
     StateRoot { expected: Hash, got: Hash },
     #[error("receipts root {got} differs from re-execution's {expected}")]
@@ -219,7 +223,8 @@ impl App {
         let ctx = BlockContext { height: h.height, timestamp_ms: h.timestamp_ms };
         let executed = match self.chain.runtime.execute_block(self.chain.state(), ctx, &block.transactions) {
             Ok(e) => e,
-            Err(e) => {
+            Err(BlockError::OverBudget(over)) => return Err(InvalidBlock::OverBudget(over)),
+            Err(BlockError::Node(e)) => {
                 // A node fault (storage), not the proposer's: refuse the block rather than guess.
                 tracing::error!(target: "scf::consensus", error = %e, "executing a proposed block failed");
                 return Err(InvalidBlock::Local(format!("execution failed: {e}")));
@@ -273,14 +278,15 @@ impl App {
         }
         let storage = &self.chain.storage;
         let selecting = std::time::Instant::now();
-        let txs = self.chain.mempool.select(self.policy.max_txs, |sender| {
+        let candidates = self.chain.mempool.select(self.policy.max_txs, |sender| {
             scf_runtime::Runtime::nonce(storage, sender).unwrap_or(u64::MAX)
         });
         let select_ms = selecting.elapsed().as_millis() as u64;
         let timestamp_ms = self.chain.now_ms().max(head.timestamp_ms + 1);
         let ctx = BlockContext { height: height.0, timestamp_ms };
         let executing = std::time::Instant::now();
-        let executed = self.chain.runtime.execute_block(self.chain.state(), ctx, &txs)?;
+        // The block ends before the first candidate that would exceed its budget.
+        let (txs, executed) = self.chain.runtime.build_block(self.chain.state(), ctx, candidates)?;
         let execute_ms = executing.elapsed().as_millis() as u64;
         let header = BlockHeader {
             height: height.0,

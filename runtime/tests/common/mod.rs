@@ -27,9 +27,16 @@ pub struct Chain {
 
 impl Chain {
     pub fn new() -> Chain {
+        Chain::with_budget(scf_runtime::BLOCK_BUDGET)
+    }
+
+    /// A chain whose blocks have `budget` instead of the chain's.
+    pub fn with_budget(budget: scf_runtime::BlockBudget) -> Chain {
         let genesis =
             Genesis::load(&std::path::Path::new(GENESIS_DIR).join("dev.json")).expect("dev genesis loads");
-        let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone())).unwrap();
+        let mut params = RuntimeParams::new(genesis.spec.chain_id.clone());
+        params.block_budget = budget;
+        let runtime = Runtime::new(params).unwrap();
         let store = MemoryStore::new();
         let (update, _header) = genesis.build(&runtime, Arc::new(store.clone())).unwrap();
         store.commit(&update);
@@ -98,6 +105,27 @@ impl Chain {
             keeps_the_event_interface(r);
         }
         executed.receipts
+    }
+
+    /// The next block as a proposer assembles it from `candidates` (it ends before the first
+    /// that would exceed the budget), committed; the receipts of those it holds.
+    pub fn build(&mut self, candidates: Vec<SignedTransaction>) -> Vec<Receipt> {
+        self.height += 1;
+        let ctx = self.context();
+        let (included, executed) =
+            self.runtime.build_block(Arc::new(self.store.clone()), ctx, candidates).unwrap();
+        assert_eq!(included.len(), executed.receipts.len());
+        self.store.commit(&executed.state);
+        executed.receipts
+    }
+
+    /// `txs` as the next block, checked as a validator checks a proposal; nothing is committed.
+    pub fn verify(
+        &self,
+        txs: &[SignedTransaction],
+    ) -> Result<scf_runtime::ExecutedBlock, scf_runtime::BlockError> {
+        let ctx = BlockContext { height: self.height + 1, ..self.context() };
+        self.runtime.execute_block(Arc::new(self.store.clone()), ctx, txs)
     }
 
     pub fn one(&mut self, tx: SignedTransaction) -> Receipt {
