@@ -93,7 +93,11 @@ fn main() -> anyhow::Result<()> {
         Genesis::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../genesis/dev.json"))?;
     let chain_id = genesis.spec.chain_id.clone();
     let dir = tempfile::tempdir()?;
-    let chain = Chain::open(Storage::open(dir.path(), &chain_id)?, &genesis, 100_000)?;
+    let chain = Chain::open(
+        Storage::open(dir.path(), &chain_id)?,
+        &genesis,
+        scf_node::mempool::PoolLimits::default(),
+    )?;
 
     let (operator, core) = (Keypair::dev("operator"), Keypair::dev("core"));
     let keys: Vec<Keypair> = (0..members)

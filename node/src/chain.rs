@@ -15,7 +15,7 @@ use scf_runtime::{
 };
 
 use crate::{
-    mempool::{Mempool, PoolError},
+    mempool::{Mempool, PoolError, PoolLimits},
     storage::{Storage, StorageError},
 };
 
@@ -78,7 +78,7 @@ pub const MAX_DEV_TIME_OFFSET_MS: u64 = 10 * 366 * 86_400_000;
 
 impl Chain {
     /// Opens the chain at `storage`, writing genesis first if the database is new.
-    pub fn open(storage: Storage, genesis: &Genesis, pool_capacity: usize) -> Result<Arc<Chain>, ChainError> {
+    pub fn open(storage: Storage, genesis: &Genesis, pool: PoolLimits) -> Result<Arc<Chain>, ChainError> {
         let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone()))?;
         // Genesis is a pure function of the spec: build it on an empty store, then either write
         // it (new database) or check that the database starts from the same header.
@@ -116,7 +116,7 @@ impl Chain {
             time_offset_ms,
             storage,
             runtime,
-            mempool: Mempool::new(pool_capacity),
+            mempool: Mempool::new(pool),
             genesis_hash: expected,
             dev: genesis.spec.dev,
             head: RwLock::new(head),

@@ -8,6 +8,8 @@ use scf_primitives::crypto::Keypair;
 use scf_runtime::{genesis::Genesis, RuntimeError};
 use serde::{Deserialize, Serialize};
 
+use crate::mempool::PoolLimits;
+
 /// `scf-node --config <file>`. Relative paths are relative to the file's directory.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +51,46 @@ pub struct NodeConfigFile {
     /// Transaction network addresses of other nodes.
     #[serde(default)]
     pub tx_peers: Vec<String>,
+    /// Bounds of the transaction pool (docs/limits.md).
+    #[serde(default)]
+    pub pool: PoolConfig,
+}
+
+/// `[pool]`: how much the transaction pool holds. Every field is optional.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PoolConfig {
+    pub max_txs: usize,
+    pub max_bytes: usize,
+    pub max_txs_per_sender: usize,
+    pub max_bytes_per_sender: usize,
+    /// Seconds a transaction that cannot execute yet (a nonce gap before it) may wait.
+    pub future_ttl_secs: u64,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        let d = PoolLimits::default();
+        PoolConfig {
+            max_txs: d.max_txs,
+            max_bytes: d.max_bytes,
+            max_txs_per_sender: d.max_txs_per_sender,
+            max_bytes_per_sender: d.max_bytes_per_sender,
+            future_ttl_secs: d.future_ttl.as_secs(),
+        }
+    }
+}
+
+impl PoolConfig {
+    fn limits(&self) -> PoolLimits {
+        PoolLimits {
+            max_txs: self.max_txs,
+            max_bytes: self.max_bytes,
+            max_txs_per_sender: self.max_txs_per_sender,
+            max_bytes_per_sender: self.max_bytes_per_sender,
+            future_ttl: std::time::Duration::from_secs(self.future_ttl_secs),
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -78,6 +120,7 @@ pub struct Settings {
     pub persistent_peers: Vec<String>,
     pub tx_listen: String,
     pub tx_peers: Vec<String>,
+    pub pool: PoolLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +179,7 @@ impl Settings {
             persistent_peers: file.persistent_peers,
             tx_listen: file.tx_listen,
             tx_peers: file.tx_peers,
+            pool: file.pool.limits(),
         })
     }
 
@@ -169,6 +213,7 @@ impl Settings {
             persistent_peers: Vec::new(),
             tx_listen,
             tx_peers: Vec::new(),
+            pool: PoolLimits::default(),
         })
     }
 }

@@ -256,8 +256,11 @@ impl ScfApiServer for RpcServer {
                 Ok(Submitted { hash: hash.to_hex() })
             }
             Err(SubmitError::Invalid(e)) => Err(tx_error(codes::INVALID_TRANSACTION, &e)),
-            Err(SubmitError::Pool(e @ crate::mempool::PoolError::Full(_))) => {
+            Err(SubmitError::Pool(e @ crate::mempool::PoolError::Full { .. })) => {
                 Err(error(codes::POOL_FULL, "pool_full", e.to_string()))
+            }
+            Err(SubmitError::Pool(e @ crate::mempool::PoolError::SenderQuota { .. })) => {
+                Err(error(codes::SENDER_QUOTA, "sender_quota", e.to_string()))
             }
             Err(SubmitError::Pool(e)) => Err(error(codes::ALREADY_PENDING, "already_pending", e.to_string())),
             Err(SubmitError::Node(e)) => Err(internal(e)),

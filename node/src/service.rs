@@ -10,9 +10,6 @@ use crate::{
     storage::Storage,
 };
 
-/// Transactions the pool holds at most.
-const POOL_CAPACITY: usize = 100_000;
-
 pub struct Node {
     pub chain: Arc<Chain>,
     pub rpc_addr: SocketAddr,
@@ -25,7 +22,7 @@ impl Node {
     pub async fn start(settings: Settings) -> anyhow::Result<Node> {
         std::fs::create_dir_all(&settings.data_dir)?;
         let storage = Storage::open(&settings.data_dir.join("db"), &settings.genesis.spec.chain_id)?;
-        let chain = Chain::open(storage, &settings.genesis, POOL_CAPACITY)?;
+        let chain = Chain::open(storage, &settings.genesis, settings.pool.clone())?;
         tracing::info!(
             target: "scf::node",
             chain_id = %settings.genesis.spec.chain_id,

@@ -523,7 +523,7 @@ async fn validator_from_config_file() {
     let config = format!(
         "moniker = \"v0\"\ndata_dir = \"data\"\ngenesis = \"dev.json\"\nconsensus_key_file = \"consensus.key\"\n\
          node_key_file = \"node.key\"\nrpc_addr = \"127.0.0.1:{rpc_port}\"\np2p_listen = \"/ip4/127.0.0.1/tcp/{p2p_port}\"\n\
-         tx_listen = \"/ip4/127.0.0.1/tcp/0\"\n"
+         tx_listen = \"/ip4/127.0.0.1/tcp/0\"\n[pool]\nmax_txs_per_sender = 2\n"
     );
     std::fs::write(dir.path().join("node.toml"), config).unwrap();
     // Its genesis still names the public dev keys: the node refuses to start, saying which.
@@ -574,6 +574,18 @@ async fn validator_from_config_file() {
     }
     assert!(dir.path().join("data/db").is_dir(), "data_dir is relative to the config file");
     assert_eq!(rpc_error(client.dev_advance_time(86_400).await), (codes::DEV_ONLY, "dev_only".into()));
+
+    // The configured pool quota: a member's account holds at most two pending transactions
+    // (these wait behind a nonce gap); the third is refused with a typed error.
+    let member = Keypair::from_seed([1; 32]);
+    let ahead = |nonce| {
+        let payload = call("registry", "get_by_name", borsh::to_vec(&"core".to_string()).unwrap());
+        let tx = Transaction { chain_id: "scf-dev".into(), sender: member.account_id(), nonce, payload };
+        member.sign_transaction(tx)
+    };
+    submit(&client, &ahead(10)).await.expect("within the quota");
+    submit(&client, &ahead(11)).await.expect("within the quota");
+    assert_eq!(rpc_error(submit(&client, &ahead(12)).await), (codes::SENDER_QUOTA, "sender_quota".into()));
 
     // A config with a bad key file is refused with a clear message.
     std::fs::write(dir.path().join("consensus.key"), "not hex").unwrap();

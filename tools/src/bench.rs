@@ -132,7 +132,7 @@ impl Env {
         (tx.hash().to_hex(), to_hex(&borsh::to_vec(&tx).expect("borsh into Vec is infallible")))
     }
 
-    /// Submits (retrying while the pool is full) and returns a receiver fired at commit.
+    /// Submits (retrying while the pool or the sender's quota is full) and returns a receiver fired at commit.
     async fn submit(&self, node: usize, hash: &str, tx_hex: String) -> Result<oneshot::Receiver<Committed>> {
         let (tx, rx) = oneshot::channel();
         self.waiters.lock().expect("waiters lock").insert(hash.to_string(), tx);
@@ -148,8 +148,9 @@ impl Env {
                         return Ok(rx);
                     }
                     attempt += 1;
-                    // Full pool, nonce ahead of the node's view, or a dropped HTTP connection.
-                    let transient = ["pool", "ahead", "reach", "SendRequest", "connection"]
+                    // Full pool, a sender at its quota, a nonce ahead of the node's view, or a
+                    // dropped HTTP connection.
+                    let transient = ["pool", "one sender may", "ahead", "reach", "SendRequest", "connection"]
                         .iter()
                         .any(|t| text.contains(t));
                     if attempt > 50 || !transient {

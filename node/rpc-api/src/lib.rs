@@ -41,6 +41,9 @@ pub mod codes {
     /// anonymous request to a member method, `bad_credential`, `expired`, `expiry_too_far`,
     /// `bad_signature`, `not_a_member`, `member_suspended`, `anonymous_refused`).
     pub const FORBIDDEN: i32 = 1008;
+    /// The sender already has as many transactions pending at this node as one sender may
+    /// (count or bytes); wait for some to be committed.
+    pub const SENDER_QUOTA: i32 = 1009;
 }
 
 /// Longest validity a signed query may claim: a leaked signature is useless after this.

@@ -114,6 +114,7 @@ pub fn document() -> Value {
         (codes::DEV_ONLY, "the method exists only on development chains"),
         (codes::UNAUTHORIZED, "a signed query's authorization is invalid"),
         (codes::FORBIDDEN, "the request's credential does not allow this (data.kind: login_required, bad_credential, expired, expiry_too_far, bad_signature, not_a_member, member_suspended, anonymous_refused)"),
+        (codes::SENDER_QUOTA, "the sender has as many transactions pending at this node as one sender may; wait for some to be committed"),
         (codes::INVALID_PARAMS, "a parameter is not a valid value"),
         (codes::INTERNAL, "internal error of the node; retry"),
     ];
