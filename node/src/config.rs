@@ -8,7 +8,7 @@ use scf_primitives::crypto::Keypair;
 use scf_runtime::{genesis::Genesis, RuntimeError};
 use serde::{Deserialize, Serialize};
 
-use crate::mempool::PoolLimits;
+use crate::{mempool::PoolLimits, rpc_guard::RpcLimits};
 
 /// `scf-node --config <file>`. Relative paths are relative to the file's directory.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -54,6 +54,56 @@ pub struct NodeConfigFile {
     /// Bounds of the transaction pool (docs/limits.md).
     #[serde(default)]
     pub pool: PoolConfig,
+    /// Per-client bounds of the RPC server (docs/limits.md).
+    #[serde(default)]
+    pub rpc_limits: RpcLimitsConfig,
+}
+
+/// `[rpc_limits]`: what one RPC client may do. Every field is optional.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RpcLimitsConfig {
+    /// Calls per second one IP address may make, sustained.
+    pub calls_per_sec: u32,
+    /// Calls one address may make at once after being idle.
+    pub burst: u32,
+    /// Connections one address may hold open.
+    pub connections_per_addr: u32,
+    /// Seconds a call may take before it is answered `timeout`.
+    pub call_timeout_secs: u64,
+    /// Apply the per-address limits to loopback clients too (they are exempt by default: the
+    /// operator's own tools).
+    pub limit_loopback: bool,
+    /// Web origins (`https://explorer.example.com`) whose pages may call this node. Requests
+    /// from any other origin (a browser sends one with every request) are refused.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Default for RpcLimitsConfig {
+    fn default() -> Self {
+        let d = RpcLimits::default();
+        RpcLimitsConfig {
+            calls_per_sec: d.calls_per_sec,
+            burst: d.burst,
+            connections_per_addr: d.connections_per_addr,
+            call_timeout_secs: d.call_timeout.as_secs(),
+            limit_loopback: d.limit_loopback,
+            allowed_origins: d.allowed_origins,
+        }
+    }
+}
+
+impl RpcLimitsConfig {
+    fn limits(&self) -> RpcLimits {
+        RpcLimits {
+            calls_per_sec: self.calls_per_sec,
+            burst: self.burst.max(1),
+            connections_per_addr: self.connections_per_addr,
+            call_timeout: std::time::Duration::from_secs(self.call_timeout_secs.max(1)),
+            limit_loopback: self.limit_loopback,
+            allowed_origins: self.allowed_origins.clone(),
+        }
+    }
 }
 
 /// `[pool]`: how much the transaction pool holds. Every field is optional.
@@ -121,6 +171,7 @@ pub struct Settings {
     pub tx_listen: String,
     pub tx_peers: Vec<String>,
     pub pool: PoolLimits,
+    pub rpc_limits: RpcLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -180,6 +231,7 @@ impl Settings {
             tx_listen: file.tx_listen,
             tx_peers: file.tx_peers,
             pool: file.pool.limits(),
+            rpc_limits: file.rpc_limits.limits(),
         })
     }
 
@@ -214,6 +266,7 @@ impl Settings {
             tx_listen,
             tx_peers: Vec::new(),
             pool: PoolLimits::default(),
+            rpc_limits: RpcLimits::default(),
         })
     }
 }

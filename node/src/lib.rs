@@ -17,5 +17,6 @@ pub mod logging;
 pub mod mempool;
 pub mod network;
 pub mod rpc;
+pub mod rpc_guard;
 pub mod service;
 pub mod storage;

@@ -22,6 +22,7 @@ use crate::{
     access::{Access, Viewer},
     chain::{Chain, SubmitError},
     network::TxAnnouncer,
+    rpc_guard::{CallLimits, ClientAddr, ClientLimiter, OriginCheckLayer, RpcLimits},
 };
 
 fn error(code: i32, kind: &str, message: impl Into<String>) -> ErrorObjectOwned {
@@ -499,16 +500,17 @@ impl ScfApiServer for RpcServer {
     }
 }
 
-/// Starts the server; it runs until the handle is stopped.
 /// Concurrent HTTP/WebSocket connections the RPC server accepts.
 pub const MAX_RPC_CONNECTIONS: u32 = 4096;
 
+/// Starts the server; it runs until the handle is stopped.
 pub async fn start(
     chain: Arc<Chain>,
     announcer: Option<TxAnnouncer>,
     addr: SocketAddr,
     access: Access,
     tls: Option<Arc<rustls::ServerConfig>>,
+    limits: RpcLimits,
 ) -> anyhow::Result<(ServerHandle, SocketAddr)> {
     // Hex doubles a transaction's size; leave room for the JSON around it.
     // Applications and load generators keep many requests in flight; the default of 100
@@ -518,14 +520,15 @@ pub async fn start(
         .max_connections(MAX_RPC_CONNECTIONS)
         .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(scf_rpc_api::MAX_BATCH_LEN))
         .build();
-    // Every request's Authorization header becomes a `Presented` extension the methods read (a
-    // layer per transport: plain and TLS connections carry different request body types).
-    macro_rules! credentials {
-        () => {
-            tower::ServiceBuilder::new()
-                .layer(tower::util::MapRequestLayer::new(crate::access::read_credential))
-        };
-    }
+    let limiter = ClientLimiter::new(limits);
+    // HTTP: browsers' origins are checked, then every request's Authorization header becomes a
+    // `Presented` extension the methods read. RPC: every call is counted against its client.
+    let http = tower::ServiceBuilder::new()
+        .layer(OriginCheckLayer::new(&limiter.limits().allowed_origins))
+        .layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
+    let call_limiter = limiter.clone();
+    let rpc = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
+        .layer_fn(move |service| CallLimits::new(service, call_limiter.clone()));
     let mut module = RpcModule::new(());
     module.merge(RpcServer { chain, announcer, access }.into_rpc())?;
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
@@ -534,30 +537,27 @@ pub async fn start(
     module.register_method("rpc_methods", move |_, _, _| {
         Ok::<_, ErrorObjectOwned>(MethodList { methods: methods.clone() })
     })?;
-    let Some(tls) = tls else {
-        let server =
-            Server::builder().set_config(config).set_http_middleware(credentials!()).build(addr).await?;
-        let local = server.local_addr()?;
-        let handle = server.start(module);
-        tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
-        return Ok((handle, local));
-    };
-    // TLS: jsonrpsee's service on connections this loop accepts and hands through rustls.
+    // Connections are accepted here (not by jsonrpsee) so that each is counted against its
+    // address, its requests carry that address, and TLS can be put in between.
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     let (stop, handle) = jsonrpsee::server::stop_channel();
-    let services =
-        Server::builder().set_config(config).set_http_middleware(credentials!()).to_service_builder();
+    let services = Server::builder()
+        .set_config(config)
+        .set_http_middleware(http)
+        .set_rpc_middleware(rpc)
+        .to_service_builder();
     let methods: jsonrpsee::Methods = module.into();
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let secure = acceptor.is_some();
     // Handshakes in progress are bounded (the connections they become are bounded by jsonrpsee's
-    // connection guard, as on the plain path).
+    // connection guard).
     let handshakes = Arc::new(tokio::sync::Semaphore::new(MAX_TLS_HANDSHAKES));
     tokio::spawn(async move {
         loop {
-            let socket = tokio::select! {
+            let (socket, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((socket, _)) => socket,
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors, say: wait instead of spinning.
                         tracing::warn!(target: "scf::rpc", error = %e, "accepting an RPC connection failed");
@@ -567,26 +567,61 @@ pub async fn start(
                 },
                 _ = stop.clone().shutdown() => break,
             };
-            let _ = socket.set_nodelay(true);
-            let Ok(permit) = handshakes.clone().try_acquire_owned() else {
-                continue; // too many handshakes at once: the connection is dropped
+            let Some(slot) = limiter.connect(peer.ip()) else {
+                tracing::debug!(target: "scf::rpc", %peer, "too many connections from this address; closed");
+                continue;
             };
-            let (acceptor, services, methods, stop) =
-                (acceptor.clone(), services.clone(), methods.clone(), stop.clone());
-            tokio::spawn(async move {
-                // A client that never finishes its handshake holds nothing for long.
-                let handshake = tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await;
-                drop(permit);
-                let Ok(Ok(stream)) = handshake else {
-                    return;
-                };
-                let service = services.build(methods, stop.clone());
-                let _ =
-                    jsonrpsee::server::serve_with_graceful_shutdown(stream, service, stop.shutdown()).await;
-            });
+            let _ = socket.set_nodelay(true);
+            let client = ClientAddr(peer.ip());
+            let service = tower::ServiceBuilder::new()
+                .map_request(move |mut request: jsonrpsee::server::HttpRequest<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(client);
+                    request
+                })
+                .service(services.clone().build(methods.clone(), stop.clone()));
+            let stopped = stop.clone();
+            match &acceptor {
+                None => {
+                    tokio::spawn(async move {
+                        let _ = jsonrpsee::server::serve_with_graceful_shutdown(
+                            socket,
+                            service,
+                            stopped.shutdown(),
+                        )
+                        .await;
+                        drop(slot);
+                    });
+                }
+                Some(acceptor) => {
+                    let Ok(permit) = handshakes.clone().try_acquire_owned() else {
+                        continue; // too many handshakes at once: the connection is dropped
+                    };
+                    let acceptor = acceptor.clone();
+                    tokio::spawn(async move {
+                        // A client that never finishes its handshake holds nothing for long.
+                        let handshake =
+                            tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(socket)).await;
+                        drop(permit);
+                        let Ok(Ok(stream)) = handshake else {
+                            return;
+                        };
+                        let _ = jsonrpsee::server::serve_with_graceful_shutdown(
+                            stream,
+                            service,
+                            stopped.shutdown(),
+                        )
+                        .await;
+                        drop(slot);
+                    });
+                }
+            }
         }
     });
-    tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTPS and WebSocket over TLS)");
+    if secure {
+        tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTPS and WebSocket over TLS)");
+    } else {
+        tracing::info!(target: "scf::rpc", %local, "JSON-RPC listening (HTTP and WebSocket)");
+    }
     Ok((handle, local))
 }
 

@@ -88,9 +88,15 @@ impl Node {
             crate::access::Access::create(&settings.data_dir, settings.rpc_anonymous).map_err(|e| {
                 anyhow::anyhow!("writing the RPC cookie into {}: {e}", settings.data_dir.display())
             })?;
-        let (rpc, rpc_addr) =
-            crate::rpc::start(chain.clone(), Some(network.announcer.clone()), settings.rpc_addr, access, tls)
-                .await?;
+        let (rpc, rpc_addr) = crate::rpc::start(
+            chain.clone(),
+            Some(network.announcer.clone()),
+            settings.rpc_addr,
+            access,
+            tls,
+            settings.rpc_limits.clone(),
+        )
+        .await?;
         Ok(Node { chain, rpc_addr, rpc, consensus, network })
     }
 

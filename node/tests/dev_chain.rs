@@ -523,7 +523,9 @@ async fn validator_from_config_file() {
     let config = format!(
         "moniker = \"v0\"\ndata_dir = \"data\"\ngenesis = \"dev.json\"\nconsensus_key_file = \"consensus.key\"\n\
          node_key_file = \"node.key\"\nrpc_addr = \"127.0.0.1:{rpc_port}\"\np2p_listen = \"/ip4/127.0.0.1/tcp/{p2p_port}\"\n\
-         tx_listen = \"/ip4/127.0.0.1/tcp/0\"\n[pool]\nmax_txs_per_sender = 2\n"
+         tx_listen = \"/ip4/127.0.0.1/tcp/0\"\n[pool]\nmax_txs_per_sender = 2\n\
+         [rpc_limits]\ncalls_per_sec = 20\nburst = 40\nlimit_loopback = true\n\
+         allowed_origins = [\"https://explorer.example\"]\n"
     );
     std::fs::write(dir.path().join("node.toml"), config).unwrap();
     // Its genesis still names the public dev keys: the node refuses to start, saying which.
@@ -586,6 +588,58 @@ async fn validator_from_config_file() {
     submit(&client, &ahead(10)).await.expect("within the quota");
     submit(&client, &ahead(11)).await.expect("within the quota");
     assert_eq!(rpc_error(submit(&client, &ahead(12)).await), (codes::SENDER_QUOTA, "sender_quota".into()));
+
+    // Web pages: a request from an origin that is not configured is refused over HTTP and as a
+    // WebSocket handshake; the configured origin is answered.
+    let from_origin = |origin: &str| {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::ORIGIN, origin.parse().unwrap());
+        headers
+    };
+    let url = format!("127.0.0.1:{rpc_port}");
+    let page = HttpClientBuilder::default()
+        .set_headers(from_origin("https://evil.example"))
+        .build(format!("http://{url}"))
+        .unwrap();
+    assert!(page.chain_head().await.is_err(), "an unknown origin is refused");
+    let socket = jsonrpsee::ws_client::WsClientBuilder::default()
+        .set_headers(from_origin("https://evil.example"))
+        .build(format!("ws://{url}"))
+        .await;
+    assert!(socket.is_err(), "a WebSocket from an unknown origin is refused at the handshake");
+    let explorer = HttpClientBuilder::default()
+        .set_headers(from_origin("https://explorer.example"))
+        .build(format!("http://{url}"))
+        .unwrap();
+    explorer.chain_head().await.expect("the configured origin is answered");
+    let socket = jsonrpsee::ws_client::WsClientBuilder::default()
+        .set_headers(from_origin("https://explorer.example"))
+        .build(format!("ws://{url}"))
+        .await
+        .expect("the configured origin may open a WebSocket");
+    socket.chain_head().await.expect("and call over it");
+
+    // The configured per-address call rate (loopback included here): a batch of a hundred calls
+    // gets its burst answered and the rest refused with a typed error; tokens come back.
+    let mut batch = jsonrpsee::core::params::BatchRequestBuilder::new();
+    for _ in 0..100 {
+        batch.insert("scf_chainHead", jsonrpsee::rpc_params![]).unwrap();
+    }
+    let answers =
+        jsonrpsee::core::client::ClientT::batch_request::<serde_json::Value>(&client, batch).await.unwrap();
+    let refused: Vec<_> = answers.iter().filter_map(|a| a.as_ref().err()).collect();
+    assert!(
+        answers.num_successful_calls() >= 20,
+        "the burst is answered: {} of 100",
+        answers.num_successful_calls()
+    );
+    assert!(refused.len() >= 50, "{} refused", refused.len());
+    assert!(refused.iter().all(|e| e.code() == codes::RATE_LIMITED));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.chain_head().await.is_err() {
+        assert!(Instant::now() < deadline, "the rate limit never lets calls through again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // A config with a bad key file is refused with a clear message.
     std::fs::write(dir.path().join("consensus.key"), "not hex").unwrap();

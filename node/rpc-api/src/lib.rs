@@ -44,6 +44,8 @@ pub mod codes {
     /// The sender already has as many transactions pending at this node as one sender may
     /// (count or bytes); wait for some to be committed.
     pub const SENDER_QUOTA: i32 = 1009;
+    /// This address made more calls than the node allows per second; slow down.
+    pub const RATE_LIMITED: i32 = 1010;
 }
 
 /// Longest validity a signed query may claim: a leaked signature is useless after this.

@@ -115,6 +115,7 @@ pub fn document() -> Value {
         (codes::UNAUTHORIZED, "a signed query's authorization is invalid"),
         (codes::FORBIDDEN, "the request's credential does not allow this (data.kind: login_required, bad_credential, expired, expiry_too_far, bad_signature, not_a_member, member_suspended, anonymous_refused)"),
         (codes::SENDER_QUOTA, "the sender has as many transactions pending at this node as one sender may; wait for some to be committed"),
+        (codes::RATE_LIMITED, "this address made more calls than the node allows per second; slow down"),
         (codes::INVALID_PARAMS, "a parameter is not a valid value"),
         (codes::INTERNAL, "internal error of the node; retry"),
     ];
