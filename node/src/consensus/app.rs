@@ -60,15 +60,21 @@ impl Default for BlockPolicy {
 /// Largest proposal stream accepted from a peer: a block at its byte budget with its parts'
 /// framing. (More could never be a valid block.)
 const MAX_STREAM_BYTES: usize = BLOCK_BUDGET.bytes as usize + 64 * 1024;
-/// How many proposal streams may be in flight.
+/// How many proposal streams may be in flight, from all peers and from one. A round has one
+/// proposer (and a re-proposal in a later round); a few per peer covers rounds that overlap.
 const MAX_OPEN_STREAMS: usize = 64;
+const MAX_STREAMS_PER_PEER: usize = 4;
+/// An incomplete stream is dropped after this long: its slot is not held forever.
+const STREAM_TTL: Duration = Duration::from_secs(30);
+/// Complete proposals kept for the next heights (one per height and round).
+const MAX_EARLY_PROPOSALS: usize = 16;
 const CHUNK_BYTES: usize = 256 * 1024;
 
-#[derive(Default)]
 struct PartsBuffer {
     parts: BTreeMap<u64, ProposalPart>,
     fin: Option<u64>,
     bytes: usize,
+    started: std::time::Instant,
 }
 
 /// A block that was executed on top of the current head and awaits a decision.
@@ -348,16 +354,32 @@ impl App {
         msgs
     }
 
+    /// The validator that proposes at `height` and `round`, as the engine chooses it.
+    fn round_proposer(&self, height: Height, round: Round) -> Option<Address> {
+        use malachitebft_app_channel::app::types::core::{Context, Validator};
+        let set = self.validator_set(height).ok()?;
+        (!set.validators.is_empty()).then(|| *ScfContext.select_proposer(&set, height, round).address())
+    }
+
     /// Adds a part; returns the assembled proposal once its stream is complete.
     fn receive_part(&mut self, peer: PeerId, msg: StreamMessage<ProposalPart>) -> Option<(Height, Early)> {
-        if self.streams.len() >= MAX_OPEN_STREAMS
-            && !self.streams.contains_key(&(peer, msg.stream_id.clone()))
-        {
-            tracing::warn!(target: "scf::consensus", %peer, "too many open proposal streams; dropping part");
-            return None;
-        }
         let key = (peer, msg.stream_id.clone());
-        let buf = self.streams.entry(key.clone()).or_default();
+        if !self.streams.contains_key(&key) {
+            // Slots: expired streams go first; then a peer at its own cap or a full table
+            // drops the new stream.
+            self.streams.retain(|_, buf| buf.started.elapsed() < STREAM_TTL);
+            let of_peer = self.streams.keys().filter(|(p, _)| *p == peer).count();
+            if of_peer >= MAX_STREAMS_PER_PEER || self.streams.len() >= MAX_OPEN_STREAMS {
+                tracing::warn!(target: "scf::consensus", %peer, of_peer, open = self.streams.len(), "too many open proposal streams; dropping part");
+                return None;
+            }
+        }
+        let buf = self.streams.entry(key.clone()).or_insert_with(|| PartsBuffer {
+            parts: BTreeMap::new(),
+            fin: None,
+            bytes: 0,
+            started: std::time::Instant::now(),
+        });
         match msg.content {
             StreamContent::Data(part) => {
                 let size = match &part {
@@ -392,6 +414,12 @@ impl App {
                 ProposalPart::Chunk(c) => bytes.extend_from_slice(&c),
                 ProposalPart::Init { .. } => return None,
             }
+        }
+        // Only the round's proposer may propose: a stream signed by any other key (a validator
+        // out of turn, or no validator) is dropped before its block is even decoded.
+        if self.round_proposer(height, round) != Some(proposer) {
+            tracing::warn!(target: "scf::consensus", %peer, height = height.0, %round, %proposer, "proposal stream from a validator that is not the round's proposer; dropped");
+            return None;
         }
         if !scf_primitives::crypto::verify(
             &proposer.0,
@@ -573,7 +601,12 @@ impl App {
                     let value = match self.receive_part(peer, part) {
                         Some((h, e)) if h == self.current_height => Some(self.proposed_value(h, e)),
                         Some((h, e)) if h > self.current_height && h.0 <= self.current_height.0 + 2 => {
-                            self.early.push((h, e));
+                            // One per height and round, and only so many: the proposer of a
+                            // future round cannot fill memory with proposals for it.
+                            let known = self.early.iter().any(|(eh, ee)| *eh == h && ee.round == e.round);
+                            if !known && self.early.len() < MAX_EARLY_PROPOSALS {
+                                self.early.push((h, e));
+                            }
                             None
                         }
                         _ => None,
@@ -632,4 +665,108 @@ impl App {
 /// Certificates are stored in the encoding used on the wire.
 pub fn decode_certificate(bytes: &[u8]) -> Option<ExtendedCommitCertificate<ScfContext>> {
     borsh::from_slice::<WireCertificate>(bytes).ok().map(WireCertificate::into_certificate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{config::Settings, mempool::PoolLimits, storage::Storage};
+
+    fn app(dir: &std::path::Path) -> App {
+        let settings = Settings::dev(
+            dir.to_path_buf(),
+            "127.0.0.1:0".parse().unwrap(),
+            "/ip4/127.0.0.1/tcp/0".into(),
+            "/ip4/127.0.0.1/tcp/0".into(),
+        )
+        .unwrap();
+        let storage = Storage::open(&dir.join("db"), &settings.genesis.spec.chain_id).unwrap();
+        let chain = Chain::open(storage, &settings.genesis, PoolLimits::default()).unwrap();
+        App::new(chain, Keypair::dev("validator0"), BlockPolicy::default())
+    }
+
+    /// A complete stream of an empty block at height 1, round 0, signed by `signer` and naming
+    /// `proposer`.
+    fn stream(app: &App, id: u64, signer: &Keypair, proposer: &Keypair) -> Vec<StreamMessage<ProposalPart>> {
+        let head = app.chain.head();
+        let header = BlockHeader {
+            height: 1,
+            parent_hash: head.hash(),
+            timestamp_ms: head.timestamp_ms + 1,
+            proposer: proposer.account_id(),
+            tx_root: Block::compute_tx_root(&[]),
+            state_root: head.state_root,
+            receipts_root: Default::default(),
+        };
+        let block = Block { header, transactions: vec![] };
+        let hash = BlockHash(block.hash());
+        let (height, round) = (Height(1), Round::new(0));
+        let signature = Signature(signer.sign(&ProposalPart::init_signing_bytes(height, round, &hash)));
+        let init = ProposalPart::Init {
+            height,
+            round,
+            pol_round: Round::Nil,
+            proposer: Address(proposer.account_id()),
+            block_hash: hash,
+            signature,
+        };
+        let stream_id = StreamId::new(Bytes::from(id.to_le_bytes().to_vec()));
+        vec![
+            StreamMessage::new(stream_id.clone(), 0, StreamContent::Data(init)),
+            StreamMessage::new(
+                stream_id.clone(),
+                1,
+                StreamContent::Data(ProposalPart::Chunk(borsh::to_vec(&block).unwrap())),
+            ),
+            StreamMessage::new(stream_id, 2, StreamContent::Fin),
+        ]
+    }
+
+    fn deliver(
+        app: &mut App,
+        peer: PeerId,
+        msgs: Vec<StreamMessage<ProposalPart>>,
+    ) -> Option<(Height, Early)> {
+        msgs.into_iter().filter_map(|m| app.receive_part(peer, m)).last()
+    }
+
+    fn any_peer() -> PeerId {
+        PeerId::from_bytes(&libp2p::PeerId::random().to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn only_the_rounds_proposer_may_propose() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = app(dir.path());
+        let (validator, member) = (Keypair::dev("validator0"), Keypair::dev("core"));
+        let peer = any_peer();
+        // The dev chain's one validator proposes every round.
+        let from_proposer = stream(&app, 1, &validator, &validator);
+        assert!(deliver(&mut app, peer, from_proposer).is_some());
+        // Anyone else, with a valid signature of their own, is not heard.
+        let out_of_turn = stream(&app, 2, &member, &member);
+        assert!(deliver(&mut app, peer, out_of_turn).is_none());
+        // Nor a stream naming the proposer without its signature.
+        let forged = stream(&app, 3, &member, &validator);
+        assert!(deliver(&mut app, peer, forged).is_none());
+    }
+
+    #[test]
+    fn a_peer_holds_only_a_few_open_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = app(dir.path());
+        let validator = Keypair::dev("validator0");
+        let (flooder, honest) = (any_peer(), any_peer());
+        // Streams that never end: only their first part is sent.
+        for id in 0..(MAX_STREAMS_PER_PEER as u64 + 3) {
+            let first = stream(&app, 100 + id, &validator, &validator).remove(0);
+            app.receive_part(flooder, first);
+        }
+        assert_eq!(app.streams.len(), MAX_STREAMS_PER_PEER, "the flooder's further streams are dropped");
+        // The flooder's own complete stream has no slot either; another peer's does.
+        let (again, other) =
+            (stream(&app, 1, &validator, &validator), stream(&app, 2, &validator, &validator));
+        assert!(deliver(&mut app, flooder, again).is_none());
+        assert!(deliver(&mut app, honest, other).is_some());
+    }
 }
