@@ -91,23 +91,27 @@ pub struct Storage {
 /// are never deleted; pruning, when it comes, must evict what it deletes.
 type NodeCache = Bounded<NodeKey, Arc<Node>, NODE_CACHE_ENTRIES>;
 
-/// Nodes kept: about 100–200 MiB at the size of a full internal node.
+/// Nodes kept: about 100–200 MiB at the size of a full internal node (nodes are at most that
+/// size, so the count bounds the bytes).
 const NODE_CACHE_ENTRIES: usize = 262_144;
 
-/// A map that forgets its oldest entries beyond `CAPACITY` (first in, first out; replacing a
-/// value keeps its place): the shape of both caches here.
+/// A map that forgets its oldest entries beyond `CAPACITY` entries or `max_bytes` of weight
+/// (first in, first out; replacing a value keeps its place): the shape of both caches here.
 ///
 /// Hashing is foldhash with a per-process random seed: a cache lookup is in every tree node and
 /// state read of execution, where SipHash was a third of the cache's time, and the seed keeps
 /// keys chosen by contracts from being ground into collisions.
 struct Bounded<K, V, const CAPACITY: usize> {
-    map: HashMap<K, V, foldhash::fast::RandomState>,
+    map: HashMap<K, (V, usize), foldhash::fast::RandomState>,
     order: VecDeque<K>,
+    /// Total weight of the entries, and the most it may be.
+    bytes: usize,
+    max_bytes: usize,
 }
 
 impl<K, V, const CAPACITY: usize> Default for Bounded<K, V, CAPACITY> {
     fn default() -> Self {
-        Bounded { map: HashMap::default(), order: VecDeque::new() }
+        Bounded { map: HashMap::default(), order: VecDeque::new(), bytes: 0, max_bytes: usize::MAX }
     }
 }
 
@@ -116,22 +120,26 @@ impl<K: std::hash::Hash + Eq + Clone, V, const CAPACITY: usize> Bounded<K, V, CA
     where
         K: std::borrow::Borrow<Q>,
     {
-        self.map.get(key)
+        self.map.get(key).map(|(v, _)| v)
     }
 
-    fn insert(&mut self, key: K, value: V) {
+    /// Inserts `value`, which weighs `weight` against `max_bytes`.
+    fn insert(&mut self, key: K, value: V, weight: usize) {
         match self.map.entry(key) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
-                e.insert(value);
+                let (_, old) = e.insert((value, weight));
+                self.bytes = self.bytes - old + weight;
             }
             std::collections::hash_map::Entry::Vacant(e) => {
                 self.order.push_back(e.key().clone());
-                e.insert(value);
-                while self.order.len() > CAPACITY {
-                    if let Some(old) = self.order.pop_front() {
-                        self.map.remove(&old);
-                    }
-                }
+                e.insert((value, weight));
+                self.bytes += weight;
+            }
+        }
+        while self.order.len() > CAPACITY || self.bytes > self.max_bytes {
+            let Some(old) = self.order.pop_front() else { break };
+            if let Some((_, w)) = self.map.remove(&old) {
+                self.bytes -= w;
             }
         }
     }
@@ -145,14 +153,28 @@ impl<K: std::hash::Hash + Eq + Clone, V, const CAPACITY: usize> Bounded<K, V, CA
 /// Coherence: a commit writes the database first, then puts every changed key here and bumps
 /// `generation`. A reader that missed inserts what it read only if no commit ran meanwhile, so
 /// a value read just before a commit can never outlive it here.
-#[derive(Default)]
 struct ValueCache {
     entries: Bounded<Vec<u8>, Option<Vec<u8>>, VALUE_CACHE_ENTRIES>,
     generation: u64,
 }
 
-/// Values kept: tens of MiB at typical value sizes.
+impl Default for ValueCache {
+    fn default() -> Self {
+        let mut entries = Bounded::default();
+        entries.max_bytes = VALUE_CACHE_BYTES;
+        ValueCache { entries, generation: 0 }
+    }
+}
+
+/// Values kept: tens of MiB at typical value sizes; values can be up to 64 KiB (contract
+/// storage) or 1 MiB (code), so their keys and values are also bounded in bytes.
 const VALUE_CACHE_ENTRIES: usize = 262_144;
+const VALUE_CACHE_BYTES: usize = 128 << 20;
+
+/// What a cached value weighs.
+fn value_weight(key: &[u8], value: &Option<Vec<u8>>) -> usize {
+    key.len() + value.as_ref().map_or(0, Vec::len) + 64
+}
 
 fn height_key(h: Height) -> [u8; 8] {
     h.to_be_bytes()
@@ -431,7 +453,7 @@ impl Storage {
         let value = read()?;
         let mut values = self.lock_values();
         if values.generation == generation {
-            values.entries.insert(key.to_vec(), value.clone());
+            values.entries.insert(key.to_vec(), value.clone(), value_weight(key, &value));
         }
         Ok(value)
     }
@@ -442,7 +464,7 @@ impl Storage {
         let mut values = self.lock_values();
         values.generation += 1;
         for (key, value) in &update.changes {
-            values.entries.insert(key.clone(), value.clone());
+            values.entries.insert(key.clone(), value.clone(), value_weight(key, value));
         }
     }
 
@@ -452,7 +474,7 @@ impl Storage {
     pub fn cache_nodes(&self, update: &StateUpdate) {
         let mut nodes = self.lock_nodes();
         for (key, node) in &update.nodes {
-            nodes.insert(*key, node.clone());
+            nodes.insert(*key, node.clone(), 0);
         }
     }
 
@@ -541,7 +563,7 @@ impl StateStore for Storage {
         match self.db.get_cf(self.cf(col::JMT_NODES), &key_bytes) {
             Ok(Some(v)) => {
                 let node: Arc<Node> = Arc::new(decode(col::JMT_NODES, &v)?);
-                self.lock_nodes().insert(*key, node.clone());
+                self.lock_nodes().insert(*key, node.clone(), 0);
                 Ok(Some(node))
             }
             Ok(None) => Ok(None),
@@ -654,6 +676,32 @@ mod tests {
 
     /// The value cache answers what the database holds, including after a read that raced a
     /// commit: the value read before the commit is returned to that reader but never kept.
+    #[test]
+    fn caches_are_bounded_in_entries_and_bytes() {
+        let mut by_count: Bounded<u32, (), 3> = Bounded::default();
+        for k in 0..10 {
+            by_count.insert(k, (), 0);
+        }
+        assert_eq!(by_count.map.len(), 3);
+        assert!(by_count.get(&9).is_some() && by_count.get(&6).is_none(), "the oldest go first");
+
+        let mut values = ValueCache::default();
+        let big = Some(vec![0u8; 1 << 20]);
+        for k in 0u32..1_000 {
+            let key = k.to_be_bytes().to_vec();
+            let weight = value_weight(&key, &big);
+            values.entries.insert(key, big.clone(), weight);
+        }
+        assert!(values.entries.bytes <= VALUE_CACHE_BYTES);
+        assert!(
+            values.entries.map.len() < 130,
+            "a gigabyte of values does not stay: {}",
+            values.entries.map.len()
+        );
+        let sum: usize = values.entries.map.values().map(|(_, w)| w).sum();
+        assert_eq!(sum, values.entries.bytes);
+    }
+
     #[test]
     fn cached_values_never_outlive_a_commit() {
         let dir = tempfile::tempdir().unwrap();

@@ -143,7 +143,54 @@ pub struct Vm {
     linker: Arc<Linker<CallEnv>>,
     // Only a cache: which modules are compiled never influences results. Modules are kept
     // pre-linked (imports resolved once), so a call only instantiates.
-    cache: Arc<Mutex<HashMap<Hash, InstancePre<CallEnv>>>>,
+    cache: Arc<Mutex<ModuleCache>>,
+}
+
+/// Compiled modules kept, and the Wasm bytes they were compiled from (native code is a few
+/// times that): deployments are governed, so a chain has few contracts, but nothing here may
+/// grow with what is deployed.
+const MAX_CACHED_MODULES: usize = 256;
+const MAX_CACHED_WASM_BYTES: usize = 64 << 20;
+
+/// Compiled modules by code hash; the least recently used leave first.
+#[derive(Default)]
+struct ModuleCache {
+    modules: HashMap<Hash, (InstancePre<CallEnv>, usize, u64)>,
+    bytes: usize,
+    clock: u64,
+}
+
+impl ModuleCache {
+    fn get(&mut self, code_hash: &Hash) -> Option<InstancePre<CallEnv>> {
+        self.clock += 1;
+        let clock = self.clock;
+        self.modules.get_mut(code_hash).map(|(module, _, used)| {
+            *used = clock;
+            module.clone()
+        })
+    }
+
+    fn insert(&mut self, code_hash: Hash, module: InstancePre<CallEnv>, wasm_bytes: usize) {
+        self.clock += 1;
+        if let Some((_, old, _)) = self.modules.insert(code_hash, (module, wasm_bytes, self.clock)) {
+            self.bytes -= old;
+        }
+        self.bytes += wasm_bytes;
+        while self.modules.len() > MAX_CACHED_MODULES || self.bytes > MAX_CACHED_WASM_BYTES {
+            let Some(oldest) = self.modules.iter().min_by_key(|(_, (_, _, used))| *used).map(|(h, _)| *h)
+            else {
+                break;
+            };
+            if let Some((_, bytes, _)) = self.modules.remove(&oldest) {
+                self.bytes -= bytes;
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.modules.len()
+    }
 }
 
 fn deterministic_config() -> Config {
@@ -276,7 +323,7 @@ impl Vm {
         let engine = Engine::new(&config).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         let mut linker = Linker::new(&engine);
         host::register(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
-        Ok(Vm { engine, linker: Arc::new(linker), cache: Arc::new(Mutex::new(HashMap::new())) })
+        Ok(Vm { engine, linker: Arc::new(linker), cache: Arc::new(Mutex::new(ModuleCache::default())) })
     }
 
     /// Validates, compiles and links `code` (for deployment), caching the result.
@@ -286,12 +333,12 @@ impl Vm {
         }
         let module = compile_checked(&self.engine, code)?;
         let pre = self.linker.instantiate_pre(&module).map_err(|e| format!("cannot link the module: {e}"))?;
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(code_hash, pre.clone());
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(code_hash, pre.clone(), code.len());
         Ok(pre)
     }
 
     pub(crate) fn cached(&self, code_hash: &Hash) -> Option<InstancePre<CallEnv>> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(code_hash).cloned()
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(code_hash)
     }
 
     /// The compiled module of the contract at `contract`, as `env` sees state.
@@ -702,5 +749,33 @@ mod host {
             },
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn module(n: usize) -> Vec<u8> {
+        wat::parse_str(format!(
+            r#"(module (func (export "scf_abi_v2")) (memory (export "memory") 1) (data (i32.const 0) "{n}"))"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_module_cache_is_bounded_and_keeps_what_is_used() {
+        let vm = Vm::for_queries().unwrap();
+        let hot = module(0);
+        let hot_hash = scf_primitives::sha256(&hot);
+        vm.prepare(hot_hash, &hot).unwrap();
+        for n in 1..MAX_CACHED_MODULES + 40 {
+            let code = module(n);
+            vm.prepare(scf_primitives::sha256(&code), &code).unwrap();
+            assert!(vm.cached(&hot_hash).is_some(), "a module in use stays");
+        }
+        assert_eq!(vm.cache.lock().unwrap().len(), MAX_CACHED_MODULES);
+        let first_cold = module(1);
+        assert!(vm.cached(&scf_primitives::sha256(&first_cold)).is_none(), "the least recently used left");
     }
 }
