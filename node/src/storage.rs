@@ -160,9 +160,7 @@ struct ValueCache {
 
 impl Default for ValueCache {
     fn default() -> Self {
-        let mut entries = Bounded::default();
-        entries.max_bytes = VALUE_CACHE_BYTES;
-        ValueCache { entries, generation: 0 }
+        ValueCache { entries: Bounded { max_bytes: VALUE_CACHE_BYTES, ..Bounded::default() }, generation: 0 }
     }
 }
 
