@@ -457,3 +457,24 @@ mod credential_tests {
             .is_err());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2_000, ..Default::default() })]
+
+        /// What a client puts in a request's text: the Authorization header and hex parameters.
+        /// Any text is parsed or refused; nothing panics.
+        #[test]
+        fn request_text_never_panics_the_parsers(text in ".{0,300}", printable in "[ -~]{0,300}") {
+            let _ = Credential::parse(&text);
+            let _ = Credential::parse(&printable);
+            let _ = Credential::parse(&format!("Bearer {printable}"));
+            let _ = Credential::parse(&format!("Bearer scf1.{printable}"));
+            let _ = from_hex(&text);
+            let _ = from_hex(&format!("0x{printable}"));
+        }
+    }
+}

@@ -215,4 +215,121 @@ mod tests {
         assert!(Codec::<Response<ScfContext>>::decode(&BorshCodec, garbage.clone()).is_err());
         assert!(Codec::<SignedConsensusMsg<ScfContext>>::decode(&BorshCodec, garbage).is_err());
     }
+
+    /// Valid encodings of every message a peer sends (proposal parts in their stream, signed
+    /// votes and proposals, sync requests and responses, status), each with its decoder.
+    fn samples() -> Vec<(&'static str, Bytes)> {
+        use malachitebft_app_channel::app::types::core::{Context, NilOrVal, SignedMessage};
+        use malachitebft_app_channel::app::types::streaming::StreamId;
+        use malachitebft_engine::util::streaming::StreamContent;
+        let validator = Address(AccountId([1; 32]));
+        let (height, round) = (Height(7), Round::new(1));
+        let hash = BlockHash(Hash([9; 32]));
+        let vote = ScfContext.new_prevote(height, round, NilOrVal::Val(hash), validator);
+        let proposal = ScfContext.new_proposal(height, round, hash, Round::Nil, validator);
+        let init = ProposalPart::Init {
+            height,
+            round,
+            pol_round: Round::Nil,
+            proposer: validator,
+            block_hash: hash,
+            signature: Signature([2; 64]),
+        };
+        let id = StreamId::new(Bytes::from_static(b"stream"));
+        let parts = [
+            StreamMessage::new(id.clone(), 0, StreamContent::Data(init)),
+            StreamMessage::new(id.clone(), 1, StreamContent::Data(ProposalPart::Chunk(vec![5; 300]))),
+            StreamMessage::new(id, 2, StreamContent::Fin),
+        ];
+        let cert = CommitCertificate::<ScfContext> {
+            height,
+            round,
+            value_id: hash,
+            commit_signatures: vec![CommitSignature::new(validator, Signature([2; 64]))],
+        };
+        let ext = ExtendedCommitCertificate::from_commit_certificate_and_extensions(cert, Default::default());
+        let response = Response::ValueResponse(ValueResponse {
+            start_height: height,
+            values: vec![RawDecidedValue::new(Bytes::from_static(b"block"), ext)],
+        });
+        let request = Request::ValueRequest(malachitebft_sync::ValueRequest::new(height..=Height(9)));
+        let mut out = vec![
+            (
+                "consensus",
+                BorshCodec
+                    .encode(&SignedConsensusMsg::Vote(SignedMessage::new(vote, Signature([3; 64]))))
+                    .unwrap(),
+            ),
+            (
+                "consensus",
+                BorshCodec
+                    .encode(&SignedConsensusMsg::Proposal(SignedMessage::new(proposal, Signature([3; 64]))))
+                    .unwrap(),
+            ),
+            ("response", Codec::<Response<ScfContext>>::encode(&BorshCodec, &response).unwrap()),
+            ("request", BorshCodec.encode(&request).unwrap()),
+        ];
+        for part in parts {
+            out.push(("part", BorshCodec.encode(&part).unwrap()));
+        }
+        out
+    }
+
+    fn decode(what: &str, bytes: Bytes) {
+        match what {
+            "consensus" => drop(Codec::<SignedConsensusMsg<ScfContext>>::decode(&BorshCodec, bytes)),
+            "part" => drop(Codec::<StreamMessage<ProposalPart>>::decode(&BorshCodec, bytes)),
+            "response" => drop(Codec::<Response<ScfContext>>::decode(&BorshCodec, bytes)),
+            "request" => drop(Codec::<Request<ScfContext>>::decode(&BorshCodec, bytes)),
+            "status" => drop(Codec::<Status<ScfContext>>::decode(&BorshCodec, bytes)),
+            "liveness" => drop(Codec::<LivenessMsg<ScfContext>>::decode(&BorshCodec, bytes)),
+            "proof" => drop(Codec::<ValidatorProof<ScfContext>>::decode(&BorshCodec, bytes)),
+            "value" => drop(Codec::<ProposedValue<ScfContext>>::decode(&BorshCodec, bytes)),
+            other => unreachable!("{other}"),
+        }
+    }
+
+    #[test]
+    fn every_sample_decodes_back() {
+        for (what, bytes) in samples() {
+            let ok = match what {
+                "consensus" => Codec::<SignedConsensusMsg<ScfContext>>::decode(&BorshCodec, bytes).is_ok(),
+                "part" => Codec::<StreamMessage<ProposalPart>>::decode(&BorshCodec, bytes).is_ok(),
+                "response" => Codec::<Response<ScfContext>>::decode(&BorshCodec, bytes).is_ok(),
+                "request" => Codec::<Request<ScfContext>>::decode(&BorshCodec, bytes).is_ok(),
+                _ => unreachable!(),
+            };
+            assert!(ok, "{what}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2_000, ..Default::default() })]
+
+        /// Hostile bytes from a peer: random, or a valid message with bytes flipped, cut or
+        /// inserted. Decoding returns (an error, mostly); it never panics.
+        #[test]
+        fn peer_messages_never_panic_the_decoder(
+            random in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1_024),
+            which in proptest::prelude::any::<usize>(),
+            at in proptest::prelude::any::<usize>(),
+            flip in 1..=255u8,
+            cut in proptest::prelude::any::<bool>(),
+            insert in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..8),
+        ) {
+            for what in ["consensus", "part", "response", "request", "status", "liveness", "proof", "value"] {
+                decode(what, Bytes::from(random.clone()));
+            }
+            let samples = samples();
+            let (what, valid) = &samples[which % samples.len()];
+            let mut bytes = valid.to_vec();
+            let at = at % bytes.len();
+            bytes[at] ^= flip;
+            if cut {
+                bytes.truncate(at);
+            }
+            bytes.splice(at.min(bytes.len())..at.min(bytes.len()), insert);
+            decode(what, Bytes::from(bytes));
+        }
+    }
 }
