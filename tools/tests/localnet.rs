@@ -702,3 +702,87 @@ async fn bench_commits_exactly_the_transfers_it_reports() {
         assert_eq!(on_chain, 3 * concurrency + txs, "blocks {}..={after}", before + 1);
     }
 }
+
+/// Issue 21's flood: two thousand transactions that each burn their whole fuel, from eight
+/// senders at once (before block budgets, a block of them took minutes to execute and the
+/// network stopped). Now every block holds at most its fuel budget and executes well within a
+/// round: the network keeps finalizing, a quiet member's transaction is committed while the
+/// flood still waits, and the validators agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_fuel_burning_transactions_leaves_the_network_finalizing() {
+    const VALIDATORS: [&str; 4] = ["validator0", "validator1", "validator2", "validator3"];
+    let net = Localnet::up(4, 0).await;
+    net.wait_height("validator0", 2, Duration::from_secs(60)).await;
+    // A contract whose `spin` loops until its fuel runs out, approved by three validators.
+    let spin = wat::parse_str(
+        r#"(module (func (export "scf_abi_v2")) (memory (export "memory") 1) (func (export "spin") (loop $l (br $l))))"#,
+    )
+    .unwrap();
+    let file = net.dir.path().join("spin.wasm");
+    std::fs::write(&file, &spin).unwrap();
+    let file = file.to_str().unwrap();
+    let v0 = net.dir.path().join("validator0").join("consensus.key");
+    net.scf(&["keys", "import", "v0", "--file", v0.to_str().unwrap()]);
+    net.scf(&["governance", "propose-code", file, "--as", "v0"]);
+    net.scf(&["governance", "vote", "1", "yes", "--as", "validator1"]);
+    net.scf(&["governance", "vote", "1", "yes", "--as", "validator2"]);
+    let deployed: serde_json::Value =
+        serde_json::from_str(&net.scf(&["--json", "contract", "deploy", file, "--as", "operator"])).unwrap();
+    let contract = scf_primitives::ContractAddress::from_hex(deployed["address"].as_str().unwrap()).unwrap();
+
+    // The flood, signed here and sent in one batch per sender, spread over the validators.
+    let senders =
+        ["core", "core-sh", "supplier1", "supplier2", "yiwu-crafts", "mx-retail", "mx-bank", "carrier"];
+    let client = net.client("validator0");
+    let mut last_hash = String::new();
+    for (i, who) in senders.iter().enumerate() {
+        let key = net.key(who);
+        let nonce = client.get_account(key.account_id().to_hex()).await.unwrap().nonce;
+        let mut batch = jsonrpsee::core::params::BatchRequestBuilder::new();
+        for n in 0..250 {
+            let tx = key.sign_transaction(Transaction {
+                chain_id: "scf-localnet".into(),
+                sender: key.account_id(),
+                nonce: nonce + n,
+                payload: Payload::Call { contract, method: "spin".into(), args: vec![] },
+            });
+            last_hash = tx.hash().to_hex();
+            batch
+                .insert("scf_submitTransaction", jsonrpsee::rpc_params![to_hex(&borsh::to_vec(&tx).unwrap())])
+                .unwrap();
+        }
+        let node = net.client(VALIDATORS[i % VALIDATORS.len()]);
+        let answers =
+            jsonrpsee::core::client::ClientT::batch_request::<serde_json::Value>(&node, batch).await.unwrap();
+        assert_eq!(answers.num_successful_calls(), 250, "{who}'s flood was not all admitted");
+    }
+    let flood_start = net.height("validator0").await.unwrap();
+
+    // A quiet member sends one transaction: it does not wait for the flood.
+    let bank = net.key("bank");
+    let nonce = client.get_account(bank.account_id().to_hex()).await.unwrap().nonce;
+    let quiet = net.client("validator2").submit_transaction(mint(&bank, nonce)).await.unwrap().hash;
+    committed_everywhere(&net, &VALIDATORS, &quiet, Duration::from_secs(60)).await;
+    let last = client.get_transaction(last_hash.clone()).await.unwrap();
+    assert_eq!(last.status, TxStatus::Pending, "the flood is still waiting when the quiet transaction is in");
+
+    // The network keeps finalizing under the flood, and no block holds more than its fuel budget.
+    net.wait_height("validator0", flood_start + 12, Duration::from_secs(120)).await;
+    let top = net.assert_identical(&VALIDATORS).await;
+    let (mut spins, mut full_blocks) = (0, 0);
+    for h in flood_start + 1..=top {
+        let receipts = client.get_block_receipts(BlockId::Height(h)).await.unwrap();
+        let fuel: u64 = receipts.iter().map(|r| r.receipt.fuel_used).sum();
+        assert!(fuel <= scf_runtime::BLOCK_BUDGET.fuel, "block {h} burned {fuel}");
+        if fuel > scf_runtime::BLOCK_BUDGET.fuel - scf_runtime::TX_FUEL_LIMIT {
+            full_blocks += 1;
+        }
+        spins += receipts.iter().filter(|r| r.receipt.error_kind.as_deref() == Some("out_of_fuel")).count();
+    }
+    assert!(
+        full_blocks >= 5,
+        "the flood fills blocks to their budget: {full_blocks} full of {}",
+        top - flood_start
+    );
+    assert!(spins >= 50, "flood transactions are committed as they fit: {spins}");
+}
