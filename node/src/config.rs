@@ -172,6 +172,9 @@ pub struct Settings {
     pub tx_peers: Vec<String>,
     pub pool: PoolLimits,
     pub rpc_limits: RpcLimits,
+    /// Tests only: run this validator as an attacker (never set from a file or the command line).
+    #[cfg(feature = "hostile")]
+    pub hostility: Option<crate::consensus::hostile::Hostility>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +235,8 @@ impl Settings {
             tx_peers: file.tx_peers,
             pool: file.pool.limits(),
             rpc_limits: file.rpc_limits.limits(),
+            #[cfg(feature = "hostile")]
+            hostility: None,
         })
     }
 
@@ -267,6 +272,8 @@ impl Settings {
             tx_peers: Vec::new(),
             pool: PoolLimits::default(),
             rpc_limits: RpcLimits::default(),
+            #[cfg(feature = "hostile")]
+            hostility: None,
         })
     }
 }

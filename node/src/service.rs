@@ -78,7 +78,11 @@ impl Node {
             settings.consensus_key.clone(),
             settings.node_key,
             settings.data_dir.join("wal"),
-            BlockPolicy::default(),
+            BlockPolicy {
+                #[cfg(feature = "hostile")]
+                hostility: settings.hostility.clone(),
+                ..BlockPolicy::default()
+            },
         )
         .await
         .map_err(|e| anyhow::anyhow!("starting consensus: {e}"))?;

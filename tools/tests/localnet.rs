@@ -786,3 +786,43 @@ async fn a_flood_of_fuel_burning_transactions_leaves_the_network_finalizing() {
     );
     assert!(spins >= 50, "flood transactions are committed as they fit: {spins}");
 }
+
+/// Issue 21's hostile validator. full0 is restarted as a second instance of validator3 (its key
+/// signs twice: every proposal and vote of validator3 may now conflict with another) that also
+/// attacks: proposal streams that never end, proposals out of turn, a proposal larger than any
+/// block, and blocks with a wrong state root. The three honest validators keep finalizing, all
+/// four honest processes agree on every block, and the equivocation is logged as evidence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_double_signing_validator_cannot_stall_or_fork_the_network() {
+    const HONEST: [&str; 3] = ["validator0", "validator1", "validator2"];
+    let net = Localnet::up(4, 1).await;
+    net.wait_height("validator0", 2, Duration::from_secs(60)).await;
+    scf_ok(&["localnet", "stop", net.path(), "full0"]);
+    let mut settings =
+        scf_node::config::Settings::from_file(&net.dir.path().join("full0").join("node.toml")).unwrap();
+    let seed =
+        scf_node::config::read_key_file(&net.dir.path().join("validator3").join("consensus.key")).unwrap();
+    settings.consensus_key = Some(Keypair::from_seed(seed));
+    settings.hostility = Some(scf_node::consensus::hostile::Hostility::all());
+    let hostile = scf_node::service::Node::start(settings).await.expect("the hostile validator starts");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(hostile.run_until(async {
+        let _ = stopped.await;
+    }));
+
+    let start = net.height("validator0").await.unwrap();
+    net.wait_height("validator0", start + 16, Duration::from_secs(240)).await;
+    let logged = |needle: &str| HONEST.iter().any(|n| net.log(n).contains(needle));
+    for needle in [
+        "too many open proposal streams",
+        "not the round's proposer",
+        "proposal stream exceeds",
+        "invalid proposal",
+        "equivocation evidence",
+    ] {
+        assert!(logged(needle), "no honest validator logged {needle:?}:\n{}", tail(&net.log("validator0")));
+    }
+    let _ = stop.send(());
+    let _ = running.await;
+    net.assert_identical(&["validator0", "validator1", "validator2", "validator3"]).await;
+}

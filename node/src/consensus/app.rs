@@ -44,6 +44,9 @@ pub struct BlockPolicy {
     pub min_block_interval: Duration,
     /// A proposed block's timestamp may be at most this far ahead of the local clock.
     pub max_clock_drift: Duration,
+    /// Tests only: how this validator attacks the others.
+    #[cfg(feature = "hostile")]
+    pub hostility: Option<super::hostile::Hostility>,
 }
 
 impl Default for BlockPolicy {
@@ -53,13 +56,15 @@ impl Default for BlockPolicy {
             empty_block_interval: Duration::from_secs(1),
             min_block_interval: Duration::from_millis(50),
             max_clock_drift: Duration::from_secs(10),
+            #[cfg(feature = "hostile")]
+            hostility: None,
         }
     }
 }
 
 /// Largest proposal stream accepted from a peer: a block at its byte budget with its parts'
 /// framing. (More could never be a valid block.)
-const MAX_STREAM_BYTES: usize = BLOCK_BUDGET.bytes as usize + 64 * 1024;
+pub(crate) const MAX_STREAM_BYTES: usize = BLOCK_BUDGET.bytes as usize + 64 * 1024;
 /// How many proposal streams may be in flight, from all peers and from one. A round has one
 /// proposer (and a re-proposal in a later round); a few per peer covers rounds that overlap.
 const MAX_OPEN_STREAMS: usize = 64;
@@ -68,7 +73,7 @@ const MAX_STREAMS_PER_PEER: usize = 4;
 const STREAM_TTL: Duration = Duration::from_secs(30);
 /// Complete proposals kept for the next heights (one per height and round).
 const MAX_EARLY_PROPOSALS: usize = 16;
-const CHUNK_BYTES: usize = 256 * 1024;
+pub(crate) const CHUNK_BYTES: usize = 256 * 1024;
 
 struct PartsBuffer {
     parts: BTreeMap<u64, ProposalPart>,
@@ -294,7 +299,8 @@ impl App {
         // The block ends before the first candidate that would exceed its budget.
         let (txs, executed) = self.chain.runtime.build_block(self.chain.state(), ctx, candidates)?;
         let execute_ms = executing.elapsed().as_millis() as u64;
-        let header = BlockHeader {
+        #[allow(unused_mut)]
+        let mut header = BlockHeader {
             height: height.0,
             parent_hash: head.hash(),
             timestamp_ms,
@@ -303,6 +309,10 @@ impl App {
             state_root: executed.state.root,
             receipts_root: executed.receipts_root,
         };
+        #[cfg(feature = "hostile")]
+        if self.policy.hostility.as_ref().is_some_and(|h| h.invalid_blocks) {
+            header.state_root = Hash([0xEE; 32]);
+        }
         let block = Block { header, transactions: txs };
         let hash = BlockHash(block.hash());
         let persisting = std::time::Instant::now();
@@ -564,6 +574,22 @@ impl App {
                     let values: Vec<_> =
                         self.undecided.iter().filter(|v| v.round == round).cloned().collect();
                     let _ = reply_value.send(values);
+                    #[cfg(feature = "hostile")]
+                    if let Some(hostility) = self.policy.hostility.clone() {
+                        let head = self.chain.head();
+                        let junk = super::hostile::round_junk(
+                            &hostility,
+                            &self.keypair,
+                            &head,
+                            height,
+                            round,
+                            proposer,
+                            &mut self.stream_counter,
+                        );
+                        for part in junk {
+                            channels.network.send(NetworkMsg::PublishProposalPart(part)).await?;
+                        }
+                    }
                 }
                 AppMsg::GetValue { height, round, timeout, reply } => {
                     let hash = match self.built.get(&(height, round)) {
@@ -622,7 +648,8 @@ impl App {
                     }
                     let _ = reply.send(());
                 }
-                AppMsg::Finalized { certificate, reply, .. } => {
+                AppMsg::Finalized { certificate, reply, evidence, .. } => {
+                    log_evidence(certificate.height, &evidence);
                     let next = certificate.height.0 + 1;
                     if self.chain.head_height() >= certificate.height.0 {
                         let params = self.height_params(Height(next))?;
@@ -659,6 +686,21 @@ impl App {
             }
         }
         Ok(())
+    }
+}
+
+/// Logs the equivocations the engine saw during a height: a validator that signed two proposals
+/// or two votes for the same round. Kept for the operators (and, later, slashing by governance);
+/// consensus itself is safe without acting on it.
+fn log_evidence(
+    height: Height,
+    evidence: &malachitebft_app_channel::app::types::MisbehaviorEvidence<ScfContext>,
+) {
+    for (validator, doubles) in evidence.proposals.iter() {
+        tracing::warn!(target: "scf::consensus", height = height.0, %validator, count = doubles.len(), "equivocation evidence: conflicting proposals signed by one validator");
+    }
+    for (validator, doubles) in evidence.votes.iter() {
+        tracing::warn!(target: "scf::consensus", height = height.0, %validator, count = doubles.len(), "equivocation evidence: conflicting votes signed by one validator");
     }
 }
 

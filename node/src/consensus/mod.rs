@@ -3,6 +3,8 @@
 pub mod app;
 pub mod codec;
 pub mod context;
+#[cfg(feature = "hostile")]
+pub mod hostile;
 mod membership;
 
 use std::{path::PathBuf, sync::Arc};
