@@ -313,6 +313,64 @@ mod tests {
         assert!(limiter.take(remote, 1), "tokens come back at the rate");
     }
 
+    /// An inner service that answers an hour late, or at once.
+    #[derive(Clone)]
+    struct Service {
+        late: bool,
+    }
+
+    impl RpcServiceT for Service {
+        type MethodResponse = MethodResponse;
+        type NotificationResponse = MethodResponse;
+        type BatchResponse = MethodResponse;
+
+        fn call<'a>(&self, request: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+            let late = self.late;
+            async move {
+                if late {
+                    tokio::time::sleep(Duration::from_secs(3_600)).await;
+                }
+                MethodResponse::response(request.id, jsonrpsee::ResponsePayload::success(1u8), 1_000)
+            }
+        }
+
+        fn batch<'a>(&self, _: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+            async {
+                MethodResponse::error(jsonrpsee::types::Id::Null, ErrorObject::borrowed(0, "unused", None))
+            }
+        }
+
+        fn notification<'a>(&self, _: Notification<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
+            async { MethodResponse::notification() }
+        }
+    }
+
+    fn request(from: &str) -> Request<'static> {
+        let mut request = Request::owned("scf_chainHead".into(), None, jsonrpsee::types::Id::Number(1));
+        request.extensions_mut().insert(ClientAddr(from.parse().unwrap()));
+        request
+    }
+
+    #[tokio::test]
+    async fn a_call_is_answered_timeout_when_late_and_rate_limited_when_over() {
+        let limits = RpcLimits {
+            call_timeout: Duration::from_millis(50),
+            burst: 2,
+            calls_per_sec: 1,
+            ..RpcLimits::default()
+        };
+        let limiter = ClientLimiter::new(limits);
+        let late = CallLimits::new(Service { late: true }, limiter.clone());
+        let answer = late.call(request("192.0.2.7")).await;
+        assert_eq!(answer.as_error_code(), Some(codes::INTERNAL));
+        assert!(answer.as_json().get().contains("\"timeout\""), "{}", answer.as_json());
+
+        let prompt = CallLimits::new(Service { late: false }, limiter);
+        assert!(prompt.call(request("192.0.2.7")).await.is_success(), "the second of a burst of two");
+        assert_eq!(prompt.call(request("192.0.2.7")).await.as_error_code(), Some(codes::RATE_LIMITED));
+        assert!(prompt.call(request("192.0.2.8")).await.is_success(), "another address is not limited");
+    }
+
     #[test]
     fn connections_per_address_are_capped_and_released() {
         let limiter = ClientLimiter::new(RpcLimits { connections_per_addr: 2, ..RpcLimits::default() });

@@ -364,6 +364,15 @@ impl App {
         msgs
     }
 
+    /// Keeps a complete proposal for a later height until that height starts: one per height
+    /// and round, and only so many, so the proposer of a future round cannot fill memory.
+    fn keep_early(&mut self, height: Height, early: Early) {
+        let known = self.early.iter().any(|(h, e)| *h == height && e.round == early.round);
+        if !known && self.early.len() < MAX_EARLY_PROPOSALS {
+            self.early.push((height, early));
+        }
+    }
+
     /// The validator that proposes at `height` and `round`, as the engine chooses it.
     fn round_proposer(&self, height: Height, round: Round) -> Option<Address> {
         use malachitebft_app_channel::app::types::core::{Context, Validator};
@@ -627,12 +636,7 @@ impl App {
                     let value = match self.receive_part(peer, part) {
                         Some((h, e)) if h == self.current_height => Some(self.proposed_value(h, e)),
                         Some((h, e)) if h > self.current_height && h.0 <= self.current_height.0 + 2 => {
-                            // One per height and round, and only so many: the proposer of a
-                            // future round cannot fill memory with proposals for it.
-                            let known = self.early.iter().any(|(eh, ee)| *eh == h && ee.round == e.round);
-                            if !known && self.early.len() < MAX_EARLY_PROPOSALS {
-                                self.early.push((h, e));
-                            }
+                            self.keep_early(h, e);
                             None
                         }
                         _ => None,
@@ -791,6 +795,49 @@ mod tests {
         // Nor a stream naming the proposer without its signature.
         let forged = stream(&app, 3, &member, &validator);
         assert!(deliver(&mut app, peer, forged).is_none());
+    }
+
+    #[test]
+    fn an_incomplete_stream_expires_and_frees_its_slot() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = app(dir.path());
+        let validator = Keypair::dev("validator0");
+        let peer = any_peer();
+        for id in 0..MAX_STREAMS_PER_PEER as u64 {
+            let first = stream(&app, 100 + id, &validator, &validator).remove(0);
+            app.receive_part(peer, first);
+        }
+        let complete = stream(&app, 1, &validator, &validator);
+        assert!(deliver(&mut app, peer, complete.clone()).is_none(), "no slot while the others are open");
+        // One of them has been open longer than a stream may stay incomplete.
+        let long_ago = std::time::Instant::now().checked_sub(STREAM_TTL + Duration::from_secs(1)).unwrap();
+        app.streams.values_mut().next().unwrap().started = long_ago;
+        assert!(deliver(&mut app, peer, complete).is_some(), "the expired stream made room");
+        assert_eq!(app.streams.len(), MAX_STREAMS_PER_PEER - 1);
+    }
+
+    #[test]
+    fn only_so_many_proposals_for_later_heights_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = app(dir.path());
+        let validator = Keypair::dev("validator0");
+        let peer = any_peer();
+        let proposal = |app: &mut App, id| {
+            let parts = stream(app, id, &validator, &validator);
+            deliver(app, peer, parts).unwrap().1
+        };
+        let first = proposal(&mut app, 1);
+        let round = first.round;
+        app.keep_early(Height(2), first);
+        let again = proposal(&mut app, 2);
+        app.keep_early(Height(2), again);
+        assert_eq!(app.early.len(), 1, "one per height and round");
+        for r in 1..(MAX_EARLY_PROPOSALS as u32 + 10) {
+            let mut e = proposal(&mut app, 10 + r as u64);
+            e.round = Round::new(round.as_u32().unwrap() + r);
+            app.keep_early(Height(3), e);
+        }
+        assert_eq!(app.early.len(), MAX_EARLY_PROPOSALS);
     }
 
     #[test]
