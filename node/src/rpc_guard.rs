@@ -341,7 +341,7 @@ mod tests {
         }
 
         fn notification<'a>(&self, _: Notification<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
-            async { MethodResponse::notification() }
+            std::future::ready(MethodResponse::notification())
         }
     }
 
