@@ -335,9 +335,8 @@ mod tests {
         }
 
         fn batch<'a>(&self, _: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
-            async {
-                MethodResponse::error(jsonrpsee::types::Id::Null, ErrorObject::borrowed(0, "unused", None))
-            }
+            let unused = ErrorObject::borrowed(0, "unused", None);
+            std::future::ready(MethodResponse::error(jsonrpsee::types::Id::Null, unused))
         }
 
         fn notification<'a>(&self, _: Notification<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
