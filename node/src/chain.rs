@@ -110,7 +110,7 @@ impl Chain {
                 }
             })
             .map_err(ChainError::Thread)?;
-        Ok(Arc::new(Chain {
+        let chain = Chain {
             retire: Some(retire),
             retirer: Some(retirer),
             time_offset_ms,
@@ -120,7 +120,9 @@ impl Chain {
             genesis_hash: expected,
             dev: genesis.spec.dev,
             head: RwLock::new(head),
-        }))
+        };
+        chain.restore_pending()?;
+        Ok(Arc::new(chain))
     }
 
     /// The time a proposer puts in a block: the wall clock, plus the dev offset on dev chains.
@@ -192,13 +194,68 @@ impl Chain {
         BlockContext { height: head.height, timestamp_ms: head.timestamp_ms }
     }
 
-    /// Checks a transaction and admits it to the pool.
+    /// Checks a transaction and admits it to the pool. Once this returns its hash, the
+    /// transaction is recorded: it is still pending after the node restarts (until it is
+    /// committed, or leaves the pool: expired, evicted, or made impossible by a committed one).
     pub fn submit(&self, tx: SignedTransaction) -> Result<Hash, SubmitError> {
         let hash = match self.runtime.check_transaction(&self.storage, &tx, self.head_height() + 1) {
             Ok(hash) => hash,
             Err(CheckError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
             Err(CheckError::Node(e)) => return Err(SubmitError::Node(e)),
         };
-        Ok(self.mempool.insert(tx, hash)?)
+        // Gossip brings most transactions more than once: a known one costs no write.
+        if self.mempool.contains(&hash) {
+            return Err(PoolError::Duplicate(hash).into());
+        }
+        let encoded = borsh::to_vec(&tx).expect("borsh into Vec is infallible");
+        self.storage
+            .put_pending(&hash, &encoded)
+            .map_err(|e| SubmitError::Node(RuntimeError::Store(e.into())))?;
+        match self.mempool.insert(tx, hash) {
+            Ok(evicted) => {
+                self.forget_pending(&evicted);
+                Ok(hash)
+            }
+            // The same transaction, admitted meanwhile by another caller: its record stays.
+            Err(e @ PoolError::Duplicate(_)) => Err(e.into()),
+            Err(e) => {
+                self.forget_pending(&[hash]);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Removes transactions that left the pool from its record. A failure only leaves records
+    /// that the next start checks again and drops.
+    pub fn forget_pending(&self, hashes: &[Hash]) {
+        if let Err(e) = self.storage.delete_pending(hashes) {
+            tracing::warn!(target: "scf::chain", error = %e, "cannot remove transactions from the pool's record");
+        }
+    }
+
+    /// Puts the recorded pool back after a start: each transaction is checked again against
+    /// committed state (those committed or made impossible meanwhile are dropped). Returns how
+    /// many are pending again.
+    fn restore_pending(&self) -> Result<usize, ChainError> {
+        let mut recorded = self.storage.pending()?;
+        // In nonce order per sender, so that each sender's run is rebuilt as it was.
+        recorded.sort_by_key(|(_, tx)| (tx.tx.sender, tx.tx.nonce));
+        let (total, mut dropped) = (recorded.len(), Vec::new());
+        for (hash, tx) in recorded {
+            let admitted = match self.runtime.check_transaction(&self.storage, &tx, self.head_height() + 1) {
+                Ok(checked) if checked == hash => self.mempool.insert(tx, hash).is_ok(),
+                Ok(_) | Err(CheckError::Invalid(_)) => false,
+                Err(CheckError::Node(e)) => return Err(e.into()),
+            };
+            if !admitted {
+                dropped.push(hash);
+            }
+        }
+        self.forget_pending(&dropped);
+        let restored = total - dropped.len();
+        if total > 0 {
+            tracing::info!(target: "scf::chain", restored, dropped = dropped.len(), "transaction pool restored from the data directory");
+        }
+        Ok(restored)
     }
 }

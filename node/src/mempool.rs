@@ -125,8 +125,8 @@ impl Mempool {
     }
 
     /// Admits a transaction that already passed the runtime's checks, which computed its hash
-    /// (`hash` must be `tx.hash()`).
-    pub fn insert(&self, tx: SignedTransaction, hash: Hash) -> Result<Hash, PoolError> {
+    /// (`hash` must be `tx.hash()`). Returns the transactions it evicted.
+    pub fn insert(&self, tx: SignedTransaction, hash: Hash) -> Result<Vec<Hash>, PoolError> {
         let bytes = borsh::object_length(&tx).unwrap_or(usize::MAX);
         let (sender, nonce) = (tx.tx.sender, tx.tx.nonce);
         let limits = &self.limits;
@@ -150,6 +150,7 @@ impl Mempool {
                 max_bytes: limits.max_bytes_per_sender,
             });
         }
+        let mut evicted = Vec::new();
         while inner.full(limits, bytes) {
             // Evict from the busiest sender, if it is busier than this one will be.
             let Some(&(load, busiest)) = inner.by_load.last() else { break };
@@ -160,8 +161,9 @@ impl Mempool {
             else {
                 break;
             };
-            if let Some(evicted) = inner.remove(&busiest, last) {
-                tracing::debug!(target: "scf::pool", sender = %busiest, nonce = last, hash = %evicted.hash, "evicted for a less busy sender");
+            if let Some(gone) = inner.remove(&busiest, last) {
+                tracing::debug!(target: "scf::pool", sender = %busiest, nonce = last, hash = %gone.hash, "evicted for a less busy sender");
+                evicted.push(gone.hash);
             }
         }
         if inner.full(limits, bytes) {
@@ -179,7 +181,7 @@ impl Mempool {
         inner.by_hash.insert(hash, (sender, nonce));
         drop(inner);
         self.arrived.notify_one();
-        Ok(hash)
+        Ok(evicted)
     }
 
     pub fn contains(&self, hash: &Hash) -> bool {
@@ -245,9 +247,15 @@ impl Mempool {
         out
     }
 
+    /// Every pending transaction.
+    pub fn all(&self) -> Vec<SignedTransaction> {
+        self.lock().by_sender.values().flat_map(|q| q.txs.values().map(|e| e.tx.clone())).collect()
+    }
+
     /// Drops every transaction whose nonce is below its sender's next nonce (committed, or
     /// made impossible by a committed one), and those that could not execute for `future_ttl`.
-    pub fn prune(&self, mut next_nonce: impl FnMut(&AccountId) -> Nonce) {
+    /// Returns the hashes it dropped.
+    pub fn prune(&self, mut next_nonce: impl FnMut(&AccountId) -> Nonce) -> Vec<Hash> {
         let mut inner = self.lock();
         let mut gone = Vec::new();
         for (sender, queue) in &inner.by_sender {
@@ -263,9 +271,7 @@ impl Mempool {
                 }
             }
         }
-        for (sender, nonce) in gone {
-            inner.remove(&sender, nonce);
-        }
+        gone.into_iter().filter_map(|(sender, nonce)| inner.remove(&sender, nonce)).map(|e| e.hash).collect()
     }
 }
 
@@ -294,7 +300,7 @@ mod tests {
 
     fn add(pool: &Mempool, t: SignedTransaction) -> Result<Hash, PoolError> {
         let hash = t.hash();
-        pool.insert(t, hash)
+        pool.insert(t, hash).map(|_| hash)
     }
 
     fn limits(max_txs: usize, max_txs_per_sender: usize) -> PoolLimits {

@@ -334,7 +334,10 @@ impl ScfApiServer for RpcServer {
             error(
                 codes::NOT_FOUND,
                 "not_found",
-                format!("transaction {hash} is neither pending nor committed"),
+                format!(
+                    "transaction {hash} is neither pending nor committed at this node: if it was acknowledged, it \
+                     left the pool unexecuted (expired behind a nonce gap, evicted, or its nonce used); send it again"
+                ),
             )
         };
         let storage = &self.chain.storage;

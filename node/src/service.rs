@@ -56,6 +56,10 @@ impl Node {
         let network =
             crate::network::start(chain.clone(), settings.node_key, &settings.tx_listen, &settings.tx_peers)
                 .await?;
+        // Transactions restored from the data directory go out again: peers may have lost them.
+        for tx in chain.mempool.all() {
+            network.announcer.announce(tx);
+        }
 
         let mut consensus_cfg = ConsensusConfig::default();
         consensus_cfg.p2p.listen_addr =

@@ -28,8 +28,12 @@ mod col {
     /// Proposed blocks not yet decided (height ‖ hash → block), so that a decision recorded in
     /// the consensus WAL before a crash can still be applied after restart.
     pub const UNDECIDED: &str = "undecided";
-    pub const ALL: [&str; 9] =
-        [META, BLOCKS, BLOCK_BY_HASH, TX_INDEX, RECEIPTS, CERTIFICATES, STATE, JMT_NODES, UNDECIDED];
+    /// The transaction pool (hash → transaction), so that a transaction RPC acknowledged is
+    /// still pending after the node restarts. Added without a schema change: an older database
+    /// gets it, empty, when opened.
+    pub const PENDING: &str = "pending";
+    pub const ALL: [&str; 10] =
+        [META, BLOCKS, BLOCK_BY_HASH, TX_INDEX, RECEIPTS, CERTIFICATES, STATE, JMT_NODES, UNDECIDED, PENDING];
 }
 
 const HEAD_KEY: &[u8] = b"head";
@@ -315,6 +319,48 @@ impl Storage {
         // fsync the WAL: a decided block must survive power loss, not only a process kill.
         wo.set_sync(true);
         Ok(self.db.write_opt(batch, &wo)?)
+    }
+
+    /// Records an admitted transaction (its encoding) as pending. Not synced, unlike commits: it
+    /// survives the process dying at any point (the write is in RocksDB's log when this returns),
+    /// not a power failure; a client that saw no block resends, and the nonce makes that safe.
+    pub fn put_pending(&self, hash: &Hash, encoded: &[u8]) -> Result<(), StorageError> {
+        Ok(self.db.put_cf(self.cf(col::PENDING), hash.0, encoded)?)
+    }
+
+    /// Forgets pending transactions (committed, expired, evicted or refused).
+    pub fn delete_pending(&self, hashes: &[Hash]) -> Result<(), StorageError> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        let mut batch = WriteBatch::default();
+        for hash in hashes {
+            batch.delete_cf(self.cf(col::PENDING), hash.0);
+        }
+        Ok(self.db.write(batch)?)
+    }
+
+    /// Every recorded pending transaction. A record that does not decode is skipped and deleted
+    /// (it can only be a damaged one: nothing else writes there).
+    pub fn pending(&self) -> Result<Vec<(Hash, SignedTransaction)>, StorageError> {
+        let mut out = Vec::new();
+        let mut damaged = Vec::new();
+        for item in self.db.iterator_cf(self.cf(col::PENDING), rocksdb::IteratorMode::Start) {
+            let (key, value) = item?;
+            let hash = <[u8; 32]>::try_from(key.as_ref()).map(Hash);
+            match (hash, borsh::from_slice::<SignedTransaction>(&value)) {
+                (Ok(hash), Ok(tx)) => out.push((hash, tx)),
+                (Ok(hash), Err(_)) => damaged.push(hash),
+                (Err(_), _) => {
+                    self.db.delete_cf(self.cf(col::PENDING), &key)?;
+                }
+            }
+        }
+        if !damaged.is_empty() {
+            tracing::warn!(target: "scf::storage", count = damaged.len(), "damaged pending-transaction records dropped");
+            self.delete_pending(&damaged)?;
+        }
+        Ok(out)
     }
 
     /// The dev chain's clock shift (see `dev_advanceTime`), kept across restarts.

@@ -669,6 +669,13 @@ async fn repeated_sigkill_under_load_loses_nothing() {
     };
     let mut seen_blocks: Vec<String> = Vec::new();
     let mut committed: Vec<String> = Vec::new();
+    // Every transaction the node acknowledged: after a kill each is committed or still pending
+    // (the pool is kept in the data directory), so nonces go on from the last one sent. Each
+    // round holds back its first transaction until the next round, so that the others are
+    // certainly pending (behind a nonce gap) when the node is killed.
+    let mut acknowledged: Vec<String> = Vec::new();
+    let mut next_nonce = None;
+    let mut withheld: Option<SignedTransaction> = None;
     // Kill delays (ms) after submitting; fixed so a failure reproduces.
     for (round, delay_ms) in [137u64, 420, 55, 800, 260].into_iter().enumerate() {
         let mut node = start_node(&data_dir, rpc_port, p2p_port);
@@ -681,7 +688,19 @@ async fn repeated_sigkill_under_load_loses_nothing() {
             let view = client.get_transaction(tx.clone()).await.unwrap();
             assert_eq!(view.status, TxStatus::Committed, "round {round}: committed {tx} lost");
         }
-        let nonce = client.get_account(key.account_id().to_hex()).await.unwrap().nonce;
+        for tx in &acknowledged {
+            let view = client.get_transaction(tx.clone()).await;
+            assert!(view.is_ok(), "round {round}: acknowledged {tx} lost: {view:?}");
+        }
+        // The held-back transaction fills the gap: those restored behind it can execute.
+        if let Some(tx) = withheld.take() {
+            acknowledged.push(submit(&client, &tx).await.expect("admitted"));
+        }
+        let nonce = match next_nonce {
+            Some(n) => n,
+            None => client.get_account(key.account_id().to_hex()).await.unwrap().nonce,
+        };
+        next_nonce = Some(nonce + 40);
         let maturity_day = days_ahead(&client, 90).await;
         let mut submitted = Vec::new();
         for i in 0..40 {
@@ -695,15 +714,20 @@ async fn repeated_sigkill_under_load_loses_nothing() {
                     borsh::to_vec(&issue(nonce + i, maturity_day)).unwrap(),
                 ),
             });
+            if i == 0 {
+                withheld = Some(tx);
+                continue;
+            }
             submitted.push(submit(&client, &tx).await.expect("admitted"));
         }
+        acknowledged.extend(submitted.iter().cloned());
         tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         // Record what is final right now, then kill without warning.
         let head = client.chain_head().await.unwrap().height;
         for h in seen_blocks.len() as u64..=head {
             seen_blocks.push(client.get_block(BlockId::Height(h)).await.unwrap().hash);
         }
-        for tx in submitted {
+        for tx in acknowledged.iter().filter(|tx| !committed.contains(tx)).cloned().collect::<Vec<_>>() {
             if client
                 .get_transaction(tx.clone())
                 .await
@@ -724,6 +748,13 @@ async fn repeated_sigkill_under_load_loses_nothing() {
         assert_eq!(client.get_transaction(tx.clone()).await.unwrap().status, TxStatus::Committed);
     }
     assert!(!committed.is_empty(), "some transactions committed between kills");
+    // Nothing acknowledged was lost: every transaction is committed in the end.
+    if let Some(tx) = withheld.take() {
+        acknowledged.push(submit(&client, &tx).await.expect("admitted"));
+    }
+    for tx in &acknowledged {
+        wait_committed(&client, tx).await;
+    }
     let (ok, _, err) = run(
         &client,
         "core",

@@ -162,6 +162,12 @@ fn readme_quickstart_through_the_cli() {
     ]);
     assert!(!out.status.success());
     let failed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // A transaction the node does not know: the answer says what that means and what to do.
+    let unknown = format!("0x{}", "ab".repeat(32));
+    let out = cli.run(&["tx", "show", &unknown, "--as", "supplier2"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not found [not_found]") && stderr.contains("Send it again"), "{stderr}");
     let receipt = &failed["receipt"];
     assert_eq!(
         (receipt["error_code"].as_u64(), receipt["error_name"].as_str()),

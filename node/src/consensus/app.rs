@@ -522,7 +522,8 @@ impl App {
         let write_ms = writing.elapsed().as_millis() as u64;
         let storage = &self.chain.storage;
         let pruning = std::time::Instant::now();
-        self.chain.mempool.prune(|s| scf_runtime::Runtime::nonce(storage, s).unwrap_or(0));
+        let left = self.chain.mempool.prune(|s| scf_runtime::Runtime::nonce(storage, s).unwrap_or(0));
+        self.chain.forget_pending(&left);
         let prune_ms = pruning.elapsed().as_millis() as u64;
         tracing::info!(
             target: "scf::consensus",

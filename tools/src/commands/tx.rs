@@ -12,9 +12,23 @@ pub enum TxCmd {
     Show { hash: String },
 }
 
+/// What a transaction the node does not know means, and what to do.
+const NOT_FOUND_HELP: &str = "\
+this node has no such transaction, pending or committed, that you may see. If this node acknowledged \
+it, it left the pool without executing: it waited behind a nonce gap longer than the pool keeps such \
+transactions, it was evicted for a less busy sender, or another transaction used its nonce. Nothing of \
+it executed. Send it again (a signed transaction executes at most once), or sign it anew with the \
+sender's next nonce (`scf account show`). Acknowledged transactions survive a restart of the node.";
+
 pub async fn run(ctx: &Ctx, cmd: TxCmd) -> Result<()> {
     let TxCmd::Show { hash } = cmd;
-    let t = ctx.client.get_transaction(hash).await.map_err(rpc_err)?;
+    let t = match ctx.client.get_transaction(hash.clone()).await {
+        Ok(t) => t,
+        Err(jsonrpsee::core::client::Error::Call(e)) if e.code() == scf_rpc_api::codes::NOT_FOUND => {
+            anyhow::bail!("transaction {hash} not found [not_found]: {NOT_FOUND_HELP}")
+        }
+        Err(e) => return Err(rpc_err(e)),
+    };
     if ctx.json {
         print_json(&serde_json::to_value(&t)?);
     } else {
