@@ -990,3 +990,25 @@ async fn rpc_beyond_loopback_is_tls_or_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("reachable beyond this machine") && stderr.contains("rpc_tls_cert"), "{stderr}");
 }
+
+/// A data directory the node cannot create, or cannot write into, stops it at start with a
+/// message that names the directory (paths under /proc and /sys refuse even root).
+#[test]
+fn a_data_directory_the_node_cannot_write_is_refused_at_start() {
+    let (rpc_port, p2p_port) = free_ports();
+    let run = |dir: &str| {
+        Command::new(env!("CARGO_BIN_EXE_scf-node"))
+            .args(["--dev", "--data-dir", dir, "--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
+            .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
+            .output()
+            .unwrap()
+    };
+    let out = run("/proc/scf-no-such-dir/data");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot create the data directory /proc/scf-no-such-dir/data"), "{stderr}");
+    let out = run("/sys/kernel");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the data directory /sys/kernel is not writable"), "{stderr}");
+}
