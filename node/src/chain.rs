@@ -163,8 +163,15 @@ impl Chain {
         executed: ExecutedBlock,
         certificate: &[u8],
     ) -> Result<(), StorageError> {
+        // Named crash points (feature `failpoints`, tests only): the decision is in the consensus
+        // WAL and the block among the undecided ones, but nothing of it is committed...
+        fail::fail_point!("commit.before_write");
         self.storage.commit_block(block, &executed.receipts, &executed.state, certificate)?;
+        // ...the block is durable, the in-memory head not yet moved...
+        fail::fail_point!("commit.after_write");
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = block.header.clone();
+        // ...the head moved, the pool not yet pruned, the engine not yet told.
+        fail::fail_point!("commit.after_head");
         let sent = match &self.retire {
             Some(retire) => retire.send(executed).map_err(|e| e.0),
             None => Err(executed),

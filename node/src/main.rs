@@ -58,9 +58,28 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// Tests only (feature `failpoints`): `SCF_CRASH_AT=<point>` aborts the process, as a crash
+/// would, the `SCF_CRASH_AFTER`-th time (default 1) it passes that named point of the commit path.
+#[cfg(feature = "failpoints")]
+fn arm_crash_point() -> anyhow::Result<()> {
+    let Ok(point) = std::env::var("SCF_CRASH_AT") else { return Ok(()) };
+    let after: u64 = std::env::var("SCF_CRASH_AFTER").ok().and_then(|n| n.parse().ok()).unwrap_or(1);
+    let passes = std::sync::atomic::AtomicU64::new(0);
+    let name = point.clone();
+    fail::cfg_callback(point, move || {
+        if passes.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 >= after {
+            eprintln!("scf-node: crash point {name} reached; aborting");
+            std::process::abort();
+        }
+    })
+    .map_err(|e| anyhow::anyhow!("SCF_CRASH_AT: {e}"))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    #[cfg(feature = "failpoints")]
+    arm_crash_point()?;
     // The node's own events at info; the engine's libraries only when something is wrong.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "warn,scf=info,scf_node=info".into());

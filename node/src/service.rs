@@ -22,13 +22,17 @@ impl Node {
     pub async fn start(settings: Settings) -> anyhow::Result<Node> {
         let data_dir = settings.data_dir.display();
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
-            anyhow::anyhow!("cannot create the data directory {data_dir}: {e}; it must be writable by this node")
+            anyhow::anyhow!(
+                "cannot create the data directory {data_dir}: {e}; it must be writable by this node"
+            )
         })?;
         // A directory the node cannot write into fails here, before anything starts, with its
         // name (RocksDB's own message names only a file inside it).
         let probe = settings.data_dir.join(".write-test");
         std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(|e| {
-            anyhow::anyhow!("the data directory {data_dir} is not writable: {e}; the node keeps its chain there")
+            anyhow::anyhow!(
+                "the data directory {data_dir} is not writable: {e}; the node keeps its chain there"
+            )
         })?;
         let storage = Storage::open(&settings.data_dir.join("db"), &settings.genesis.spec.chain_id)
             .map_err(|e| anyhow::anyhow!("opening the database in {data_dir}: {e}"))?;

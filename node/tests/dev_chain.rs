@@ -1012,3 +1012,94 @@ fn a_data_directory_the_node_cannot_write_is_refused_at_start() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("the data directory /sys/kernel is not writable"), "{stderr}");
 }
+
+/// A crash at each named point of the commit path (feature `failpoints`, which the workspace's
+/// tests enable): the node aborts there under load, restarts on the same data directory, serves
+/// an unbroken chain whose every block links to the one before, goes on finalizing, and every
+/// transaction it acknowledged is committed in the end.
+#[cfg(feature = "failpoints")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_at_each_point_of_the_commit_path_loses_nothing() {
+    let key = Keypair::dev("core");
+    for point in ["commit.before_write", "commit.after_write", "commit.after_head"] {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("node");
+        let (rpc_port, p2p_port) = free_ports();
+        // First life: crash the third time the point is passed (genesis and the first blocks
+        // before it), with transactions pending.
+        let log_path = data_dir.with_extension("log");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
+            .args(["--dev", "--data-dir"])
+            .arg(&data_dir)
+            .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
+            .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
+            .env("SCF_CRASH_AT", point)
+            .env("SCF_CRASH_AFTER", "3")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut node = NodeProcess {
+            child,
+            rpc: format!("http://127.0.0.1:{rpc_port}"),
+            log: log_path,
+            data_dir: data_dir.clone(),
+        };
+        let client = connect(&mut node).await;
+        let maturity_day = days_ahead(&client, 90).await;
+        let nonce = client.get_account(key.account_id().to_hex()).await.unwrap().nonce;
+        let mut acknowledged = Vec::new();
+        for i in 0..20 {
+            let args = IssueArgs {
+                to: "supplier1".into(),
+                amount: 1 + i as u128,
+                currency: "CNY".into(),
+                maturity_day,
+                trade_ref: None,
+            };
+            let payload = call("receivables", "issue", borsh::to_vec(&args).unwrap());
+            let tx = key.sign_transaction(Transaction {
+                chain_id: "scf-dev".into(),
+                sender: key.account_id(),
+                nonce: nonce + i,
+                payload,
+            });
+            match submit(&client, &tx).await {
+                Ok(hash) => acknowledged.push(hash),
+                Err(_) => break, // crashed meanwhile
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = node.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "{point}: the node never reached its crash point");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(!status.success(), "{point}: {status}");
+        let log = std::fs::read_to_string(&node.log).unwrap();
+        assert!(log.contains(&format!("crash point {point} reached")), "{point}: {log}");
+
+        // Second life: the same data directory, no crash point.
+        let mut node = start_node(&data_dir, rpc_port, p2p_port);
+        let client = connect(&mut node).await;
+        let head = client.chain_head().await.unwrap().height;
+        let mut parent = client.get_block(BlockId::Height(0)).await.unwrap().hash;
+        for h in 1..=head {
+            let block = client.get_block(BlockId::Height(h)).await.unwrap();
+            assert_eq!(block.parent_hash, parent, "{point}: block {h} does not follow block {}", h - 1);
+            parent = block.hash;
+        }
+        for hash in &acknowledged {
+            wait_committed(&client, hash).await;
+        }
+        let now = client.chain_head().await.unwrap().height;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while client.chain_head().await.unwrap().height < now + 2 {
+            assert!(Instant::now() < deadline, "{point}: no blocks after the restart");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
