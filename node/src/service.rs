@@ -34,8 +34,16 @@ impl Node {
                 "the data directory {data_dir} is not writable: {e}; the node keeps its chain there"
             )
         })?;
-        let storage = Storage::open(&settings.data_dir.join("db"), &settings.genesis.spec.chain_id)
-            .map_err(|e| anyhow::anyhow!("opening the database in {data_dir}: {e}"))?;
+        let storage =
+            Storage::open(&settings.data_dir.join("db"), &settings.genesis.spec.chain_id).map_err(|e| {
+                let advice = if e.to_string().contains("Corruption") {
+                    "; the database is damaged: move the db directory aside and let the node sync the chain \
+                     from its peers (or restore a backup); it will not serve a damaged chain"
+                } else {
+                    ""
+                };
+                anyhow::anyhow!("opening the database in {data_dir}: {e}{advice}")
+            })?;
         let chain = Chain::open(storage, &settings.genesis, settings.pool.clone())?;
         tracing::info!(
             target: "scf::node",

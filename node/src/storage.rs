@@ -259,6 +259,13 @@ impl Storage {
         opts.set_max_total_wal_size(max_wal_bytes);
         opts.create_if_missing(true);
         opts.create_missing_column_families(true);
+        // A damaged record in the middle of the write-ahead log is an error at open. RocksDB's
+        // default (point-in-time recovery) replays up to the damage and opens a database that
+        // silently lacks every block committed after it: a node then served a shorter chain as
+        // the truth (test `a_corrupted_database_log_is_refused_not_replayed_in_part`). Only a
+        // record cut short at the very end (a crash mid-write of an unsynced pool record) is
+        // tolerated.
+        opts.set_wal_recovery_mode(rocksdb::DBRecoveryMode::TolerateCorruptedTailRecords);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
         let cache = Cache::new_lru_cache(BLOCK_CACHE_BYTES);
         // Column families of another schema are opened too (RocksDB refuses to open a database

@@ -1103,3 +1103,62 @@ async fn a_crash_at_each_point_of_the_commit_path_loses_nothing() {
         }
     }
 }
+
+/// Flipped bytes in the database's write-ahead log (where the latest committed blocks live until
+/// RocksDB flushes them): the node refuses to start, saying the database is corrupt, rather than
+/// replaying up to the damage and serving a shorter chain as the truth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupted_database_log_is_refused_not_replayed_in_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("node");
+    let (rpc_port, p2p_port) = free_ports();
+    let mut node = start_node(&data_dir, rpc_port, p2p_port);
+    let client = connect(&mut node).await;
+    let maturity_day = days_ahead(&client, 90).await;
+    for i in 0..5 {
+        let args = IssueArgs {
+            to: "supplier1".into(),
+            amount: 1 + i,
+            currency: "CNY".into(),
+            maturity_day,
+            trade_ref: None,
+        };
+        let (ok, _, err) =
+            run(&client, "core", call("receivables", "issue", borsh::to_vec(&args).unwrap())).await;
+        assert!(ok, "{err:?}");
+    }
+    let head = client.chain_head().await.unwrap().height;
+    node.child.kill().unwrap();
+    node.child.wait().unwrap();
+    // The largest log file holds the committed blocks; damage a byte a third of the way in.
+    let log = std::fs::read_dir(data_dir.join("db"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .max_by_key(|p| std::fs::metadata(p).unwrap().len())
+        .expect("a write-ahead log");
+    let mut bytes = std::fs::read(&log).unwrap();
+    assert!(bytes.len() > 30_000, "the log holds the blocks: {} bytes", bytes.len());
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x5a;
+    std::fs::write(&log, &bytes).unwrap();
+
+    let mut node = start_node(&data_dir, rpc_port, p2p_port);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = node.child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if let Ok(h) = HttpClientBuilder::default().build(&node.rpc).unwrap().chain_head().await {
+            panic!("the node started on a damaged database at height {} (was {head})", h.height);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let status = status.expect("the node neither started nor stopped");
+    assert!(!status.success());
+    let stderr = std::fs::read_to_string(&node.log).unwrap();
+    assert!(stderr.contains("Corruption") && stderr.contains("the database is damaged"), "{stderr}");
+}
