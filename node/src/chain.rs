@@ -70,6 +70,21 @@ impl Drop for Chain {
     }
 }
 
+/// Tests only (feature `failpoints`): `SCF_CLOCK_SKEW_MS` (signed) moves this node's clock, as a
+/// machine whose clock is off would.
+#[cfg(feature = "failpoints")]
+fn skewed(wall: u64) -> u64 {
+    static SKEW: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let skew = *SKEW.get_or_init(|| {
+        let skew = std::env::var("SCF_CLOCK_SKEW_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+        if skew != 0 {
+            tracing::warn!(target: "scf::chain", skew_ms = skew, "this node's clock is skewed (SCF_CLOCK_SKEW_MS, tests only)");
+        }
+        skew
+    });
+    wall.saturating_add_signed(skew)
+}
+
 /// Committed blocks waiting for the retiring thread; a full queue makes commits wait.
 const RETIRE_QUEUE: usize = 2;
 
@@ -128,6 +143,8 @@ impl Chain {
     /// The time a proposer puts in a block: the wall clock, plus the dev offset on dev chains.
     pub fn now_ms(&self) -> u64 {
         let wall = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        #[cfg(feature = "failpoints")]
+        let wall = skewed(wall);
         wall.saturating_add(self.time_offset_ms.load(Ordering::Relaxed))
     }
 

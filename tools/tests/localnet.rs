@@ -1035,3 +1035,60 @@ async fn seeded_faults_under_load_lose_nothing_and_never_fork() {
     // Conserved: the supply grew by exactly the committed mints of one fen.
     assert_eq!(outstanding(&net), supply_before + acknowledged.len() as u128);
 }
+
+/// Restarts `node` with its clock moved by `skew_ms` (feature `failpoints`).
+fn restart_skewed(net: &Localnet, node: &str, skew_ms: i64) {
+    scf_ok(&["localnet", "stop", net.path(), node]);
+    let args = ["localnet", "start", net.path(), node];
+    let out = Command::new(env!("CARGO_BIN_EXE_scf"))
+        .args(args)
+        .env("SCF_CLOCK_SKEW_MS", skew_ms.to_string())
+        .output()
+        .expect("running scf");
+    succeeded(out, &args);
+}
+
+/// Waits until `node` logged that its clock is skewed: a node binary built without the
+/// `failpoints` feature never does (`cargo test --workspace` builds it with it).
+async fn await_skewed(net: &Localnet, node: &str, before: usize) {
+    let needle = "this node's clock is skewed";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while net.log(node).matches(needle).count() <= before {
+        assert!(
+            Instant::now() < deadline,
+            "{node} never said its clock is skewed: is scf-node built without the `failpoints` feature?"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A validator whose clock is off. Eight seconds ahead: its blocks carry its time (within the
+/// ten seconds of drift the others accept) and the chain goes on. Twenty seconds ahead: the
+/// others refuse its proposals as too far in the future, its rounds move on to the next proposer,
+/// and the chain still goes on. A validator twenty seconds behind finds the others' blocks too
+/// far ahead and prevotes against them; the three others decide without it and it follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_with_a_skewed_clock_neither_stalls_nor_forks_the_network() {
+    const VALIDATORS: [&str; 4] = ["validator0", "validator1", "validator2", "validator3"];
+    let net = Localnet::up(4, 0).await;
+    net.wait_height("validator0", 2, Duration::from_secs(60)).await;
+    let bank = net.key("bank");
+    let mut nonce = 0;
+    for (skew_ms, node) in [(8_000i64, "validator1"), (20_000, "validator1"), (-20_000, "validator2")] {
+        let before = net.log(node).matches("this node's clock is skewed").count();
+        restart_skewed(&net, node, skew_ms);
+        await_skewed(&net, node, before).await;
+        let start = net.height("validator0").await.unwrap();
+        net.wait_height("validator0", start + 8, Duration::from_secs(120)).await;
+        net.wait_height(node, start + 8, Duration::from_secs(60)).await;
+        let hash = net.client("validator3").submit_transaction(mint(&bank, nonce)).await.unwrap().hash;
+        nonce += 1;
+        committed_everywhere(&net, &VALIDATORS, &hash, Duration::from_secs(60)).await;
+        restart_skewed(&net, node, 0);
+    }
+    let refused = ["validator0", "validator2", "validator3"]
+        .iter()
+        .any(|n| net.log(n).contains("too far ahead of the local clock"));
+    assert!(refused, "no validator refused the proposals of one twenty seconds ahead");
+    net.assert_identical(&VALIDATORS).await;
+}
