@@ -1073,8 +1073,8 @@ async fn a_validator_with_a_skewed_clock_neither_stalls_nor_forks_the_network() 
     let net = Localnet::up(4, 0).await;
     net.wait_height("validator0", 2, Duration::from_secs(60)).await;
     let bank = net.key("bank");
-    let mut nonce = 0;
-    for (skew_ms, node) in [(8_000i64, "validator1"), (20_000, "validator1"), (-20_000, "validator2")] {
+    let phases = [(8_000i64, "validator1"), (20_000, "validator1"), (-20_000, "validator2")];
+    for (nonce, (skew_ms, node)) in (0u64..).zip(phases) {
         let before = net.log(node).matches("this node's clock is skewed").count();
         restart_skewed(&net, node, skew_ms);
         await_skewed(&net, node, before).await;
@@ -1082,7 +1082,6 @@ async fn a_validator_with_a_skewed_clock_neither_stalls_nor_forks_the_network() 
         net.wait_height("validator0", start + 8, Duration::from_secs(120)).await;
         net.wait_height(node, start + 8, Duration::from_secs(60)).await;
         let hash = net.client("validator3").submit_transaction(mint(&bank, nonce)).await.unwrap().hash;
-        nonce += 1;
         committed_everywhere(&net, &VALIDATORS, &hash, Duration::from_secs(60)).await;
         restart_skewed(&net, node, 0);
     }
