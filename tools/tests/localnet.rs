@@ -1091,3 +1091,93 @@ async fn a_validator_with_a_skewed_clock_neither_stalls_nor_forks_the_network() 
     assert!(refused, "no validator refused the proposals of one twenty seconds ahead");
     net.assert_identical(&VALIDATORS).await;
 }
+
+/// A filesystem this test mounted, unmounted when dropped (before the network's directory goes).
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Free space of the filesystem holding `path`, in KiB.
+fn free_kib(path: &Path) -> u64 {
+    let out = Command::new("df").args(["-k", "--output=avail"]).arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().last().unwrap().trim().parse().unwrap()
+}
+
+/// A validator whose disk fills up (its data directory on a small filesystem this test mounts,
+/// filled but for a little room): it stops at the first commit that cannot be written, with an
+/// error that says so, and nothing half-written; the others go on; once space returns it
+/// restarts and catches up to the same chain. Needs root to mount (the test command runs as
+/// root).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validator_whose_disk_fills_stops_with_an_error_and_catches_up_when_space_returns() {
+    const VALIDATORS: [&str; 4] = ["validator0", "validator1", "validator2", "validator3"];
+    let net = Localnet::up(4, 0).await;
+    net.wait_height("validator0", 2, Duration::from_secs(60)).await;
+    scf_ok(&["localnet", "stop", net.path(), "validator3"]);
+    let data = net.data_dir("validator3");
+    let moved = data.with_extension("before-full-disk");
+    std::fs::rename(&data, &moved).unwrap();
+    std::fs::create_dir(&data).unwrap();
+    let mounted =
+        Command::new("mount").args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"]).arg(&data).status().unwrap();
+    assert!(mounted.success(), "mounting a small filesystem for the data directory needs root");
+    let _mounted = Mounted(data.clone());
+    let copied = Command::new("cp").arg("-a").arg(moved.join(".")).arg(&data).status().unwrap();
+    assert!(copied.success());
+    // Fill it but for 2 MiB (room to start), with real pages (a sparse file would take no room).
+    let filler = data.join("filler");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0u8; 1024];
+        for _ in 0..free_kib(&data).saturating_sub(2048) {
+            file.write_all(&chunk).unwrap();
+        }
+    }
+    scf_ok(&["localnet", "start", net.path(), "validator3"]);
+    let manifest = scf_tools::localnet::load(net.dir.path()).unwrap();
+    let node = manifest.node("validator3").unwrap();
+    // Load of bulky transactions (200 KB of arguments a contract refuses, kept in the blocks all
+    // the same), so that the disk fills in seconds, until validator3 stops.
+    let bank = net.key("bank");
+    let mut nonce = 0;
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while scf_tools::localnet::running_pid(net.dir.path(), node).is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "validator3 never ran out of space:\n{}",
+            tail(&net.log("validator3"))
+        );
+        let tx = bank.sign_transaction(Transaction {
+            chain_id: "scf-localnet".into(),
+            sender: bank.account_id(),
+            nonce,
+            payload: Payload::Call {
+                contract: scf_interface::SystemContract::DepositToken.address(),
+                method: "mint".into(),
+                args: vec![7; 200_000],
+            },
+        });
+        let hex = to_hex(&borsh::to_vec(&tx).unwrap());
+        if net.client("validator0").submit_transaction(hex).await.is_ok() {
+            nonce += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let log = net.log("validator3");
+    assert!(log.contains("No space left on device"), "{}", tail(&log));
+    assert!(!log.contains("panicked"), "it stops with an error, not a panic:\n{}", tail(&log));
+    let stopped_at = net.height("validator0").await.unwrap();
+    net.wait_height("validator0", stopped_at + 3, Duration::from_secs(60)).await;
+
+    // Space returns: it restarts and catches up to the same chain.
+    std::fs::remove_file(&filler).unwrap();
+    scf_ok(&["localnet", "start", net.path(), "validator3"]);
+    let head = net.height("validator0").await.unwrap();
+    net.wait_height("validator3", head, Duration::from_secs(90)).await;
+    net.assert_identical(&VALIDATORS).await;
+}

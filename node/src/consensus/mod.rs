@@ -159,8 +159,12 @@ impl Consensus {
     pub async fn stop(mut self) {
         self.engine.actor.stop(None);
         let _ = (&mut self.engine.handle).await;
-        self.app.abort();
-        let _ = (&mut self.app).await;
+        // The app task may be over already, its result taken by whoever stopped the node because
+        // of it (a failed commit): a finished handle must not be polled again.
+        if !self.app.is_finished() {
+            self.app.abort();
+            let _ = (&mut self.app).await;
+        }
     }
 }
 
