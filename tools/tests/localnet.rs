@@ -1181,3 +1181,139 @@ async fn a_validator_whose_disk_fills_stops_with_an_error_and_catches_up_when_sp
     net.wait_height("validator3", head, Duration::from_secs(90)).await;
     net.assert_identical(&VALIDATORS).await;
 }
+
+/// TCP relays between the validators' consensus ports: validator `i` reaches validator `j`
+/// through a relay of its own, which the test can cut (closing its connections and refusing new
+/// ones) and heal.
+struct Relays {
+    cut: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<(usize, usize)>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Relays {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Relays {
+    /// Rewrites every validator's `persistent_peers` to go through a relay per directed pair.
+    async fn insert(net: &Localnet, names: &[&str]) -> Relays {
+        let cut: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<(usize, usize)>>> =
+            Default::default();
+        let toml = |n: &str| std::fs::read_to_string(net.dir.path().join(n).join("node.toml")).unwrap();
+        let port_of = |text: &str| -> u16 {
+            let line = text.lines().find(|l| l.starts_with("p2p_listen")).unwrap();
+            line.rsplit('/').next().unwrap().trim_end_matches('"').parse().unwrap()
+        };
+        let ports: Vec<u16> = names.iter().map(|n| port_of(&toml(n))).collect();
+        let mut tasks = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let mut text = toml(name);
+            for (j, target) in ports.iter().enumerate().filter(|(j, _)| *j != i) {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let relay_port = listener.local_addr().unwrap().port();
+                text = text.replace(&format!("/tcp/{target}/p2p/"), &format!("/tcp/{relay_port}/p2p/"));
+                let (cut, target) = (cut.clone(), *target);
+                tasks.push(tokio::spawn(async move {
+                    loop {
+                        let Ok((inbound, _)) = listener.accept().await else { return };
+                        if cut.lock().unwrap().contains(&(i, j)) {
+                            continue;
+                        }
+                        let cut = cut.clone();
+                        tokio::spawn(async move {
+                            let Ok(outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                            else {
+                                return;
+                            };
+                            let (mut a, mut b) = (inbound, outbound);
+                            let copying = tokio::io::copy_bidirectional(&mut a, &mut b);
+                            tokio::pin!(copying);
+                            loop {
+                                tokio::select! {
+                                    _ = &mut copying => return,
+                                    _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                                        if cut.lock().unwrap().contains(&(i, j)) {
+                                            return; // both ends dropped: the link is cut
+                                        }
+                                    }
+                                }
+                            }
+                        });
+                    }
+                }));
+            }
+            std::fs::write(net.dir.path().join(name).join("node.toml"), text).unwrap();
+        }
+        Relays { cut, tasks }
+    }
+
+    /// Cuts every link between a validator of `a` and one of `b`, both ways.
+    fn split(&self, a: &[usize], b: &[usize]) {
+        let mut cut = self.cut.lock().unwrap();
+        for &i in a {
+            for &j in b {
+                cut.insert((i, j));
+                cut.insert((j, i));
+            }
+        }
+    }
+
+    fn heal(&self) {
+        self.cut.lock().unwrap().clear();
+    }
+}
+
+/// Network partitions on the consensus network, through relays the test controls: one
+/// validator cut off (the other three go on; healed, it catches up), then a two-two split (no
+/// side has a quorum: nothing is finalized; healed, the network goes on). No fork.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_halt_without_quorum_and_heal_without_a_fork() {
+    const VALIDATORS: [&str; 4] = ["validator0", "validator1", "validator2", "validator3"];
+    let net = Localnet::up(4, 0).await;
+    net.wait_height("validator0", 2, Duration::from_secs(60)).await;
+    for v in VALIDATORS {
+        scf_ok(&["localnet", "stop", net.path(), v]);
+    }
+    let relays = Relays::insert(&net, &VALIDATORS).await;
+    for v in VALIDATORS {
+        scf_ok(&["localnet", "start", net.path(), v]);
+    }
+    let start = net.height("validator0").await.unwrap();
+    net.wait_height("validator3", start + 2, Duration::from_secs(60)).await;
+
+    // validator3 alone on one side.
+    relays.split(&[3], &[0, 1, 2]);
+    let cut_at = net.height("validator0").await.unwrap();
+    net.wait_height("validator0", cut_at + 5, Duration::from_secs(60)).await;
+    let isolated = net.height("validator3").await.unwrap();
+    assert!(isolated <= cut_at + 1, "validator3 followed while cut off: {isolated} vs {cut_at}");
+    relays.heal();
+    let head = net.height("validator0").await.unwrap();
+    net.wait_height("validator3", head, Duration::from_secs(60)).await;
+
+    // Two against two: no quorum anywhere.
+    relays.split(&[0, 1], &[2, 3]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before: Vec<u64> = heights_of(&net, &VALIDATORS).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let after: Vec<u64> = heights_of(&net, &VALIDATORS).await;
+    assert_eq!(before, after, "a side without a quorum finalized blocks");
+    relays.heal();
+    let top = *after.iter().max().unwrap();
+    for v in VALIDATORS {
+        net.wait_height(v, top + 3, Duration::from_secs(90)).await;
+    }
+    net.assert_identical(&VALIDATORS).await;
+}
+
+async fn heights_of(net: &Localnet, nodes: &[&str]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for n in nodes {
+        out.push(net.height(n).await.unwrap());
+    }
+    out
+}
