@@ -235,7 +235,7 @@ impl Chain {
         self.storage
             .put_pending(&hash, &encoded)
             .map_err(|e| SubmitError::Node(RuntimeError::Store(e.into())))?;
-        match self.mempool.insert(tx, hash) {
+        match self.mempool.insert(tx, hash, encoded.len()) {
             Ok(evicted) => {
                 self.forget_pending(&evicted);
                 Ok(hash)
@@ -267,7 +267,10 @@ impl Chain {
         let (total, mut dropped) = (recorded.len(), Vec::new());
         for (hash, tx) in recorded {
             let admitted = match self.runtime.check_transaction(&self.storage, &tx, self.head_height() + 1) {
-                Ok(checked) if checked == hash => self.mempool.insert(tx, hash).is_ok(),
+                Ok(checked) if checked == hash => {
+                    let bytes = borsh::object_length(&tx).unwrap_or(usize::MAX);
+                    self.mempool.insert(tx, hash, bytes).is_ok()
+                }
                 Ok(_) | Err(CheckError::Invalid(_)) => false,
                 Err(CheckError::Node(e)) => return Err(e.into()),
             };

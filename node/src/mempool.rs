@@ -125,9 +125,9 @@ impl Mempool {
     }
 
     /// Admits a transaction that already passed the runtime's checks, which computed its hash
-    /// (`hash` must be `tx.hash()`). Returns the transactions it evicted.
-    pub fn insert(&self, tx: SignedTransaction, hash: Hash) -> Result<Vec<Hash>, PoolError> {
-        let bytes = borsh::object_length(&tx).unwrap_or(usize::MAX);
+    /// (`hash` must be `tx.hash()`) and its encoded size (`bytes`). Returns the transactions it
+    /// evicted.
+    pub fn insert(&self, tx: SignedTransaction, hash: Hash, bytes: usize) -> Result<Vec<Hash>, PoolError> {
         let (sender, nonce) = (tx.tx.sender, tx.tx.nonce);
         let limits = &self.limits;
         let mut inner = self.lock();
@@ -299,8 +299,8 @@ mod tests {
     }
 
     fn add(pool: &Mempool, t: SignedTransaction) -> Result<Hash, PoolError> {
-        let hash = t.hash();
-        pool.insert(t, hash).map(|_| hash)
+        let (hash, bytes) = (t.hash(), borsh::object_length(&t).unwrap());
+        pool.insert(t, hash, bytes).map(|_| hash)
     }
 
     fn limits(max_txs: usize, max_txs_per_sender: usize) -> PoolLimits {

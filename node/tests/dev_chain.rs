@@ -42,6 +42,11 @@ fn free_ports() -> (u16, u16) {
 }
 
 fn start_node(data_dir: &Path, rpc_port: u16, p2p_port: u16) -> NodeProcess {
+    start_node_with(data_dir, rpc_port, p2p_port, &[])
+}
+
+/// `start_node` with extra environment variables (the test-only crash points).
+fn start_node_with(data_dir: &Path, rpc_port: u16, p2p_port: u16, env: &[(&str, &str)]) -> NodeProcess {
     let log_path = data_dir.with_extension("log");
     let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
@@ -49,6 +54,7 @@ fn start_node(data_dir: &Path, rpc_port: u16, p2p_port: u16) -> NodeProcess {
         .arg(data_dir)
         .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
         .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -1027,25 +1033,12 @@ async fn a_crash_at_each_point_of_the_commit_path_loses_nothing() {
         let (rpc_port, p2p_port) = free_ports();
         // First life: crash the third time the point is passed (genesis and the first blocks
         // before it), with transactions pending.
-        let log_path = data_dir.with_extension("log");
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
-            .args(["--dev", "--data-dir"])
-            .arg(&data_dir)
-            .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
-            .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
-            .env("SCF_CRASH_AT", point)
-            .env("SCF_CRASH_AFTER", "3")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let mut node = NodeProcess {
-            child,
-            rpc: format!("http://127.0.0.1:{rpc_port}"),
-            log: log_path,
-            data_dir: data_dir.clone(),
-        };
+        let mut node = start_node_with(
+            &data_dir,
+            rpc_port,
+            p2p_port,
+            &[("SCF_CRASH_AT", point), ("SCF_CRASH_AFTER", "3")],
+        );
         let client = connect(&mut node).await;
         let maturity_day = days_ahead(&client, 90).await;
         let nonce = client.get_account(key.account_id().to_hex()).await.unwrap().nonce;

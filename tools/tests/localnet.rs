@@ -968,18 +968,15 @@ async fn seeded_faults_under_load_lose_nothing_and_never_fork() {
                 scf_ok(&["localnet", "start", net.path(), name]);
                 down.lock().unwrap().remove(name);
             }
-            Fault::Pause { validator, ms } => {
-                let name = VALIDATORS[validator];
-                down.lock().unwrap().insert(name);
-                let p = pid(name).expect("running");
-                kill(p, Signal::SIGSTOP).unwrap();
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-                kill(p, Signal::SIGCONT).unwrap();
-                down.lock().unwrap().remove(name);
-            }
-            Fault::PauseProposer { ms } => {
-                let head = net.height("validator0").await.unwrap_or(0);
-                let name = by_key[((head + 1) % 4) as usize].1;
+            Fault::Pause { .. } | Fault::PauseProposer { .. } => {
+                let (name, ms) = match *fault {
+                    Fault::Pause { validator, ms } => (VALIDATORS[validator], ms),
+                    Fault::PauseProposer { ms } => {
+                        let head = net.height("validator0").await.unwrap_or(0);
+                        (by_key[((head + 1) % 4) as usize].1, ms)
+                    }
+                    _ => unreachable!(),
+                };
                 down.lock().unwrap().insert(name);
                 let p = pid(name).expect("running");
                 kill(p, Signal::SIGSTOP).unwrap();
