@@ -144,6 +144,9 @@ impl Node {
         let _ = self.rpc.stop();
         self.network.stop();
         let _ = tokio::time::timeout(Duration::from_secs(5), self.consensus.stop()).await;
+        if let Err(e) = self.chain.storage.flush() {
+            tracing::warn!(target: "scf::node", error = %e, "flushing the database at shutdown failed; the next start replays its log");
+        }
         outcome
     }
 }

@@ -1,9 +1,8 @@
 //! End to end on a real `scf-node --dev` process: the voucher flow over JSON-RPC, every kind of
 //! bad input, then SIGKILL and restart with every committed block and voucher intact.
 use std::{
-    net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -11,6 +10,7 @@ use jsonrpsee::{
     core::client::Error as ClientError,
     http_client::{HttpClient, HttpClientBuilder},
 };
+use scf_harness::{now_ms, Node};
 use scf_interface::receivables::{
     Day, IssueArgs, TransferArgs, TransferResult, Voucher, VoucherId, MS_PER_DAY,
 };
@@ -20,98 +20,17 @@ use scf_primitives::{
 };
 use scf_rpc_api::{codes, from_hex, to_hex, BlockId, QueryAuth, ScfApiClient, TxStatus, TxView};
 
-struct NodeProcess {
-    child: Child,
-    rpc: String,
-    log: std::path::PathBuf,
-    data_dir: std::path::PathBuf,
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Two distinct free loopback ports (held together so the OS cannot hand out the same one twice).
-fn free_ports() -> (u16, u16) {
-    let a = TcpListener::bind("127.0.0.1:0").unwrap();
-    let b = TcpListener::bind("127.0.0.1:0").unwrap();
-    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
-}
-
-fn start_node(data_dir: &Path, rpc_port: u16, p2p_port: u16) -> NodeProcess {
-    start_node_with(data_dir, rpc_port, p2p_port, &[])
-}
-
-/// `start_node` with extra environment variables (the test-only crash points).
-fn start_node_with(data_dir: &Path, rpc_port: u16, p2p_port: u16, env: &[(&str, &str)]) -> NodeProcess {
-    let log_path = data_dir.with_extension("log");
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
-        .args(["--dev", "--data-dir"])
-        .arg(data_dir)
-        .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
-        .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("starting scf-node");
-    NodeProcess {
-        child,
-        rpc: format!("http://127.0.0.1:{rpc_port}"),
-        log: log_path,
-        data_dir: data_dir.into(),
-    }
-}
-
-/// A client with the node's operator credential (its data directory's cookie).
-fn as_operator(node: &NodeProcess) -> HttpClient {
-    let cookie = std::fs::read_to_string(node.data_dir.join(scf_rpc_api::OPERATOR_COOKIE_FILE)).unwrap();
-    with_credential(&node.rpc, Some(scf_rpc_api::Credential::Operator { cookie }))
-}
-
-fn with_credential(url: &str, credential: Option<scf_rpc_api::Credential>) -> HttpClient {
-    let mut headers = jsonrpsee::http_client::HeaderMap::new();
-    if let Some(c) = credential {
-        headers.insert("authorization", c.header_value().parse().unwrap());
-    }
-    HttpClientBuilder::default()
-        .request_timeout(Duration::from_secs(10))
-        .set_headers(headers)
-        .build(url)
-        .unwrap()
+/// A dev node (`--dev`) with its data in `data_dir`, started (`scf_harness`: the one way tests
+/// run nodes).
+fn start_node(data_dir: &Path) -> Node {
+    let node = Node::dev(Path::new(env!("CARGO_BIN_EXE_scf-node")), data_dir);
+    node.start();
+    node
 }
 
 /// A client signed in as the dev key `who`, its login valid for `valid_ms`.
-fn as_member(node: &NodeProcess, who: &str, valid_ms: u64) -> HttpClient {
-    let login = scf_rpc_api::Credential::login(&Keypair::dev(who), "scf-dev", now_ms() + valid_ms);
-    with_credential(&node.rpc, Some(login))
-}
-
-async fn connect(node: &mut NodeProcess) -> HttpClient {
-    let client =
-        HttpClientBuilder::default().request_timeout(Duration::from_secs(10)).build(&node.rpc).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(status) = node.child.try_wait().unwrap() {
-            let log = std::fs::read_to_string(&node.log).unwrap_or_default();
-            // Skip backtrace frames: the message lines are what explain the exit.
-            let tail: Vec<&str> = log.lines().filter(|l| !l.starts_with(' ')).rev().take(20).collect();
-            panic!(
-                "scf-node exited early with {status}; log tail:\n{}",
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            );
-        }
-        if client.chain_head().await.is_ok() {
-            // Read as the node's operator, with the cookie it wrote at this start.
-            return as_operator(node);
-        }
-        assert!(Instant::now() < deadline, "scf-node did not serve RPC within 60 s");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+fn as_member(node: &Node, who: &str, valid_ms: u64) -> HttpClient {
+    node.as_member(&Keypair::dev(who), "scf-dev", Duration::from_millis(valid_ms))
 }
 
 async fn wait_committed(client: &HttpClient, hash: &str) -> TxView {
@@ -171,10 +90,6 @@ async fn days_ahead(client: &HttpClient, days: Day) -> Day {
     (head.timestamp_ms.max(now_ms()) / MS_PER_DAY) as Day + days
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
-}
-
 /// `scf_query` signed by dev key `who`, valid until `expires_at_ms`.
 async fn signed_query(
     client: &HttpClient,
@@ -214,13 +129,12 @@ async fn holdings(client: &HttpClient, who: &str) -> Vec<u128> {
 async fn voucher_flow_bad_inputs_and_crash_recovery() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("node");
-    let (rpc_port, p2p_port) = free_ports();
-    let mut node = start_node(&data_dir, rpc_port, p2p_port);
-    let client = connect(&mut node).await;
+    let node = start_node(&data_dir);
+    let client = node.ready().await;
 
     // The same port speaks WebSocket.
     let ws = jsonrpsee::ws_client::WsClientBuilder::default()
-        .build(node.rpc.replace("http://", "ws://"))
+        .build(node.url().replace("http://", "ws://"))
         .await
         .expect("WebSocket connection");
     assert_eq!(ws.chain_head().await.unwrap().chain_id, "scf-dev");
@@ -471,12 +385,9 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     for h in 0..=head.height {
         hashes.push(client.get_block(BlockId::Height(h)).await.unwrap().hash);
     }
-    node.child.kill().unwrap();
-    node.child.wait().unwrap();
-    drop(node);
-
-    let mut node = start_node(&data_dir, rpc_port, p2p_port);
-    let client = connect(&mut node).await;
+    node.kill();
+    node.start();
+    let client = node.ready().await;
     for (h, hash) in hashes.iter().enumerate() {
         assert_eq!(
             &client.get_block(BlockId::Height(h as u64)).await.unwrap().hash,
@@ -501,13 +412,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     assert!(client.chain_head().await.unwrap().height > head.height);
 
     // Graceful stop.
-    let status = Command::new("kill").args(["-TERM", &node.child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while node.child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "scf-node did not stop on SIGTERM");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    node.stop();
 }
 
 /// `scf-node --config`: a validator from a TOML file, key files and a chain spec on disk.
@@ -525,7 +430,7 @@ async fn validator_from_config_file() {
     std::fs::write(dir.path().join("dev.json"), spec.to_string()).unwrap();
     std::fs::write(dir.path().join("consensus.key"), hex::encode(Keypair::dev("validator0").seed())).unwrap();
     std::fs::write(dir.path().join("node.key"), hex::encode([7u8; 32])).unwrap();
-    let (rpc_port, p2p_port) = free_ports();
+    let (rpc_port, p2p_port) = scf_harness::free_ports();
     let config = format!(
         "moniker = \"v0\"\ndata_dir = \"data\"\ngenesis = \"dev.json\"\nconsensus_key_file = \"consensus.key\"\n\
          node_key_file = \"node.key\"\nrpc_addr = \"127.0.0.1:{rpc_port}\"\np2p_listen = \"/ip4/127.0.0.1/tcp/{p2p_port}\"\n\
@@ -560,21 +465,14 @@ async fn validator_from_config_file() {
         serde_json::Value::from(Keypair::from_seed([7; 32]).account_id().to_hex());
     std::fs::write(dir.path().join("dev.json"), spec.to_string()).unwrap();
     std::fs::write(dir.path().join("consensus.key"), hex::encode(consensus.seed())).unwrap();
-    let log_path = dir.path().join("node.log");
-    let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
-        .arg("--config")
-        .arg(dir.path().join("node.toml"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let mut node = NodeProcess {
-        child,
-        rpc: format!("http://127.0.0.1:{rpc_port}"),
-        log: log_path,
-        data_dir: dir.path().join("data"),
-    };
-    let client = connect(&mut node).await;
+    let node = Node::configured(
+        "v0",
+        Path::new(env!("CARGO_BIN_EXE_scf-node")),
+        dir.path(),
+        &format!("127.0.0.1:{rpc_port}"),
+    );
+    node.start();
+    let client = node.ready().await;
     let deadline = Instant::now() + Duration::from_secs(30);
     while client.chain_head().await.unwrap().height < 2 {
         assert!(Instant::now() < deadline, "no blocks from the configured validator");
@@ -663,8 +561,7 @@ async fn validator_from_config_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_sigkill_under_load_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("node");
-    let (rpc_port, p2p_port) = free_ports();
+    let node = Node::dev(Path::new(env!("CARGO_BIN_EXE_scf-node")), &dir.path().join("node"));
     let key = Keypair::dev("core");
     let issue = |n: u64, maturity_day: Day| IssueArgs {
         to: "supplier1".into(),
@@ -684,8 +581,8 @@ async fn repeated_sigkill_under_load_loses_nothing() {
     let mut withheld: Option<SignedTransaction> = None;
     // Kill delays (ms) after submitting; fixed so a failure reproduces.
     for (round, delay_ms) in [137u64, 420, 55, 800, 260].into_iter().enumerate() {
-        let mut node = start_node(&data_dir, rpc_port, p2p_port);
-        let client = connect(&mut node).await;
+        node.start();
+        let client = node.ready().await;
         for (h, hash) in seen_blocks.iter().enumerate() {
             let now = client.get_block(BlockId::Height(h as u64)).await.unwrap().hash;
             assert_eq!(&now, hash, "round {round}: block {h} changed after a kill");
@@ -743,11 +640,10 @@ async fn repeated_sigkill_under_load_loses_nothing() {
                 committed.push(tx);
             }
         }
-        node.child.kill().unwrap();
-        node.child.wait().unwrap();
+        node.kill();
     }
-    let mut node = start_node(&data_dir, rpc_port, p2p_port);
-    let client = connect(&mut node).await;
+    node.start();
+    let client = node.ready().await;
     let head = client.chain_head().await.unwrap().height;
     assert!(head as usize >= seen_blocks.len() - 1);
     for tx in &committed {
@@ -778,9 +674,8 @@ async fn repeated_sigkill_under_load_loses_nothing() {
 async fn rpc_readers_see_only_what_concerns_them() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("node");
-    let (rpc_port, p2p_port) = free_ports();
-    let mut node = start_node(&data_dir, rpc_port, p2p_port);
-    let operator = connect(&mut node).await;
+    let node = start_node(&data_dir);
+    let operator = node.ready().await;
     let hour = 3_600_000;
 
     // core → supplier1 1,000.00, accepted; supplier1 passes 400.00 to supplier2; core → supplier3.
@@ -814,7 +709,7 @@ async fn rpc_readers_see_only_what_concerns_them() {
     let other_height = wait_committed(&operator, &other_hash).await.block_height.unwrap();
 
     // Anonymous: the head and headers; no transactions, receipts, queries or accounts.
-    let anonymous = with_credential(&node.rpc, None);
+    let anonymous = node.anonymous();
     assert!(anonymous.chain_head().await.is_ok());
     let block = anonymous.get_block(BlockId::Height(height)).await.unwrap();
     assert!(block.transactions.is_empty(), "anonymous readers get the header alone");
@@ -892,8 +787,7 @@ async fn rpc_readers_see_only_what_concerns_them() {
 
     // Credentials are checked: a stale or far-future login, a forged cookie, an outsider.
     assert_eq!(rpc_error(as_member(&node, "supplier2", 20 * 60_000).chain_head().await).1, "expiry_too_far");
-    let forged =
-        with_credential(&node.rpc, Some(scf_rpc_api::Credential::Operator { cookie: "0".repeat(64) }));
+    let forged = node.client_as(Some(scf_rpc_api::Credential::Operator { cookie: "0".repeat(64) }));
     assert_eq!(rpc_error(forged.chain_head().await).1, "bad_credential");
     assert_eq!(
         rpc_error(
@@ -933,28 +827,13 @@ async fn rpc_beyond_loopback_is_tls_or_nothing() {
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
 
-    let (rpc_port, p2p_port) = free_ports();
-    let data_dir = dir.path().join("node");
-    let log = std::fs::File::create(dir.path().join("node.log")).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_scf-node"))
-        .args(["--dev", "--data-dir"])
-        .arg(&data_dir)
-        .args(["--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
-        .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p_port}")])
-        .arg("--rpc-tls-cert")
-        .arg(&cert_path)
-        .arg("--rpc-tls-key")
-        .arg(&key_path)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let _node = NodeProcess {
-        child,
-        rpc: format!("https://127.0.0.1:{rpc_port}"),
-        log: dir.path().join("node.log"),
-        data_dir: data_dir.clone(),
-    };
+    let node = Node::dev_with_args(
+        Path::new(env!("CARGO_BIN_EXE_scf-node")),
+        &dir.path().join("node"),
+        &["--rpc-tls-cert", cert_path.to_str().unwrap(), "--rpc-tls-key", key_path.to_str().unwrap()],
+    );
+    node.start();
+    let rpc_port = node.url().rsplit(':').next().unwrap().to_string();
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert.cert.der().clone()).unwrap();
     let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
@@ -1001,7 +880,7 @@ async fn rpc_beyond_loopback_is_tls_or_nothing() {
 /// message that names the directory (paths under /proc and /sys refuse even root).
 #[test]
 fn a_data_directory_the_node_cannot_write_is_refused_at_start() {
-    let (rpc_port, p2p_port) = free_ports();
+    let (rpc_port, p2p_port) = scf_harness::free_ports();
     let run = |dir: &str| {
         Command::new(env!("CARGO_BIN_EXE_scf-node"))
             .args(["--dev", "--data-dir", dir, "--rpc-addr", &format!("127.0.0.1:{rpc_port}")])
@@ -1029,17 +908,11 @@ async fn a_crash_at_each_point_of_the_commit_path_loses_nothing() {
     let key = Keypair::dev("core");
     for point in ["commit.before_write", "commit.after_write", "commit.after_head"] {
         let dir = tempfile::tempdir().unwrap();
-        let data_dir = dir.path().join("node");
-        let (rpc_port, p2p_port) = free_ports();
+        let node = Node::dev(Path::new(env!("CARGO_BIN_EXE_scf-node")), &dir.path().join("node"));
         // First life: crash the third time the point is passed (genesis and the first blocks
         // before it), with transactions pending.
-        let mut node = start_node_with(
-            &data_dir,
-            rpc_port,
-            p2p_port,
-            &[("SCF_CRASH_AT", point), ("SCF_CRASH_AFTER", "3")],
-        );
-        let client = connect(&mut node).await;
+        node.start_with(&[("SCF_CRASH_AT", point), ("SCF_CRASH_AFTER", "3")]);
+        let client = node.ready().await;
         let maturity_day = days_ahead(&client, 90).await;
         let nonce = client.get_account(key.account_id().to_hex()).await.unwrap().nonce;
         let mut acknowledged = Vec::new();
@@ -1063,21 +936,14 @@ async fn a_crash_at_each_point_of_the_commit_path_loses_nothing() {
                 Err(_) => break, // crashed meanwhile
             }
         }
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = node.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "{point}: the node never reached its crash point");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+        let status = node.exited_within(Duration::from_secs(60)).await;
         assert!(!status.success(), "{point}: {status}");
-        let log = std::fs::read_to_string(&node.log).unwrap();
+        let log = node.log();
         assert!(log.contains(&format!("crash point {point} reached")), "{point}: {log}");
 
         // Second life: the same data directory, no crash point.
-        let mut node = start_node(&data_dir, rpc_port, p2p_port);
-        let client = connect(&mut node).await;
+        node.start();
+        let client = node.ready().await;
         let head = client.chain_head().await.unwrap().height;
         let mut parent = client.get_block(BlockId::Height(0)).await.unwrap().hash;
         for h in 1..=head {
@@ -1104,9 +970,8 @@ async fn a_crash_at_each_point_of_the_commit_path_loses_nothing() {
 async fn a_corrupted_database_log_is_refused_not_replayed_in_part() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("node");
-    let (rpc_port, p2p_port) = free_ports();
-    let mut node = start_node(&data_dir, rpc_port, p2p_port);
-    let client = connect(&mut node).await;
+    let node = start_node(&data_dir);
+    let client = node.ready().await;
     let maturity_day = days_ahead(&client, 90).await;
     for i in 0..5 {
         let args = IssueArgs {
@@ -1121,8 +986,7 @@ async fn a_corrupted_database_log_is_refused_not_replayed_in_part() {
         assert!(ok, "{err:?}");
     }
     let head = client.chain_head().await.unwrap().height;
-    node.child.kill().unwrap();
-    node.child.wait().unwrap();
+    node.kill();
     // The largest log file holds the committed blocks; damage a byte a third of the way in.
     let log = std::fs::read_dir(data_dir.join("db"))
         .unwrap()
@@ -1136,14 +1000,14 @@ async fn a_corrupted_database_log_is_refused_not_replayed_in_part() {
     bytes[at] ^= 0x5a;
     std::fs::write(&log, &bytes).unwrap();
 
-    let mut node = start_node(&data_dir, rpc_port, p2p_port);
+    node.start();
     let deadline = Instant::now() + Duration::from_secs(60);
     let status = loop {
-        if let Some(status) = node.child.try_wait().unwrap() {
+        if let Some(status) = node.exit_status() {
             break Some(status);
         }
-        if let Ok(h) = HttpClientBuilder::default().build(&node.rpc).unwrap().chain_head().await {
-            panic!("the node started on a damaged database at height {} (was {head})", h.height);
+        if let Some(h) = node.height().await {
+            panic!("the node started on a damaged database at height {h} (was {head})");
         }
         if Instant::now() > deadline {
             break None;
@@ -1152,6 +1016,141 @@ async fn a_corrupted_database_log_is_refused_not_replayed_in_part() {
     };
     let status = status.expect("the node neither started nor stopped");
     assert!(!status.success());
-    let stderr = std::fs::read_to_string(&node.log).unwrap();
+    let stderr = node.log();
     assert!(stderr.contains("Corruption") && stderr.contains("the database is damaged"), "{stderr}");
+}
+
+/// Flipped bytes in the consensus write-ahead log (what this validator signed for the height in
+/// progress): the node refuses to start, naming the file, the height and what to do, rather than
+/// letting Malachite cut the log at the damage and possibly sign a second, different vote.
+/// Followed as the message says (the file moved aside once the height is final), it goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_consensus_wal_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("node");
+    let wal = data_dir.join("wal").join("consensus.wal");
+    let node = start_node(&data_dir);
+    let client = node.ready().await;
+    node.wait_height(2, Duration::from_secs(30)).await;
+    // A lone validator's log is empty between heights (it decides in milliseconds, then resets
+    // the log), so a kill almost never finds an entry in it: after the kill, one is appended with
+    // Malachite's own writer, to the log of the height the node was at, as a validator of a
+    // larger network would have left it.
+    let entry_data = 12 + 13; // the log's header (version, height), an entry's (flag, length, CRC)
+    node.kill();
+    {
+        let mut log = malachitebft_wal::Log::open(&wal).unwrap();
+        assert!(log.sequence() > 0, "the log belongs to the height in progress");
+        log.append(b"a vote this validator signed, as the log keeps it").unwrap();
+        log.flush().unwrap();
+    }
+    let head = client.chain_head().await.map(|h| h.height).unwrap_or(0);
+    let mut bytes = std::fs::read(&wal).unwrap();
+    bytes[entry_data as usize + 2] ^= 0x21;
+    std::fs::write(&wal, &bytes).unwrap();
+
+    node.start();
+    let status = node.exited_within(Duration::from_secs(60)).await;
+    assert!(!status.success());
+    let log = node.log();
+    assert!(log.contains("the consensus write-ahead log") && log.contains("is damaged"), "{}", node.tail());
+    assert!(log.contains("entry 0 of") && log.contains("move the file aside"), "{}", node.tail());
+
+    // As the message says: a lone validator's height is final once it is past it; move the file
+    // aside and start again.
+    std::fs::rename(&wal, wal.with_extension("damaged")).unwrap();
+    node.start();
+    let client = node.ready().await;
+    node.wait_height(head + 2, Duration::from_secs(30)).await;
+    assert!(client.chain_head().await.unwrap().height >= head + 2);
+}
+
+/// Flipped bytes in the database's table files (blocks flushed at a clean shutdown): RocksDB
+/// checks every block it reads against its checksum, so a damaged block is an error, at start or
+/// on the read that meets it, never a wrong block served: every block the node serves afterwards
+/// is the block it served before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_table_file_is_an_error_never_a_wrong_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("node");
+    let node = start_node(&data_dir);
+    let client = node.ready().await;
+    let maturity_day = days_ahead(&client, 90).await;
+    for i in 0..5 {
+        let args = IssueArgs {
+            to: "supplier1".into(),
+            amount: 1 + i,
+            currency: "CNY".into(),
+            maturity_day,
+            trade_ref: None,
+        };
+        let (ok, _, err) =
+            run(&client, "core", call("receivables", "issue", borsh::to_vec(&args).unwrap())).await;
+        assert!(ok, "{err:?}");
+    }
+    let head = client.chain_head().await.unwrap().height;
+    let mut before = Vec::new();
+    for h in 0..=head {
+        before.push(client.get_block(BlockId::Height(h)).await.unwrap().hash);
+    }
+    // A clean stop flushes what the node committed into table files.
+    node.stop();
+    let db_path = data_dir.join("db");
+    let tables: Vec<(String, u64)> = {
+        let names = rocksdb::DB::list_cf(&rocksdb::Options::default(), &db_path).unwrap();
+        let db = rocksdb::DB::open_cf_for_read_only(&rocksdb::Options::default(), &db_path, &names, false)
+            .unwrap();
+        db.live_files()
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.column_family_name == "blocks")
+            .map(|f| (f.name, f.size as u64))
+            .collect()
+    };
+    assert!(!tables.is_empty(), "the clean stop left the blocks in table files");
+    // A byte in the middle of each of the blocks' table files: inside a data block.
+    for (name, size) in &tables {
+        let path = db_path.join(name.trim_start_matches('/'));
+        let mut bytes = std::fs::read(&path).unwrap();
+        assert_eq!(bytes.len() as u64, *size);
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x10;
+        std::fs::write(&path, &bytes).unwrap();
+    }
+
+    node.start();
+    let ready = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if node.exit_status().is_some() || node.height().await.is_some() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(ready.is_ok(), "the node neither started nor stopped");
+    if let Some(status) = node.exit_status() {
+        // Refused at start (the damaged block was read there).
+        assert!(!status.success());
+        assert!(node.log().contains("Corruption"), "{}", node.tail());
+        return;
+    }
+    let client = node.client();
+    let mut refused = 0;
+    let now = client.chain_head().await.unwrap().height;
+    for h in 0..=now {
+        match client.get_block(BlockId::Height(h)).await {
+            Ok(block) => {
+                if let Some(hash) = before.get(h as usize) {
+                    assert_eq!(&block.hash, hash, "block {h} served changed");
+                }
+            }
+            Err(e) => {
+                assert!(e.to_string().contains("Corruption"), "block {h}: {e}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused > 0, "no read met the damaged block");
+    assert!(node.log().contains("Corruption"), "the node logs the damage for its operator");
 }

@@ -1,26 +1,11 @@
 //! The README quickstart, run through the real `scf` binary against a real `scf-node --dev`.
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
+    process::{Command, Output},
     time::{Duration, Instant},
 };
 
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Two distinct free loopback ports (held together so the OS cannot hand out the same one twice).
-fn free_ports() -> (u16, u16) {
-    let a = TcpListener::bind("127.0.0.1:0").unwrap();
-    let b = TcpListener::bind("127.0.0.1:0").unwrap();
-    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
-}
+use scf_harness::Node;
 
 fn node_binary() -> PathBuf {
     let path = Path::new(env!("CARGO_BIN_EXE_scf")).with_file_name("scf-node");
@@ -330,29 +315,21 @@ fn readme_quickstart_through_the_cli() {
     assert_eq!((balance("supplier1"), balance("supplier2")), ("500.00".into(), "500.00".into()));
 }
 
+/// A dev node with its data in `dir/data`, and the CLI pointed at it.
 fn start(dir: &Path) -> (Node, Cli) {
-    let (rpc, p2p) = free_ports();
-    let log = std::fs::File::create(dir.join("node.log")).unwrap();
-    let child = Command::new(node_binary())
-        .args(["--dev", "--rpc-addr", &format!("127.0.0.1:{rpc}")])
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .args(["--p2p-addr", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let node = Node::dev(&node_binary(), &dir.join("data"));
+    node.start();
     let cli = Cli {
-        url: format!("http://127.0.0.1:{rpc}"),
+        url: node.url().to_string(),
         home: dir.join("home"),
         cookie: dir.join("data").join(scf_rpc_api::OPERATOR_COOKIE_FILE),
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while !cli.run(&["chain", "status"]).status.success() {
-        assert!(Instant::now() < deadline, "node did not come up");
+        assert!(Instant::now() < deadline, "node did not come up:\n{}", node.tail());
         std::thread::sleep(Duration::from_millis(200));
     }
-    (Node(child), cli)
+    (node, cli)
 }
 
 /// The discounting story of issue "Receivables" on a real node, with its figures checked

@@ -6,6 +6,7 @@ pub mod context;
 #[cfg(feature = "hostile")]
 pub mod hostile;
 mod membership;
+mod wal_check;
 
 use std::{path::PathBuf, sync::Arc};
 
@@ -31,6 +32,9 @@ fn net_keypair_peer_id(node_key: [u8; 32]) -> eyre::Result<libp2p::PeerId> {
         .map_err(|e| eyre::eyre!("invalid node key: {e}"))?;
     Ok(key.public().to_peer_id())
 }
+
+/// The consensus write-ahead log's file in the WAL directory.
+pub const WAL_FILE: &str = "consensus.wal";
 
 /// Engine settings Malachite reads through `NodeConfig`.
 #[derive(Clone, Debug)]
@@ -125,6 +129,7 @@ impl Consensus {
             configured.iter().filter(|a| membership::admits(a, &admitted)).cloned().collect();
         config.consensus.p2p.persistent_peers = initial.iter().cloned().collect();
         std::fs::create_dir_all(&wal_dir)?;
+        wal_check::refuse_damaged(&wal_dir.join(WAL_FILE))?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(CONSENSUS_THREADS)
             .thread_name("consensus")
@@ -136,7 +141,7 @@ impl Consensus {
             .spawn(malachitebft_app_channel::start_engine(
                 ScfContext,
                 config,
-                WalContext::new(wal_dir.join("consensus.wal"), BorshCodec),
+                WalContext::new(wal_dir.join(WAL_FILE), BorshCodec),
                 NetworkContext::new(identity, BorshCodec),
                 consensus,
                 SyncContext::new(BorshCodec),
