@@ -125,6 +125,23 @@ async fn holdings(client: &HttpClient, who: &str) -> Vec<u128> {
     vouchers.iter().map(|v| v.amount).collect()
 }
 
+/// `core` issues `count` vouchers to supplier1, one block each, each committed successfully.
+async fn issue_vouchers(client: &HttpClient, count: u128) {
+    let maturity_day = days_ahead(client, 90).await;
+    for i in 0..count {
+        let args = IssueArgs {
+            to: "supplier1".into(),
+            amount: 1 + i,
+            currency: "CNY".into(),
+            maturity_day,
+            trade_ref: None,
+        };
+        let (ok, _, err) =
+            run(client, "core", call("receivables", "issue", borsh::to_vec(&args).unwrap())).await;
+        assert!(ok, "{err:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn voucher_flow_bad_inputs_and_crash_recovery() {
     let dir = tempfile::tempdir().unwrap();
@@ -972,19 +989,7 @@ async fn a_corrupted_database_log_is_refused_not_replayed_in_part() {
     let data_dir = dir.path().join("node");
     let node = start_node(&data_dir);
     let client = node.ready().await;
-    let maturity_day = days_ahead(&client, 90).await;
-    for i in 0..5 {
-        let args = IssueArgs {
-            to: "supplier1".into(),
-            amount: 1 + i,
-            currency: "CNY".into(),
-            maturity_day,
-            trade_ref: None,
-        };
-        let (ok, _, err) =
-            run(&client, "core", call("receivables", "issue", borsh::to_vec(&args).unwrap())).await;
-        assert!(ok, "{err:?}");
-    }
+    issue_vouchers(&client, 5).await;
     let head = client.chain_head().await.unwrap().height;
     node.kill();
     // The largest log file holds the committed blocks; damage a byte a third of the way in.
@@ -1075,19 +1080,7 @@ async fn a_damaged_table_file_is_an_error_never_a_wrong_block() {
     let data_dir = dir.path().join("node");
     let node = start_node(&data_dir);
     let client = node.ready().await;
-    let maturity_day = days_ahead(&client, 90).await;
-    for i in 0..5 {
-        let args = IssueArgs {
-            to: "supplier1".into(),
-            amount: 1 + i,
-            currency: "CNY".into(),
-            maturity_day,
-            trade_ref: None,
-        };
-        let (ok, _, err) =
-            run(&client, "core", call("receivables", "issue", borsh::to_vec(&args).unwrap())).await;
-        assert!(ok, "{err:?}");
-    }
+    issue_vouchers(&client, 5).await;
     let head = client.chain_head().await.unwrap().height;
     let mut before = Vec::new();
     for h in 0..=head {
