@@ -81,6 +81,56 @@ pub fn log_tail(log: &str, count: usize) -> String {
     lines[lines.len().saturating_sub(count)..].join("\n")
 }
 
+/// `GET path` from `addr` (`127.0.0.1:9944` or `http://127.0.0.1:9944`) over plain HTTP/1.1:
+/// the status code and the body. For the node's non-JSON-RPC endpoints (probes, metrics,
+/// explorer assets); the connection is closed after one response.
+pub async fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = addr.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::time::timeout(CALL_TIMEOUT, tokio::net::TcpStream::connect(host))
+        .await
+        .map_err(|_| std::io::Error::other("connect timed out"))??;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    tokio::time::timeout(CALL_TIMEOUT, stream.read_to_end(&mut response))
+        .await
+        .map_err(|_| std::io::Error::other("response timed out"))??;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no HTTP header"))?;
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let body = &response[split + 4..];
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line: {head}")))?;
+    let chunked = head.lines().any(|l| l.eq_ignore_ascii_case("transfer-encoding: chunked"));
+    let body = if chunked { dechunk(body) } else { body.to_vec() };
+    Ok((status, String::from_utf8_lossy(&body).to_string()))
+}
+
+/// The body of a chunked HTTP/1.1 response.
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..line_end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.trim(), 16).ok());
+        let rest = &body[line_end + 2..];
+        match size {
+            Some(size) if size > 0 && rest.len() >= size => {
+                out.extend_from_slice(&rest[..size]);
+                body = rest[size..].strip_prefix(b"\r\n").unwrap_or(&rest[size..]);
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
 /// Milliseconds since the Unix epoch by this machine's clock (for login expiry).
 pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64

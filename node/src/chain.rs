@@ -51,6 +51,11 @@ pub struct Chain {
     pub genesis_hash: Hash,
     pub dev: bool,
     head: RwLock<BlockHeader>,
+    /// The head's height, for those waiting on new blocks (subscriptions, the index).
+    heads: tokio::sync::watch::Sender<Height>,
+    /// The height up to which the readers' index is built (`crate::index`), for the reads and
+    /// event subscriptions that wait on it.
+    pub indexed: tokio::sync::watch::Sender<Height>,
     /// Dev chains only: how far the proposer's clock runs ahead of the wall clock.
     time_offset_ms: AtomicU64,
     /// Committed blocks' execution results, for the retiring thread (see `commit`). Both are
@@ -114,6 +119,7 @@ impl Chain {
             column: "meta",
             detail: "no head after genesis".into(),
         })?;
+        let storage_indexed = storage.indexed_height()?;
         let time_offset_ms = AtomicU64::new(if genesis.spec.dev { storage.dev_time_offset()? } else { 0 });
         let (retire, retired) = std::sync::mpsc::sync_channel::<ExecutedBlock>(RETIRE_QUEUE);
         let node_cache = storage.clone();
@@ -134,6 +140,8 @@ impl Chain {
             mempool: Mempool::new(pool),
             genesis_hash: expected,
             dev: genesis.spec.dev,
+            heads: tokio::sync::watch::Sender::new(head.height),
+            indexed: tokio::sync::watch::Sender::new(storage_indexed),
             head: RwLock::new(head),
         };
         chain.restore_pending()?;
@@ -183,12 +191,21 @@ impl Chain {
         // Named crash points (feature `failpoints`, tests only): the decision is in the consensus
         // WAL and the block among the undecided ones, but nothing of it is committed...
         fail::fail_point!("commit.before_write");
+        let writing = std::time::Instant::now();
+        let parent_timestamp_ms = self.head().timestamp_ms;
         self.storage.commit_block(block, &executed.receipts, &executed.state, certificate)?;
         // ...the block is durable, the in-memory head not yet moved...
         fail::fail_point!("commit.after_write");
         *self.head.write().unwrap_or_else(|p| p.into_inner()) = block.header.clone();
         // ...the head moved, the pool not yet pruned, the engine not yet told.
         fail::fail_point!("commit.after_head");
+        self.heads.send_replace(block.header.height);
+        crate::metrics::metrics().block_committed(
+            block.header.height,
+            block.transactions.len(),
+            block.header.timestamp_ms.saturating_sub(parent_timestamp_ms),
+            writing.elapsed(),
+        );
         let sent = match &self.retire {
             Some(retire) => retire.send(executed).map_err(|e| e.0),
             None => Err(executed),
@@ -198,6 +215,16 @@ impl Chain {
             self.storage.cache_nodes(&executed.state);
         }
         Ok(())
+    }
+
+    /// Notified with the new head's height at every commit.
+    pub fn subscribe_heads(&self) -> tokio::sync::watch::Receiver<Height> {
+        self.heads.subscribe()
+    }
+
+    /// The height up to which the readers' index is built.
+    pub fn indexed_height(&self) -> Height {
+        *self.indexed.borrow()
     }
 
     pub fn head_height(&self) -> Height {

@@ -57,6 +57,10 @@ pub struct NodeConfigFile {
     /// Per-client bounds of the RPC server (docs/limits.md).
     #[serde(default)]
     pub rpc_limits: RpcLimitsConfig,
+    /// Serve Prometheus metrics on `GET /metrics` at this address (off when absent). The
+    /// endpoint has no authentication: bind it to loopback or a monitoring network.
+    #[serde(default)]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// `[rpc_limits]`: what one RPC client may do. Every field is optional.
@@ -172,6 +176,8 @@ pub struct Settings {
     pub tx_peers: Vec<String>,
     pub pool: PoolLimits,
     pub rpc_limits: RpcLimits,
+    /// See `NodeConfigFile::metrics_addr`.
+    pub metrics_addr: Option<SocketAddr>,
     /// Tests only: run this validator as an attacker (never set from a file or the command line).
     #[cfg(feature = "hostile")]
     pub hostility: Option<crate::consensus::hostile::Hostility>,
@@ -235,6 +241,7 @@ impl Settings {
             tx_peers: file.tx_peers,
             pool: file.pool.limits(),
             rpc_limits: file.rpc_limits.limits(),
+            metrics_addr: file.metrics_addr,
             #[cfg(feature = "hostile")]
             hostility: None,
         })
@@ -272,6 +279,7 @@ impl Settings {
             tx_peers: Vec::new(),
             pool: PoolLimits::default(),
             rpc_limits: RpcLimits::default(),
+            metrics_addr: None,
             #[cfg(feature = "hostile")]
             hostility: None,
         })

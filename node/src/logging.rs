@@ -1,4 +1,4 @@
-//! The node's log output: which events reach the operator.
+//! The node's log output: which events reach the operator, and changing that while it runs.
 use std::fmt;
 
 use tracing::{
@@ -6,6 +6,41 @@ use tracing::{
     Event, Metadata,
 };
 use tracing_subscriber::layer::{Context, Filter};
+
+/// Replaces the log filter of the running process; the text is `tracing`'s `EnvFilter` syntax.
+pub type FilterReload = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+struct Reloadable {
+    reload: FilterReload,
+    current: std::sync::Mutex<String>,
+}
+
+static RELOADABLE: std::sync::OnceLock<Reloadable> = std::sync::OnceLock::new();
+
+/// Makes the process's log filter changeable at run time (`admin_setLogFilter`): the binary
+/// installs it once, with the filter it started with. A process without it (tests running a node
+/// in-process) answers that its filter is fixed.
+pub fn install_filter_reload(current: String, reload: FilterReload) {
+    let _ = RELOADABLE.set(Reloadable { reload, current: std::sync::Mutex::new(current) });
+}
+
+/// Why a log filter was not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum LogFilterError {
+    #[error("this process's log filter is fixed (set RUST_LOG before starting it)")]
+    Fixed,
+    #[error("invalid log filter: {0}")]
+    Invalid(String),
+}
+
+/// Replaces the log filter; returns the one it replaced.
+pub fn set_filter(text: &str) -> Result<String, LogFilterError> {
+    let r = RELOADABLE.get().ok_or(LogFilterError::Fixed)?;
+    let mut current = r.current.lock().unwrap_or_else(|p| p.into_inner());
+    (r.reload)(text).map_err(LogFilterError::Invalid)?;
+    tracing::info!(target: "scf::node", previous = %current, filter = text, "log filter changed");
+    Ok(std::mem::replace(&mut current, text.to_string()))
+}
 
 /// Drops one known-harmless error of Malachite's gossip layer and passes every other event.
 ///

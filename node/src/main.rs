@@ -44,6 +44,10 @@ struct Cli {
     /// Run a validator from a node configuration file (TOML).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Serve Prometheus metrics on `GET /metrics` at HOST:PORT (overrides the file's
+    /// `metrics_addr`). Unauthenticated: bind it to loopback or a monitoring network.
+    #[arg(long, value_name = "HOST:PORT")]
+    metrics_addr: Option<SocketAddr>,
 }
 
 async fn shutdown_signal() {
@@ -81,11 +85,21 @@ async fn main() -> anyhow::Result<()> {
     #[cfg(feature = "failpoints")]
     arm_crash_point()?;
     // The node's own events at info; the engine's libraries only when something is wrong.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "warn,scf=info,scf_node=info".into());
+    let initial = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,scf=info,scf_node=info".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(&initial)
+        .with_context(|| format!("RUST_LOG={initial} is not a valid log filter"))?;
+    // The filter can be replaced while the node runs (`admin_setLogFilter`, operator only).
+    let (filter, reload) = tracing_subscriber::reload::Layer::new(filter);
     tracing_subscriber::registry()
         .with(tracing_subscriber::fmt::layer().with_filter(filter).with_filter(QuietUnheardPublish))
         .init();
+    scf_node::logging::install_filter_reload(
+        initial,
+        Box::new(move |text| {
+            let filter = tracing_subscriber::EnvFilter::try_new(text).map_err(|e| e.to_string())?;
+            reload.reload(filter).map_err(|e| e.to_string())
+        }),
+    );
     let mut _tmp = None;
     let settings = if cli.dev {
         let data_dir = if cli.tmp {
@@ -107,6 +121,10 @@ async fn main() -> anyhow::Result<()> {
             "nothing to run: pass --dev for a development chain or --config <file> for a validator"
         );
     };
+    let mut settings = settings;
+    if cli.metrics_addr.is_some() {
+        settings.metrics_addr = cli.metrics_addr;
+    }
     tracing::info!(data_dir = %settings.data_dir.display(), "starting scf-node");
     let scheme = if settings.rpc_tls.is_some() { "https" } else { "http" };
     let node = Node::start(settings).await?;
@@ -115,5 +133,8 @@ async fn main() -> anyhow::Result<()> {
         node.rpc_addr,
         node.chain.head_height()
     );
+    if let Some(metrics) = node.metrics_addr {
+        println!("scf-node: metrics on http://{metrics}/metrics");
+    }
     node.run_until(shutdown_signal()).await
 }

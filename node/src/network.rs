@@ -7,8 +7,8 @@
 //!
 //! Consensus messages and block sync travel on Malachite's own swarm (see `consensus`).
 use std::{
-    collections::{BTreeSet, HashMap},
-    sync::Arc,
+    collections::{BTreeMap, BTreeSet, HashMap},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -60,9 +60,34 @@ impl TxAnnouncer {
     }
 }
 
+/// The peers the transaction network is connected to (RPC `scf_getPeers`, readiness).
+#[derive(Clone, Default)]
+pub struct Peers(Arc<Mutex<BTreeMap<PeerId, Option<Multiaddr>>>>);
+
+impl Peers {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<PeerId, Option<Multiaddr>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Each connected peer's id and the address of its connection.
+    pub fn list(&self) -> Vec<(String, Option<String>)> {
+        self.lock().iter().map(|(id, addr)| (id.to_string(), addr.as_ref().map(|a| a.to_string()))).collect()
+    }
+
+    fn set(&self, peer: PeerId, addr: Option<Multiaddr>) {
+        let mut peers = self.lock();
+        match addr {
+            Some(addr) => peers.insert(peer, Some(addr)),
+            None => peers.remove(&peer),
+        };
+        crate::metrics::metrics().tx_network_peers.set(peers.len() as i64);
+    }
+}
+
 pub struct TxNetwork {
     pub announcer: TxAnnouncer,
     pub local_peer_id: PeerId,
+    pub peers: Peers,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -165,8 +190,9 @@ pub async fn start(
     }
 
     let (tx_out, rx_out) = mpsc::channel(100_000);
-    let task = tokio::spawn(run(swarm, chain, topic, peers, rx_out));
-    Ok(TxNetwork { announcer: TxAnnouncer(tx_out), local_peer_id, task })
+    let connected = Peers::default();
+    let task = tokio::spawn(run(swarm, chain, topic, peers, rx_out, connected.clone()));
+    Ok(TxNetwork { announcer: TxAnnouncer(tx_out), local_peer_id, peers: connected, task })
 }
 
 async fn run(
@@ -175,6 +201,7 @@ async fn run(
     topic: gossipsub::IdentTopic,
     peers: Vec<Multiaddr>,
     mut outbound: mpsc::Receiver<SignedTransaction>,
+    connected: Peers,
 ) {
     let mut members = BTreeSet::new();
     refresh_membership(&mut swarm, &chain, &mut members);
@@ -220,7 +247,7 @@ async fn run(
                 batch_bytes = 0;
             }
             event = swarm.select_next_some() => {
-                if handle_event(&mut swarm, &chain, event, &mut dialled) {
+                if handle_event(&mut swarm, &chain, event, &mut dialled, &connected) {
                     unsent.retry(&mut swarm, &topic, &chain);
                 }
             }
@@ -325,6 +352,7 @@ fn handle_event(
     chain: &Arc<Chain>,
     event: SwarmEvent<BehaviourEvent>,
     dialled: &mut HashMap<Multiaddr, PeerId>,
+    connected: &Peers,
 ) -> bool {
     match event {
         SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Subscribed {
@@ -350,6 +378,11 @@ fn handle_event(
                 dialled.insert(endpoint.get_remote_address().clone(), peer_id);
             }
             tracing::debug!(target: "scf::net", peer = %peer_id, "peer connected");
+            connected.set(peer_id, Some(endpoint.get_remote_address().clone()));
+        }
+        SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+            tracing::debug!(target: "scf::net", peer = %peer_id, "peer disconnected");
+            connected.set(peer_id, None);
         }
         SwarmEvent::IncomingConnectionError { send_back_addr, error, .. } => {
             tracing::warn!(target: "scf::net", from = %send_back_addr, %error, "refused an incoming connection: the peer's node key is not in the network membership");

@@ -2,10 +2,10 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use jsonrpsee::{
-    core::{async_trait, RpcResult},
+    core::{async_trait, RpcResult, SubscriptionResult},
     server::{Server, ServerConfig, ServerHandle},
     types::{ErrorObjectOwned, Extensions},
-    RpcModule,
+    PendingSubscriptionSink, RpcModule,
 };
 use scf_interface::registry;
 use scf_primitives::{
@@ -13,15 +13,16 @@ use scf_primitives::{
     TxError, MAX_TX_BYTES, SYSTEM_CONTRACTS,
 };
 use scf_rpc_api::{
-    codes, from_hex, to_hex, AccountView, BlockId, BlockReceipt, BlockView, ChainHead, ContractView, DevTime,
-    ErrorData, EventView, MemberView, MethodList, QueryAuth, QueryResult, ReceiptView, ScfApiServer,
-    SubjectView, Submitted, SystemContracts, TxStatus, TxView, MAX_CONTRACTS_PAGE, MAX_QUERY_AUTH_MS,
+    codes, from_hex, to_hex, AccountView, BlockId, BlockReceipt, BlockSummary, BlockView, ChainHead,
+    ContractView, DevTime, ErrorData, EventCursor, EventFilter, EventPage, LogFilter, MemberView, MethodList,
+    NodeStatus, PeerView, QueryAuth, QueryResult, ReceiptView, ScfApiServer, Submitted, SystemContracts,
+    TransactionsOf, TxCursor, TxPage, TxStatus, TxView, ValidatorView, MAX_CONTRACTS_PAGE, MAX_QUERY_AUTH_MS,
 };
 
 use crate::{
     access::{Access, Viewer},
     chain::{Chain, SubmitError},
-    network::TxAnnouncer,
+    network::{Peers, TxAnnouncer},
     rpc_guard::{CallLimits, ClientAddr, ClientLimiter, OriginCheckLayer, RpcLimits},
 };
 
@@ -52,7 +53,7 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
     error(codes::INTERNAL, "internal", format!("internal error: {e}"))
 }
 
-fn bad_param(what: &str, e: impl std::fmt::Display) -> ErrorObjectOwned {
+pub(crate) fn bad_param(what: &str, e: impl std::fmt::Display) -> ErrorObjectOwned {
     error(codes::INVALID_PARAMS, "invalid_params", format!("invalid {what}: {e}"))
 }
 
@@ -67,7 +68,8 @@ fn parse_account(s: &str) -> RpcResult<AccountId> {
 pub struct RpcServer {
     chain: Arc<Chain>,
     announcer: Option<TxAnnouncer>,
-    access: Access,
+    access: Arc<Access>,
+    peers: Peers,
 }
 
 impl RpcServer {
@@ -191,21 +193,7 @@ pub fn receipt_view(r: &Receipt) -> ReceiptView {
         error,
         error_code,
         error_name,
-        events: r
-            .events
-            .iter()
-            .map(|e| EventView {
-                contract: e.contract.to_hex(),
-                topic: e.topic.clone(),
-                parties: e.parties.clone(),
-                subjects: e
-                    .subjects
-                    .iter()
-                    .map(|s| SubjectView { kind: s.kind.clone(), id: s.id.clone() })
-                    .collect(),
-                data: to_hex(&e.data),
-            })
-            .collect(),
+        events: r.events.iter().map(crate::explorer::event_view).collect(),
         fuel_used: r.fuel_used,
     }
 }
@@ -215,6 +203,12 @@ fn tx_view(tx: &SignedTransaction, status: TxStatus) -> TxView {
         Payload::Deploy { .. } => ("deploy", None, None),
         Payload::Upgrade { contract, .. } => ("upgrade", Some(contract.to_hex()), None),
         Payload::Call { contract, method, .. } => ("call", Some(contract.to_hex()), Some(method.clone())),
+    };
+    let (args, call) = match &tx.tx.payload {
+        Payload::Call { contract, method, args } => {
+            (Some(to_hex(args)), crate::decode::decoder().call(contract, method, args))
+        }
+        _ => (None, None),
     };
     TxView {
         hash: tx.hash().to_hex(),
@@ -227,6 +221,9 @@ fn tx_view(tx: &SignedTransaction, status: TxStatus) -> TxView {
         block_height: None,
         index: None,
         receipt: None,
+        args,
+        call,
+        timestamp_ms: None,
     }
 }
 
@@ -355,6 +352,7 @@ impl ScfApiServer for RpcServer {
             let mut view = tx_view(tx, TxStatus::Committed);
             view.block_height = Some(loc.height);
             view.index = Some(loc.index);
+            view.timestamp_ms = storage.header(loc.height).map_err(internal)?.map(|h| h.timestamp_ms);
             view.receipt = Some(receipt_view);
             return Ok(view);
         }
@@ -465,6 +463,117 @@ impl ScfApiServer for RpcServer {
         }
     }
 
+    async fn get_blocks(&self, ext: &Extensions, from: u64, limit: u32) -> RpcResult<Vec<BlockSummary>> {
+        let viewer = self.viewer(ext)?;
+        let chain = self.chain.clone();
+        tokio::task::spawn_blocking(move || crate::explorer::blocks(&chain, &viewer, from, limit))
+            .await
+            .map_err(internal)?
+    }
+
+    async fn get_events(
+        &self,
+        ext: &Extensions,
+        filter: EventFilter,
+        after: Option<EventCursor>,
+        limit: u32,
+    ) -> RpcResult<EventPage> {
+        let viewer = self.viewer(ext)?;
+        let chain = self.chain.clone();
+        tokio::task::spawn_blocking(move || crate::explorer::events(&chain, &viewer, &filter, after, limit))
+            .await
+            .map_err(internal)?
+    }
+
+    async fn get_transactions_of(
+        &self,
+        ext: &Extensions,
+        of: TransactionsOf,
+        before: Option<TxCursor>,
+        limit: u32,
+    ) -> RpcResult<TxPage> {
+        let viewer = self.viewer(ext)?;
+        let chain = self.chain.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::explorer::transactions_of(&chain, &viewer, &of, before, limit)
+        })
+        .await
+        .map_err(internal)?
+    }
+
+    async fn get_validators(&self, ext: &Extensions) -> RpcResult<Vec<ValidatorView>> {
+        // The validator set is public to every tier (anonymous readers may query it too).
+        self.viewer(ext)?;
+        let chain = self.chain.clone();
+        tokio::task::spawn_blocking(move || crate::explorer::validators(&chain)).await.map_err(internal)?
+    }
+
+    async fn get_peers(&self, ext: &Extensions) -> RpcResult<Vec<PeerView>> {
+        crate::explorer::peers(&self.viewer(ext)?, &self.peers)
+    }
+
+    async fn node_status(&self, ext: &Extensions) -> RpcResult<NodeStatus> {
+        let viewer = self.viewer(ext)?;
+        Ok(crate::explorer::status(&self.chain, &viewer, &self.peers))
+    }
+
+    async fn subscribe_new_heads(
+        &self,
+        pending: PendingSubscriptionSink,
+        ext: &Extensions,
+        from_height: Option<u64>,
+    ) -> SubscriptionResult {
+        crate::explorer::follow_heads(
+            self.chain.clone(),
+            self.access.clone(),
+            ext.clone(),
+            pending,
+            from_height,
+        )
+        .await
+    }
+
+    async fn subscribe_events(
+        &self,
+        pending: PendingSubscriptionSink,
+        ext: &Extensions,
+        filter: EventFilter,
+        after: Option<EventCursor>,
+    ) -> SubscriptionResult {
+        crate::explorer::follow_events(
+            self.chain.clone(),
+            self.access.clone(),
+            ext.clone(),
+            pending,
+            filter,
+            after,
+        )
+        .await
+    }
+
+    async fn set_log_filter(&self, ext: &Extensions, filter: String) -> RpcResult<LogFilter> {
+        // Logging is the node's own business: its operator only, not members who oversee the chain.
+        if !matches!(self.viewer(ext)?, Viewer::Operator) {
+            return Err(crate::access::forbidden(
+                "operator_only",
+                "admin_setLogFilter is for the node's operator (its cookie credential)",
+            ));
+        }
+        if filter.len() > scf_rpc_api::MAX_LOG_FILTER_LEN {
+            return Err(bad_param(
+                "filter",
+                format!("longer than {} bytes", scf_rpc_api::MAX_LOG_FILTER_LEN),
+            ));
+        }
+        match crate::logging::set_filter(&filter) {
+            Ok(previous) => Ok(LogFilter { previous, current: filter }),
+            Err(e @ crate::logging::LogFilterError::Invalid(_)) => Err(bad_param("filter", e)),
+            Err(e @ crate::logging::LogFilterError::Fixed) => {
+                Err(error(codes::INTERNAL, "fixed", e.to_string()))
+            }
+        }
+    }
+
     async fn system_contracts(&self, ext: &Extensions) -> RpcResult<SystemContracts> {
         self.viewer(ext)?.require_login("scf_systemContracts")?;
         Ok(SystemContracts {
@@ -503,6 +612,15 @@ impl ScfApiServer for RpcServer {
     }
 }
 
+/// The OpenRPC document of this interface (`docs/schema/openrpc.json`), served by `rpc.discover`.
+pub const OPENRPC_DOCUMENT: &str = include_str!("../../docs/schema/openrpc.json");
+
+/// Subscriptions one WebSocket connection may hold.
+pub const MAX_SUBSCRIPTIONS_PER_CONNECTION: u32 = 64;
+
+/// Messages queued for one WebSocket connection before its subscriptions count as too slow.
+pub const MESSAGE_BUFFER: u32 = 1024;
+
 /// Concurrent HTTP/WebSocket connections the RPC server accepts.
 pub const MAX_RPC_CONNECTIONS: u32 = 4096;
 
@@ -510,6 +628,7 @@ pub const MAX_RPC_CONNECTIONS: u32 = 4096;
 pub async fn start(
     chain: Arc<Chain>,
     announcer: Option<TxAnnouncer>,
+    peers: Peers,
     addr: SocketAddr,
     access: Access,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -522,24 +641,33 @@ pub async fn start(
         .max_request_body_size(4 * MAX_TX_BYTES as u32)
         .max_connections(MAX_RPC_CONNECTIONS)
         .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(scf_rpc_api::MAX_BATCH_LEN))
+        .max_subscriptions_per_connection(MAX_SUBSCRIPTIONS_PER_CONNECTION)
+        // A WebSocket's outgoing queue: a subscriber that lets it fill is closed with its cursor.
+        .set_message_buffer_capacity(MESSAGE_BUFFER)
         .build();
     let limiter = ClientLimiter::new(limits);
     // HTTP: browsers' origins are checked, then every request's Authorization header becomes a
     // `Presented` extension the methods read. RPC: every call is counted against its client.
+    // `/health` and `/ready` are answered before anything else reads the request.
     let http = tower::ServiceBuilder::new()
         .layer(OriginCheckLayer::new(&limiter.limits().allowed_origins))
+        .layer(crate::probes::ProbeLayer::new(chain.clone(), peers.clone()))
         .layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
-    let call_limiter = limiter.clone();
-    let rpc = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
-        .layer_fn(move |service| CallLimits::new(service, call_limiter.clone()));
     let mut module = RpcModule::new(());
-    module.merge(RpcServer { chain, announcer, access }.into_rpc())?;
+    module.merge(RpcServer { chain, announcer, access: Arc::new(access), peers }.into_rpc())?;
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
-    methods.push("rpc_methods".into());
+    methods.extend(["rpc_methods".to_string(), "rpc.discover".to_string()]);
     methods.sort();
+    let names = crate::metrics::MethodNames::new(methods.iter().cloned());
     module.register_method("rpc_methods", move |_, _, _| {
         Ok::<_, ErrorObjectOwned>(MethodList { methods: methods.clone() })
     })?;
+    // The committed OpenRPC document, as built into this binary (its tests keep it in step).
+    let openrpc: serde_json::Value = serde_json::from_str(OPENRPC_DOCUMENT)?;
+    module.register_method("rpc.discover", move |_, _, _| Ok::<_, ErrorObjectOwned>(openrpc.clone()))?;
+    let call_limiter = limiter.clone();
+    let rpc = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
+        .layer_fn(move |service| CallLimits::new(service, call_limiter.clone(), names.clone()));
     // Connections are accepted here (not by jsonrpsee) so that each is counted against its
     // address, its requests carry that address, and TLS can be put in between.
     let listener = tokio::net::TcpListener::bind(addr).await?;

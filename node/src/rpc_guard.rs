@@ -30,6 +30,8 @@ use jsonrpsee::{
 };
 use scf_rpc_api::codes;
 
+use crate::metrics::{metrics, CallLabels, MethodLabels, MethodNames};
+
 /// The address a request came from, put on every request of its connection.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub IpAddr);
@@ -173,11 +175,13 @@ fn timed_out<'a>(limits: &RpcLimits) -> ErrorObject<'a> {
 pub struct CallLimits<S> {
     inner: S,
     limiter: Arc<ClientLimiter>,
+    /// The served method names: the bounded label of the per-method metrics.
+    names: MethodNames,
 }
 
 impl<S> CallLimits<S> {
-    pub fn new(inner: S, limiter: Arc<ClientLimiter>) -> CallLimits<S> {
-        CallLimits { inner, limiter }
+    pub fn new(inner: S, limiter: Arc<ClientLimiter>, names: MethodNames) -> CallLimits<S> {
+        CallLimits { inner, limiter, names }
     }
 }
 
@@ -202,35 +206,58 @@ where
 
     fn call<'a>(&self, request: Request<'a>) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
         let (inner, limiter) = (self.inner.clone(), self.limiter.clone());
+        let method = self.names.label(request.method_name()).to_string();
         async move {
+            let started = Instant::now();
             let allowed = client_of(request.extensions()).is_none_or(|addr| limiter.take(addr, 1));
             if !allowed {
+                metrics().rpc_call(&method, false, started.elapsed());
                 return MethodResponse::error(request.id, rate_limited(limiter.limits()));
             }
             let id = request.id.clone().into_owned();
-            match tokio::time::timeout(limiter.limits().call_timeout, inner.call(request)).await {
-                Ok(response) => response,
-                Err(_) => MethodResponse::error(id, timed_out(limiter.limits())),
-            }
+            let response =
+                match tokio::time::timeout(limiter.limits().call_timeout, inner.call(request)).await {
+                    Ok(response) => response,
+                    Err(_) => MethodResponse::error(id, timed_out(limiter.limits())),
+                };
+            metrics().rpc_call(&method, response.is_success(), started.elapsed());
+            response
         }
     }
 
     fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
-        let (inner, limiter) = (self.inner.clone(), self.limiter.clone());
+        let (inner, limiter, names) = (self.inner.clone(), self.limiter.clone(), self.names.clone());
         async move {
             // Each call of the batch takes a token; those beyond the client's tokens are
             // answered `rate_limited` and not run.
+            let started = Instant::now();
             let addr = client_of(batch.extensions());
             for entry in batch.iter_mut() {
                 let Ok(BatchEntry::Call(request)) = entry else { continue };
-                if addr.is_some_and(|addr| !limiter.take(addr, 1)) {
+                let limited = addr.is_some_and(|addr| !limiter.take(addr, 1));
+                // A batch's calls are counted one by one; its latency is the batch's own.
+                let method = names.label(request.method_name());
+                metrics()
+                    .rpc_calls
+                    .get_or_create(&CallLabels {
+                        method: method.to_string(),
+                        outcome: if limited { "error" } else { "batched" },
+                    })
+                    .inc();
+                if limited {
                     *entry = Err(BatchEntryErr::new(request.id.clone(), rate_limited(limiter.limits())));
                 }
             }
-            match tokio::time::timeout(limiter.limits().call_timeout, inner.batch(batch)).await {
+            let response = match tokio::time::timeout(limiter.limits().call_timeout, inner.batch(batch)).await
+            {
                 Ok(response) => response,
                 Err(_) => MethodResponse::error(jsonrpsee::types::Id::Null, timed_out(limiter.limits())),
-            }
+            };
+            metrics()
+                .rpc_seconds
+                .get_or_create(&MethodLabels { method: "batch".into() })
+                .observe(started.elapsed().as_secs_f64());
+            response
         }
     }
 
@@ -359,12 +386,13 @@ mod tests {
             ..RpcLimits::default()
         };
         let limiter = ClientLimiter::new(limits);
-        let late = CallLimits::new(Service { late: true }, limiter.clone());
+        let names = MethodNames::new(["scf_chainHead".to_string()]);
+        let late = CallLimits::new(Service { late: true }, limiter.clone(), names.clone());
         let answer = late.call(request("192.0.2.7")).await;
         assert_eq!(answer.as_error_code(), Some(codes::INTERNAL));
         assert!(answer.as_json().get().contains("\"timeout\""), "{}", answer.as_json());
 
-        let prompt = CallLimits::new(Service { late: false }, limiter);
+        let prompt = CallLimits::new(Service { late: false }, limiter, names);
         assert!(prompt.call(request("192.0.2.7")).await.is_success(), "the second of a burst of two");
         assert_eq!(prompt.call(request("192.0.2.7")).await.as_error_code(), Some(codes::RATE_LIMITED));
         assert!(prompt.call(request("192.0.2.8")).await.is_success(), "another address is not limited");

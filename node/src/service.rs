@@ -13,6 +13,10 @@ use crate::{
 pub struct Node {
     pub chain: Arc<Chain>,
     pub rpc_addr: SocketAddr,
+    /// Where `GET /metrics` is served, if it is.
+    pub metrics_addr: Option<SocketAddr>,
+    metrics: Option<tokio::task::JoinHandle<()>>,
+    indexer: tokio::task::JoinHandle<()>,
     rpc: jsonrpsee::server::ServerHandle,
     consensus: Consensus,
     network: crate::network::TxNetwork,
@@ -75,6 +79,9 @@ impl Node {
                 settings.rpc_addr
             ),
         };
+        // The readers' index follows the head in its own task (catching up first on an older
+        // database); it stops with the runtime.
+        let indexer = tokio::spawn(crate::index::run(chain.clone()));
         let network =
             crate::network::start(chain.clone(), settings.node_key, &settings.tx_listen, &settings.tx_peers)
                 .await?;
@@ -121,13 +128,22 @@ impl Node {
         let (rpc, rpc_addr) = crate::rpc::start(
             chain.clone(),
             Some(network.announcer.clone()),
+            network.peers.clone(),
             settings.rpc_addr,
             access,
             tls,
             settings.rpc_limits.clone(),
         )
         .await?;
-        Ok(Node { chain, rpc_addr, rpc, consensus, network })
+        let (metrics_addr, metrics) = match settings.metrics_addr {
+            Some(addr) => {
+                let (local, task) =
+                    crate::metrics::serve(addr, chain.clone(), settings.data_dir.join("db")).await?;
+                (Some(local), Some(task))
+            }
+            None => (None, None),
+        };
+        Ok(Node { chain, rpc_addr, metrics_addr, metrics, indexer, rpc, consensus, network })
     }
 
     /// Runs until the consensus loop ends (an error) or `shutdown` resolves.
@@ -142,6 +158,10 @@ impl Node {
         };
         tracing::info!(target: "scf::node", "shutting down");
         let _ = self.rpc.stop();
+        if let Some(metrics) = self.metrics.take() {
+            metrics.abort();
+        }
+        self.indexer.abort();
         self.network.stop();
         let _ = tokio::time::timeout(Duration::from_secs(5), self.consensus.stop()).await;
         if let Err(e) = self.chain.storage.flush() {

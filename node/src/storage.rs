@@ -32,14 +32,30 @@ mod col {
     /// still pending after the node restarts. Added without a schema change: an older database
     /// gets it, empty, when opened.
     pub const PENDING: &str = "pending";
-    pub const ALL: [&str; 10] =
-        [META, BLOCKS, BLOCK_BY_HASH, TX_INDEX, RECEIPTS, CERTIFICATES, STATE, JMT_NODES, UNDECIDED, PENDING];
+    /// The readers' index (`crate::index`): keys only, built behind the head by a background
+    /// task, never read by consensus. Added without a schema change: an older database gets
+    /// it empty and the task builds it from genesis.
+    pub const READER_INDEX: &str = "reader_index";
+    pub const ALL: [&str; 11] = [
+        META,
+        BLOCKS,
+        BLOCK_BY_HASH,
+        TX_INDEX,
+        RECEIPTS,
+        CERTIFICATES,
+        STATE,
+        JMT_NODES,
+        UNDECIDED,
+        PENDING,
+        READER_INDEX,
+    ];
 }
 
 const HEAD_KEY: &[u8] = b"head";
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const CHAIN_ID_KEY: &[u8] = b"chain_id";
 const DEV_TIME_OFFSET_KEY: &[u8] = b"dev_time_offset_ms";
+const INDEXED_HEIGHT_KEY: &[u8] = b"indexed_height";
 /// 2: the transaction index also records where each transaction lies in its block's bytes.
 /// 3: the Merkle tree takes two versions per block (see `scf_runtime::state`).
 /// 4: the tree's values are no longer stored a second time beside the state (`jmt_values`).
@@ -407,6 +423,29 @@ impl Storage {
         }
     }
 
+    /// A block's header alone (borsh lays the header out first).
+    pub fn header(&self, height: Height) -> Result<Option<BlockHeader>, StorageError> {
+        match self.block_bytes(height)? {
+            Some(bytes) => Ok(Some(
+                BlockHeader::deserialize(&mut bytes.as_slice())
+                    .map_err(|e| StorageError::Corrupt { column: col::BLOCKS, detail: e.to_string() })?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// A block's header and how many transactions it holds, without decoding them (borsh lays
+    /// a block out as header, u32 count, transactions).
+    pub fn header_and_count(&self, height: Height) -> Result<Option<(BlockHeader, u32)>, StorageError> {
+        let Some(bytes) = self.block_bytes(height)? else { return Ok(None) };
+        let mut rest = bytes.as_slice();
+        let corrupt =
+            |e: std::io::Error| StorageError::Corrupt { column: col::BLOCKS, detail: e.to_string() };
+        let header = BlockHeader::deserialize(&mut rest).map_err(corrupt)?;
+        let count = u32::deserialize(&mut rest).map_err(corrupt)?;
+        Ok(Some((header, count)))
+    }
+
     pub fn block_bytes(&self, height: Height) -> Result<Option<Vec<u8>>, StorageError> {
         Ok(self.db.get_cf(self.cf(col::BLOCKS), height_key(height))?)
     }
@@ -535,6 +574,60 @@ impl Storage {
         for (key, node) in &update.nodes {
             nodes.insert(*key, node.clone(), 0);
         }
+    }
+
+    /// The height up to which the readers' index is built (0: nothing yet; genesis has no
+    /// transactions).
+    pub fn indexed_height(&self) -> Result<Height, StorageError> {
+        match self.meta(INDEXED_HEIGHT_KEY)? {
+            Some(v) => decode(col::META, &v),
+            None => Ok(0),
+        }
+    }
+
+    /// Adds one block's reader-index entries (key → transaction hash) and records the block
+    /// indexed, atomically.
+    pub fn put_index(&self, height: Height, entries: &[(Vec<u8>, Hash)]) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        for (key, hash) in entries {
+            batch.put_cf(self.cf(col::READER_INDEX), key, hash.0);
+        }
+        batch.put_cf(self.cf(col::META), INDEXED_HEIGHT_KEY, encode(&height));
+        self.write(batch)
+    }
+
+    /// Up to `limit` reader-index entries whose key starts with `prefix`, in key order from
+    /// `from` (inclusive; at least `prefix`), or in reverse order from just below `from` when
+    /// `reverse`.
+    pub fn index_entries(
+        &self,
+        prefix: &[u8],
+        from: &[u8],
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Hash)>, StorageError> {
+        let mode = if reverse {
+            rocksdb::IteratorMode::From(from, rocksdb::Direction::Reverse)
+        } else {
+            rocksdb::IteratorMode::From(from, rocksdb::Direction::Forward)
+        };
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(self.cf(col::READER_INDEX), mode) {
+            let (key, value) = item?;
+            if reverse && key.as_ref() >= from {
+                // A reverse seek lands on `from` itself when it exists: strictly below it.
+                continue;
+            }
+            if !key.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            let hash = <[u8; 32]>::try_from(value.as_ref()).map(Hash).map_err(|_| StorageError::Corrupt {
+                column: col::READER_INDEX,
+                detail: "an entry's value is not a transaction hash".into(),
+            })?;
+            out.push((key.to_vec(), hash));
+        }
+        Ok(out)
     }
 
     /// Atomically commits a decided block with everything it produced. Fills the value cache;

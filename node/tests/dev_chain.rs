@@ -174,6 +174,12 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
         openrpc["methods"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
     documented.sort();
     assert_eq!(served, documented, "rpc_methods and docs/schema/openrpc.json disagree");
+    // `rpc.discover` serves that same document.
+    let discovered: serde_json::Value =
+        jsonrpsee::core::client::ClientT::request(&client, "rpc.discover", jsonrpsee::rpc_params![])
+            .await
+            .unwrap();
+    assert_eq!(discovered, openrpc, "rpc.discover is not the committed docs/schema/openrpc.json");
 
     // 1,000.00 CNY from core to supplier1, accepted, 400.00 passed on to supplier2.
     let issue = IssueArgs {
@@ -1146,4 +1152,100 @@ async fn a_damaged_table_file_is_an_error_never_a_wrong_block() {
     }
     assert!(refused > 0, "no read met the damaged block");
     assert!(node.log().contains("Corruption"), "the node logs the damage for its operator");
+}
+
+/// The value of the first sample of `name` (with exactly these `labels`, `{..}` text or empty)
+/// in a Prometheus text exposition.
+fn sample(exposition: &str, name: &str, labels: &str) -> Option<f64> {
+    let prefix = format!("{name}{labels} ");
+    exposition.lines().find_map(|l| l.strip_prefix(&prefix)).and_then(|v| v.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_metrics_probes_and_the_log_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let metrics_port = scf_harness::free_ports().0;
+    let metrics_addr = format!("127.0.0.1:{metrics_port}");
+    let node = Node::dev_with_args(
+        Path::new(env!("CARGO_BIN_EXE_scf-node")),
+        &dir.path().join("node"),
+        &["--metrics-addr", &metrics_addr],
+    );
+    node.start_with(&[("RUST_LOG", "warn,scf=info")]);
+    let client = node.ready().await;
+
+    // Probes: alive with a readable store, and ready once it follows the chain (a new chain's
+    // head is its genesis, stamped long ago; a lone validator needs no peer).
+    let (status, body) = scf_harness::http_get(node.url(), "/health").await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    node.wait_height(1, Duration::from_secs(30)).await;
+    let (status, body) = scf_harness::http_get(node.url(), "/ready").await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let ready: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ready["ready"], true, "{body}");
+
+    // One committed voucher, and some RPC calls, show in the metrics.
+    issue_vouchers(&client, 1).await;
+    let (status, text) = scf_harness::http_get(&metrics_addr, "/metrics").await.unwrap();
+    assert_eq!(status, 200);
+    assert!(sample(&text, "scf_transactions_committed_total", "").unwrap() >= 1.0, "{text}");
+    assert!(sample(&text, "scf_height", "").unwrap() >= 1.0);
+    assert!(sample(&text, "scf_blocks_committed_total", "").unwrap() >= 1.0);
+    assert!(text.contains("scf_execution_seconds_bucket"), "execution time histogram");
+    assert!(text.contains("scf_commit_seconds_count"), "commit time histogram");
+    assert!(
+        sample(&text, "scf_rpc_calls_total", "{method=\"scf_submitTransaction\",outcome=\"ok\"}").unwrap()
+            >= 1.0
+    );
+    assert!(text.contains("scf_rpc_call_seconds_bucket{le="), "{text}");
+    assert!(sample(&text, "scf_database_bytes", "").unwrap() > 0.0);
+    assert!(sample(&text, "scf_pool_transactions", "").is_some());
+    assert!(sample(&text, "process_cpu_seconds_total", "").unwrap() > 0.0);
+    assert!(sample(&text, "process_resident_memory_bytes", "").unwrap() > 1e6);
+    assert!(text.contains("malachitebft_core_consensus_height"), "Malachite's own metrics are served too");
+    // A made-up method name is counted as `unknown`: clients cannot grow the label set.
+    let _ = jsonrpsee::core::client::ClientT::request::<serde_json::Value, _>(
+        &client,
+        "scf_noSuchMethod_8a7f",
+        jsonrpsee::rpc_params![],
+    )
+    .await;
+    let (_, text) = scf_harness::http_get(&metrics_addr, "/metrics").await.unwrap();
+    assert!(!text.contains("scf_noSuchMethod_8a7f"));
+    assert!(
+        sample(&text, "scf_rpc_calls_total", "{method=\"unknown\",outcome=\"error\"}").unwrap() >= 1.0,
+        "{text}"
+    );
+    let (status, _) = scf_harness::http_get(&metrics_addr, "/other").await.unwrap();
+    assert_eq!(status, 404);
+
+    // The log filter changes at run time, for the operator only.
+    let set = |c: HttpClient, filter: &str| {
+        let filter = filter.to_string();
+        async move {
+            jsonrpsee::core::client::ClientT::request::<scf_rpc_api::LogFilter, _>(
+                &c,
+                "admin_setLogFilter",
+                jsonrpsee::rpc_params![filter],
+            )
+            .await
+        }
+    };
+    let (code, message) = rpc_error(set(node.anonymous(), "debug").await);
+    assert_eq!(code, codes::FORBIDDEN, "{message}");
+    let (code, message) = rpc_error(set(as_member(&node, "auditor", 60_000), "debug").await);
+    assert_eq!(code, codes::FORBIDDEN, "an auditor reads the chain, not the node's logs: {message}");
+    let (code, message) = rpc_error(set(client.clone(), "scf=[").await);
+    assert_eq!(code, codes::INVALID_PARAMS, "{message}");
+    assert!(!node.log().contains("built block"), "debug lines are off by default");
+    let changed = set(client.clone(), "warn,scf=debug").await.unwrap();
+    assert_eq!(changed.previous, "warn,scf=info");
+    assert_eq!(changed.current, "warn,scf=debug");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !node.log().contains("built block") {
+        assert!(Instant::now() < deadline, "no debug line after the filter changed:\n{}", node.tail());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    node.stop();
 }

@@ -31,7 +31,7 @@ pub use executor::{
     installed_contracts, BlockContext, BlockError, CheckError, ExecutedBlock, Runtime, RuntimeParams,
     GENESIS_CALLER, QUERY_FUEL_LIMIT,
 };
-pub use permissions::{admitted_nodes, is_validator_key, member_of_account};
+pub use permissions::{admitted_nodes, is_validator_key, member_by_name, member_of_account};
 pub use stack::CONTRACT_STACK_BYTES;
 pub use state::{apply_changes, root_at, MemoryStore, StateChanges, StateStore, StateUpdate};
 pub use vm::{validate_module, Vm};

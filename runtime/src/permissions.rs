@@ -48,6 +48,19 @@ pub fn member_of_account(
     member_of(&mut |key| Ok(store.get(key)?), account)
 }
 
+/// The member registered as `name` in the committed state `store` (RPC reads list a member's
+/// transactions by its accounts).
+pub fn member_by_name(
+    store: &dyn crate::StateStore,
+    name: &str,
+) -> Result<Option<registry::Member>, RuntimeError> {
+    let registry = *REGISTRY;
+    let Some(bytes) = store.get(&keys::contract_storage(&registry, &registry::member_key(name)))? else {
+        return Ok(None);
+    };
+    Ok(borsh::from_slice(&bytes).ok())
+}
+
 /// Whether `account` is the consensus key of a validator deciding `height` or scheduled to (RPC
 /// access tiers let validators read their own governance transactions).
 pub fn is_validator_key(

@@ -171,6 +171,42 @@ impl Ctx {
         member_client(&self.url, &chain_id, key, LOGIN_VALIDITY_MS)
     }
 
+    /// A WebSocket client of the node (for subscriptions), reading as this command reads: signed
+    /// in as `--as` (a fresh login), as the operator (its cookie, on this machine), or anonymously.
+    pub async fn ws_client(&self) -> Result<jsonrpsee::ws_client::WsClient> {
+        let credential = match &self.viewer {
+            Some(key) => {
+                let chain_id = self.chain().await?.0.clone();
+                let now =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+                Some(Credential::login(key, &chain_id, now + LOGIN_VALIDITY_MS))
+            }
+            None if is_loopback_url(&self.url) => {
+                operator_cookie().map(|cookie| Credential::Operator { cookie })
+            }
+            None => None,
+        };
+        let url = match self.url.split_once("://") {
+            Some(("https", rest)) => format!("wss://{rest}"),
+            Some(("http", rest)) => format!("ws://{rest}"),
+            _ => self.url.clone(),
+        };
+        if credential.is_some() && url.starts_with("ws://") && !is_loopback_url(&url) {
+            bail!("refusing to send a login over plain WebSocket to {url}: use https://");
+        }
+        let mut headers = HeaderMap::new();
+        if let Some(c) = &credential {
+            headers.insert("authorization", HeaderValue::from_str(&c.header_value())?);
+        }
+        let mut builder = jsonrpsee::ws_client::WsClientBuilder::default()
+            .request_timeout(Duration::from_secs(30))
+            .set_headers(headers);
+        if let Some(ca) = std::env::var_os("SCF_RPC_CA") {
+            builder = builder.with_custom_cert_store(private_ca(std::path::Path::new(&ca))?);
+        }
+        builder.build(&url).await.with_context(|| format!("connecting to {url}"))
+    }
+
     /// The same node, reading, signing queries and transactions as `key`.
     pub async fn acting_as(&self, key: &str) -> Result<Ctx> {
         let viewer = self.keys.get(key)?;

@@ -198,6 +198,10 @@ pub struct EventView {
     pub subjects: Vec<SubjectView>,
     /// Borsh body, hex.
     pub data: String,
+    /// The body decoded through the interface schema (system contracts' events), when it
+    /// decodes: docs/rpc.md says how values map to JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<serde_json::Value>,
 }
 
 /// A business object an event concerns, e.g. `{"kind": "voucher", "id": "7"}`.
@@ -259,6 +263,15 @@ pub struct TxView {
     pub block_height: Option<u64>,
     pub index: Option<u32>,
     pub receipt: Option<ReceiptView>,
+    /// A call's arguments: hex of their borsh bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<String>,
+    /// A system contract call's arguments decoded through the interface schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call: Option<serde_json::Value>,
+    /// When its block was made (committed transactions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_ms: Option<u64>,
 }
 
 impl TxView {
@@ -275,6 +288,9 @@ impl TxView {
             block_height: None,
             index: None,
             receipt: None,
+            args: None,
+            call: None,
+            timestamp_ms: None,
         }
     }
 }
@@ -345,6 +361,186 @@ pub struct ContractView {
 /// Most contracts one `scf_listContracts` call returns.
 pub const MAX_CONTRACTS_PAGE: u32 = 1000;
 
+/// A block in a list (`scf_getBlocks`, `scf_subscribeNewHeads`): its header's summary.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BlockSummary {
+    pub height: u64,
+    pub hash: String,
+    pub parent_hash: String,
+    pub timestamp_ms: u64,
+    /// The proposing validator's consensus key.
+    pub proposer: String,
+    /// How many transactions it holds; not shown to anonymous readers.
+    pub transaction_count: Option<u32>,
+}
+
+/// Most blocks one `scf_getBlocks` call returns.
+pub const MAX_BLOCKS_PAGE: u32 = 100;
+/// Most events one `scf_getEvents` call returns.
+pub const MAX_EVENTS_PAGE: u32 = 1000;
+/// Most transactions one `scf_getTransactionsOf` call returns.
+pub const MAX_TRANSACTIONS_PAGE: u32 = 1000;
+
+/// Where an event lies in the chain: its block, its transaction's index in the block, its index
+/// among the transaction's events. Cursors order events as the chain does; a read or
+/// subscription resumes strictly after the cursor it is given.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EventCursor {
+    pub height: u64,
+    pub tx_index: u32,
+    pub event_index: u32,
+}
+
+/// Which events a read or subscription wants; every field given must match.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EventFilter {
+    /// The emitting contract (hex address).
+    #[serde(default)]
+    pub contract: Option<String>,
+    /// The event's topic, e.g. `voucher_transferred`.
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// A member the event concerns (one of its parties).
+    #[serde(default)]
+    pub party: Option<String>,
+    /// A business object the event concerns, e.g. `{"kind": "voucher", "id": "7"}`.
+    #[serde(default)]
+    pub subject: Option<SubjectView>,
+    /// The first height to include.
+    #[serde(default)]
+    pub from_height: Option<u64>,
+    /// The last height to include.
+    #[serde(default)]
+    pub to_height: Option<u64>,
+}
+
+/// An event with where it lies.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EventRecord {
+    /// Resume after this to continue from here.
+    pub cursor: EventCursor,
+    pub tx_hash: String,
+    pub timestamp_ms: u64,
+    #[serde(flatten)]
+    pub event: EventView,
+}
+
+/// A page of `scf_getEvents`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct EventPage {
+    pub events: Vec<EventRecord>,
+    /// Where the read stopped: pass it as `after` for the next page. A page can be short, even
+    /// empty, while more events lie ahead (each read examines a bounded number of candidates);
+    /// `complete` says whether the read reached the end of what is indexed (or `to_height`).
+    pub next: EventCursor,
+    pub complete: bool,
+    /// The height up to which the node's event index is built (the head, or just behind it).
+    pub indexed_height: u64,
+}
+
+/// Whose transactions `scf_getTransactionsOf` lists: those an account sent, or those of a member
+/// (sent by its accounts, or with an event naming it).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionsOf {
+    Account(String),
+    Member(String),
+}
+
+/// Where a transaction lies: its block and its index there.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TxCursor {
+    pub height: u64,
+    pub tx_index: u32,
+}
+
+/// A transaction in a list.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TxSummary {
+    pub cursor: TxCursor,
+    pub hash: String,
+    pub sender: String,
+    pub kind: String,
+    pub contract: Option<String>,
+    pub method: Option<String>,
+    pub timestamp_ms: u64,
+    /// Whether it succeeded (its sender and overseers see this; others get `null`).
+    pub success: Option<bool>,
+}
+
+/// A page of `scf_getTransactionsOf`, newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct TxPage {
+    pub transactions: Vec<TxSummary>,
+    /// Pass as `before` for the next (older) page; `None` when there is none.
+    pub next: Option<TxCursor>,
+}
+
+/// A validator of the current set.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ValidatorView {
+    /// Its consensus key.
+    pub address: String,
+    pub voting_power: u64,
+    /// Of the last `recent_blocks` committed blocks, how many carry its commit signature.
+    pub signed_recent: u32,
+    pub recent_blocks: u32,
+    /// The last height whose commit it signed, among those.
+    pub last_signed_height: Option<u64>,
+    /// Of those blocks, how many it proposed.
+    pub proposed_recent: u32,
+}
+
+/// A peer this node is connected to (transaction network).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct PeerView {
+    pub peer_id: String,
+    pub address: Option<String>,
+}
+
+/// What a node says about itself.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct NodeStatus {
+    pub chain_id: String,
+    pub version: String,
+    pub height: u64,
+    /// The lowest height whose block this node serves.
+    pub earliest_height: u64,
+    /// Milliseconds since the head's timestamp, by this node's clock.
+    pub head_age_ms: u64,
+    /// Whether the node is behind the network (its head is older than the readiness limit).
+    pub syncing: bool,
+    pub peers: u32,
+    pub indexed_height: u64,
+    /// Transactions waiting in this node's pool; not shown to anonymous readers.
+    pub pool_transactions: Option<u32>,
+}
+
+/// A notification of a closed subscription's end: the error's `data` when a client read too
+/// slowly. Resume from `cursor` (events) or `height` (heads) with nothing lost or repeated.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SubscriptionEnd {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<EventCursor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u64>,
+}
+
 /// Every method sees who is asking (the request's [`Credential`]): the node answers by access
 /// tier (`docs/rpc.md`, "Access tiers").
 #[rpc(server, client)]
@@ -401,7 +597,76 @@ pub trait ScfApi {
     /// Refused with `DEV_ONLY` on any other chain.
     #[method(name = "dev_advanceTime", with_extensions)]
     async fn dev_advance_time(&self, seconds: u64) -> RpcResult<DevTime>;
+
+    /// Block summaries from height `from` upwards, at most `limit` (up to `MAX_BLOCKS_PAGE`),
+    /// up to the head.
+    #[method(name = "scf_getBlocks", with_extensions)]
+    async fn get_blocks(&self, from: u64, limit: u32) -> RpcResult<Vec<BlockSummary>>;
+
+    /// Events matching `filter` that the reader may see, in chain order, strictly after `after`
+    /// (from the start when absent), at most `limit` (up to `MAX_EVENTS_PAGE`).
+    #[method(name = "scf_getEvents", with_extensions)]
+    async fn get_events(
+        &self,
+        filter: EventFilter,
+        after: Option<EventCursor>,
+        limit: u32,
+    ) -> RpcResult<EventPage>;
+
+    /// The transactions of an account or a member that the reader may see, newest first,
+    /// strictly before `before` (from the newest when absent), at most `limit`.
+    #[method(name = "scf_getTransactionsOf", with_extensions)]
+    async fn get_transactions_of(
+        &self,
+        of: TransactionsOf,
+        before: Option<TxCursor>,
+        limit: u32,
+    ) -> RpcResult<TxPage>;
+
+    /// The validator set of the next height, with voting power and recent signing.
+    #[method(name = "scf_getValidators", with_extensions)]
+    async fn get_validators(&self) -> RpcResult<Vec<ValidatorView>>;
+
+    /// The peers this node is connected to: its operator and overseers only.
+    #[method(name = "scf_getPeers", with_extensions)]
+    async fn get_peers(&self) -> RpcResult<Vec<PeerView>>;
+
+    /// The node's height, whether it is syncing, the earliest height it serves, its peers.
+    #[method(name = "scf_nodeStatus", with_extensions)]
+    async fn node_status(&self) -> RpcResult<NodeStatus>;
+
+    /// Every new block, from the next one (or from `from_height` when given: stored blocks are
+    /// replayed first). A client that reads too slowly gets the subscription closed with the
+    /// height to resume from (`SubscriptionEnd`).
+    #[subscription(name = "scf_subscribeNewHeads" => "scf_newHead", unsubscribe = "scf_unsubscribeNewHeads", item = BlockSummary, with_extensions)]
+    async fn subscribe_new_heads(&self, from_height: Option<u64>) -> jsonrpsee::core::SubscriptionResult;
+
+    /// Events matching `filter` that the subscriber may see: stored ones strictly after `after`
+    /// first (none when absent: live from now), then live ones as blocks commit. Each carries its
+    /// cursor. A client that reads too slowly gets the subscription closed with the last cursor
+    /// sent (`SubscriptionEnd`): resuming after it loses and repeats nothing.
+    #[subscription(name = "scf_subscribeEvents" => "scf_event", unsubscribe = "scf_unsubscribeEvents", item = EventRecord, with_extensions)]
+    async fn subscribe_events(
+        &self,
+        filter: EventFilter,
+        after: Option<EventCursor>,
+    ) -> jsonrpsee::core::SubscriptionResult;
+
+    /// The node's operator only: replaces the log filter (`tracing`'s `EnvFilter` syntax, e.g.
+    /// `info,scf::consensus=debug`) until the next change or restart; returns the one replaced.
+    #[method(name = "admin_setLogFilter", with_extensions)]
+    async fn set_log_filter(&self, filter: String) -> RpcResult<LogFilter>;
 }
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct LogFilter {
+    pub previous: String,
+    pub current: String,
+}
+
+/// Longest log filter `admin_setLogFilter` accepts.
+pub const MAX_LOG_FILTER_LEN: usize = 1024;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

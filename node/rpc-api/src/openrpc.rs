@@ -100,7 +100,100 @@ pub fn document() -> Value {
         vec![seconds],
         "time",
     );
+    let params = vec![
+        m.param::<u64>("from", true, "the first height"),
+        m.param::<u32>("limit", true, "at most this many (1 to 100)"),
+    ];
+    m.method::<Vec<BlockSummary>>(
+        "scf_getBlocks",
+        "Block summaries from a height upwards (transaction counts for signed-in readers).",
+        params,
+        "blocks",
+    );
+    let event_params = |m: &mut Methods| {
+        vec![
+            m.param::<EventFilter>(
+                "filter",
+                true,
+                "which events: contract, topic, party, subject, height range",
+            ),
+            m.param::<Option<EventCursor>>("after", false, "resume strictly after this cursor"),
+        ]
+    };
+    let mut params = event_params(&mut m);
+    params.push(m.param::<u32>("limit", true, "at most this many (1 to 1000)"));
+    m.method::<EventPage>(
+        "scf_getEvents",
+        "Events matching a filter that the reader may see, in chain order, after a cursor.",
+        params,
+        "page",
+    );
+    let params = vec![
+        m.param::<TransactionsOf>("of", true, "{\"account\": hex} or {\"member\": name}"),
+        m.param::<Option<TxCursor>>("before", false, "resume strictly before this cursor"),
+        m.param::<u32>("limit", true, "at most this many (1 to 1000)"),
+    ];
+    m.method::<TxPage>(
+        "scf_getTransactionsOf",
+        "The transactions of an account or a member that the reader may see, newest first.",
+        params,
+        "page",
+    );
+    m.method::<Vec<ValidatorView>>(
+        "scf_getValidators",
+        "The validator set of the next height, with voting power and recent signing and proposing.",
+        vec![],
+        "validators",
+    );
+    m.method::<Vec<PeerView>>(
+        "scf_getPeers",
+        "The peers this node is connected to (its operator and overseers only).",
+        vec![],
+        "peers",
+    );
+    m.method::<NodeStatus>(
+        "scf_nodeStatus",
+        "Height, whether syncing, earliest height served, peers, index height.",
+        vec![],
+        "status",
+    );
+    let from = m.param::<Option<u64>>("from_height", false, "replay stored blocks from this height first");
+    m.method::<BlockSummary>(
+        "scf_subscribeNewHeads",
+        "WebSocket subscription: every new block (notifications `scf_newHead`). A reader too slow for its buffer is closed with a SubscriptionEnd error naming the height to resume from.",
+        vec![from],
+        "subscription",
+    );
+    let params = event_params(&mut m);
+    m.method::<EventRecord>(
+        "scf_subscribeEvents",
+        "WebSocket subscription: matching events (notifications `scf_event`), stored ones after the cursor first, then live; each carries its cursor. A reader too slow for its buffer is closed with a SubscriptionEnd error naming the last cursor sent.",
+        params,
+        "subscription",
+    );
+    for (name, of) in [
+        ("scf_unsubscribeNewHeads", "scf_subscribeNewHeads"),
+        ("scf_unsubscribeEvents", "scf_subscribeEvents"),
+    ] {
+        let id = m.param::<String>("subscription", true, "the subscription id");
+        m.method::<bool>(name, &format!("Ends a subscription of {of}."), vec![id], "unsubscribed");
+    }
+    let _ = m.generator.subschema_for::<SubscriptionEnd>();
+
+    let filter = m.param::<String>("filter", true, "a tracing EnvFilter, e.g. `info,scf::consensus=debug`");
+    m.method::<LogFilter>(
+        "admin_setLogFilter",
+        "The node's operator only: replaces the log filter until the next change or restart.",
+        vec![filter],
+        "filter",
+    );
     m.method::<MethodList>("rpc_methods", "The methods this node serves.", vec![], "methods");
+    m.method::<Value>(
+        "rpc.discover",
+        "This document: the OpenRPC description of the interface the node serves.",
+        vec![],
+        "openrpc",
+    );
 
     let errors = [
         (codes::INVALID_TRANSACTION, "transaction refused before execution (data.kind says why)"),
@@ -113,7 +206,7 @@ pub fn document() -> Value {
         (codes::NOT_FOUND, "no such block or transaction"),
         (codes::DEV_ONLY, "the method exists only on development chains"),
         (codes::UNAUTHORIZED, "a signed query's authorization is invalid"),
-        (codes::FORBIDDEN, "the request's credential does not allow this (data.kind: login_required, bad_credential, expired, expiry_too_far, bad_signature, not_a_member, member_suspended, anonymous_refused)"),
+        (codes::FORBIDDEN, "the request's credential does not allow this (data.kind: login_required, bad_credential, expired, expiry_too_far, bad_signature, not_a_member, member_suspended, anonymous_refused, operator_only)"),
         (codes::SENDER_QUOTA, "the sender has as many transactions pending at this node as one sender may; wait for some to be committed"),
         (codes::RATE_LIMITED, "this address made more calls than the node allows per second; slow down"),
         (codes::INVALID_PARAMS, "a parameter is not a valid value"),

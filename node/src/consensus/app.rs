@@ -24,7 +24,7 @@ use malachitebft_engine::{
     util::streaming::StreamContent,
 };
 use scf_interface::governance;
-use scf_primitives::{crypto::Keypair, Block, BlockHeader, Hash};
+use scf_primitives::{crypto::Keypair, AccountId, Block, BlockHeader, Hash};
 use scf_runtime::{keys, BlockContext, BlockError, ExecutedBlock, OverBudget, BLOCK_BUDGET};
 
 use super::{
@@ -65,6 +65,21 @@ impl Default for BlockPolicy {
 /// Largest proposal stream accepted from a peer: a block at its byte budget with its parts'
 /// framing. (More could never be a valid block.)
 pub(crate) const MAX_STREAM_BYTES: usize = BLOCK_BUDGET.bytes as usize + 64 * 1024;
+/// The validators (consensus key, voting power) deciding `height`, from the governance schedule
+/// in committed state.
+pub fn scheduled_validators(chain: &Chain, height: u64) -> eyre::Result<Vec<(AccountId, u64)>> {
+    let key = keys::contract_storage(
+        &scf_interface::SystemContract::Governance.address(),
+        governance::SCHEDULE_KEY,
+    );
+    let bytes = scf_runtime::StateStore::get(&chain.storage, &key)?
+        .ok_or_else(|| eyre::eyre!("no validator schedule in state"))?;
+    let schedule: Vec<governance::ScheduledSet> = borsh::from_slice(&bytes)?;
+    let set = governance::set_at(&schedule, height)
+        .ok_or_else(|| eyre::eyre!("no validator set for height {height}"))?;
+    Ok(set.validators.iter().map(|v| (v.consensus_key, v.power)).collect())
+}
+
 /// How many proposal streams may be in flight, from all peers and from one. A round has one
 /// proposer (and a re-proposal in a later round); a few per peer covers rounds that overlap.
 const MAX_OPEN_STREAMS: usize = 64;
@@ -162,17 +177,7 @@ impl App {
 
     /// The validator set deciding `height`, from the governance schedule in committed state.
     pub fn validator_set(&self, height: Height) -> eyre::Result<ValidatorSet> {
-        let key = keys::contract_storage(
-            &scf_interface::SystemContract::Governance.address(),
-            governance::SCHEDULE_KEY,
-        );
-        let bytes = scf_runtime::StateStore::get(&self.chain.storage, &key)?
-            .ok_or_else(|| eyre::eyre!("no validator schedule in state"))?;
-        let schedule: Vec<governance::ScheduledSet> = borsh::from_slice(&bytes)?;
-        let set = governance::set_at(&schedule, height.0)
-            .ok_or_else(|| eyre::eyre!("no validator set for height {}", height.0))?;
-        let list: Vec<_> = set.validators.iter().map(|v| (v.consensus_key, v.power)).collect();
-        Ok(ValidatorSet::from_state(&list))
+        Ok(ValidatorSet::from_state(&scheduled_validators(&self.chain, height.0)?))
     }
 
     fn height_params(&self, height: Height) -> eyre::Result<HeightParams<ScfContext>> {
@@ -232,8 +237,12 @@ impl App {
             return Ok(hash);
         }
         let ctx = BlockContext { height: h.height, timestamp_ms: h.timestamp_ms };
+        let executing = std::time::Instant::now();
         let executed = match self.chain.runtime.execute_block(self.chain.state(), ctx, &block.transactions) {
-            Ok(e) => e,
+            Ok(e) => {
+                crate::metrics::metrics().execution_seconds.observe(executing.elapsed().as_secs_f64());
+                e
+            }
             Err(BlockError::OverBudget(over)) => return Err(InvalidBlock::OverBudget(over)),
             Err(BlockError::Node(e)) => {
                 // A node fault (storage), not the proposer's: refuse the block rather than guess.
@@ -298,6 +307,7 @@ impl App {
         let executing = std::time::Instant::now();
         // The block ends before the first candidate that would exceed its budget.
         let (txs, executed) = self.chain.runtime.build_block(self.chain.state(), ctx, candidates)?;
+        crate::metrics::metrics().execution_seconds.observe(executing.elapsed().as_secs_f64());
         let execute_ms = executing.elapsed().as_millis() as u64;
         #[allow(unused_mut)]
         let mut header = BlockHeader {
@@ -569,6 +579,7 @@ impl App {
                 }
                 AppMsg::StartedRound { height, round, proposer, role, reply_value } => {
                     tracing::debug!(target: "scf::consensus", height = height.0, %round, %proposer, ?role, "started round");
+                    crate::metrics::metrics().round.set(round.as_i64());
                     if height != self.current_height {
                         self.start_height(height);
                     }

@@ -101,6 +101,11 @@ pub struct WireCertificate {
 }
 
 impl WireCertificate {
+    /// The consensus keys whose commit signatures the certificate carries.
+    pub fn signers(&self) -> Vec<scf_primitives::AccountId> {
+        self.signatures.iter().map(|s| s.address.0).collect()
+    }
+
     pub fn from_certificate(c: &ExtendedCommitCertificate<ScfContext>) -> WireCertificate {
         WireCertificate {
             height: c.height,

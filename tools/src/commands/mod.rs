@@ -28,6 +28,7 @@ pub mod token;
 pub mod trade;
 pub mod tx;
 pub mod voucher;
+pub mod watch;
 
 #[derive(Parser)]
 #[command(name = "scf", version, about = "Command-line tool for scf-chain")]
@@ -115,6 +116,9 @@ pub enum Command {
     /// Run a local multi-node network in the background.
     #[command(subcommand)]
     Localnet(localnet::LocalnetCmd),
+    /// Follow the chain live (WebSocket subscriptions), resuming from a cursor.
+    #[command(subcommand)]
+    Watch(watch::WatchCmd),
 }
 
 /// Runs a parsed command line.
@@ -155,6 +159,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Demo(cmd) => demo::run(ctx, cmd).await,
         Command::Genesis(cmd) => genesis::run(ctx, cmd).await,
         Command::Localnet(cmd) => localnet::run(ctx, cmd).await,
+        Command::Watch(cmd) => watch::run(ctx, cmd).await,
     }
 }
 

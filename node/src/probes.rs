@@ -1,0 +1,162 @@
+//! `GET /health` and `GET /ready` on the RPC port, for load balancers and orchestrators
+//! (docs/operations.md).
+//!
+//! - `/health`: 200 while the process answers and its database reads; 503 otherwise.
+//! - `/ready`: 200 when the node follows the chain: its head is recent and, in a network of more
+//!   than one node, it is connected to a peer; 503 with the reasons otherwise.
+//!
+//! Both answer anonymously (a probe holds no credential) and reveal no more than the chain head
+//! an anonymous reader may see: the height, the head's age and the peer count.
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use jsonrpsee::server::{HttpBody, HttpRequest};
+use serde_json::json;
+
+use crate::{chain::Chain, network::Peers};
+
+/// A head older than this means the node is not following the chain: a live network proposes an
+/// empty block every second (`BlockPolicy::empty_block_interval`), so this is many missed
+/// blocks, not one slow round.
+pub const READY_MAX_HEAD_AGE_MS: u64 = 30_000;
+
+/// What `/ready` found.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Readiness {
+    pub height: u64,
+    pub head_age_ms: u64,
+    pub peers: i64,
+    /// Why the node is not ready; empty when it is.
+    pub reasons: Vec<String>,
+}
+
+/// Whether the node follows the chain: a recent head, and a peer when there are others.
+pub fn readiness(chain: &Chain, peers: &Peers) -> Readiness {
+    let head = chain.head();
+    let head_age_ms = chain.now_ms().saturating_sub(head.timestamp_ms);
+    let peers = peers.list().len() as i64;
+    let mut reasons = Vec::new();
+    if head_age_ms > READY_MAX_HEAD_AGE_MS {
+        reasons.push(format!(
+            "the head (height {}) is {} s old (limit {} s): the node is syncing or the network is not deciding",
+            head.height,
+            head_age_ms / 1000,
+            READY_MAX_HEAD_AGE_MS / 1000
+        ));
+    }
+    let others = crate::network::membership(chain).map(|m| m.len().saturating_sub(1)).unwrap_or(0);
+    if others > 0 && peers <= 0 {
+        reasons.push(format!("no peer connected ({others} other nodes in the network membership)"));
+    }
+    Readiness { height: head.height, head_age_ms, peers, reasons }
+}
+
+fn respond(ok: bool, body: serde_json::Value) -> http::Response<HttpBody> {
+    let status = if ok { http::StatusCode::OK } else { http::StatusCode::SERVICE_UNAVAILABLE };
+    http::Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header(http::header::CACHE_CONTROL, "no-store")
+        .body(HttpBody::from(body.to_string()))
+        .expect("a valid response")
+}
+
+fn health(chain: &Chain) -> http::Response<HttpBody> {
+    match chain.storage.head_height() {
+        Ok(Some(height)) => respond(true, json!({"status": "ok", "height": height})),
+        Ok(None) => respond(false, json!({"status": "error", "error": "the database holds no head"})),
+        Err(e) => {
+            respond(false, json!({"status": "error", "error": format!("the database does not read: {e}")}))
+        }
+    }
+}
+
+fn ready(chain: &Chain, peers: &Peers) -> http::Response<HttpBody> {
+    let r = readiness(chain, peers);
+    respond(
+        r.reasons.is_empty(),
+        json!({
+            "ready": r.reasons.is_empty(),
+            "height": r.height,
+            "head_age_ms": r.head_age_ms,
+            "peers": r.peers,
+            "reasons": r.reasons,
+        }),
+    )
+}
+
+/// The HTTP layer answering the probes before JSON-RPC sees the request.
+#[derive(Clone)]
+pub struct ProbeLayer {
+    chain: Arc<Chain>,
+    peers: Peers,
+}
+
+impl ProbeLayer {
+    pub fn new(chain: Arc<Chain>, peers: Peers) -> ProbeLayer {
+        ProbeLayer { chain, peers }
+    }
+}
+
+impl<S> tower::Layer<S> for ProbeLayer {
+    type Service = Probes<S>;
+
+    fn layer(&self, inner: S) -> Probes<S> {
+        Probes { inner, chain: self.chain.clone(), peers: self.peers.clone() }
+    }
+}
+
+#[derive(Clone)]
+pub struct Probes<S> {
+    inner: S,
+    chain: Arc<Chain>,
+    peers: Peers,
+}
+
+impl<S, B> tower::Service<HttpRequest<B>> for Probes<S>
+where
+    S: tower::Service<HttpRequest<B>, Response = http::Response<HttpBody>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: HttpRequest<B>) -> Self::Future {
+        if request.method() == http::Method::GET {
+            let (chain, peers) = (self.chain.clone(), self.peers.clone());
+            match request.uri().path() {
+                // The database read may block briefly: off the async threads.
+                "/health" => {
+                    return Box::pin(async move {
+                        Ok(tokio::task::spawn_blocking(move || health(&chain)).await.unwrap_or_else(|_| {
+                            respond(false, json!({"status": "error", "error": "the health check panicked"}))
+                        }))
+                    })
+                }
+                "/ready" => {
+                    return Box::pin(async move {
+                        Ok(tokio::task::spawn_blocking(move || ready(&chain, &peers)).await.unwrap_or_else(
+                            |_| {
+                                respond(
+                                    false,
+                                    json!({"ready": false, "reasons": ["the readiness check panicked"]}),
+                                )
+                            },
+                        ))
+                    })
+                }
+                _ => {}
+            }
+        }
+        Box::pin(self.inner.call(request))
+    }
+}
