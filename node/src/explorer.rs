@@ -278,7 +278,8 @@ pub fn status(chain: &Chain, viewer: &Viewer, peers: &Peers) -> NodeStatus {
     }
 }
 
-/// How a subscription ended early: a slow reader, or a viewer no longer admitted.
+/// How a subscription ended: `complete` (the filter's height range is sent), `too_slow` (the
+/// reader let its buffer fill), `access_ended` (its login expired or its member was suspended).
 fn end(kind: &str, cursor: Option<EventCursor>, height: Option<u64>) -> SubscriptionResult {
     let end = SubscriptionEnd { kind: kind.to_string(), cursor, height };
     let json = serde_json::value::to_raw_value(&end).map_err(|e| e.to_string())?;
@@ -412,8 +413,9 @@ pub async fn follow_events(
             }
         }
         if filter.to_height.is_some_and(|last| up_to >= last) {
-            // Everything up to the filter's last height is sent.
-            return Ok(());
+            // Everything up to the filter's last height is sent. The end is said (a clean return
+            // sends nothing, and the client would wait for ever).
+            return end("complete", Some(after), None);
         }
         tokio::select! {
             changed = indexed.changed() => if changed.is_err() { return Ok(()) },

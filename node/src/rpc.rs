@@ -624,6 +624,27 @@ pub const MESSAGE_BUFFER: u32 = 1024;
 /// Concurrent HTTP/WebSocket connections the RPC server accepts.
 pub const MAX_RPC_CONNECTIONS: u32 = 4096;
 
+/// Every method the server serves: the API's, `rpc_methods` and `rpc.discover`.
+pub fn methods(
+    chain: Arc<Chain>,
+    announcer: Option<TxAnnouncer>,
+    access: Access,
+    peers: Peers,
+) -> anyhow::Result<RpcModule<()>> {
+    let mut module = RpcModule::new(());
+    module.merge(RpcServer { chain, announcer, access: Arc::new(access), peers }.into_rpc())?;
+    let mut methods: Vec<String> = module.method_names().map(String::from).collect();
+    methods.extend(["rpc_methods".to_string(), "rpc.discover".to_string()]);
+    methods.sort();
+    module.register_method("rpc_methods", move |_, _, _| {
+        Ok::<_, ErrorObjectOwned>(MethodList { methods: methods.clone() })
+    })?;
+    // The committed OpenRPC document, as built into this binary (its tests keep it in step).
+    let openrpc: serde_json::Value = serde_json::from_str(OPENRPC_DOCUMENT)?;
+    module.register_method("rpc.discover", move |_, _, _| Ok::<_, ErrorObjectOwned>(openrpc.clone()))?;
+    Ok(module)
+}
+
 /// Starts the server; it runs until the handle is stopped.
 pub async fn start(
     chain: Arc<Chain>,
@@ -653,18 +674,8 @@ pub async fn start(
         .layer(OriginCheckLayer::new(&limiter.limits().allowed_origins))
         .layer(crate::probes::ProbeLayer::new(chain.clone(), peers.clone()))
         .layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
-    let mut module = RpcModule::new(());
-    module.merge(RpcServer { chain, announcer, access: Arc::new(access), peers }.into_rpc())?;
-    let mut methods: Vec<String> = module.method_names().map(String::from).collect();
-    methods.extend(["rpc_methods".to_string(), "rpc.discover".to_string()]);
-    methods.sort();
-    let names = crate::metrics::MethodNames::new(methods.iter().cloned());
-    module.register_method("rpc_methods", move |_, _, _| {
-        Ok::<_, ErrorObjectOwned>(MethodList { methods: methods.clone() })
-    })?;
-    // The committed OpenRPC document, as built into this binary (its tests keep it in step).
-    let openrpc: serde_json::Value = serde_json::from_str(OPENRPC_DOCUMENT)?;
-    module.register_method("rpc.discover", move |_, _, _| Ok::<_, ErrorObjectOwned>(openrpc.clone()))?;
+    let module = methods(chain, announcer, access, peers)?;
+    let names = crate::metrics::MethodNames::new(module.method_names().map(String::from));
     let call_limiter = limiter.clone();
     let rpc = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
         .layer_fn(move |service| CallLimits::new(service, call_limiter.clone(), names.clone()));

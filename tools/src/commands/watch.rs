@@ -10,7 +10,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::Subcommand;
 use scf_rpc_api::{EventCursor, EventFilter, EventRecord, ScfApiClient, SubjectView};
 
-use crate::client::{print_json, Ctx};
+use crate::client::Ctx;
 
 #[derive(Subcommand)]
 pub enum WatchCmd {
@@ -69,7 +69,8 @@ pub fn cursor_text(c: &EventCursor) -> String {
 
 fn print(ctx: &Ctx, e: &EventRecord) -> Result<()> {
     if ctx.json {
-        print_json(&serde_json::to_value(e)?);
+        // One object per line (JSON Lines): a stream another program reads as it comes.
+        println!("{}", serde_json::to_string(e)?);
     } else {
         let subjects: Vec<String> = e.event.subjects.iter().map(|s| format!("{}:{}", s.kind, s.id)).collect();
         let body = match &e.event.decoded {
