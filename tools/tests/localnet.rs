@@ -1272,3 +1272,43 @@ async fn partitions_halt_without_quorum_and_heal_without_a_fork() {
     }
     load.finish_and_check(&net, &VALIDATORS).await;
 }
+
+/// `/ready` and the explorer's network reads follow the network (issue 23): a validator started
+/// alone is alive but not ready (no peer, no new blocks); once the others run it is ready, sees
+/// its peers, and every block's commit carries a quorum of the four validators' signatures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_peers_and_validator_signing_follow_the_network() {
+    let net = Localnet::create(4, 0).await;
+    net.start("validator0").await;
+    let url = net.node("validator0").url().to_string();
+    let (status, body) = scf_harness::http_get(&url, "/health").await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = scf_harness::http_get(&url, "/ready").await.unwrap();
+    assert_eq!(status, 503, "alone, it cannot follow the network: {body}");
+    assert!(body.contains("no peer connected"), "{body}");
+
+    for v in ["validator1", "validator2", "validator3"] {
+        net.start(v).await;
+    }
+    net.wait_height("validator0", 3, Duration::from_secs(60)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = scf_harness::http_get(&url, "/ready").await.unwrap();
+        let peers = net.client("validator0").get_peers().await.unwrap();
+        if status == 200 && peers.len() == 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not ready with its 3 peers: {body} {peers:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let validators = net.client("validator0").get_validators().await.unwrap();
+    assert_eq!(validators.len(), 4);
+    let recent = validators[0].recent_blocks;
+    assert!(recent >= 3);
+    let signatures: u32 = validators.iter().map(|v| v.signed_recent).sum();
+    assert!(signatures >= 3 * recent, "each commit holds at least 3 of 4 signatures: {validators:?}");
+    let proposed: u32 = validators.iter().map(|v| v.proposed_recent).sum();
+    assert_eq!(proposed, recent, "one proposer per block");
+    let status = net.client("validator0").node_status().await.unwrap();
+    assert!(!status.syncing && status.peers == 3, "{status:?}");
+}
