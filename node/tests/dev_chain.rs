@@ -1217,6 +1217,23 @@ async fn operations_metrics_probes_and_the_log_filter() {
         sample(&text, "scf_rpc_calls_total", "{method=\"unknown\",outcome=\"error\"}").unwrap() >= 1.0,
         "{text}"
     );
+    // Every metric the Grafana dashboard plots is one the node serves.
+    let dashboard =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/grafana/scf-node.json"))
+            .unwrap();
+    let mut plotted: Vec<&str> = dashboard
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| ["scf_", "process_", "malachitebft_"].iter().any(|p| w.starts_with(p)))
+        .collect();
+    plotted.sort();
+    plotted.dedup();
+    assert!(plotted.len() >= 10, "{plotted:?}");
+    for name in plotted {
+        assert!(
+            text.lines().any(|l| l.starts_with(name)),
+            "the dashboard plots {name}, which /metrics lacks"
+        );
+    }
     let (status, _) = scf_harness::http_get(&metrics_addr, "/other").await.unwrap();
     assert_eq!(status, 404);
 
