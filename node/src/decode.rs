@@ -26,6 +26,7 @@ const MAX_DEPTH: usize = 32;
 struct ContractTypes {
     definitions: Definitions,
     methods: BTreeMap<&'static str, Declaration>,
+    returns: BTreeMap<&'static str, Declaration>,
     topics: BTreeMap<&'static str, Declaration>,
 }
 
@@ -42,11 +43,12 @@ pub fn decoder() -> &'static Decoder {
             .into_iter()
             .map(|c| {
                 let mut definitions = Definitions::new();
-                let methods =
-                    contract_methods(c, &mut definitions).into_iter().map(|m| (m.name, m.args)).collect();
+                let schemas = contract_methods(c, &mut definitions);
+                let methods = schemas.iter().map(|m| (m.name, m.args.clone())).collect();
+                let returns = schemas.into_iter().map(|m| (m.name, m.returns)).collect();
                 let bodies = contract_event_bodies(c, &mut definitions);
                 let topics = c.events().iter().map(|e| e.topic).zip(bodies).collect();
-                (c.address(), ContractTypes { definitions, methods, topics })
+                (c.address(), ContractTypes { definitions, methods, returns, topics })
             })
             .collect();
         Decoder { contracts }
@@ -58,6 +60,12 @@ impl Decoder {
     pub fn event(&self, event: &Event) -> Option<Value> {
         let types = self.contracts.get(&event.contract)?;
         decode(&types.definitions, types.topics.get(event.topic.as_str())?, &event.data)
+    }
+
+    /// What a system contract's method returned, as JSON.
+    pub fn returned(&self, contract: &ContractAddress, method: &str, data: &[u8]) -> Option<Value> {
+        let types = self.contracts.get(contract)?;
+        decode(&types.definitions, types.returns.get(method)?, data)
     }
 
     /// A system contract method's arguments as JSON.

@@ -15,6 +15,7 @@ pub mod config;
 pub mod consensus;
 pub mod decode;
 pub mod explorer;
+pub mod explorer_assets;
 pub mod index;
 pub mod logging;
 pub mod mempool;

@@ -391,14 +391,18 @@ impl ScfApiServer for RpcServer {
             (None, viewer) => viewer.account(),
         };
         let chain = self.chain.clone();
+        let queried = method.clone();
         let result = tokio::task::spawn_blocking(move || {
-            chain.runtime.query(chain.state(), chain.query_context(), contract, &method, args, caller)
+            chain.runtime.query(chain.state(), chain.query_context(), contract, &queried, args, caller)
         })
         .await
         .map_err(internal)?
         .map_err(internal)?;
         match result {
-            Ok(data) => Ok(QueryResult { data: to_hex(&data) }),
+            Ok(data) => Ok(QueryResult {
+                decoded: crate::decode::decoder().returned(&contract, &method, &data),
+                data: to_hex(&data),
+            }),
             Err(e) => Err(tx_error(codes::QUERY_FAILED, &e)),
         }
     }
@@ -673,6 +677,7 @@ pub async fn start(
     let http = tower::ServiceBuilder::new()
         .layer(OriginCheckLayer::new(&limiter.limits().allowed_origins))
         .layer(crate::probes::ProbeLayer::new(chain.clone(), peers.clone()))
+        .layer(crate::explorer_assets::ExplorerLayer)
         .layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
     let module = methods(chain, announcer, access, peers)?;
     let names = crate::metrics::MethodNames::new(module.method_names().map(String::from));

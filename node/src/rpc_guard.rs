@@ -314,8 +314,32 @@ where
             .headers()
             .get(http::header::ORIGIN)
             .map(|o| o.to_str().unwrap_or("").to_ascii_lowercase());
+        // The node's own pages (the explorer at /explorer) call it from its own origin when it
+        // is addressed by IP or as localhost. A domain name must be listed in allowed_origins:
+        // otherwise a page whose name an attacker re-points at this address (DNS rebinding)
+        // would count as the node's own.
+        let host = request
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_ascii_lowercase);
+        let same_origin = |origin: &str| {
+            host.as_ref().is_some_and(|host| {
+                let name = host.rsplit_once(':').map_or(host.as_str(), |(name, _)| name);
+                let literal = name == "localhost"
+                    || name.parse::<std::net::IpAddr>().is_ok()
+                    || name
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::Ipv6Addr>()
+                        .is_ok();
+                literal
+                    && origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"))
+                        == Some(host.as_str())
+            })
+        };
         match origin {
-            Some(origin) if !self.allowed.contains(&origin) => {
+            Some(origin) if !self.allowed.contains(&origin) && !same_origin(&origin) => {
                 tracing::debug!(target: "scf::rpc", %origin, "request from a web origin that is not allowed");
                 Box::pin(async { Ok(jsonrpsee::server::http::response::denied()) })
             }

@@ -1266,3 +1266,63 @@ async fn operations_metrics_probes_and_the_log_filter() {
     }
     node.stop();
 }
+
+/// The block explorer served at `/explorer`, driven in a real headless Chromium
+/// (`node/tests/explorer/explorer.test.mjs`): live height, anonymous reader, operator and
+/// auditor sign-in, a voucher's lineage as a tree, member and transaction pages, search.
+/// `SCF_EXPLORER_SCREENSHOTS=<dir>` keeps its screenshots (docs/explorer.md shows them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_explorer_in_a_real_browser() {
+    let script_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/explorer");
+    assert!(
+        script_dir.join("node_modules/puppeteer-core").exists(),
+        "run `npm ci` in {} first (tools/scripts/setup.sh does)",
+        script_dir.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let node = start_node(&dir.path().join("node"));
+    let client = node.ready().await;
+
+    // A voucher split once: the root and two pieces.
+    let issue = IssueArgs {
+        to: "supplier1".into(),
+        amount: 100_000,
+        currency: "CNY".into(),
+        maturity_day: days_ahead(&client, 90).await,
+        trade_ref: None,
+    };
+    let (ok, data, err) =
+        run(&client, "core", call("receivables", "issue", borsh::to_vec(&issue).unwrap())).await;
+    assert!(ok, "{err:?}");
+    let id: VoucherId = borsh::from_slice(&data).unwrap();
+    let (ok, _, err) =
+        run(&client, "supplier1", call("receivables", "accept", borsh::to_vec(&id).unwrap())).await;
+    assert!(ok, "{err:?}");
+    let transfer = TransferArgs { id, to: "supplier2".into(), amount: 40_000 };
+    let (ok, _, err) =
+        run(&client, "supplier1", call("receivables", "transfer", borsh::to_vec(&transfer).unwrap())).await;
+    assert!(ok, "{err:?}");
+
+    let cookie = std::fs::read_to_string(node.data_dir().join(scf_rpc_api::OPERATOR_COOKIE_FILE)).unwrap();
+    let login = scf_rpc_api::Credential::login(&Keypair::dev("auditor"), "scf-dev", now_ms() + 9 * 60_000);
+    let login = login.header_value().trim_start_matches("Bearer ").to_string();
+    let mut browser = Command::new("node");
+    browser.current_dir(&script_dir).arg("explorer.test.mjs").args([
+        node.url(),
+        cookie.trim(),
+        &login,
+        &id.to_string(),
+    ]);
+    if let Ok(shots) = std::env::var("SCF_EXPLORER_SCREENSHOTS") {
+        browser.arg(shots);
+    }
+    let out = tokio::task::spawn_blocking(move || browser.output()).await.unwrap().expect("running node");
+    assert!(
+        out.status.success(),
+        "the explorer test failed:\n{}\n{}\nnode log:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        node.tail()
+    );
+    node.stop();
+}

@@ -171,16 +171,18 @@ impl Ctx {
         member_client(&self.url, &chain_id, key, LOGIN_VALIDITY_MS)
     }
 
+    /// A login of `key` for this node's chain, valid for `validity_ms`.
+    pub async fn login(&self, key: &Keypair, validity_ms: u64) -> Result<Credential> {
+        let chain_id = self.chain().await?.0.clone();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
+        Ok(Credential::login(key, &chain_id, now + validity_ms))
+    }
+
     /// A WebSocket client of the node (for subscriptions), reading as this command reads: signed
     /// in as `--as` (a fresh login), as the operator (its cookie, on this machine), or anonymously.
     pub async fn ws_client(&self) -> Result<jsonrpsee::ws_client::WsClient> {
         let credential = match &self.viewer {
-            Some(key) => {
-                let chain_id = self.chain().await?.0.clone();
-                let now =
-                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_millis() as u64;
-                Some(Credential::login(key, &chain_id, now + LOGIN_VALIDITY_MS))
-            }
+            Some(key) => Some(self.login(key, LOGIN_VALIDITY_MS).await?),
             None if is_loopback_url(&self.url) => {
                 operator_cookie().map(|cookie| Credential::Operator { cookie })
             }

@@ -328,6 +328,9 @@ pub struct Submitted {
 pub struct QueryResult {
     /// Hex of the contract's borsh return data.
     pub data: String,
+    /// A system contract's return value decoded through the interface schema.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<serde_json::Value>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]

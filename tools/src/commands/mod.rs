@@ -20,6 +20,7 @@ pub mod genesis;
 pub mod governance;
 pub mod keys;
 pub mod localnet;
+pub mod login;
 pub mod member;
 pub mod network;
 pub mod params;
@@ -116,6 +117,8 @@ pub enum Command {
     /// Run a local multi-node network in the background.
     #[command(subcommand)]
     Localnet(localnet::LocalnetCmd),
+    /// Print a short-lived RPC login of the `--as` key (for the explorer's sign-in, or curl).
+    Login(login::LoginArgs),
     /// Follow the chain live (WebSocket subscriptions), resuming from a cursor.
     #[command(subcommand)]
     Watch(watch::WatchCmd),
@@ -160,6 +163,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Genesis(cmd) => genesis::run(ctx, cmd).await,
         Command::Localnet(cmd) => localnet::run(ctx, cmd).await,
         Command::Watch(cmd) => watch::run(ctx, cmd).await,
+        Command::Login(args) => login::run(ctx, args).await,
     }
 }
 
