@@ -3,9 +3,14 @@
 #   - libclang (RocksDB's Rust bindings are generated with bindgen), a C++ compiler and make
 #     (jemalloc, the node's allocator, builds with it),
 #   - the wasm32-unknown-unknown target (only to check that the committed contracts rebuild),
-#   - Node.js (a test runs the schema's example decoder).
+#   - Node.js (a test runs the schema's example decoder),
+#   - with --tests (the test command passes it): Chromium and the explorer test's npm packages (a
+#     test drives the node's /explorer page in a headless browser through puppeteer-core, from the
+#     committed lockfile).
 # On Debian/Ubuntu it installs them with apt-get; elsewhere it says what to install.
 set -euo pipefail
+tests=false
+[ "${1:-}" = "--tests" ] && tests=true
 
 need_apt=()
 if ! ldconfig -p 2>/dev/null | grep -q 'libclang' && ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
@@ -17,6 +22,11 @@ command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 # The schema test decodes events with the Node.js example (docs/examples/decode_event.mjs).
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+if $tests; then
+  # The explorer's browser test (node/tests/explorer).
+  command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
@@ -26,7 +36,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
   else
-    echo "setup: please install: libclang (LLVM/Clang development library), clang, a C++ compiler, make, python3, nodejs" >&2
+    echo "setup: please install: libclang (LLVM/Clang development library), clang, a C++ compiler, make, python3, nodejs, npm, chromium" >&2
     echo "       e.g. Fedora: dnf install clang-devel gcc-c++ python3; macOS: xcode-select --install" >&2
     exit 1
   fi
@@ -42,4 +52,12 @@ if command -v rustup >/dev/null 2>&1; then
     echo "setup: adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown || echo "setup: could not add the wasm32 target; the contract rebuild check will be skipped" >&2
   fi
+fi
+
+# The explorer test's packages, exactly as locked; again whenever the lockfile changes.
+explorer_test=node/tests/explorer
+if $tests && { [ ! -f "$explorer_test/node_modules/.package-lock.json" ] \
+   || [ "$explorer_test/package-lock.json" -nt "$explorer_test/node_modules/.package-lock.json" ]; }; then
+  echo "setup: installing the explorer test's npm packages (npm ci)"
+  (cd "$explorer_test" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -4,7 +4,7 @@
 # unit and integration test (including a real single-validator node driven through the CLI).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-tools/scripts/setup.sh
+tools/scripts/setup.sh --tests
 
 # A target directory outside the clone stays warm between CI runs.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/scf-chain/target}"
