@@ -209,7 +209,7 @@ async function memberPage(name) {
   if (who.kind === 'anonymous') return [h('h1', {}, name), signInHint()];
   const [vouchers, txs, events] = await Promise.all([
     query('receivables', 'list_by_holder', borshString(name)).catch(() => null),
-    rpc('scf_getTransactionsOf', [{ member: name }, null, 50]),
+    rpc('scf_getTransactionsOf', [{ member: name }, null, 50]).catch(() => null),
     rpc('scf_getEvents', [{ party: name }, null, 1000]),
   ]);
   // Balances of the deposit tokens its events name.
@@ -233,7 +233,8 @@ async function memberPage(name) {
     h('h2', {}, 'Token balances'),
     table(['token', 'balance'], balances.map(([t, b]) => [t, b === null ? 'not visible' : money(b, t.split('/')[1])])),
     h('h2', {}, 'Transactions'),
-    table(['where', 'call', 'time', 'result'], txs.transactions.map((t) => [
+    txs === null ? h('p', {}, "another member's transactions are for that member and overseers")
+      : table(['where', 'call', 'time', 'result'], txs.transactions.map((t) => [
       link('#/tx/' + t.hash, `${t.cursor.height}:${t.cursor.tx_index}`), `${t.method || t.kind}`, time(t.timestamp_ms),
       t.success === null ? '—' : (t.success ? 'success' : 'failed')])),
     h('h2', {}, 'Events'), eventsTable(events.events),
@@ -243,7 +244,8 @@ async function memberPage(name) {
 async function voucherPage(id) {
   if (who.kind === 'anonymous') return [h('h1', {}, 'Voucher ' + id), signInHint()];
   const lineage = await query('receivables', 'lineage', borshU64(id));
-  const events = await rpc('scf_getEvents', [{ subject: { kind: 'voucher', id: String(id) } }, null, 1000]);
+  // Only the receivables contract's events speak for its vouchers (another contract could name one).
+  const events = await rpc('scf_getEvents', [{ contract: (await contracts()).receivables, subject: { kind: 'voucher', id: String(id) } }, null, 1000]);
   const out = [h('h1', {}, 'Voucher ' + id)];
   if (!lineage || lineage.length === 0) return out.concat(h('p', {}, 'No such voucher, or not visible to you.'), eventsTable(events.events));
   const children = {};
@@ -258,10 +260,20 @@ async function voucherPage(id) {
   return out;
 }
 
+function documentsTable(documents) {
+  const t = table(['#', 'kind', 'SHA-256', 'issued by', 'attached', 'status'], documents.map((d) => [
+    String(d.index), typeof d.kind === 'string' ? d.kind : JSON.stringify(d.kind), h('code', {}, d.sha256),
+    link('#/member/' + d.issuer, d.issuer), time(d.attached_at_ms),
+    d.superseded_by !== null ? `superseded by #${d.superseded_by}` : (d.supersedes !== null ? `supersedes #${d.supersedes}` : 'live'),
+  ]));
+  t.id = 'documents';
+  return t;
+}
+
 async function orderPage(id) {
   if (who.kind === 'anonymous') return [h('h1', {}, 'Order ' + id), signInHint()];
   const order = await query('trade', 'order', borshU64(id));
-  const events = await rpc('scf_getEvents', [{ subject: { kind: 'order', id: String(id) } }, null, 1000]);
+  const events = await rpc('scf_getEvents', [{ contract: (await contracts()).trade, subject: { kind: 'order', id: String(id) } }, null, 1000]);
   if (!order) return [h('h1', {}, 'Order ' + id), h('p', {}, 'No such order, or not visible to you.')];
   return [
     h('h1', {}, 'Order ' + id),
@@ -271,7 +283,7 @@ async function orderPage(id) {
       ['created', time(order.created_at_ms)], ['goods hash', h('code', {}, order.goods_hash)],
     ]),
     h('h2', {}, 'Documents'),
-    table(['document', 'details'], (order.documents || []).map((d, i) => [String(i), h('code', {}, JSON.stringify(d))])),
+    documentsTable(order.documents || []),
     h('h2', {}, 'History'), eventsTable(events.events),
   ];
 }

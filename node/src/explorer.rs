@@ -102,6 +102,21 @@ fn checked_filter(filter: &EventFilter) -> RpcResult<Option<ContractAddress>> {
         .transpose()
 }
 
+/// What `viewer`'s event reads may walk: everything for those who see everything; otherwise the
+/// events naming its member and the consortium-wide ones (a validator: those alone).
+fn scope(viewer: &Viewer) -> crate::index::Scope {
+    use crate::index::{Scope, CONSORTIUM};
+    match viewer {
+        _ if viewer.sees_everything() => Scope::Everything,
+        Viewer::Member { member, .. } => Scope::Parties(vec![member.name.clone(), CONSORTIUM.to_string()]),
+        _ => Scope::Parties(vec![CONSORTIUM.to_string()]),
+    }
+}
+
+/// Reads of stored history for subscriptions, at once across the node: replays run at the pace
+/// the node allows, whatever the number of subscribers.
+static REPLAY_READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 fn record(found: crate::index::Found) -> EventRecord {
     EventRecord {
         cursor: found.cursor,
@@ -132,6 +147,7 @@ pub fn events(
         after,
         indexed_height,
         limit as usize,
+        &scope(viewer),
         &|e| viewer.sees_event(e),
     )
     .map_err(internal)?;
@@ -164,13 +180,29 @@ pub fn transactions_of(
         return Err(bad_param("limit", format!("must be 1 to {MAX_TRANSACTIONS_PAGE}")));
     }
     let storage = &chain.storage;
+    // Only lists the reader may see in full: otherwise the positions of the entries it may not
+    // see would show through the paging cursor.
+    let not_yours = || {
+        forbidden(
+            "not_visible",
+            "the transactions of another account or member are for that member and overseers (auditors, operators)",
+        )
+    };
     let (accounts, member) = match of {
         TransactionsOf::Account(a) => {
-            (vec![AccountId::from_hex(a).map_err(|e| bad_param("account", e))?], None)
+            let account = AccountId::from_hex(a).map_err(|e| bad_param("account", e))?;
+            if !viewer.is_sender(&account) {
+                return Err(not_yours());
+            }
+            (vec![account], None)
         }
         TransactionsOf::Member(name) => {
             if !scf_primitives::is_member_name(name) {
                 return Err(bad_param("member", "not a member name"));
+            }
+            let own = matches!(viewer, Viewer::Member { member, .. } if member.name == *name);
+            if !viewer.sees_everything() && !own {
+                return Err(not_yours());
             }
             let accounts = scf_runtime::member_by_name(storage, name)
                 .map_err(internal)?
@@ -330,11 +362,16 @@ pub async fn follow_heads(
             },
         };
         while next <= head {
+            if sink.is_closed() {
+                return Ok(());
+            }
+            let permit = REPLAY_READS.acquire().await.map_err(|e| e.to_string())?;
             let (c, v) = (chain.clone(), viewer.clone());
             let block = tokio::task::spawn_blocking(move || summary(&c.storage, next, &v))
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|e| e.message().to_string())?;
+            drop(permit);
             let Some(block) = block else { break };
             match offer(&mut sink, &block) {
                 Ok(true) => next += 1,
@@ -379,12 +416,18 @@ pub async fn follow_events(
     let filter = Arc::new(filter);
     loop {
         let up_to = *indexed.borrow_and_update();
-        let viewer = match admitted(&access, &chain, &ext) {
-            Ok(v) => v,
-            Err(_) => return end("access_ended", Some(after), None),
-        };
         loop {
-            let (c, f, v) = (chain.clone(), filter.clone(), viewer.clone());
+            if sink.is_closed() {
+                return Ok(());
+            }
+            // Membership is read again for every page: a suspension or an expired login ends a
+            // replay too, not only the live part.
+            let viewer = match admitted(&access, &chain, &ext) {
+                Ok(v) => v,
+                Err(_) => return end("access_ended", Some(after), None),
+            };
+            let permit = REPLAY_READS.acquire().await.map_err(|e| e.to_string())?;
+            let (c, f) = (chain.clone(), filter.clone());
             let read = tokio::task::spawn_blocking(move || {
                 crate::index::read_events(
                     &c.storage,
@@ -393,12 +436,14 @@ pub async fn follow_events(
                     Some(after),
                     up_to,
                     SUBSCRIPTION_PAGE,
-                    &|e| v.sees_event(e),
+                    &scope(&viewer),
+                    &|e| viewer.sees_event(e),
                 )
             })
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
+            drop(permit);
             for found in read.found {
                 let cursor = found.cursor;
                 match offer(&mut sink, &record(found)) {

@@ -22,7 +22,7 @@ const STYLE_CSS: &str = include_str!("../explorer/style.css");
 
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+     connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The asset at `path`, with its content type.
 fn asset(path: &str) -> Option<(&'static str, &'static str)> {

@@ -16,7 +16,7 @@
 //! |---|---|
 //! | `a` ‖ sender account (32) ‖ height ‖ tx | transaction |
 //! | `m` ‖ len ‖ member ‖ height ‖ tx | transaction with an event naming the member as a party |
-//! | `p` ‖ len ‖ member ‖ height ‖ tx ‖ event | event, per party |
+//! | `p` ‖ len ‖ member ‖ height ‖ tx ‖ event | event, per party (`len` 0: an event naming no member) |
 //! | `s` ‖ len ‖ kind ‖ len ‖ id ‖ height ‖ tx ‖ event | event, per subject |
 //! | `c` ‖ contract (32) ‖ height ‖ tx ‖ event | event |
 use std::{collections::BTreeMap, sync::Arc};
@@ -34,6 +34,10 @@ const MEMBER_TX: u8 = b'm';
 const PARTY: u8 = b'p';
 const SUBJECT: u8 = b's';
 const CONTRACT: u8 = b'c';
+
+/// The party key of events that name no member (they concern the whole consortium). No member
+/// has the empty name (`scf_primitives::is_member_name`).
+pub const CONSORTIUM: &str = "";
 
 /// Most candidates (index entries or events of scanned blocks) one read examines: a filter that
 /// matches rarely costs a bounded amount per call and returns where it stopped.
@@ -124,6 +128,12 @@ pub fn block_entries(height: Height, txs: &[(Hash, &SignedTransaction, &Receipt)
                 }
                 members.insert(party.as_str());
             }
+            if event.parties.is_empty() {
+                // Consortium-wide: every member's scoped reads walk these too.
+                if let Some(prefix) = party_prefix(CONSORTIUM) {
+                    out.push((event_position(&prefix, at), *hash));
+                }
+            }
             for subject in &event.subjects {
                 if let Some(prefix) = subject_prefix(&subject.kind, &subject.id) {
                     out.push((event_position(&prefix, at), *hash));
@@ -139,20 +149,25 @@ pub fn block_entries(height: Height, txs: &[(Hash, &SignedTransaction, &Receipt)
     out
 }
 
-/// Indexes every committed block above the index's height, one block per write.
-pub fn catch_up(chain: &Chain) -> Result<Height, StorageError> {
+/// Most blocks indexed in one write: a node that rebuilds the index of a long chain publishes
+/// its progress (and lets reads see it) every this many blocks.
+const BLOCKS_PER_WRITE: u64 = 256;
+
+/// Indexes committed blocks above the index's height, at most [`BLOCKS_PER_WRITE`] of them in
+/// one write; returns the height indexed and whether the head is reached.
+pub fn catch_up(chain: &Chain) -> Result<(Height, bool), StorageError> {
     let storage = &chain.storage;
-    let mut indexed = storage.indexed_height()?;
+    let indexed = storage.indexed_height()?;
     let head = chain.head_height();
-    while indexed < head {
-        let height = indexed + 1;
+    let last = head.min(indexed + BLOCKS_PER_WRITE);
+    let mut entries = Vec::new();
+    for height in indexed + 1..=last {
         let Some(block) = storage.block(height)? else {
             return Err(StorageError::Corrupt {
                 column: "blocks",
                 detail: format!("block {height} missing"),
             });
         };
-        let mut txs = Vec::with_capacity(block.transactions.len());
         let mut receipts = Vec::with_capacity(block.transactions.len());
         for tx in &block.transactions {
             let hash = tx.hash();
@@ -162,13 +177,18 @@ pub fn catch_up(chain: &Chain) -> Result<Height, StorageError> {
             })?;
             receipts.push((hash, receipt));
         }
-        for (tx, (hash, receipt)) in block.transactions.iter().zip(&receipts) {
-            txs.push((*hash, tx, receipt));
-        }
-        storage.put_index(height, &block_entries(height, &txs))?;
-        indexed = height;
+        let txs: Vec<_> = block
+            .transactions
+            .iter()
+            .zip(&receipts)
+            .map(|(tx, (hash, receipt))| (*hash, tx, receipt))
+            .collect();
+        entries.extend(block_entries(height, &txs));
     }
-    Ok(indexed)
+    if last > indexed {
+        storage.put_index(last, &entries)?;
+    }
+    Ok((last, last >= head))
 }
 
 /// Builds the index behind the head for as long as the node runs; publishes the indexed height
@@ -177,18 +197,21 @@ pub async fn run(chain: Arc<Chain>) {
     let mut heads = chain.subscribe_heads();
     loop {
         let c = chain.clone();
-        match tokio::task::spawn_blocking(move || catch_up(&c)).await {
-            Ok(Ok(height)) => {
+        let caught_up = match tokio::task::spawn_blocking(move || catch_up(&c)).await {
+            Ok(Ok((height, caught_up))) => {
                 chain.indexed.send_if_modified(|h| std::mem::replace(h, height) != height);
+                caught_up
             }
             Ok(Err(e)) => {
                 tracing::error!(target: "scf::index", error = %e, "indexing committed blocks failed; retrying at the next block");
+                true
             }
             Err(e) => {
                 tracing::error!(target: "scf::index", error = %e, "the indexing task panicked; retrying at the next block");
+                true
             }
-        }
-        if heads.changed().await.is_err() {
+        };
+        if caught_up && heads.changed().await.is_err() {
             return;
         }
     }
@@ -287,8 +310,21 @@ fn successor(after: Option<EventCursor>) -> EventCursor {
     }
 }
 
+/// Which events a read may examine at all: every event (the node's operator and overseers), or
+/// only those naming one of `parties` — a member's own name, and `""` for the consortium-wide
+/// events that name no member. A scoped read walks only entries its reader may see, so the
+/// cursor it returns never points at an event hidden from that reader.
+pub enum Scope {
+    Everything,
+    Parties(Vec<String>),
+}
+
+/// Most blocks one read walks when its filter names no indexed field.
+pub const MAX_BLOCKS_WALKED: u64 = 1_000;
+
 /// Events matching `filter` strictly after `after`, up to `up_to` (the indexed height), at most
 /// `limit` of those `visible` accepts, examining at most [`MAX_EXAMINED`] candidates.
+#[allow(clippy::too_many_arguments)]
 pub fn read_events(
     storage: &Storage,
     filter: &EventFilter,
@@ -296,6 +332,7 @@ pub fn read_events(
     after: Option<EventCursor>,
     up_to: Height,
     limit: usize,
+    scope: &Scope,
     visible: &dyn Fn(&Event) -> bool,
 ) -> Result<EventsRead, StorageError> {
     let mut start = successor(after);
@@ -306,110 +343,139 @@ pub fn read_events(
     }
     let end = filter.to_height.map_or(up_to, |t| t.min(up_to));
     let fallback = after.unwrap_or(EventCursor { height: 0, tx_index: 0, event_index: 0 });
-    let prefix = match (&filter.subject, &filter.party, contract) {
-        (Some(s), _, _) => subject_prefix(&s.kind, &s.id),
-        (None, Some(p), _) => party_prefix(p),
-        (None, None, Some(c)) => Some(contract_prefix(c)),
-        (None, None, None) => None,
-    };
-    let mut reader = Reader::new(storage);
     let mut read = EventsRead { found: Vec::new(), next: fallback, complete: false };
     if start.height > end {
         read.complete = true;
         return Ok(read);
     }
-    match prefix {
-        Some(prefix) => {
-            let mut from = event_position(&prefix, start);
-            let mut examined = 0;
-            loop {
-                let batch = storage.index_entries(&prefix, &from, false, 512)?;
-                if batch.is_empty() {
-                    // Nothing more is indexed for this filter: later reads resume after `end`.
-                    read.complete = true;
-                    read.next = read.next.max(end_of(end));
-                    return Ok(read);
+    let prefixes: Vec<Vec<u8>> = match scope {
+        Scope::Parties(parties) => parties.iter().filter_map(|p| party_prefix(p)).collect(),
+        Scope::Everything => match (&filter.subject, &filter.party, contract) {
+            (Some(s), _, _) => subject_prefix(&s.kind, &s.id).into_iter().collect(),
+            (None, Some(p), _) => party_prefix(p).into_iter().collect(),
+            (None, None, Some(c)) => vec![contract_prefix(c)],
+            (None, None, None) => {
+                return walk_blocks(storage, filter, contract, start, end, limit, visible, read)
+            }
+        },
+    };
+    let mut reader = Reader::new(storage);
+    // One ordered stream per prefix, merged by position.
+    let mut streams: Vec<(Vec<u8>, std::collections::VecDeque<(EventCursor, Hash)>, bool)> =
+        prefixes.into_iter().map(|p| (p, std::collections::VecDeque::new(), false)).collect();
+    let mut resume: Vec<Vec<u8>> = streams.iter().map(|(p, _, _)| event_position(p, start)).collect();
+    let mut examined = 0;
+    loop {
+        for (i, (prefix, buffer, exhausted)) in streams.iter_mut().enumerate() {
+            if buffer.is_empty() && !*exhausted {
+                let batch = storage.index_entries(prefix, &resume[i], false, 512)?;
+                *exhausted = batch.len() < 512;
+                if let Some((last, _)) = batch.last() {
+                    resume[i] = last.clone();
+                    resume[i].push(0);
                 }
-                for (key, hash) in &batch {
-                    let Some(at) = parse_event_position(prefix.len(), key) else { continue };
-                    if at.height > end {
-                        read.complete = true;
-                        read.next = read.next.max(end_of(end));
-                        return Ok(read);
-                    }
-                    examined += 1;
-                    read.next = at;
-                    if let Some(receipt) = reader.receipt(hash)? {
-                        if let Some(event) = receipt.events.get(at.event_index as usize) {
-                            if matches(filter, contract, event) && visible(event) {
-                                read.found.push(Found {
-                                    cursor: at,
-                                    tx_hash: *hash,
-                                    timestamp_ms: reader.timestamp(at.height)?,
-                                    event: event.clone(),
-                                });
-                            }
-                        }
-                    }
-                    if read.found.len() >= limit || examined >= MAX_EXAMINED {
-                        return Ok(read);
-                    }
-                }
-                let Some((last, _)) = batch.last() else { unreachable!("batch is not empty") };
-                from = last.clone();
-                from.push(0);
+                buffer.extend(
+                    batch.iter().filter_map(|(k, h)| Some((parse_event_position(prefix.len(), k)?, *h))),
+                );
             }
         }
-        None => {
-            // No indexed field: walk the blocks.
-            let mut examined = 0;
-            for height in start.height..=end {
-                let Some(block) = storage.block(height)? else {
-                    return Err(StorageError::Corrupt {
-                        column: "blocks",
-                        detail: format!("block {height} missing"),
+        let next = streams
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, buffer, _))| buffer.front().map(|(at, _)| (*at, i)))
+            .min();
+        let Some((at, i)) = next else {
+            // Nothing more is indexed for this read: later reads resume after `end`.
+            read.complete = true;
+            read.next = read.next.max(end_of(end));
+            return Ok(read);
+        };
+        let (_, hash) = streams[i].1.pop_front().expect("the stream's front was just read");
+        if at.height > end {
+            read.complete = true;
+            read.next = read.next.max(end_of(end));
+            return Ok(read);
+        }
+        examined += 1;
+        read.next = at;
+        if let Some(receipt) = reader.receipt(&hash)? {
+            if let Some(event) = receipt.events.get(at.event_index as usize) {
+                if matches(filter, contract, event) && visible(event) {
+                    read.found.push(Found {
+                        cursor: at,
+                        tx_hash: hash,
+                        timestamp_ms: reader.timestamp(at.height)?,
+                        event: event.clone(),
                     });
-                };
-                let first_tx = if height == start.height { start.tx_index as usize } else { 0 };
-                for (tx_index, tx) in block.transactions.iter().enumerate().skip(first_tx) {
-                    let hash = tx.hash();
-                    let Some(receipt) = reader.receipt(&hash)? else { continue };
-                    let first_event = if height == start.height && tx_index == start.tx_index as usize {
-                        start.event_index as usize
-                    } else {
-                        0
-                    };
-                    for (event_index, event) in receipt.events.iter().enumerate().skip(first_event) {
-                        let at = EventCursor {
-                            height,
-                            tx_index: tx_index as u32,
-                            event_index: event_index as u32,
-                        };
-                        examined += 1;
-                        read.next = at;
-                        if matches(filter, contract, event) && visible(event) {
-                            read.found.push(Found {
-                                cursor: at,
-                                tx_hash: hash,
-                                timestamp_ms: block.header.timestamp_ms,
-                                event: event.clone(),
-                            });
-                        }
-                        if read.found.len() >= limit || examined >= MAX_EXAMINED {
-                            return Ok(read);
-                        }
-                    }
-                }
-                // The whole block is read: the next read starts at the next block.
-                read.next = read.next.max(end_of(height));
-                if examined >= MAX_EXAMINED {
-                    return Ok(read);
                 }
             }
-            read.complete = true;
-            Ok(read)
+        }
+        if read.found.len() >= limit || examined >= MAX_EXAMINED {
+            return Ok(read);
         }
     }
+}
+
+/// Events matching `filter` from `start` to `end` by walking the blocks (a filter that names no
+/// indexed field, read by a reader who sees everything). Blocks and transactions count toward the
+/// work bound as events do, so empty blocks cost a read its budget too.
+#[allow(clippy::too_many_arguments)]
+fn walk_blocks(
+    storage: &Storage,
+    filter: &EventFilter,
+    contract: Option<&scf_primitives::ContractAddress>,
+    start: EventCursor,
+    end: Height,
+    limit: usize,
+    visible: &dyn Fn(&Event) -> bool,
+    mut read: EventsRead,
+) -> Result<EventsRead, StorageError> {
+    let mut reader = Reader::new(storage);
+    let mut examined = 0;
+    let last = end.min(start.height.saturating_add(MAX_BLOCKS_WALKED - 1));
+    for height in start.height..=last {
+        let Some(block) = storage.block(height)? else {
+            return Err(StorageError::Corrupt {
+                column: "blocks",
+                detail: format!("block {height} missing"),
+            });
+        };
+        examined += 1;
+        let first_tx = if height == start.height { start.tx_index as usize } else { 0 };
+        for (tx_index, tx) in block.transactions.iter().enumerate().skip(first_tx) {
+            examined += 1;
+            let hash = tx.hash();
+            let Some(receipt) = reader.receipt(&hash)? else { continue };
+            let first_event = if height == start.height && tx_index == start.tx_index as usize {
+                start.event_index as usize
+            } else {
+                0
+            };
+            for (event_index, event) in receipt.events.iter().enumerate().skip(first_event) {
+                let at = EventCursor { height, tx_index: tx_index as u32, event_index: event_index as u32 };
+                examined += 1;
+                read.next = at;
+                if matches(filter, contract, event) && visible(event) {
+                    read.found.push(Found {
+                        cursor: at,
+                        tx_hash: hash,
+                        timestamp_ms: block.header.timestamp_ms,
+                        event: event.clone(),
+                    });
+                }
+                if read.found.len() >= limit || examined >= MAX_EXAMINED {
+                    return Ok(read);
+                }
+            }
+        }
+        // The whole block is read: the next read starts at the next block.
+        read.next = read.next.max(end_of(height));
+        if examined >= MAX_EXAMINED {
+            return Ok(read);
+        }
+    }
+    read.complete = last == end;
+    Ok(read)
 }
 
 /// Transaction positions (with hashes) of an account or a member, newest first, strictly before

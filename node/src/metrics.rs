@@ -315,8 +315,8 @@ pub async fn serve(
                     .timer(hyper_util::rt::TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(10))
                     .serve_connection(hyper_util::rt::TokioIo::new(socket), service);
-                // A scraper that holds its connection open does not hold a slot forever.
-                let _ = tokio::time::timeout(Duration::from_secs(60), connection).await;
+                // A client that holds its connection open does not hold a slot for long.
+                let _ = tokio::time::timeout(Duration::from_secs(10), connection).await;
                 drop(permit);
             });
         }

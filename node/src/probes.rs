@@ -65,28 +65,43 @@ fn respond(ok: bool, body: serde_json::Value) -> http::Response<HttpBody> {
         .expect("a valid response")
 }
 
-fn health(chain: &Chain) -> http::Response<HttpBody> {
+fn health(chain: &Chain) -> (bool, serde_json::Value) {
     match chain.storage.head_height() {
-        Ok(Some(height)) => respond(true, json!({"status": "ok", "height": height})),
-        Ok(None) => respond(false, json!({"status": "error", "error": "the database holds no head"})),
-        Err(e) => {
-            respond(false, json!({"status": "error", "error": format!("the database does not read: {e}")}))
-        }
+        Ok(Some(height)) => (true, json!({"status": "ok", "height": height})),
+        Ok(None) => (false, json!({"status": "error", "error": "the database holds no head"})),
+        Err(e) => (false, json!({"status": "error", "error": format!("the database does not read: {e}")})),
     }
 }
 
-fn ready(chain: &Chain, peers: &Peers) -> http::Response<HttpBody> {
+/// How long one readiness answer is reused: a probe flood costs one membership read a second.
+const READY_CACHE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The last readiness answer and when it was made.
+type ReadyCache = Arc<std::sync::Mutex<Option<(std::time::Instant, bool, serde_json::Value)>>>;
+
+fn ready(chain: &Chain, peers: &Peers, cache: &ReadyCache) -> (bool, serde_json::Value) {
+    let mut cached = cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((at, ok, body)) = cached.as_ref() {
+        if at.elapsed() < READY_CACHE {
+            return (*ok, body.clone());
+        }
+    }
     let r = readiness(chain, peers);
-    respond(
-        r.reasons.is_empty(),
-        json!({
-            "ready": r.reasons.is_empty(),
-            "height": r.height,
-            "head_age_ms": r.head_age_ms,
-            "peers": r.peers,
-            "reasons": r.reasons,
-        }),
-    )
+    let ok = r.reasons.is_empty();
+    let body = json!({
+        "ready": ok,
+        "height": r.height,
+        "head_age_ms": r.head_age_ms,
+        "peers": r.peers,
+        "reasons": r.reasons,
+    });
+    *cached = Some((std::time::Instant::now(), ok, body.clone()));
+    (ok, body)
+}
+
+/// On a node that answers no anonymous request, a probe gets its status code alone.
+fn answer(ok: bool, body: serde_json::Value, details: bool) -> http::Response<HttpBody> {
+    respond(ok, if details { body } else { json!({"ok": ok}) })
 }
 
 /// The HTTP layer answering the probes before JSON-RPC sees the request.
@@ -94,11 +109,14 @@ fn ready(chain: &Chain, peers: &Peers) -> http::Response<HttpBody> {
 pub struct ProbeLayer {
     chain: Arc<Chain>,
     peers: Peers,
+    /// Whether the node answers anonymous requests: if not, probes say 200 or 503 and nothing more.
+    details: bool,
+    cache: ReadyCache,
 }
 
 impl ProbeLayer {
-    pub fn new(chain: Arc<Chain>, peers: Peers) -> ProbeLayer {
-        ProbeLayer { chain, peers }
+    pub fn new(chain: Arc<Chain>, peers: Peers, anonymous: bool) -> ProbeLayer {
+        ProbeLayer { chain, peers, details: anonymous, cache: ReadyCache::default() }
     }
 }
 
@@ -106,7 +124,13 @@ impl<S> tower::Layer<S> for ProbeLayer {
     type Service = Probes<S>;
 
     fn layer(&self, inner: S) -> Probes<S> {
-        Probes { inner, chain: self.chain.clone(), peers: self.peers.clone() }
+        Probes {
+            inner,
+            chain: self.chain.clone(),
+            peers: self.peers.clone(),
+            details: self.details,
+            cache: self.cache.clone(),
+        }
     }
 }
 
@@ -115,6 +139,8 @@ pub struct Probes<S> {
     inner: S,
     chain: Arc<Chain>,
     peers: Peers,
+    details: bool,
+    cache: ReadyCache,
 }
 
 impl<S, B> tower::Service<HttpRequest<B>> for Probes<S>
@@ -132,29 +158,22 @@ where
 
     fn call(&mut self, request: HttpRequest<B>) -> Self::Future {
         if request.method() == http::Method::GET {
-            let (chain, peers) = (self.chain.clone(), self.peers.clone());
-            match request.uri().path() {
-                // The database read may block briefly: off the async threads.
-                "/health" => {
-                    return Box::pin(async move {
-                        Ok(tokio::task::spawn_blocking(move || health(&chain)).await.unwrap_or_else(|_| {
-                            respond(false, json!({"status": "error", "error": "the health check panicked"}))
-                        }))
-                    })
-                }
-                "/ready" => {
-                    return Box::pin(async move {
-                        Ok(tokio::task::spawn_blocking(move || ready(&chain, &peers)).await.unwrap_or_else(
-                            |_| {
-                                respond(
-                                    false,
-                                    json!({"ready": false, "reasons": ["the readiness check panicked"]}),
-                                )
-                            },
-                        ))
-                    })
-                }
-                _ => {}
+            let (chain, peers, cache, details) =
+                (self.chain.clone(), self.peers.clone(), self.cache.clone(), self.details);
+            // The reads may block briefly (database, membership): off the async threads.
+            let check: Option<Box<dyn FnOnce() -> (bool, serde_json::Value) + Send>> =
+                match request.uri().path() {
+                    "/health" => Some(Box::new(move || health(&chain))),
+                    "/ready" => Some(Box::new(move || ready(&chain, &peers, &cache))),
+                    _ => None,
+                };
+            if let Some(check) = check {
+                return Box::pin(async move {
+                    let (ok, body) = tokio::task::spawn_blocking(check)
+                        .await
+                        .unwrap_or_else(|_| (false, json!({"error": "the check panicked"})));
+                    Ok(answer(ok, body, details))
+                });
             }
         }
         Box::pin(self.inner.call(request))

@@ -350,6 +350,11 @@ impl ScfApiServer for RpcServer {
                 return Err(not_found());
             };
             let mut view = tx_view(tx, TxStatus::Committed);
+            if !viewer.is_sender(&tx.tx.sender) {
+                // What a call was given is its sender's, like what it returned.
+                view.args = None;
+                view.call = None;
+            }
             view.block_height = Some(loc.height);
             view.index = Some(loc.index);
             view.timestamp_ms = storage.header(loc.height).map_err(internal)?.map(|h| h.timestamp_ms);
@@ -676,7 +681,7 @@ pub async fn start(
     // `/health` and `/ready` are answered before anything else reads the request.
     let http = tower::ServiceBuilder::new()
         .layer(OriginCheckLayer::new(&limiter.limits().allowed_origins))
-        .layer(crate::probes::ProbeLayer::new(chain.clone(), peers.clone()))
+        .layer(crate::probes::ProbeLayer::new(chain.clone(), peers.clone(), access.anonymous))
         .layer(crate::explorer_assets::ExplorerLayer)
         .layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
     let module = methods(chain, announcer, access, peers)?;

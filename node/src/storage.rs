@@ -425,20 +425,17 @@ impl Storage {
 
     /// A block's header alone (borsh lays the header out first).
     pub fn header(&self, height: Height) -> Result<Option<BlockHeader>, StorageError> {
-        match self.block_bytes(height)? {
-            Some(bytes) => Ok(Some(
-                BlockHeader::deserialize(&mut bytes.as_slice())
-                    .map_err(|e| StorageError::Corrupt { column: col::BLOCKS, detail: e.to_string() })?,
-            )),
-            None => Ok(None),
-        }
+        Ok(self.header_and_count(height)?.map(|(header, _)| header))
     }
 
     /// A block's header and how many transactions it holds, without decoding them (borsh lays
     /// a block out as header, u32 count, transactions).
     pub fn header_and_count(&self, height: Height) -> Result<Option<(BlockHeader, u32)>, StorageError> {
-        let Some(bytes) = self.block_bytes(height)? else { return Ok(None) };
-        let mut rest = bytes.as_slice();
+        // Pinned: the header is read in place, not after copying a block of megabytes.
+        let Some(bytes) = self.db.get_pinned_cf(self.cf(col::BLOCKS), height_key(height))? else {
+            return Ok(None);
+        };
+        let mut rest: &[u8] = &bytes;
         let corrupt =
             |e: std::io::Error| StorageError::Corrupt { column: col::BLOCKS, detail: e.to_string() };
         let header = BlockHeader::deserialize(&mut rest).map_err(corrupt)?;
@@ -585,15 +582,16 @@ impl Storage {
         }
     }
 
-    /// Adds one block's reader-index entries (key → transaction hash) and records the block
-    /// indexed, atomically.
+    /// Adds blocks' reader-index entries (key → transaction hash) and records them indexed up to
+    /// `height`, atomically. Not synced, unlike commits: the index is rebuilt from the blocks, so
+    /// a power failure costs a rebuild of its tail, and the commit path pays no second fsync.
     pub fn put_index(&self, height: Height, entries: &[(Vec<u8>, Hash)]) -> Result<(), StorageError> {
         let mut batch = WriteBatch::default();
         for (key, hash) in entries {
             batch.put_cf(self.cf(col::READER_INDEX), key, hash.0);
         }
         batch.put_cf(self.cf(col::META), INDEXED_HEIGHT_KEY, encode(&height));
-        self.write(batch)
+        Ok(self.db.write(batch)?)
     }
 
     /// Up to `limit` reader-index entries whose key starts with `prefix`, in key order from

@@ -1269,7 +1269,8 @@ async fn operations_metrics_probes_and_the_log_filter() {
 
 /// The block explorer served at `/explorer`, driven in a real headless Chromium
 /// (`node/tests/explorer/explorer.test.mjs`): live height, anonymous reader, operator and
-/// auditor sign-in, a voucher's lineage as a tree, member and transaction pages, search.
+/// auditor sign-in, a voucher's lineage as a tree, a trade order with its document, member and
+/// transaction pages, search.
 /// `SCF_EXPLORER_SCREENSHOTS=<dir>` keeps its screenshots (docs/explorer.md shows them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_explorer_in_a_real_browser() {
@@ -1303,6 +1304,36 @@ async fn the_explorer_in_a_real_browser() {
         run(&client, "supplier1", call("receivables", "transfer", borsh::to_vec(&transfer).unwrap())).await;
     assert!(ok, "{err:?}");
 
+    // A trade order with a document.
+    use scf_interface::trade::{AttachArgs, CreateOrderArgs, DocumentKind, Incoterm, PaymentTerms};
+    let order = CreateOrderArgs {
+        buyer: "core".into(),
+        seller: "supplier1".into(),
+        buyer_bank: None,
+        seller_bank: None,
+        carrier: None,
+        currency: "CNY".into(),
+        amount: 50_000,
+        goods_hash: scf_primitives::Hash([7; 32]),
+        incoterm: Incoterm::Fob,
+        latest_shipment_day: days_ahead(&client, 30).await,
+        terms: PaymentTerms::OnDelivery,
+    };
+    let (ok, data, err) =
+        run(&client, "core", call("trade", "create_order", borsh::to_vec(&order).unwrap())).await;
+    assert!(ok, "{err:?}");
+    let order: u64 = borsh::from_slice(&data).unwrap();
+    let document = AttachArgs {
+        order,
+        kind: DocumentKind::PurchaseContract,
+        sha256: scf_primitives::Hash([9; 32]),
+        blob_ref: None,
+        supersedes: None,
+    };
+    let (ok, _, err) =
+        run(&client, "core", call("trade", "attach_document", borsh::to_vec(&document).unwrap())).await;
+    assert!(ok, "{err:?}");
+
     let cookie = std::fs::read_to_string(node.data_dir().join(scf_rpc_api::OPERATOR_COOKIE_FILE)).unwrap();
     let login = scf_rpc_api::Credential::login(&Keypair::dev("auditor"), "scf-dev", now_ms() + 9 * 60_000);
     let login = login.header_value().trim_start_matches("Bearer ").to_string();
@@ -1312,6 +1343,7 @@ async fn the_explorer_in_a_real_browser() {
         cookie.trim(),
         &login,
         &id.to_string(),
+        &order.to_string(),
     ]);
     if let Ok(shots) = std::env::var("SCF_EXPLORER_SCREENSHOTS") {
         browser.arg(shots);

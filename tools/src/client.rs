@@ -171,6 +171,15 @@ impl Ctx {
         member_client(&self.url, &chain_id, key, LOGIN_VALIDITY_MS)
     }
 
+    /// A client reading as this command reads, with a fresh login when it signs in (for commands
+    /// that outlive a login, like `scf watch`).
+    pub async fn fresh_client(&self) -> Result<HttpClient> {
+        match &self.viewer {
+            Some(key) => self.client_as(key).await,
+            None => Ok(self.client.clone()),
+        }
+    }
+
     /// A login of `key` for this node's chain, valid for `validity_ms`.
     pub async fn login(&self, key: &Keypair, validity_ms: u64) -> Result<Credential> {
         let chain_id = self.chain().await?.0.clone();

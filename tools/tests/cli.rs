@@ -733,11 +733,17 @@ fn explorer_reads_and_watching_events_through_the_cli() {
             .unwrap();
         assert!(mine.transactions.len() >= 2);
         assert!(mine.transactions.windows(2).all(|w| w[0].cursor > w[1].cursor), "newest first");
-        let others = supplier1
+        // Another member's list is refused (its paging would show where the hidden ones lie);
+        // an auditor reads it whole.
+        let err = supplier1
             .get_transactions_of(TransactionsOf::Member("supplier2".into()), None, 100)
             .await
-            .unwrap();
-        assert!(others.transactions.len() < mine.transactions.len());
+            .unwrap_err();
+        assert!(err.to_string().contains("not_visible"), "{err}");
+        let auditor = login("auditor");
+        let overseen =
+            auditor.get_transactions_of(TransactionsOf::Member("supplier2".into()), None, 100).await.unwrap();
+        assert_eq!(overseen.transactions.len(), mine.transactions.len());
         let page =
             supplier2.get_transactions_of(TransactionsOf::Member("supplier2".into()), None, 1).await.unwrap();
         let older = supplier2
@@ -745,8 +751,15 @@ fn explorer_reads_and_watching_events_through_the_cli() {
             .await
             .unwrap();
         assert_eq!(1 + older.transactions.len(), mine.transactions.len(), "pages join up");
-        let tx = supplier2.get_transaction(mine.transactions[0].hash.clone()).await.unwrap();
+        // Its own calls come with their arguments decoded; others' that name it, without.
+        let own = Keypair::dev("supplier2").account_id().to_hex();
+        let sent = mine.transactions.iter().find(|t| t.sender == own).expect("supplier2 sent some");
+        let tx = supplier2.get_transaction(sent.hash.clone()).await.unwrap();
         assert!(tx.call.is_some() && tx.timestamp_ms.is_some(), "a call is decoded: {tx:?}");
+        if let Some(other) = mine.transactions.iter().find(|t| t.sender != own) {
+            let tx = supplier2.get_transaction(other.hash.clone()).await.unwrap();
+            assert!(tx.call.is_none() && tx.args.is_none(), "another's arguments are its own: {tx:?}");
+        }
 
         // Validators, peers, status.
         let validators = anonymous.get_validators().await.unwrap();

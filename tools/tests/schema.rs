@@ -53,6 +53,12 @@ fn the_committed_openrpc_document_is_what_the_code_generates() {
         query["params"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(params, ["contract", "method", "args", "auth"]);
     assert!(document["components"]["schemas"]["ReceiptView"]["properties"]["error_code"].is_object());
+    // The reference for people (docs/rpc.md) names every method the document describes.
+    let reference = std::fs::read_to_string(repo("docs/rpc.md")).unwrap();
+    for m in methods {
+        let name = m["name"].as_str().unwrap();
+        assert!(reference.contains(&format!("`{name}`")), "docs/rpc.md does not describe {name}");
+    }
 }
 
 #[test]

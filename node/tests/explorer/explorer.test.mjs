@@ -3,12 +3,12 @@
 // operator and an auditor sign in; a voucher's lineage shows as a tree; the member page and
 // search work; no script error occurs. Run by node/tests/dev_chain.rs (explorer test):
 //
-//   node explorer.test.mjs <node url> <operator cookie> <auditor login> <voucher id> [screenshot dir]
+//   node explorer.test.mjs <node url> <operator cookie> <auditor login> <voucher id> <order id> [screenshot dir]
 import puppeteer from 'puppeteer-core';
 
-const [url, cookie, auditorLogin, voucher, shots] = process.argv.slice(2);
-if (!voucher) {
-  console.error('usage: explorer.test.mjs <node url> <operator cookie> <auditor login> <voucher id> [screenshot dir]');
+const [url, cookie, auditorLogin, voucher, order, shots] = process.argv.slice(2);
+if (!order) {
+  console.error('usage: explorer.test.mjs <node url> <operator cookie> <auditor login> <voucher id> <order id> [screenshot dir]');
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -77,6 +77,15 @@ try {
   check(tree.slice(1).every((n) => n.depth === 2), 'the pieces under the root: ' + JSON.stringify(tree));
   check((await text('#page')).includes('voucher_issued'), 'its history lists its issuance');
   await shot('voucher-lineage');
+
+  // A trade order with its document.
+  await page.goto(`${url}/explorer#/order/${order}`, { waitUntil: 'networkidle2' });
+  await page.waitForFunction((o) => document.querySelector('#page h1')?.textContent === 'Order ' + o
+    && document.querySelector('#page').textContent.includes('Documents'), { timeout: TIMEOUT }, String(order));
+  const documents = await page.$$eval('#documents tr', (rows) => rows.length - 1);
+  check(documents === 1, 'the order lists its one document: ' + documents);
+  check((await text('#page')).includes('supplier1'), 'the order names its seller');
+  await shot('trade-order');
 
   // Search: a voucher, a member, a height.
   const search = async (q) => {

@@ -3,7 +3,7 @@
 //! `scf watch events` prints each matching event with its cursor as it commits. It resumes by
 //! itself (a dropped connection, a subscription the node closed because this reader fell behind,
 //! an expired login) after the last cursor it printed, so nothing is lost or printed twice; and
-//! `--after` resumes a earlier run from the cursor it printed last.
+//! `--after` resumes an earlier run from the cursor it printed last.
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -107,9 +107,17 @@ pub async fn run(ctx: &Ctx, cmd: WatchCmd) -> Result<()> {
         }),
     };
     let filter = EventFilter { contract, topic, party, subject, from_height, to_height };
-    if from_height.is_some() && after.is_none() {
-        // From a height: everything stored from there (the filter's bound does the rest).
-        after = Some(EventCursor { height: 0, tx_index: 0, event_index: 0 });
+    if after.is_none() {
+        after = Some(match from_height {
+            // From a height: everything stored from there (the filter's bound does the rest).
+            Some(_) => EventCursor { height: 0, tx_index: 0, event_index: 0 },
+            // Live from now: from the end of what the node has indexed, so that a resubscription
+            // (a dropped connection, an expired login) resumes there, not at a later "now".
+            None => {
+                let status = ctx.client.node_status().await.map_err(crate::client::rpc_err)?;
+                EventCursor { height: status.indexed_height, tx_index: u32::MAX, event_index: u32::MAX }
+            }
+        });
     }
     let mut printed = 0u64;
     let mut failures = 0u32;
@@ -120,9 +128,7 @@ pub async fn run(ctx: &Ctx, cmd: WatchCmd) -> Result<()> {
                 .subscribe_events(filter.clone(), after)
                 .await
                 .map_err(|e| anyhow!("subscribing to events: {e}"))?;
-            let mut this_round = 0u64;
             while let Some(next) = subscription.next().await {
-                this_round += 1;
                 let record = next.context("a notification did not decode")?;
                 print(ctx, &record)?;
                 after = Some(record.cursor);
@@ -131,10 +137,18 @@ pub async fn run(ctx: &Ctx, cmd: WatchCmd) -> Result<()> {
                     return Ok::<bool, anyhow::Error>(true);
                 }
             }
-            // The node ended the subscription: the range is done, or this reader fell behind
-            // or its login expired (resumed below after the last cursor). A range is done when
-            // a subscription resumed after the last cursor ends with nothing more.
-            Ok(to_height.is_some() && this_round == 0 && ws.is_connected())
+            // The node ended the subscription: the range is done, or this reader fell behind or
+            // its login expired (resumed below after the last cursor). The range is done when
+            // nothing matches after the last cursor up to `--to-height` and the node has
+            // indexed that far.
+            let Some(last) = to_height else { return Ok(false) };
+            let page = ctx
+                .fresh_client()
+                .await?
+                .get_events(filter.clone(), after, 1)
+                .await
+                .map_err(crate::client::rpc_err)?;
+            Ok(page.events.is_empty() && page.complete && page.indexed_height >= last)
         }
         .await;
         match ended {
