@@ -319,6 +319,9 @@ pub enum Scope {
     Parties(Vec<String>),
 }
 
+/// One prefix's entries being merged: the prefix, the entries read ahead, whether none are left.
+type Stream = (Vec<u8>, std::collections::VecDeque<(EventCursor, Hash)>, bool);
+
 /// Most blocks one read walks when its filter names no indexed field.
 pub const MAX_BLOCKS_WALKED: u64 = 1_000;
 
@@ -361,8 +364,7 @@ pub fn read_events(
     };
     let mut reader = Reader::new(storage);
     // One ordered stream per prefix, merged by position.
-    let mut streams: Vec<(Vec<u8>, std::collections::VecDeque<(EventCursor, Hash)>, bool)> =
-        prefixes.into_iter().map(|p| (p, std::collections::VecDeque::new(), false)).collect();
+    let mut streams: Vec<Stream> = prefixes.into_iter().map(|p| (p, Default::default(), false)).collect();
     let mut resume: Vec<Vec<u8>> = streams.iter().map(|(p, _, _)| event_position(p, start)).collect();
     let mut examined = 0;
     loop {
