@@ -279,7 +279,7 @@ async function orderPage(id) {
     h('h1', {}, 'Order ' + id),
     table(['field', 'value'], [
       ['buyer', link('#/member/' + order.buyer, order.buyer)], ['seller', link('#/member/' + order.seller, order.seller)],
-      ['amount', money(order.amount, order.currency)], ['status', JSON.stringify(order.status)],
+      ['amount', money(order.amount, order.currency)], ['status', typeof order.status === 'string' ? order.status : JSON.stringify(order.status)],
       ['created', time(order.created_at_ms)], ['goods hash', h('code', {}, order.goods_hash)],
     ]),
     h('h2', {}, 'Documents'),
