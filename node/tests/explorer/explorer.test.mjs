@@ -12,7 +12,8 @@ if (!order) {
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT = 30_000;
+// Generous: a loaded CI machine starts Chromium cold and runs the node beside it.
+const TIMEOUT = 60_000;
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
@@ -21,6 +22,8 @@ function check(condition, message) {
 const browser = await puppeteer.launch({
   executablePath,
   headless: true,
+  timeout: 120_000,
+  protocolTimeout: 120_000,
   // Root in a container has no user namespace for Chromium's sandbox.
   args: ['--no-sandbox', '--disable-dev-shm-usage'],
 });
