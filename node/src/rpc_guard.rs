@@ -432,4 +432,48 @@ mod tests {
         drop(a);
         assert!(limiter.connect(remote).is_some());
     }
+
+    /// The node's own pages pass the origin check when the node is addressed by IP or as
+    /// localhost; a domain name (which an attacker can re-point at the node: DNS rebinding) must
+    /// be listed; any other origin is refused.
+    #[tokio::test]
+    async fn the_nodes_own_origin_passes_but_not_a_rebound_name() {
+        use tower::{Layer, Service, ServiceExt};
+        let inner = tower::service_fn(|_: HttpRequest<()>| async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(HttpBody::from("ok".to_string())))
+        });
+        let mut check = OriginCheckLayer::new(&["https://node1.example.com".to_string()]).layer(inner);
+        async fn status_of<S>(check: &mut S, host: &str, origin: Option<&str>) -> u16
+        where
+            S: Service<HttpRequest<()>, Response = http::Response<HttpBody>>,
+            S::Error: std::fmt::Debug,
+        {
+            let mut request = http::Request::builder().uri("/").header(http::header::HOST, host);
+            if let Some(origin) = origin {
+                request = request.header(http::header::ORIGIN, origin);
+            }
+            let service = check.ready().await.unwrap();
+            service.call(request.body(()).unwrap()).await.unwrap().status().as_u16()
+        }
+        assert_eq!(status_of(&mut check, "127.0.0.1:9944", None).await, 200, "no Origin: not a browser page");
+        assert_eq!(status_of(&mut check, "127.0.0.1:9944", Some("http://127.0.0.1:9944")).await, 200);
+        assert_eq!(status_of(&mut check, "localhost:9944", Some("http://localhost:9944")).await, 200);
+        assert_eq!(status_of(&mut check, "[::1]:9944", Some("http://[::1]:9944")).await, 200);
+        assert_eq!(
+            status_of(&mut check, "node1.example.com", Some("https://node1.example.com")).await,
+            200,
+            "listed"
+        );
+        assert_eq!(
+            status_of(&mut check, "evil.example:9944", Some("http://evil.example:9944")).await,
+            403,
+            "rebinding"
+        );
+        assert_eq!(
+            status_of(&mut check, "127.0.0.1:9944", Some("http://127.0.0.1:9945")).await,
+            403,
+            "another port"
+        );
+        assert_eq!(status_of(&mut check, "127.0.0.1:9944", Some("https://evil.example")).await, 403);
+    }
 }
