@@ -328,11 +328,6 @@ fn offer<T: serde::Serialize>(sink: &mut SubscriptionSink, item: &T) -> Result<b
     }
 }
 
-/// The subscriber as admitted now: a suspension or an expired login ends its subscription.
-fn admitted(access: &Access, chain: &Chain, ext: &Extensions) -> Result<Viewer, ErrorObjectOwned> {
-    access.viewer(chain, ext)
-}
-
 /// `scf_subscribeNewHeads`.
 pub async fn follow_heads(
     chain: Arc<Chain>,
@@ -341,7 +336,7 @@ pub async fn follow_heads(
     pending: PendingSubscriptionSink,
     from_height: Option<u64>,
 ) -> SubscriptionResult {
-    let viewer = match admitted(&access, &chain, &ext) {
+    let viewer = match access.viewer(&chain, &ext) {
         Ok(v) => v,
         Err(e) => {
             pending.reject(e).await;
@@ -356,7 +351,7 @@ pub async fn follow_heads(
         let head = *heads.borrow_and_update();
         let viewer = match viewer.take() {
             Some(v) => v,
-            None => match admitted(&access, &chain, &ext) {
+            None => match access.viewer(&chain, &ext) {
                 Ok(v) => v,
                 Err(_) => return end("access_ended", None, Some(next)),
             },
@@ -395,7 +390,8 @@ pub async fn follow_events(
     filter: EventFilter,
     after: Option<EventCursor>,
 ) -> SubscriptionResult {
-    let checked = admitted(&access, &chain, &ext)
+    let checked = access
+        .viewer(&chain, &ext)
         .and_then(|v| v.require_login("scf_subscribeEvents").map(|()| v))
         .and_then(|v| checked_filter(&filter).map(|c| (v, c)));
     let contract = match checked {
@@ -422,7 +418,7 @@ pub async fn follow_events(
             }
             // Membership is read again for every page: a suspension or an expired login ends a
             // replay too, not only the live part.
-            let viewer = match admitted(&access, &chain, &ext) {
+            let viewer = match access.viewer(&chain, &ext) {
                 Ok(v) => v,
                 Err(_) => return end("access_ended", Some(after), None),
             };

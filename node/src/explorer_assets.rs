@@ -2,19 +2,13 @@
 //! (docs/explorer.md). Its three files are compiled into the binary: no CDN, no files beside
 //! the node, works offline.
 //!
-//! Owns: answering `GET /explorer`, `/explorer/app.js` and `/explorer/style.css` with a strict
+//! Owns: the answers to `GET /explorer`, `/explorer/app.js` and `/explorer/style.css`, with a strict
 //! Content-Security-Policy (scripts and styles from this node only, connections to this node's
 //! HTTP and WebSocket only, no framing).
 //!
 //! Must not: read any chain data itself. The page reads the chain through the same JSON-RPC as
 //! every client, under the access tier of the credential its user signs in with.
-use std::{
-    future::Future,
-    pin::Pin,
-    task::{Context, Poll},
-};
-
-use jsonrpsee::server::{HttpBody, HttpRequest};
+use jsonrpsee::server::HttpBody;
 
 const INDEX_HTML: &str = include_str!("../explorer/index.html");
 const APP_JS: &str = include_str!("../explorer/app.js");
@@ -45,44 +39,10 @@ fn respond(content_type: &str, body: &'static str) -> http::Response<HttpBody> {
         .expect("a valid response")
 }
 
-/// The HTTP layer answering the explorer's files before JSON-RPC sees the request.
-#[derive(Clone, Default)]
-pub struct ExplorerLayer;
-
-impl<S> tower::Layer<S> for ExplorerLayer {
-    type Service = Explorer<S>;
-
-    fn layer(&self, inner: S) -> Explorer<S> {
-        Explorer { inner }
-    }
-}
-
-#[derive(Clone)]
-pub struct Explorer<S> {
-    inner: S,
-}
-
-impl<S, B> tower::Service<HttpRequest<B>> for Explorer<S>
-where
-    S: tower::Service<HttpRequest<B>, Response = http::Response<HttpBody>>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: HttpRequest<B>) -> Self::Future {
-        if request.method() == http::Method::GET {
-            if let Some((content_type, body)) = asset(request.uri().path()) {
-                return Box::pin(async move { Ok(respond(content_type, body)) });
-            }
-        }
-        Box::pin(self.inner.call(request))
-    }
+/// The response to `GET path` if `path` is one of the explorer's files (the RPC port's GET
+/// layer, `probes::GetEndpointsLayer`, asks before JSON-RPC sees the request).
+pub fn response(path: &str) -> Option<http::Response<HttpBody>> {
+    asset(path).map(|(content_type, body)| respond(content_type, body))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! `GET /health` and `GET /ready` on the RPC port, for load balancers and orchestrators
-//! (docs/operations.md).
+//! The RPC port's GET endpoints, answered before JSON-RPC sees the request: `GET /health` and
+//! `GET /ready` for load balancers and orchestrators (docs/operations.md), and the explorer's
+//! files (`explorer_assets`).
 //!
 //! - `/health`: 200 while the process answers and its database reads; 503 otherwise.
 //! - `/ready`: 200 when the node follows the chain: its head is recent and, in a network of more
@@ -104,9 +105,9 @@ fn answer(ok: bool, body: serde_json::Value, details: bool) -> http::Response<Ht
     respond(ok, if details { body } else { json!({"ok": ok}) })
 }
 
-/// The HTTP layer answering the probes before JSON-RPC sees the request.
+/// The HTTP layer answering the probes and the explorer's files before JSON-RPC sees the request.
 #[derive(Clone)]
-pub struct ProbeLayer {
+pub struct GetEndpointsLayer {
     chain: Arc<Chain>,
     peers: Peers,
     /// Whether the node answers anonymous requests: if not, probes say 200 or 503 and nothing more.
@@ -114,17 +115,17 @@ pub struct ProbeLayer {
     cache: ReadyCache,
 }
 
-impl ProbeLayer {
-    pub fn new(chain: Arc<Chain>, peers: Peers, anonymous: bool) -> ProbeLayer {
-        ProbeLayer { chain, peers, details: anonymous, cache: ReadyCache::default() }
+impl GetEndpointsLayer {
+    pub fn new(chain: Arc<Chain>, peers: Peers, anonymous: bool) -> GetEndpointsLayer {
+        GetEndpointsLayer { chain, peers, details: anonymous, cache: ReadyCache::default() }
     }
 }
 
-impl<S> tower::Layer<S> for ProbeLayer {
-    type Service = Probes<S>;
+impl<S> tower::Layer<S> for GetEndpointsLayer {
+    type Service = GetEndpoints<S>;
 
-    fn layer(&self, inner: S) -> Probes<S> {
-        Probes {
+    fn layer(&self, inner: S) -> GetEndpoints<S> {
+        GetEndpoints {
             inner,
             chain: self.chain.clone(),
             peers: self.peers.clone(),
@@ -135,7 +136,7 @@ impl<S> tower::Layer<S> for ProbeLayer {
 }
 
 #[derive(Clone)]
-pub struct Probes<S> {
+pub struct GetEndpoints<S> {
     inner: S,
     chain: Arc<Chain>,
     peers: Peers,
@@ -143,7 +144,7 @@ pub struct Probes<S> {
     cache: ReadyCache,
 }
 
-impl<S, B> tower::Service<HttpRequest<B>> for Probes<S>
+impl<S, B> tower::Service<HttpRequest<B>> for GetEndpoints<S>
 where
     S: tower::Service<HttpRequest<B>, Response = http::Response<HttpBody>>,
     S::Future: Send + 'static,
@@ -158,6 +159,9 @@ where
 
     fn call(&mut self, request: HttpRequest<B>) -> Self::Future {
         if request.method() == http::Method::GET {
+            if let Some(page) = crate::explorer_assets::response(request.uri().path()) {
+                return Box::pin(async move { Ok(page) });
+            }
             let (chain, peers, cache, details) =
                 (self.chain.clone(), self.peers.clone(), self.cache.clone(), self.details);
             // The reads may block briefly (database, membership): off the async threads.

@@ -678,11 +678,11 @@ pub async fn start(
     let limiter = ClientLimiter::new(limits);
     // HTTP: browsers' origins are checked, then every request's Authorization header becomes a
     // `Presented` extension the methods read. RPC: every call is counted against its client.
-    // `/health` and `/ready` are answered before anything else reads the request.
+    // `/health`, `/ready` and the explorer's files are answered before anything else reads the
+    // request.
     let http = tower::ServiceBuilder::new()
         .layer(OriginCheckLayer::new(&limiter.limits().allowed_origins))
-        .layer(crate::probes::ProbeLayer::new(chain.clone(), peers.clone(), access.anonymous))
-        .layer(crate::explorer_assets::ExplorerLayer)
+        .layer(crate::probes::GetEndpointsLayer::new(chain.clone(), peers.clone(), access.anonymous))
         .layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
     let module = methods(chain, announcer, access, peers)?;
     let names = crate::metrics::MethodNames::new(module.method_names().map(String::from));

@@ -125,6 +125,30 @@ async fn holdings(client: &HttpClient, who: &str) -> Vec<u128> {
     vouchers.iter().map(|v| v.amount).collect()
 }
 
+/// 1,000.00 CNY from core to supplier1, accepted, 400.00 passed on to supplier2: the root
+/// voucher's id and the pieces of the split.
+async fn issue_accept_and_split(client: &HttpClient) -> (VoucherId, TransferResult) {
+    let issue = IssueArgs {
+        to: "supplier1".into(),
+        amount: 100_000,
+        currency: "CNY".into(),
+        maturity_day: days_ahead(client, 90).await,
+        trade_ref: None,
+    };
+    let (ok, data, err) =
+        run(client, "core", call("receivables", "issue", borsh::to_vec(&issue).unwrap())).await;
+    assert!(ok, "{err:?}");
+    let id: VoucherId = borsh::from_slice(&data).unwrap();
+    let (ok, _, err) =
+        run(client, "supplier1", call("receivables", "accept", borsh::to_vec(&id).unwrap())).await;
+    assert!(ok, "{err:?}");
+    let transfer = TransferArgs { id, to: "supplier2".into(), amount: 40_000 };
+    let (ok, data, err) =
+        run(client, "supplier1", call("receivables", "transfer", borsh::to_vec(&transfer).unwrap())).await;
+    assert!(ok, "{err:?}");
+    (id, borsh::from_slice(&data).unwrap())
+}
+
 /// `core` issues `count` vouchers to supplier1, one block each, each committed successfully.
 async fn issue_vouchers(client: &HttpClient, count: u128) {
     let maturity_day = days_ahead(client, 90).await;
@@ -182,25 +206,7 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     assert_eq!(discovered, openrpc, "rpc.discover is not the committed docs/schema/openrpc.json");
 
     // 1,000.00 CNY from core to supplier1, accepted, 400.00 passed on to supplier2.
-    let issue = IssueArgs {
-        to: "supplier1".into(),
-        amount: 100_000,
-        currency: "CNY".into(),
-        maturity_day: days_ahead(&client, 90).await,
-        trade_ref: None,
-    };
-    let (ok, data, err) =
-        run(&client, "core", call("receivables", "issue", borsh::to_vec(&issue).unwrap())).await;
-    assert!(ok, "{err:?}");
-    let id: VoucherId = borsh::from_slice(&data).unwrap();
-    let (ok, _, err) =
-        run(&client, "supplier1", call("receivables", "accept", borsh::to_vec(&id).unwrap())).await;
-    assert!(ok, "{err:?}");
-    let transfer = TransferArgs { id, to: "supplier2".into(), amount: 40_000 };
-    let (ok, data, err) =
-        run(&client, "supplier1", call("receivables", "transfer", borsh::to_vec(&transfer).unwrap())).await;
-    assert!(ok, "{err:?}");
-    let pieces: TransferResult = borsh::from_slice(&data).unwrap();
+    let (_, pieces) = issue_accept_and_split(&client).await;
     assert_eq!(holdings(&client, "supplier1").await, vec![60_000]);
     assert_eq!(holdings(&client, "supplier2").await, vec![40_000]);
 
@@ -391,6 +397,13 @@ async fn voucher_flow_bad_inputs_and_crash_recovery() {
     // Bad input that only execution can judge: a failed receipt, state untouched.
     let (ok, _, err) = run(&client, "core", call("receivables", "issue", vec![9, 9])).await;
     assert!(!ok && err.unwrap().contains("invalid arguments for issue"));
+    let issue = IssueArgs {
+        to: "supplier1".into(),
+        amount: 100_000,
+        currency: "CNY".into(),
+        maturity_day: days_ahead(&client, 90).await,
+        trade_ref: None,
+    };
     let (ok, _, err) =
         run(&client, "supplier1", call("receivables", "issue", borsh::to_vec(&issue).unwrap())).await;
     assert!(!ok && err.unwrap().contains("needs core_enterprise"));
@@ -1285,24 +1298,7 @@ async fn the_explorer_in_a_real_browser() {
     let client = node.ready().await;
 
     // A voucher split once: the root and two pieces.
-    let issue = IssueArgs {
-        to: "supplier1".into(),
-        amount: 100_000,
-        currency: "CNY".into(),
-        maturity_day: days_ahead(&client, 90).await,
-        trade_ref: None,
-    };
-    let (ok, data, err) =
-        run(&client, "core", call("receivables", "issue", borsh::to_vec(&issue).unwrap())).await;
-    assert!(ok, "{err:?}");
-    let id: VoucherId = borsh::from_slice(&data).unwrap();
-    let (ok, _, err) =
-        run(&client, "supplier1", call("receivables", "accept", borsh::to_vec(&id).unwrap())).await;
-    assert!(ok, "{err:?}");
-    let transfer = TransferArgs { id, to: "supplier2".into(), amount: 40_000 };
-    let (ok, _, err) =
-        run(&client, "supplier1", call("receivables", "transfer", borsh::to_vec(&transfer).unwrap())).await;
-    assert!(ok, "{err:?}");
+    let (id, _) = issue_accept_and_split(&client).await;
 
     // A trade order with a document.
     use scf_interface::trade::{AttachArgs, CreateOrderArgs, DocumentKind, Incoterm, PaymentTerms};
