@@ -195,28 +195,29 @@ pub fn document() -> Value {
         "openrpc",
     );
 
+    // Keyed by a stable name (the `codes` constant in snake case): clients generate their constants
+    // from these.
     let errors = [
-        (codes::INVALID_TRANSACTION, "transaction refused before execution (data.kind says why)"),
-        (codes::POOL_FULL, "the transaction pool is full; retry later"),
-        (codes::ALREADY_PENDING, "the same transaction, or one with the same sender and nonce, is pending"),
+        ("invalid_transaction", codes::INVALID_TRANSACTION, "transaction refused before execution (data.kind says why)"),
+        ("pool_full", codes::POOL_FULL, "the transaction pool is full; retry later"),
+        ("already_pending", codes::ALREADY_PENDING, "the same transaction, or one with the same sender and nonce, is pending"),
         (
+            "query_failed",
             codes::QUERY_FAILED,
             "a read-only query failed (data.kind; data.error_code for a contract's refusal)",
         ),
-        (codes::NOT_FOUND, "no such block or transaction"),
-        (codes::DEV_ONLY, "the method exists only on development chains"),
-        (codes::UNAUTHORIZED, "a signed query's authorization is invalid"),
-        (codes::FORBIDDEN, "the request's credential does not allow this (data.kind: login_required, bad_credential, expired, expiry_too_far, bad_signature, not_a_member, member_suspended, anonymous_refused, operator_only)"),
-        (codes::SENDER_QUOTA, "the sender has as many transactions pending at this node as one sender may; wait for some to be committed"),
-        (codes::RATE_LIMITED, "this address made more calls than the node allows per second; slow down"),
-        (codes::INVALID_PARAMS, "a parameter is not a valid value"),
-        (codes::INTERNAL, "internal error of the node; retry"),
+        ("not_found", codes::NOT_FOUND, "no such block or transaction"),
+        ("dev_only", codes::DEV_ONLY, "the method exists only on development chains"),
+        ("unauthorized", codes::UNAUTHORIZED, "a signed query's authorization is invalid"),
+        ("forbidden", codes::FORBIDDEN, "the request's credential does not allow this (data.kind: login_required, bad_credential, expired, expiry_too_far, bad_signature, not_a_member, member_suspended, anonymous_refused, operator_only)"),
+        ("sender_quota", codes::SENDER_QUOTA, "the sender has as many transactions pending at this node as one sender may; wait for some to be committed"),
+        ("rate_limited", codes::RATE_LIMITED, "this address made more calls than the node allows per second; slow down"),
+        ("invalid_params", codes::INVALID_PARAMS, "a parameter is not a valid value"),
+        ("internal", codes::INTERNAL, "internal error of the node; retry"),
     ];
     let errors: serde_json::Map<String, Value> = errors
         .iter()
-        .map(|(code, message)| {
-            (format!("E{}", code.unsigned_abs()), json!({"code": code, "message": message}))
-        })
+        .map(|(name, code, message)| (name.to_string(), json!({"code": code, "message": message})))
         .collect();
     let error_data: Schema = m.generator.subschema_for::<ErrorData>();
     let schemas = m.generator.take_definitions(true);
