@@ -3,7 +3,8 @@
 #   - libclang (RocksDB's Rust bindings are generated with bindgen), a C++ compiler and make
 #     (jemalloc, the node's allocator, builds with it),
 #   - the wasm32-unknown-unknown target (only to check that the committed contracts rebuild),
-#   - Node.js (a test runs the schema's example decoder),
+#   - Node.js and npm (the TypeScript client in clients/typescript, its examples and tests; a test
+#     runs the schema's example decoder), and the client's npm packages, from its committed lockfile,
 #   - with --tests (the test command passes it): Chromium and the explorer test's npm packages (a
 #     test drives the node's /explorer page in a headless browser through puppeteer-core, from the
 #     committed lockfile).
@@ -20,11 +21,12 @@ command -v clang >/dev/null 2>&1 || need_apt+=(clang)
 command -v c++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
-# The schema test decodes events with the Node.js example (docs/examples/decode_event.mjs).
+# The TypeScript client (clients/typescript); the schema test decodes events with the Node.js
+# example (docs/examples/decode_event.mjs).
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if $tests; then
   # The explorer's browser test (node/tests/explorer).
-  command -v npm >/dev/null 2>&1 || need_apt+=(npm)
   command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 fi
 
@@ -52,6 +54,20 @@ if command -v rustup >/dev/null 2>&1; then
     echo "setup: adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown || echo "setup: could not add the wasm32 target; the contract rebuild check will be skipped" >&2
   fi
+fi
+
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "setup: the TypeScript client needs Node.js 20.19 or later (found $(node --version)): see https://nodejs.org" >&2
+  exit 1
+fi
+
+# The TypeScript client's packages, exactly as locked (npm ci also compiles it: its `prepare`
+# script); again whenever the lockfile changes.
+client=clients/typescript
+if [ ! -f "$client/node_modules/.package-lock.json" ] \
+   || [ "$client/package-lock.json" -nt "$client/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the TypeScript client's npm packages (npm ci)"
+  (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The explorer test's packages, exactly as locked; again whenever the lockfile changes.

@@ -220,7 +220,9 @@ export class ScfClient {
       const { chain_id } = await this.checkSigner(key);
       auth = signQuery(key, chain_id, method.address, method.name, bytes, Date.now() + QUERY_VALIDITY_MS);
     }
-    const result = await this.request("scf_query", method.address, method.name, toHex(bytes), auth);
+    // Queries are for members: the signer's login carries the request, its signature the query.
+    const reader = key ? this.as(key) : this;
+    const result = await reader.request("scf_query", method.address, method.name, toHex(bytes), auth);
     return decodeReturn(method as Method<never, R>, result.data);
   }
 
