@@ -85,6 +85,30 @@ pub fn member_client(url: &str, chain_id: &str, key: &Keypair, validity_ms: u64)
     http_client(url, Some(&Credential::login(key, chain_id, now + validity_ms)))
 }
 
+/// A WebSocket client (subscriptions) of the node at `url` (its `http(s)://` JSON-RPC URL),
+/// presenting `credential`, which never goes out in the clear to another machine.
+pub async fn ws_client(url: &str, credential: Option<&Credential>) -> Result<jsonrpsee::ws_client::WsClient> {
+    let url = match url.split_once("://") {
+        Some(("https", rest)) => format!("wss://{rest}"),
+        Some(("http", rest)) => format!("ws://{rest}"),
+        _ => url.to_string(),
+    };
+    if credential.is_some() && url.starts_with("ws://") && !is_loopback_url(&url) {
+        bail!("refusing to send a login over plain WebSocket to {url}: use https://");
+    }
+    let mut headers = HeaderMap::new();
+    if let Some(c) = credential {
+        headers.insert("authorization", HeaderValue::from_str(&c.header_value())?);
+    }
+    let mut builder = jsonrpsee::ws_client::WsClientBuilder::default()
+        .request_timeout(Duration::from_secs(30))
+        .set_headers(headers);
+    if let Some(ca) = std::env::var_os("SCF_RPC_CA") {
+        builder = builder.with_custom_cert_store(private_ca(std::path::Path::new(&ca))?);
+    }
+    builder.build(&url).await.with_context(|| format!("connecting to {url}"))
+}
+
 /// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`).
 fn is_loopback_url(url: &str) -> bool {
     let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
@@ -197,25 +221,7 @@ impl Ctx {
             }
             None => None,
         };
-        let url = match self.url.split_once("://") {
-            Some(("https", rest)) => format!("wss://{rest}"),
-            Some(("http", rest)) => format!("ws://{rest}"),
-            _ => self.url.clone(),
-        };
-        if credential.is_some() && url.starts_with("ws://") && !is_loopback_url(&url) {
-            bail!("refusing to send a login over plain WebSocket to {url}: use https://");
-        }
-        let mut headers = HeaderMap::new();
-        if let Some(c) = &credential {
-            headers.insert("authorization", HeaderValue::from_str(&c.header_value())?);
-        }
-        let mut builder = jsonrpsee::ws_client::WsClientBuilder::default()
-            .request_timeout(Duration::from_secs(30))
-            .set_headers(headers);
-        if let Some(ca) = std::env::var_os("SCF_RPC_CA") {
-            builder = builder.with_custom_cert_store(private_ca(std::path::Path::new(&ca))?);
-        }
-        builder.build(&url).await.with_context(|| format!("connecting to {url}"))
+        ws_client(&self.url, credential.as_ref()).await
     }
 
     /// The same node, reading, signing queries and transactions as `key`.

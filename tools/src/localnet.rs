@@ -36,6 +36,10 @@ pub struct NodeEntry {
     pub rpc: String,
     pub p2p: String,
     pub tx: String,
+    /// Where the node serves Prometheus metrics (`GET /metrics`): what `scf bench` reads each
+    /// node's CPU from. Absent in manifests written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<String>,
     /// libp2p peer id of the node key.
     pub peer_id: String,
 }
@@ -65,15 +69,19 @@ fn write_secret(path: &Path, seed: &[u8; 32]) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
+/// Ports each node of a new network takes from `--base-port`: consensus, transactions, RPC, metrics.
+pub const PORTS_PER_NODE: u16 = 4;
+
 /// Writes a new network: `genesis.json` and the contracts, and per node a directory with
 /// `node.toml`, `node.key` and (validators) `consensus.key`. Every node lists every other as a
-/// peer. Ports: node i uses `base_port + 3i` (consensus), `+1` (transactions), `+2` (RPC).
+/// peer. Ports: node i uses `base_port + 4i` (consensus), `+1` (transactions), `+2` (RPC), `+3`
+/// (metrics).
 pub fn genesis_new(opts: &GenesisOptions) -> Result<Manifest> {
     if opts.validators == 0 {
         bail!("a network needs at least one validator");
     }
     let total = opts.validators + opts.full_nodes;
-    if opts.base_port as usize + 3 * total > u16::MAX as usize {
+    if opts.base_port as usize + PORTS_PER_NODE as usize * total > u16::MAX as usize {
         bail!("--base-port {} leaves no room for {total} nodes", opts.base_port);
     }
     if opts.out.join(MANIFEST).exists() {
@@ -90,7 +98,7 @@ pub fn genesis_new(opts: &GenesisOptions) -> Result<Manifest> {
     for i in 0..total {
         let validator = i < opts.validators;
         let name = if validator { format!("validator{i}") } else { format!("full{}", i - opts.validators) };
-        let port = opts.base_port + 3 * i as u16;
+        let port = opts.base_port + PORTS_PER_NODE * i as u16;
         let node_seed = random_seed();
         let peer_id = libp2p_identity::Keypair::ed25519_from_bytes(node_seed)
             .expect("any 32 bytes are an ed25519 seed")
@@ -105,6 +113,7 @@ pub fn genesis_new(opts: &GenesisOptions) -> Result<Manifest> {
                 p2p: format!("/ip4/127.0.0.1/tcp/{port}"),
                 tx: format!("/ip4/127.0.0.1/tcp/{}", port + 1),
                 rpc: format!("127.0.0.1:{}", port + 2),
+                metrics: Some(format!("127.0.0.1:{}", port + 3)),
                 peer_id,
             },
             node_seed,
@@ -183,9 +192,10 @@ pub fn genesis_new(opts: &GenesisOptions) -> Result<Manifest> {
                 .join(", ")
         };
         toml.push_str(&format!(
-            "node_key_file = \"node.key\"\nrpc_addr = \"{}\"\np2p_listen = \"{}\"\npersistent_peers = [{}]\n\
-             tx_listen = \"{}\"\ntx_peers = [{}]\n",
+            "node_key_file = \"node.key\"\nrpc_addr = \"{}\"\nmetrics_addr = \"{}\"\np2p_listen = \"{}\"\n\
+             persistent_peers = [{}]\ntx_listen = \"{}\"\ntx_peers = [{}]\n",
             p.entry.rpc,
+            p.entry.metrics.as_deref().unwrap_or_default(),
             p.entry.p2p,
             list(|e| &e.p2p),
             p.entry.tx,

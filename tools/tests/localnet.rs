@@ -73,7 +73,7 @@ impl Localnet {
     async fn create(validators: usize, full_nodes: usize) -> Localnet {
         let serial = SERIAL.lock().await;
         let dir = tempfile::tempdir().unwrap();
-        let base = free_port_range(3 * (validators + full_nodes) as u16);
+        let base = free_port_range(scf_tools::localnet::PORTS_PER_NODE * (validators + full_nodes) as u16);
         let path = dir.path().to_str().unwrap().to_string();
         scf_ok(&[
             "genesis",
@@ -274,7 +274,7 @@ async fn a_peer_outside_the_membership_cannot_connect_or_get_a_transaction_in() 
     let rogue_dir = net.dir.path().join("rogue");
     std::fs::create_dir_all(&rogue_dir).unwrap();
     std::fs::write(rogue_dir.join("node.key"), hex::encode([42u8; 32])).unwrap();
-    let base = free_port_range(3);
+    let base = free_port_range(scf_tools::localnet::PORTS_PER_NODE);
     let v0 = std::fs::read_to_string(net.dir.path().join("validator0/node.toml")).unwrap();
     let value = |key: &str| -> String {
         let line = v0.lines().find(|l| l.starts_with(key)).unwrap();
@@ -524,7 +524,7 @@ async fn localnet_commands_run_a_network_and_a_node_that_cannot_start_fails_them
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap();
-    let base = free_port_range(3);
+    let base = free_port_range(scf_tools::localnet::PORTS_PER_NODE);
     scf_ok(&["genesis", "new", "--validators", "1", "--out", path, "--base-port", &base.to_string()]);
     let taken = TcpListener::bind(("127.0.0.1", base + 2)).unwrap();
     for args in [["localnet", "up", path].as_slice(), ["localnet", "start", path, "validator0"].as_slice()] {

@@ -96,17 +96,21 @@ pub async fn run(ctx: &Ctx, cmd: LocalnetCmd) -> Result<()> {
             let list: Vec<_> = m
                 .nodes
                 .iter()
-                .map(|n| json!({"name": n.name, "role": n.role, "rpc": format!("http://{}", n.rpc)}))
+                .map(|n| {
+                    json!({"name": n.name, "role": n.role, "rpc": format!("http://{}", n.rpc),
+                           "metrics": n.metrics.as_ref().map(|m| format!("http://{m}/metrics"))})
+                })
                 .collect();
             if ctx.json {
                 print_json(&json!(list));
             } else {
                 for n in &list {
                     println!(
-                        "{:<12} {:<10} {}",
+                        "{:<12} {:<10} {:<28} {}",
                         n["name"].as_str().unwrap_or(""),
                         n["role"].as_str().unwrap_or(""),
-                        n["rpc"].as_str().unwrap_or("")
+                        n["rpc"].as_str().unwrap_or(""),
+                        n["metrics"].as_str().map(|m| format!("metrics {m}")).unwrap_or_default()
                     );
                 }
             }
