@@ -56,15 +56,15 @@ if command -v rustup >/dev/null 2>&1; then
   fi
 fi
 
+# The TypeScript client's packages, exactly as locked (npm ci also compiles it: its `prepare`
+# script); again whenever the lockfile changes. It needs Node.js 20.19 or later: the tests do; a dev
+# chain runs without it.
+client=clients/typescript
 if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
   echo "setup: the TypeScript client needs Node.js 20.19 or later (found $(node --version)): see https://nodejs.org" >&2
-  exit 1
-fi
-
-# The TypeScript client's packages, exactly as locked (npm ci also compiles it: its `prepare`
-# script); again whenever the lockfile changes.
-client=clients/typescript
-if [ ! -f "$client/node_modules/.package-lock.json" ] \
+  $tests && exit 1
+  echo "setup: skipping the TypeScript client; the dev chain does not need it" >&2
+elif [ ! -f "$client/node_modules/.package-lock.json" ] \
    || [ "$client/package-lock.json" -nt "$client/node_modules/.package-lock.json" ]; then
   echo "setup: installing the TypeScript client's npm packages (npm ci)"
   (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)

@@ -81,7 +81,13 @@ fn typescript_client_against_a_real_node() {
     }
     // Unit tests of the codec and signing first, then the flows against the node.
     let out = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "test/codec.test.mjs", "test/node.test.mjs"])
+        .args([
+            "--test",
+            "--test-concurrency=1",
+            "test/codec.test.mjs",
+            "test/transport.test.mjs",
+            "test/node.test.mjs",
+        ])
         .current_dir(&dir)
         .env("SCF_NODE_URL", node.url())
         .env("SCF_CLI", env!("CARGO_BIN_EXE_scf"))
@@ -104,5 +110,5 @@ fn typescript_client_against_a_real_node() {
         .find_map(|l| l.strip_prefix("# pass "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0);
-    assert!(passed >= 16, "expected the codec's and the node tests to pass, saw {passed}:\n{report}");
+    assert!(passed >= 22, "expected the codec, transport and node tests to pass, saw {passed}:\n{report}");
 }

@@ -153,7 +153,7 @@ function contractModule(contract) {
   lines.push("/** An event of this contract with its decoded body: switch on `topic` to narrow `body`. */");
   lines.push(
     "export type Event =\n" +
-      (events.length ? events.map((e) => `  | { contract: typeof name; topic: ${JSON.stringify(e.topic)}; body: ${e.bodyType} }`).join("\n") : "  never") +
+      (events.length ? events.map((e) => `  | { contractName: typeof name; topic: ${JSON.stringify(e.topic)}; body: ${e.bodyType}; bodyError?: undefined }`).join("\n") : "  never") +
       ";",
   );
   return lines.join("\n") + "\n";
@@ -261,7 +261,10 @@ function rpcModule() {
       (p, i) => `${quoteKey(p.name)}${i > lastRequired ? "?" : ""}: ${jsonSchemaType(p.schema)}`,
     );
     lines.push(docComment(m.summary, "  ").trimEnd());
-    lines.push(`  ${JSON.stringify(m.name)}: { params: [${params.join(", ")}]; result: ${jsonSchemaType(m.result.schema)} };`);
+    // A subscribe call answers with the subscription's id; its notifications carry the schema's type.
+    const subscription = m.name.startsWith("scf_subscribe");
+    const result = subscription ? `string; notification: ${jsonSchemaType(m.result.schema)}` : jsonSchemaType(m.result.schema);
+    lines.push(`  ${JSON.stringify(m.name)}: { params: [${params.join(", ")}]; result: ${result} };`);
   }
   lines.push("}");
   return lines.join("\n") + "\n";

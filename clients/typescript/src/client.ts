@@ -1,7 +1,7 @@
 // A node's JSON-RPC as an application uses it: reads by access tier (anonymous, a member's login,
 // the operator's cookie), signed queries, transactions built, signed and submitted, finality awaited
 // and results decoded, events paged and followed from a cursor.
-import { toHex, type Hex } from "./codec.js";
+import { CodecError, toHex, type Hex } from "./codec.js";
 import { decodeBody, decodeReturn, encodeArgs, type EventType, type Method } from "./contract.js";
 import * as generated from "./generated/index.js";
 import type * as rpc from "./generated/rpc.js";
@@ -37,16 +37,17 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-/** An event with its body decoded through the interface schema, when its contract is a system one. */
-export type DecodedEvent = rpc.EventView & {
-  /** The system contract's name (`receivables`), when it is one. */
-  contractName?: string;
-  /** The body, decoded by this client (integers above 32 bits as `bigint`). */
-  body?: unknown;
-};
+/**
+ * An event with its body decoded through the interface schema: a system contract's event carries
+ * `contractName` and a typed `body` (switch on `topic` to narrow it); any other contract's has
+ * neither. A body that does not decode (a newer contract than this client knows) has `bodyError`
+ * instead, and the raw `data` as always.
+ */
+export type DecodedEvent<E extends rpc.EventView = rpc.EventView> = E &
+  (generated.SystemEvent | { contractName?: string; body?: undefined; bodyError?: string });
 
 /** An event record (with its cursor) and its decoded body. */
-export type DecodedEventRecord = rpc.EventRecord & DecodedEvent;
+export type DecodedEventRecord = DecodedEvent<rpc.EventRecord>;
 
 /** A committed transaction's outcome. */
 export interface CallResult<R> {
@@ -86,6 +87,21 @@ export class FinalityTimeout extends Error {
   }
 }
 
+/**
+ * A transaction committed (successfully), but its return value does not decode as this client's
+ * schema says: it did happen, so do not send it again. `view` holds the receipt as the node gave it.
+ */
+export class ResultDecodeError extends Error {
+  constructor(
+    readonly hash: Hex,
+    readonly view: rpc.TxView,
+    cause: Error,
+  ) {
+    super(`transaction ${hash} committed, but its result does not decode: ${cause.message}`);
+    this.name = "ResultDecodeError";
+  }
+}
+
 /** How long the logins and signed queries this client makes stay valid (the node allows 10 min). */
 const LOGIN_VALIDITY_MS = 5 * 60_000;
 const QUERY_VALIDITY_MS = 60_000;
@@ -96,14 +112,26 @@ const byAddress = new Map<string, (typeof generated.systemContracts)[number]>(
   generated.systemContracts.map((c) => [c.address, c]),
 );
 
-/** An event's body decoded through the interface schema (`undefined` for other contracts' events). */
-export function decodeEvent<E extends rpc.EventView>(event: E): E & DecodedEvent {
+/**
+ * An event view with its body decoded, if its contract is a system contract. Never throws: a body
+ * that does not decode gets `bodyError`.
+ */
+export function decodeEvent<E extends rpc.EventView>(event: E): DecodedEvent<E> {
   const contract = byAddress.get(event.contract.toLowerCase());
-  if (!contract) return event;
-  const type = (contract.events as Record<string, EventType<unknown>>)[event.topic];
-  if (!type) return { ...event, contractName: contract.name };
-  return { ...event, contractName: contract.name, body: decodeBody(type, event.data) };
+  if (!contract) return event as DecodedEvent<E>;
+  const events = contract.events as Record<string, EventType<unknown>>;
+  if (!Object.hasOwn(events, event.topic)) {
+    return { ...event, contractName: contract.name, bodyError: `${contract.name} declares no event ${event.topic}` } as DecodedEvent<E>;
+  }
+  try {
+    return { ...event, contractName: contract.name, body: decodeBody(events[event.topic]!, event.data) } as DecodedEvent<E>;
+  } catch (e) {
+    return { ...event, contractName: contract.name, bodyError: (e as Error).message } as DecodedEvent<E>;
+  }
 }
+
+/** Waits `ms` (for retries). */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ScfClient {
   readonly url: string;
@@ -113,6 +141,8 @@ export class ScfClient {
   private login: { header: string; expiresAt: number } | undefined;
   private readonly members = new Map<string, ScfClient>();
   private readonly nonces = new Map<string, bigint>();
+  /** Per sender: the last build-and-submit in progress (nonces are assigned one at a time). */
+  private readonly sending = new Map<string, Promise<unknown>>();
   private wsPromise: Promise<WsTransport> | undefined;
 
   /** A client of the node at `url` (`http://127.0.0.1:9944` for a dev chain). */
@@ -160,12 +190,18 @@ export class ScfClient {
     this.chainPromise ??= (async () => {
       const anonymous = new HttpTransport(this.url, async () => undefined, this.options.timeoutMs ?? 30_000);
       try {
-        return await anonymous.request("scf_chainHead", []);
+        const head = await anonymous.request("scf_chainHead", []);
+        if (this.options.chainId && head.chain_id !== this.options.chainId) {
+          throw new Error(`the node at ${this.url} runs chain ${head.chain_id}, not ${this.options.chainId}`);
+        }
+        return head;
       } catch (e) {
         const chainId = this.options.chainId;
         if (!chainId || !(e instanceof RpcError)) throw e;
         // The node refuses anonymous reads: sign in with the given chain id.
-        const login = this.options.as ? loginHeader(this.options.as, chainId, Date.now() + LOGIN_VALIDITY_MS) : undefined;
+        const login = this.options.operatorCookie
+          ? `Bearer operator.${this.options.operatorCookie.trim()}`
+          : this.options.as && loginHeader(this.options.as, chainId, Date.now() + LOGIN_VALIDITY_MS);
         const signedIn = new HttpTransport(this.url, async () => login, this.options.timeoutMs ?? 30_000);
         return await signedIn.request("scf_chainHead", []);
       }
@@ -262,6 +298,24 @@ export class ScfClient {
   }
 
   /**
+   * Builds, signs and submits `payload` from `signer`: one at a time per signer, so concurrent
+   * sends from one account take consecutive nonces. Returns the signed transaction's hash.
+   */
+  async signAndSubmit(signer: Keypair, payload: wire.Payload, options: SendOptions = {}): Promise<Hex> {
+    const previous = this.sending.get(signer.account) ?? Promise.resolve();
+    const turn = previous.catch(() => {}).then(async () => {
+      const signed = signTransaction(signer, await this.buildTransaction(signer, payload, options));
+      return this.submit(signed);
+    });
+    this.sending.set(signer.account, turn);
+    try {
+      return await turn;
+    } finally {
+      if (this.sending.get(signer.account) === turn) this.sending.delete(signer.account);
+    }
+  }
+
+  /**
    * Waits until `hash` is final (read as `reader`, who must be allowed to see it: its sender),
    * then returns it with its receipt. Throws `FinalityTimeout` after `timeoutMs`.
    */
@@ -282,9 +336,18 @@ export class ScfClient {
    * committed transaction; throws `TransactionFailed` if it failed.
    */
   async send(signer: Keypair, payload: wire.Payload, options: SendOptions = {}): Promise<rpc.TxView> {
-    const signed = signTransaction(signer, await this.buildTransaction(signer, payload, options));
-    const hash = await this.submit(signed);
-    const view = await this.waitFor(hash, { as: signer, timeoutMs: options.timeoutMs });
+    const hash = await this.signAndSubmit(signer, payload, options);
+    let view: rpc.TxView;
+    try {
+      view = await this.waitFor(hash, { as: signer, timeoutMs: options.timeoutMs });
+    } catch (e) {
+      // It left the pool unexecuted, or has not executed yet: the nonces this client counted past
+      // the chain's may never be used; ask the chain again next time.
+      if (e instanceof FinalityTimeout || (e instanceof RpcError && e.code === RpcErrorCode.not_found)) {
+        this.nonces.delete(signer.account);
+      }
+      throw e;
+    }
     const receipt = view.receipt!;
     if (!receipt.success) {
       throw new TransactionFailed(
@@ -308,8 +371,15 @@ export class ScfClient {
   async call<A, R>(signer: Keypair, method: Method<A, R>, args: A, options: SendOptions = {}): Promise<CallResult<R>> {
     const view = await this.send(signer, callPayload(method, args), options);
     const receipt = view.receipt!;
+    let value: R;
+    try {
+      value = decodeReturn(method as Method<never, R>, receipt.return_data ?? "0x");
+    } catch (e) {
+      if (e instanceof CodecError) throw new ResultDecodeError(view.hash, view, e);
+      throw e;
+    }
     return {
-      value: decodeReturn(method as Method<never, R>, receipt.return_data ?? "0x"),
+      value,
       hash: view.hash,
       height: view.block_height ?? 0,
       events: receipt.events as DecodedEvent[],
@@ -318,16 +388,23 @@ export class ScfClient {
     };
   }
 
-  private ws(): Promise<WsTransport> {
-    this.wsPromise ??= (async () =>
-      WsTransport.connect(this.url, await this.authorization(), this.options.timeoutMs ?? 30_000))();
-    this.wsPromise.catch(() => (this.wsPromise = undefined));
-    return this.wsPromise;
+  /** A new WebSocket connection, signed in as this client reads (a fresh login). */
+  private async connectWs(): Promise<WsTransport> {
+    if (this.options.as) this.login = undefined;
+    return WsTransport.connect(this.url, await this.authorization(), this.options.timeoutMs ?? 30_000);
   }
 
-  private dropWs(ws: WsTransport) {
-    ws.close();
-    this.wsPromise = undefined;
+  /** The client's shared WebSocket (for `subscribeNewHeads`), made again after it closed. */
+  private ws(): Promise<WsTransport> {
+    if (!this.wsPromise) {
+      const made = this.connectWs();
+      this.wsPromise = made;
+      made.then(
+        (ws) => ws.onClosed(() => this.wsPromise === made && (this.wsPromise = undefined)),
+        () => this.wsPromise === made && (this.wsPromise = undefined),
+      );
+    }
+    return this.wsPromise;
   }
 
   /** Every new block from the next one (or stored ones first, from `fromHeight`). */
@@ -340,15 +417,20 @@ export class ScfClient {
    * Follows the events matching `filter` that this reader may see: the stored ones strictly after
    * `after` first, then live ones as blocks commit (without `after`: from the end of what the node
    * has indexed now). Each record carries its `cursor`; resuming after the last one seen loses and
-   * repeats nothing. When the node ends the subscription (this reader fell behind, its login
-   * expired, the connection dropped) it resubscribes after the last cursor by itself. Stop by
-   * breaking out of the loop; it ends by itself when `filter.to_height` is reached.
+   * repeats nothing. Its connection is its own. When the node ends the subscription because this
+   * reader fell behind (`too_slow`) or its login expired (`access_ended`), or the connection
+   * drops, it resubscribes after the last cursor it yielded, on a new connection with a fresh
+   * login, backing off while the node is unreachable. Stop by breaking out of the loop; it ends
+   * by itself when `filter.to_height` is reached. It throws when the access is gone (refused again
+   * right after signing in anew), when the node refuses the request (`RpcError`), or after
+   * `maxFailures` attempts in a row fail (default 20, about eight minutes of back-off).
    */
   async *followEvents(
     filter: rpc.EventFilter,
     after?: rpc.EventCursor | null,
     options: { maxFailures?: number } = {},
   ): AsyncGenerator<DecodedEventRecord> {
+    const maxFailures = options.maxFailures ?? 20;
     let cursor: rpc.EventCursor;
     if (after) cursor = after;
     else if (filter.from_height != null) cursor = { height: 0, tx_index: 0, event_index: 0 };
@@ -361,9 +443,12 @@ export class ScfClient {
     for (;;) {
       let ws: WsTransport | undefined;
       let sub: Subscription<rpc.EventRecord> | undefined;
+      let subscribedAt = 0;
+      let failure: unknown;
       try {
-        ws = await this.ws();
+        ws = await this.connectWs();
         sub = await ws.subscribe<rpc.EventRecord>("scf_subscribeEvents", [filter, cursor], "scf_unsubscribeEvents");
+        subscribedAt = Date.now();
         for await (const record of sub) {
           failures = 0;
           cursor = record.cursor;
@@ -371,21 +456,22 @@ export class ScfClient {
         }
       } catch (e) {
         if (e instanceof RpcError) throw e;
-        if (++failures >= (options.maxFailures ?? 5)) throw e;
+        failure = e;
       } finally {
         sub?.close();
+        ws?.close();
       }
       const end = sub?.end;
       if (end?.kind === "complete") return;
-      // `too_slow`, `access_ended` (a login expired: the next connection signs in anew) or a
-      // dropped connection: resubscribe after the last cursor, on a fresh connection.
-      if (ws) this.dropWs(ws);
-      if (end?.kind === "access_ended") {
-        // Once after a login expired; again at once means the access is gone (a suspended member).
-        if (++failures >= 2) throw new Error("the node ended the subscription: this reader may no longer see these events");
-        this.login = undefined;
+      if (end?.kind === "too_slow") continue; // at once, after the last cursor
+      if (end?.kind === "access_ended" && Date.now() - subscribedAt < 5_000) {
+        // Refused again right after a fresh login: the access itself is gone (a suspended member).
+        throw new Error("the node ended the subscription: this reader may no longer see these events");
       }
-      await new Promise((r) => setTimeout(r, 200 * Math.max(1, failures)));
+      if (end?.kind !== "access_ended" && ++failures >= maxFailures) {
+        throw failure ?? new Error(`the subscription ended ${maxFailures} times in a row: ${JSON.stringify(end)}`);
+      }
+      await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
     }
   }
 

@@ -147,6 +147,8 @@ function bytesOf(value: unknown, path: string): Uint8Array {
 function encodeInto(w: Writer, defs: Definitions, declaration: string, value: unknown, path: string): void {
   if (declaration === "String") {
     if (typeof value !== "string") throw new CodecError(`expected a string, got ${describe(value)}`, path);
+    // A lone surrogate has no UTF-8 form: refused, not silently replaced.
+    if (!value.isWellFormed()) throw new CodecError("the string holds a lone surrogate (not valid Unicode)", path);
     const utf8 = new TextEncoder().encode(value);
     w.uint(BigInt(utf8.length), 4);
     w.bytes(utf8);
@@ -176,11 +178,13 @@ function encodeInto(w: Writer, defs: Definitions, declaration: string, value: un
       if (fixed && b.length !== s.min_length) {
         throw new CodecError(`expected exactly ${s.min_length} bytes, got ${b.length}`, path);
       }
+      if (b.length > s.max_length) throw new CodecError(`${b.length} bytes, more than ${s.max_length}`, path);
       if (!fixed) w.uint(BigInt(b.length), s.length_width);
       w.bytes(b);
       return;
     }
     if (!Array.isArray(value)) throw new CodecError(`expected an array, got ${describe(value)}`, path);
+    if (value.length > s.max_length) throw new CodecError(`${value.length} elements, more than ${s.max_length}`, path);
     if (fixed && value.length !== s.min_length) {
       throw new CodecError(`expected exactly ${s.min_length} elements, got ${value.length}`, path);
     }
@@ -206,6 +210,12 @@ function encodeInto(w: Writer, defs: Definitions, declaration: string, value: un
       throw new CodecError(`expected an object, got ${describe(value)}`, path);
     }
     const object = value as Record<string, unknown>;
+    // A misspelt field would otherwise encode as a missing optional one.
+    for (const key of Object.keys(object)) {
+      if (!def.struct.some((f) => f.name === key)) {
+        throw new CodecError(`unknown field ${key} (fields: ${def.struct.map((f) => f.name).join(", ")})`, path);
+      }
+    }
     for (const f of def.struct) {
       const v = object[f.name];
       if (v === undefined && !isOption(f.type)) throw new CodecError(`missing field ${f.name}`, path);
@@ -284,7 +294,8 @@ function decodeFrom(r: Reader, defs: Definitions, declaration: string, path: str
   if (declaration === "String") {
     const len = Number(r.uint(4, path));
     try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(r.take(len, path));
+      // ignoreBOM: a leading U+FEFF is part of the string, as in Rust.
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(r.take(len, path));
     } catch (e) {
       if (e instanceof CodecError) throw e;
       throw new CodecError("not UTF-8", path);

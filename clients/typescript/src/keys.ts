@@ -27,6 +27,9 @@ export const DEV_KEY_NAMES = [
 /** The `format` of the CLI's key files. */
 export const KEY_FILE_FORMAT = "scf-key/1";
 
+/** The dev keys' accounts, derived once. */
+let devAccounts: Map<Hex, string> | undefined;
+
 /** A key file that cannot be opened: not a key file, a wrong passphrase, a seed of another account. */
 export class KeyFileError extends Error {
   constructor(message: string) {
@@ -52,7 +55,13 @@ export class Keypair {
 
   /** The key of a 32-byte seed (bytes or 64 hex digits). */
   static fromSeed(seed: Uint8Array | Hex): Keypair {
-    return new Keypair(typeof seed === "string" ? fromHex(seed) : seed);
+    if (typeof seed === "string") {
+      // Never echo the input: it is a secret.
+      const digits = seed.trim().replace(/^0x/i, "");
+      if (!/^[0-9a-fA-F]{64}$/.test(digits)) throw new Error("an ed25519 seed is 32 bytes: 64 hex digits");
+      return new Keypair(fromHex(digits));
+    }
+    return new Keypair(seed);
   }
 
   /** A new key from the platform's secure random source. */
@@ -70,8 +79,8 @@ export class Keypair {
 
   /** The dev key name of an account, if it is one of the built-in dev keys. */
   static devKeyName(account: Hex): string | undefined {
-    const wanted = account.toLowerCase();
-    return [...DEV_KEY_NAMES, "validator0/node"].find((n) => Keypair.dev(n).account === wanted);
+    devAccounts ??= new Map([...DEV_KEY_NAMES, "validator0/node"].map((n) => [Keypair.dev(n).account, n]));
+    return devAccounts.get(account.toLowerCase());
   }
 
   /**

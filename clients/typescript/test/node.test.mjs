@@ -112,20 +112,18 @@ test("for the same inputs the client's signed transaction is the CLI's, byte for
   assert.equal(view.args, toHex(encodeArgs(receivables.methods.issue, args)));
   assert.equal(view.receipt.success, true);
 
-  // A transfer, signed by another key, with the nonce the client picks itself.
+  // A transfer, signed by another key, built by the client (its chain id, the nonce it picks).
   const issued = await client.call(core, receivables.methods.issue, { ...args, trade_ref: null });
   await client.call(supplier1, receivables.methods.accept, issued.value);
-  const account = await client.as(supplier1).getAccount(supplier1.account);
+  const built = await client.buildTransaction(
+    supplier1,
+    callPayload(receivables.methods.transfer, { id: issued.value, to: "supplier2", amount: 100n }),
+  );
+  const ours = signTransaction(supplier1, built);
   const cliTransfer = await scf(
     "voucher", "transfer", String(issued.value), "--to", "supplier2", "--amount", "1.00", "--as", "supplier1", "--no-wait",
   );
-  assert.equal(cliTransfer.nonce, account.nonce);
-  const ours = signTransaction(supplier1, {
-    chain_id: tx.chain_id,
-    sender: supplier1.account,
-    nonce: BigInt(account.nonce),
-    payload: callPayload(receivables.methods.transfer, { id: issued.value, to: "supplier2", amount: 100n }),
-  });
+  assert.equal(BigInt(cliTransfer.nonce), built.nonce);
   assert.equal(ours.hash, cliTransfer.hash);
   await client.waitFor(cliTransfer.hash, { as: supplier1 });
 });
@@ -190,9 +188,19 @@ test("a refused transfer surfaces the contract's error code; a refused submissio
     assert.equal(e.kind, "wrong_chain_id");
     return true;
   });
-  // A key that is no member is refused by the chain.
+  // A key that is no member cannot sign in, and the node refuses its transactions at admission.
   const stranger = Keypair.generate();
-  await assert.rejects(client.call(stranger, receivables.methods.accept, 1n), (e) => e instanceof RpcError && e.kind === "not_a_member" || (e instanceof TransactionFailed && e.kind === "not_a_member"));
+  await assert.rejects(client.call(stranger, receivables.methods.accept, 1n), (e) => e instanceof RpcError && e.code === RpcErrorCode.forbidden && e.kind === "not_a_member");
+  const strangers = signTransaction(stranger, {
+    chain_id: (await client.chain()).chain_id, sender: stranger.account, nonce: 0n,
+    payload: callPayload(receivables.methods.accept, 1n),
+  });
+  await assert.rejects(client.submit(strangers), (e) => e instanceof RpcError && e.code === RpcErrorCode.invalid_transaction && e.kind === "not_a_member");
+  // Two calls at once from one signer take consecutive nonces.
+  const today0 = await today();
+  const [a, b] = await Promise.all([0, 1].map((k) =>
+    client.call(core, receivables.methods.issue, { to: "supplier2", amount: 10n + BigInt(k), currency: "CNY", maturity_day: today0 + 5, trade_ref: null })));
+  assert.notEqual(a.value, b.value);
 });
 
 test("reads follow the access tiers: anonymous, a member's login, the operator's cookie", async () => {

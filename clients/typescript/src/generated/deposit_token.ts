@@ -339,7 +339,7 @@ export const events = {
 
 /** An event of this contract with its decoded body: switch on `topic` to narrow `body`. */
 export type Event =
-  | { contract: typeof name; topic: "token_minted"; body: TokenEvent }
-  | { contract: typeof name; topic: "token_burned"; body: TokenEvent }
-  | { contract: typeof name; topic: "token_transferred"; body: TokenEvent }
-  | { contract: typeof name; topic: "token_approved"; body: ApprovalEvent };
+  | { contractName: typeof name; topic: "token_minted"; body: TokenEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "token_burned"; body: TokenEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "token_transferred"; body: TokenEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "token_approved"; body: ApprovalEvent; bodyError?: undefined };

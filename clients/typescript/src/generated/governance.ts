@@ -478,13 +478,13 @@ export const events = {
 
 /** An event of this contract with its decoded body: switch on `topic` to narrow `body`. */
 export type Event =
-  | { contract: typeof name; topic: "validator_change_proposed"; body: Proposal }
-  | { contract: typeof name; topic: "validator_change_voted"; body: VoteEvent }
-  | { contract: typeof name; topic: "validator_change_passed"; body: Proposal }
-  | { contract: typeof name; topic: "validator_change_rejected"; body: Proposal }
-  | { contract: typeof name; topic: "validator_change_expired"; body: Proposal }
-  | { contract: typeof name; topic: "code_change_proposed"; body: Proposal }
-  | { contract: typeof name; topic: "code_change_voted"; body: VoteEvent }
-  | { contract: typeof name; topic: "code_change_passed"; body: Proposal }
-  | { contract: typeof name; topic: "code_change_rejected"; body: Proposal }
-  | { contract: typeof name; topic: "code_change_expired"; body: Proposal };
+  | { contractName: typeof name; topic: "validator_change_proposed"; body: Proposal; bodyError?: undefined }
+  | { contractName: typeof name; topic: "validator_change_voted"; body: VoteEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "validator_change_passed"; body: Proposal; bodyError?: undefined }
+  | { contractName: typeof name; topic: "validator_change_rejected"; body: Proposal; bodyError?: undefined }
+  | { contractName: typeof name; topic: "validator_change_expired"; body: Proposal; bodyError?: undefined }
+  | { contractName: typeof name; topic: "code_change_proposed"; body: Proposal; bodyError?: undefined }
+  | { contractName: typeof name; topic: "code_change_voted"; body: VoteEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "code_change_passed"; body: Proposal; bodyError?: undefined }
+  | { contractName: typeof name; topic: "code_change_rejected"; body: Proposal; bodyError?: undefined }
+  | { contractName: typeof name; topic: "code_change_expired"; body: Proposal; bodyError?: undefined };

@@ -1248,22 +1248,22 @@ export const events = {
 
 /** An event of this contract with its decoded body: switch on `topic` to narrow `body`. */
 export type Event =
-  | { contract: typeof name; topic: "params_set"; body: Params }
-  | { contract: typeof name; topic: "credit_granted"; body: CreditLine }
-  | { contract: typeof name; topic: "voucher_issued"; body: IssuedEvent }
-  | { contract: typeof name; topic: "voucher_accepted"; body: VoucherEvent }
-  | { contract: typeof name; topic: "voucher_rejected"; body: VoucherEvent }
-  | { contract: typeof name; topic: "voucher_cancelled"; body: VoucherEvent }
-  | { contract: typeof name; topic: "voucher_split"; body: SplitEvent }
-  | { contract: typeof name; topic: "voucher_transferred"; body: TransferredEvent }
-  | { contract: typeof name; topic: "financing_requested"; body: Application }
-  | { contract: typeof name; topic: "financing_approved"; body: Application }
-  | { contract: typeof name; topic: "financing_rejected"; body: Application }
-  | { contract: typeof name; topic: "financing_withdrawn"; body: Application }
-  | { contract: typeof name; topic: "voucher_settled"; body: SettledEvent }
-  | { contract: typeof name; topic: "voucher_overdue"; body: OverdueEvent }
-  | { contract: typeof name; topic: "voucher_frozen"; body: FrozenEvent }
-  | { contract: typeof name; topic: "voucher_unfrozen"; body: VoucherEvent }
-  | { contract: typeof name; topic: "action_proposed"; body: PendingAction }
-  | { contract: typeof name; topic: "action_approved"; body: PendingAction }
-  | { contract: typeof name; topic: "action_rejected"; body: PendingAction };
+  | { contractName: typeof name; topic: "params_set"; body: Params; bodyError?: undefined }
+  | { contractName: typeof name; topic: "credit_granted"; body: CreditLine; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_issued"; body: IssuedEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_accepted"; body: VoucherEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_rejected"; body: VoucherEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_cancelled"; body: VoucherEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_split"; body: SplitEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_transferred"; body: TransferredEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "financing_requested"; body: Application; bodyError?: undefined }
+  | { contractName: typeof name; topic: "financing_approved"; body: Application; bodyError?: undefined }
+  | { contractName: typeof name; topic: "financing_rejected"; body: Application; bodyError?: undefined }
+  | { contractName: typeof name; topic: "financing_withdrawn"; body: Application; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_settled"; body: SettledEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_overdue"; body: OverdueEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_frozen"; body: FrozenEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "voucher_unfrozen"; body: VoucherEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "action_proposed"; body: PendingAction; bodyError?: undefined }
+  | { contractName: typeof name; topic: "action_approved"; body: PendingAction; bodyError?: undefined }
+  | { contractName: typeof name; topic: "action_rejected"; body: PendingAction; bodyError?: undefined };

@@ -705,14 +705,14 @@ export const events = {
 
 /** An event of this contract with its decoded body: switch on `topic` to narrow `body`. */
 export type Event =
-  | { contract: typeof name; topic: "member_registered"; body: Member }
-  | { contract: typeof name; topic: "member_suspended"; body: Member }
-  | { contract: typeof name; topic: "member_activated"; body: Member }
-  | { contract: typeof name; topic: "member_account_added"; body: MemberAccountEvent }
-  | { contract: typeof name; topic: "member_account_removed"; body: MemberAccountEvent }
-  | { contract: typeof name; topic: "member_maker_checker"; body: MakerCheckerEvent }
-  | { contract: typeof name; topic: "member_control_requested"; body: ControlRequest }
-  | { contract: typeof name; topic: "member_control_decided"; body: ControlRequest }
-  | { contract: typeof name; topic: "node_added"; body: NetworkNode }
-  | { contract: typeof name; topic: "node_removed"; body: NetworkNode }
-  | { contract: typeof name; topic: "node_promoted"; body: NetworkNode };
+  | { contractName: typeof name; topic: "member_registered"; body: Member; bodyError?: undefined }
+  | { contractName: typeof name; topic: "member_suspended"; body: Member; bodyError?: undefined }
+  | { contractName: typeof name; topic: "member_activated"; body: Member; bodyError?: undefined }
+  | { contractName: typeof name; topic: "member_account_added"; body: MemberAccountEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "member_account_removed"; body: MemberAccountEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "member_maker_checker"; body: MakerCheckerEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "member_control_requested"; body: ControlRequest; bodyError?: undefined }
+  | { contractName: typeof name; topic: "member_control_decided"; body: ControlRequest; bodyError?: undefined }
+  | { contractName: typeof name; topic: "node_added"; body: NetworkNode; bodyError?: undefined }
+  | { contractName: typeof name; topic: "node_removed"; body: NetworkNode; bodyError?: undefined }
+  | { contractName: typeof name; topic: "node_promoted"; body: NetworkNode; bodyError?: undefined };

@@ -365,9 +365,9 @@ export interface Methods {
   /** Height, whether syncing, earliest height served, peers, index height. */
   "scf_nodeStatus": { params: []; result: NodeStatus };
   /** WebSocket subscription: every new block (notifications `scf_newHead`). A reader too slow for its buffer is closed with a SubscriptionEnd error naming the height to resume from. */
-  "scf_subscribeNewHeads": { params: [from_height?: number | null]; result: BlockSummary };
+  "scf_subscribeNewHeads": { params: [from_height?: number | null]; result: string; notification: BlockSummary };
   /** WebSocket subscription: matching events (notifications `scf_event`), stored ones after the cursor first, then live; each carries its cursor. A reader too slow for its buffer is closed with a SubscriptionEnd error naming the last cursor sent. */
-  "scf_subscribeEvents": { params: [filter: EventFilter, after?: EventCursor | null]; result: EventRecord };
+  "scf_subscribeEvents": { params: [filter: EventFilter, after?: EventCursor | null]; result: string; notification: EventRecord };
   /** Ends a subscription of scf_subscribeNewHeads. */
   "scf_unsubscribeNewHeads": { params: [subscription: string]; result: boolean };
   /** Ends a subscription of scf_subscribeEvents. */

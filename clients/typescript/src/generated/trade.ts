@@ -1567,29 +1567,29 @@ export const events = {
 
 /** An event of this contract with its decoded body: switch on `topic` to narrow `body`. */
 export type Event =
-  | { contract: typeof name; topic: "order_created"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_accepted"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_rejected"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_withdrawn"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_shipped"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_delivered"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_invoiced"; body: OrderEvent }
-  | { contract: typeof name; topic: "invoice_acceptance_proposed"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_financed"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_paid"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_disputed"; body: OrderEvent }
-  | { contract: typeof name; topic: "dispute_withdrawn"; body: OrderEvent }
-  | { contract: typeof name; topic: "cancel_requested"; body: OrderEvent }
-  | { contract: typeof name; topic: "order_cancelled"; body: OrderEvent }
-  | { contract: typeof name; topic: "preshipment_requested"; body: OrderEvent }
-  | { contract: typeof name; topic: "preshipment_disbursed"; body: OrderEvent }
-  | { contract: typeof name; topic: "preshipment_rejected"; body: OrderEvent }
-  | { contract: typeof name; topic: "preshipment_repaid"; body: OrderEvent }
-  | { contract: typeof name; topic: "document_attached"; body: DocumentEvent }
-  | { contract: typeof name; topic: "lc_issued"; body: LcEvent }
-  | { contract: typeof name; topic: "lc_accepted"; body: LcEvent }
-  | { contract: typeof name; topic: "lc_rejected"; body: LcEvent }
-  | { contract: typeof name; topic: "lc_discrepant"; body: LcEvent }
-  | { contract: typeof name; topic: "lc_discrepancies_waived"; body: LcEvent }
-  | { contract: typeof name; topic: "lc_honoured"; body: LcEvent }
-  | { contract: typeof name; topic: "lc_closed"; body: LcEvent };
+  | { contractName: typeof name; topic: "order_created"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_accepted"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_rejected"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_withdrawn"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_shipped"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_delivered"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_invoiced"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "invoice_acceptance_proposed"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_financed"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_paid"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_disputed"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "dispute_withdrawn"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "cancel_requested"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "order_cancelled"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "preshipment_requested"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "preshipment_disbursed"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "preshipment_rejected"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "preshipment_repaid"; body: OrderEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "document_attached"; body: DocumentEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "lc_issued"; body: LcEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "lc_accepted"; body: LcEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "lc_rejected"; body: LcEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "lc_discrepant"; body: LcEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "lc_discrepancies_waived"; body: LcEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "lc_honoured"; body: LcEvent; bodyError?: undefined }
+  | { contractName: typeof name; topic: "lc_closed"; body: LcEvent; bodyError?: undefined };
