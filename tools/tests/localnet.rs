@@ -552,24 +552,39 @@ async fn localnet_commands_run_a_network_and_a_node_that_cannot_start_fails_them
     status(false);
 }
 
-/// `scf bench` against a real validator, batched (the default) and one request per transaction:
-/// its report must match what the chain holds, every transfer committed and none failed.
+/// `scf bench` against a real validator, batched (the default) and one request per transaction,
+/// closed loop and open loop: its report must match what the chain holds, every transfer
+/// committed and none failed; finality is seen through the subscription, and the node's CPU per
+/// transfer is read from its metrics (`--localnet`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bench_commits_exactly_the_transfers_it_reports() {
     let net = Localnet::up(1, 0).await;
-    for (txs, concurrency, batch) in [(400u64, 40u64, 256u64), (60, 6, 1)] {
+    let dir = net.dir.path().to_str().unwrap().to_string();
+    for (txs, concurrency, batch, rate) in
+        [(400u64, 40u64, 256u64, None), (60, 6, 1, None), (300, 30, 256, Some(150))]
+    {
         let before = net.height("validator0").await.expect("node answers");
-        let args = [
-            "--json",
-            "bench",
-            "--txs",
-            &txs.to_string(),
-            "--concurrency",
-            &concurrency.to_string(),
-            "--batch",
-            &batch.to_string(),
-        ];
+        let (txs_s, concurrency_s, batch_s) = (txs.to_string(), concurrency.to_string(), batch.to_string());
+        let mut args =
+            vec!["--json", "bench", "--txs", &txs_s, "--concurrency", &concurrency_s, "--batch", &batch_s];
+        let rate_s = rate.map(|r: u64| r.to_string());
+        if let Some(r) = &rate_s {
+            args.extend(["--rate", r, "--localnet", &dir]);
+        }
         let report: serde_json::Value = serde_json::from_str(&net.scf(&args)).unwrap();
+        assert_eq!(report["finality"], "subscription", "{report}");
+        assert!(report["client_cpu_us_per_transfer"].as_f64().unwrap() > 0.0, "{report}");
+        if rate.is_some() {
+            assert_eq!(report["mode"], "open", "{report}");
+            // One node, its CPU per transfer from its metrics: some, and less than a second.
+            let cpu = report["node_cpu_us_per_transfer"].as_array().unwrap();
+            assert_eq!(cpu.len(), 1, "{report}");
+            assert!(cpu[0].as_f64().unwrap() > 0.0 && cpu[0].as_f64().unwrap() < 1e6, "{report}");
+            assert!(report["offered_tps"].as_f64().unwrap() > 0.0, "{report}");
+        } else {
+            assert_eq!(report["mode"], "closed", "{report}");
+            assert_eq!(report["node_cpu_us_per_transfer"], serde_json::json!([]), "{report}");
+        }
         assert_eq!(report["committed"], txs, "{report}");
         assert_eq!(report["failed"], 0, "{report}");
         assert_eq!(report["batch"], batch, "{report}");
@@ -578,14 +593,16 @@ async fn bench_commits_exactly_the_transfers_it_reports() {
         assert!(p("latency_ms_p50") <= p("latency_ms_p95"), "{report}");
         assert!(p("latency_ms_p95") <= p("latency_ms_p99"), "{report}");
         assert!(p("latency_ms_p99") <= p("latency_ms_max"), "{report}");
-        // Setup is a registration, an issue and an acceptance per account; nothing else runs.
+        // Setup is a registration, an issue and an acceptance per account (closed loop), or a
+        // registration and a mint per account (open loop); nothing else runs.
         let after = net.height("validator0").await.expect("node answers");
         let client = net.client("validator0");
         let mut on_chain = 0;
         for h in before + 1..=after {
             on_chain += client.get_block(BlockId::Height(h)).await.unwrap().transactions.len() as u64;
         }
-        assert_eq!(on_chain, 3 * concurrency + txs, "blocks {}..={after}", before + 1);
+        let setup = if rate.is_some() { 2 } else { 3 } * concurrency;
+        assert_eq!(on_chain, setup + txs, "blocks {}..={after}", before + 1);
     }
 }
 
