@@ -61,7 +61,7 @@ try {
   } else {
     for (const [holder, held] of [["supplier1", held1], ["supplier2", held2]]) {
       console.log(`${holder} holds:`);
-      for (const v of held) console.log(`  voucher ${v.id}: ${v.amount} ${v.currency} minor units, ${v.status} (from voucher ${v.root_id})`);
+      for (const v of held) console.log(`  voucher ${v.id}: ${money(v.amount, v.currency)}, ${v.status} (from voucher ${v.root_id})`);
     }
   }
 } catch (e) {
@@ -70,6 +70,14 @@ try {
     process.exit(1);
   }
   throw e;
+}
+
+/** Minor units as a decimal amount: 0 decimals for JPY and KRW, 2 for other currencies (ISO 4217). */
+function money(minor, currency) {
+  const decimals = ["JPY", "KRW"].includes(currency) ? 0n : 2n;
+  const unit = 10n ** decimals;
+  const fraction = decimals ? "." + String(minor % unit).padStart(Number(decimals), "0") : "";
+  return `${minor / unit}${fraction} ${currency}`;
 }
 
 function log(line) {
