@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 
 import {
   ContractErrorCode,
+  DEV_KEY_NAMES,
   Keypair,
   KeyFileError,
   RpcError,
@@ -232,6 +233,10 @@ test("keys from the CLI's key store open in the client", async () => {
   assert.equal(key.account, created.account);
   await assert.rejects(loadKey(name, { home, passphrase: "wrong" }), KeyFileError);
   assert.equal((await loadKey("core", { home })).account, core.account, "dev keys by name");
+  // The client's dev keys are the CLI's: the same names, the same accounts.
+  const cliDevKeys = (await scf("keys", "list")).filter((k) => k.dev);
+  assert.deepEqual(cliDevKeys.map((k) => k.name), [...DEV_KEY_NAMES]);
+  for (const k of cliDevKeys) assert.equal(Keypair.dev(k.name).account, k.account, k.name);
   await assert.rejects(loadKey("nobody", { home }), /no key named "nobody"/);
 });
 
