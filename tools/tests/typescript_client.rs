@@ -5,7 +5,6 @@
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},
-    time::{Duration, Instant},
 };
 
 use scf_harness::Node;
@@ -54,33 +53,19 @@ fn generated_client_code_matches_the_committed_schema() {
     );
 }
 
-#[test]
-fn typescript_client_against_a_real_node() {
+#[tokio::test]
+async fn typescript_client_against_a_real_node() {
     let dir = package_dir();
     build(&dir);
     let tmp = tempfile::tempdir().unwrap();
     let node = Node::dev(&node_binary(), &tmp.path().join("data"));
     node.start();
+    node.ready().await;
     let home = tmp.path().join("home");
     let cookie = tmp.path().join("data").join(scf_rpc_api::OPERATOR_COOKIE_FILE);
-    let scf = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_scf"))
-            .arg("--node")
-            .arg(node.url())
-            .args(args)
-            .env("SCF_HOME", &home)
-            .env("SCF_PASSPHRASE", "ts client test passphrase")
-            .env("SCF_RPC_COOKIE", &cookie)
-            .output()
-            .unwrap()
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !scf(&["chain", "status"]).status.success() {
-        assert!(Instant::now() < deadline, "node did not come up:\n{}", node.tail());
-        std::thread::sleep(Duration::from_millis(200));
-    }
     // Unit tests of the codec and signing first, then the flows against the node.
-    let out = Command::new("node")
+    let mut client_tests = Command::new("node");
+    client_tests
         .args([
             "--test",
             "--test-concurrency=1",
@@ -93,9 +78,8 @@ fn typescript_client_against_a_real_node() {
         .env("SCF_CLI", env!("CARGO_BIN_EXE_scf"))
         .env("SCF_HOME", &home)
         .env("SCF_PASSPHRASE", "ts client test passphrase")
-        .env("SCF_RPC_COOKIE", &cookie)
-        .output()
-        .unwrap();
+        .env("SCF_RPC_COOKIE", &cookie);
+    let out = tokio::task::spawn_blocking(move || client_tests.output()).await.unwrap().unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
