@@ -32,15 +32,23 @@ pub enum Presented {
     Malformed(&'static str),
 }
 
-/// The request's viewer once resolved: every call of a batch (and of a WebSocket connection)
-/// shares it, so a login's signature is verified once per HTTP request, not once per call.
+/// The request's viewer once resolved: every call of an HTTP batch shares it.
 #[derive(Clone, Debug, Default)]
 pub struct Resolved(std::sync::Arc<std::sync::OnceLock<Result<Viewer, ErrorObjectOwned>>>);
 
-/// Whether the request's (or WebSocket connection's) login signature verified: checked once, while
-/// expiry and membership are checked on every resolution.
-#[derive(Clone, Debug, Default)]
-pub struct SignatureChecked(std::sync::Arc<std::sync::OnceLock<bool>>);
+/// A login's signed content and signature: what a verification decides.
+type LoginKey = (AccountId, u64, [u8; 64]);
+
+/// Logins whose signature was checked, and the verdict. A client keeps one login for up to
+/// `MAX_LOGIN_MS` and sends it with every request: verifying it on every request was a second
+/// ed25519 verification per submitted transaction. The verdict is a pure function of the key
+/// (the chain id is the node's own), so it never goes stale; expiry and membership are checked
+/// on every request. Bounded: a flood of fresh logins only evicts verdicts, which cost one
+/// verification each to find again.
+type VerifiedLogins = crate::bounded::Bounded<LoginKey, bool, VERIFIED_LOGINS>;
+
+/// Verdicts kept: far more than the members who sign in within a login's lifetime.
+const VERIFIED_LOGINS: usize = 16_384;
 
 /// Reads the `Authorization` header of an HTTP request (or of a WebSocket's upgrade request) into
 /// a [`Presented`] extension for the methods.
@@ -56,7 +64,6 @@ pub fn read_credential<B>(mut request: HttpRequest<B>) -> HttpRequest<B> {
         },
     };
     request.extensions_mut().insert(presented);
-    request.extensions_mut().insert(SignatureChecked::default());
     // A connection that may become a WebSocket lives on: its calls re-resolve (expiry and
     // membership), so that a suspension reaches it. Any `Upgrade` header at all counts: the
     // WebSocket handshake accepts more spellings than one exact value.
@@ -163,6 +170,7 @@ pub struct Access {
     cookie_digest: Hash,
     /// Whether requests without a credential are answered at all.
     pub anonymous: bool,
+    verified_logins: std::sync::Mutex<VerifiedLogins>,
 }
 
 impl Access {
@@ -178,7 +186,11 @@ impl Access {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         options.open(&path)?.write_all(cookie.as_bytes())?;
-        Ok(Access { cookie_digest: sha256(cookie.as_bytes()), anonymous })
+        Ok(Access {
+            cookie_digest: sha256(cookie.as_bytes()),
+            anonymous,
+            verified_logins: Default::default(),
+        })
     }
 
     /// The viewer of a request, from its extensions and the committed membership: resolved once
@@ -188,6 +200,20 @@ impl Access {
             Some(resolved) => resolved.0.get_or_init(|| self.resolve(chain, ext)).clone(),
             None => self.resolve(chain, ext),
         }
+    }
+
+    /// Whether a login's signature verifies for this chain, from the verdicts kept when known.
+    fn login_verifies(&self, chain: &Chain, key: LoginKey) -> bool {
+        let lock = || self.verified_logins.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(verdict) = lock().get(&key) {
+            return *verdict;
+        }
+        let (account, expires_at_ms, signature) = key;
+        let login =
+            LoginAuthorization { chain_id: chain.runtime.params().chain_id.clone(), account, expires_at_ms };
+        let verdict = login.verify_signature(&signature);
+        lock().insert(key, verdict, 1);
+        verdict
     }
 
     fn resolve(&self, chain: &Chain, ext: &Extensions) -> Result<Viewer, ErrorObjectOwned> {
@@ -224,16 +250,7 @@ impl Access {
                         format!("a login may be valid for at most {} s", MAX_LOGIN_MS / 1000),
                     ));
                 }
-                let login = LoginAuthorization {
-                    chain_id: chain.runtime.params().chain_id.clone(),
-                    account,
-                    expires_at_ms,
-                };
-                let verified = match ext.get::<SignatureChecked>() {
-                    Some(checked) => *checked.0.get_or_init(|| login.verify_signature(&signature)),
-                    None => login.verify_signature(&signature),
-                };
-                if !verified {
+                if !self.login_verifies(chain, (account, expires_at_ms, signature)) {
                     return Err(forbidden(
                         "bad_signature",
                         "the login's signature does not verify for this chain",

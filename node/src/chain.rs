@@ -119,6 +119,7 @@ impl Chain {
             column: "meta",
             detail: "no head after genesis".into(),
         })?;
+        storage.settle_undecided(head.height)?;
         let storage_indexed = storage.indexed_height()?;
         let time_offset_ms = AtomicU64::new(if genesis.spec.dev { storage.dev_time_offset()? } else { 0 });
         let (retire, retired) = std::sync::mpsc::sync_channel::<ExecutedBlock>(RETIRE_QUEUE);
@@ -249,14 +250,16 @@ impl Chain {
     /// transaction is recorded: it is still pending after the node restarts (until it is
     /// committed, or leaves the pool: expired, evicted, or made impossible by a committed one).
     pub fn submit(&self, tx: SignedTransaction) -> Result<Hash, SubmitError> {
-        let hash = match self.runtime.check_transaction(&self.storage, &tx, self.head_height() + 1) {
-            Ok(hash) => hash,
-            Err(CheckError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
-            Err(CheckError::Node(e)) => return Err(SubmitError::Node(e)),
-        };
-        // Gossip brings most transactions more than once: a known one costs no write.
+        // Gossip brings most transactions more than once (and clients resend): a pending one
+        // costs a hash, not a signature verification, state reads and a write.
+        let hash = tx.hash();
         if self.mempool.contains(&hash) {
             return Err(PoolError::Duplicate(hash).into());
+        }
+        match self.runtime.check_transaction(&self.storage, &tx, self.head_height() + 1) {
+            Ok(_) => {}
+            Err(CheckError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
+            Err(CheckError::Node(e)) => return Err(SubmitError::Node(e)),
         }
         let encoded = borsh::to_vec(&tx).expect("borsh into Vec is infallible");
         self.storage

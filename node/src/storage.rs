@@ -2,11 +2,11 @@
 //! commit certificate and all its state changes are written in one atomic, synced write batch,
 //! so a crash at any instant leaves the database at the last committed block.
 use std::{
-    collections::{HashMap, VecDeque},
     path::Path,
     sync::{Arc, Mutex},
 };
 
+use crate::bounded::Bounded;
 use borsh::{BorshDeserialize, BorshSerialize};
 use rocksdb::{BlockBasedOptions, Cache, ColumnFamilyDescriptor, Options, WriteBatch, WriteOptions, DB};
 use scf_primitives::{Block, BlockHeader, Hash, Height, Receipt, SignedTransaction};
@@ -115,56 +115,6 @@ type NodeCache = Bounded<NodeKey, Arc<Node>, NODE_CACHE_ENTRIES>;
 /// size, so the count bounds the bytes).
 const NODE_CACHE_ENTRIES: usize = 262_144;
 
-/// A map that forgets its oldest entries beyond `CAPACITY` entries or `max_bytes` of weight
-/// (first in, first out; replacing a value keeps its place): the shape of both caches here.
-///
-/// Hashing is foldhash with a per-process random seed: a cache lookup is in every tree node and
-/// state read of execution, where SipHash was a third of the cache's time, and the seed keeps
-/// keys chosen by contracts from being ground into collisions.
-struct Bounded<K, V, const CAPACITY: usize> {
-    map: HashMap<K, (V, usize), foldhash::fast::RandomState>,
-    order: VecDeque<K>,
-    /// Total weight of the entries, and the most it may be.
-    bytes: usize,
-    max_bytes: usize,
-}
-
-impl<K, V, const CAPACITY: usize> Default for Bounded<K, V, CAPACITY> {
-    fn default() -> Self {
-        Bounded { map: HashMap::default(), order: VecDeque::new(), bytes: 0, max_bytes: usize::MAX }
-    }
-}
-
-impl<K: std::hash::Hash + Eq + Clone, V, const CAPACITY: usize> Bounded<K, V, CAPACITY> {
-    fn get<Q: std::hash::Hash + Eq + ?Sized>(&self, key: &Q) -> Option<&V>
-    where
-        K: std::borrow::Borrow<Q>,
-    {
-        self.map.get(key).map(|(v, _)| v)
-    }
-
-    /// Inserts `value`, which weighs `weight` against `max_bytes`.
-    fn insert(&mut self, key: K, value: V, weight: usize) {
-        match self.map.entry(key) {
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                let (_, old) = e.insert((value, weight));
-                self.bytes = self.bytes - old + weight;
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                self.order.push_back(e.key().clone());
-                e.insert((value, weight));
-                self.bytes += weight;
-            }
-        }
-        while self.order.len() > CAPACITY || self.bytes > self.max_bytes {
-            let Some(old) = self.order.pop_front() else { break };
-            if let Some((_, w)) = self.map.remove(&old) {
-                self.bytes -= w;
-            }
-        }
-    }
-}
-
 /// Recently read or committed state values (and absences). Execution reads the same keys again
 /// and again (member records, lists, counters), and a RocksDB lookup slows as the memtables and
 /// level-0 files grow: in the block-path benchmark, Wasm execution went from 75 to 130 ms per
@@ -180,7 +130,7 @@ struct ValueCache {
 
 impl Default for ValueCache {
     fn default() -> Self {
-        ValueCache { entries: Bounded { max_bytes: VALUE_CACHE_BYTES, ..Bounded::default() }, generation: 0 }
+        ValueCache { entries: Bounded::with_max_bytes(VALUE_CACHE_BYTES), generation: 0 }
     }
 }
 
@@ -656,8 +606,14 @@ impl Storage {
             batch.put_cf(self.cf(col::RECEIPTS), hash.0, encode(receipt));
         }
         batch.put_cf(self.cf(col::CERTIFICATES), height_key(h), certificate);
-        // Undecided proposals up to this height are settled now.
-        batch.delete_range_cf(self.cf(col::UNDECIDED), height_key(0), height_key(h + 1));
+        // Undecided proposals of this height are settled now (those of lower heights were
+        // settled by their own commit, or at start: `settle_undecided`). Deleted one by one,
+        // not as a range: a range tombstone stays in the memtable until it is flushed, and
+        // every new iterator over the column (one per height, to recover this node's own
+        // proposal) sorted them all again, a fifteenth of a validator's CPU under load.
+        for key in self.undecided_keys(h)? {
+            batch.delete_cf(self.cf(col::UNDECIDED), key);
+        }
         self.write(batch)?;
         self.cache_values(update);
         Ok(())
@@ -680,6 +636,27 @@ impl Storage {
             Some(v) => Ok(Some(decode(col::UNDECIDED, &v)?)),
             None => Ok(None),
         }
+    }
+
+    /// The keys of the undecided blocks of `height`.
+    fn undecided_keys(&self, height: Height) -> Result<Vec<Box<[u8]>>, StorageError> {
+        let mut options = rocksdb::ReadOptions::default();
+        options.set_iterate_upper_bound(height_key(height + 1));
+        let start = height_key(height);
+        let mode = rocksdb::IteratorMode::From(&start, rocksdb::Direction::Forward);
+        let mut keys = Vec::new();
+        for item in self.db.iterator_cf_opt(self.cf(col::UNDECIDED), options, mode) {
+            keys.push(item?.0);
+        }
+        Ok(keys)
+    }
+
+    /// Deletes every undecided block of a height up to `height` (the committed head), at start:
+    /// a node stopped between storing a proposal and committing its height leaves them behind.
+    pub fn settle_undecided(&self, height: Height) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        batch.delete_range_cf(self.cf(col::UNDECIDED), height_key(0), height_key(height + 1));
+        self.write(batch)
     }
 
     /// All undecided blocks of `height`.
@@ -827,14 +804,7 @@ mod tests {
     /// The value cache answers what the database holds, including after a read that raced a
     /// commit: the value read before the commit is returned to that reader but never kept.
     #[test]
-    fn caches_are_bounded_in_entries_and_bytes() {
-        let mut by_count: Bounded<u32, (), 3> = Bounded::default();
-        for k in 0..10 {
-            by_count.insert(k, (), 0);
-        }
-        assert_eq!(by_count.map.len(), 3);
-        assert!(by_count.get(&9).is_some() && by_count.get(&6).is_none(), "the oldest go first");
-
+    fn the_value_cache_is_bounded_in_bytes() {
         let mut values = ValueCache::default();
         let big = Some(vec![0u8; 1 << 20]);
         for k in 0u32..1_000 {
@@ -842,14 +812,8 @@ mod tests {
             let weight = value_weight(&key, &big);
             values.entries.insert(key, big.clone(), weight);
         }
-        assert!(values.entries.bytes <= VALUE_CACHE_BYTES);
-        assert!(
-            values.entries.map.len() < 130,
-            "a gigabyte of values does not stay: {}",
-            values.entries.map.len()
-        );
-        let sum: usize = values.entries.map.values().map(|(_, w)| w).sum();
-        assert_eq!(sum, values.entries.bytes);
+        assert!(values.entries.bytes() <= VALUE_CACHE_BYTES);
+        assert!(values.entries.len() < 130, "a gigabyte of values does not stay: {}", values.entries.len());
     }
 
     #[test]
@@ -961,5 +925,32 @@ mod tests {
             assert_eq!(reopened.merkle_node(key).unwrap().as_ref(), Some(node));
         }
         assert_eq!(apply_changes(&reopened, 4, next_changes).unwrap().root, root_cached);
+    }
+
+    /// A commit settles the undecided proposals of its height and keeps the next height's; a
+    /// start settles whatever a stopped node left at or below its head.
+    #[test]
+    fn undecided_proposals_are_settled_by_their_commit_and_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(dir.path(), "t").unwrap();
+        let genesis = apply_changes(&storage, 0, StateChanges::new()).unwrap();
+        storage.commit_genesis(block(0, genesis.root).header, &genesis).unwrap();
+        let proposal = |h: u64, tag: u8| block(h, Hash([tag; 32]));
+        for (h, tag) in [(1, 1), (1, 2), (2, 3), (3, 4)] {
+            storage.put_undecided(&proposal(h, tag)).unwrap();
+        }
+        assert_eq!(storage.undecided_at(1).unwrap().len(), 2);
+        let update = apply_changes(&storage, 1, StateChanges::new()).unwrap();
+        storage.commit_block(&block(1, update.root), &[], &update, b"cert").unwrap();
+        assert!(storage.undecided_at(1).unwrap().is_empty(), "height 1 is settled by its commit");
+        assert_eq!(storage.undecided_at(2).unwrap(), vec![proposal(2, 3)], "height 2 is still open");
+        assert!(storage.undecided(2, &proposal(2, 3).hash()).unwrap().is_some());
+        // A node stopped with proposals of heights it then committed elsewhere (or not at all).
+        storage.put_undecided(&proposal(1, 5)).unwrap();
+        storage.settle_undecided(2).unwrap();
+        for h in 1..=2 {
+            assert!(storage.undecided_at(h).unwrap().is_empty(), "height {h} is settled at start");
+        }
+        assert_eq!(storage.undecided_at(3).unwrap(), vec![proposal(3, 4)], "above the head stays");
     }
 }

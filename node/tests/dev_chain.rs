@@ -825,6 +825,24 @@ async fn rpc_readers_see_only_what_concerns_them() {
     assert_eq!(rpc_error(as_member(&node, "supplier2", 20 * 60_000).chain_head().await).1, "expiry_too_far");
     let forged = node.client_as(Some(scf_rpc_api::Credential::Operator { cookie: "0".repeat(64) }));
     assert_eq!(rpc_error(forged.chain_head().await).1, "bad_credential");
+    // A login signed by another key is refused on every request, as the first time (the node
+    // keeps verdicts, good and bad); the genuine login for the same moment still works.
+    let expires_at_ms = now_ms() + 60_000;
+    let genuine = scf_rpc_api::Credential::login(&Keypair::dev("supplier2"), "scf-dev", expires_at_ms);
+    let scf_rpc_api::Credential::Member { signature, .. } =
+        scf_rpc_api::Credential::login(&Keypair::dev("supplier1"), "scf-dev", expires_at_ms)
+    else {
+        unreachable!("a login is a member credential")
+    };
+    let impostor = node.client_as(Some(scf_rpc_api::Credential::Member {
+        account: Keypair::dev("supplier2").account_id(),
+        expires_at_ms,
+        signature,
+    }));
+    for _ in 0..2 {
+        assert_eq!(rpc_error(impostor.chain_head().await).1, "bad_signature");
+        assert!(node.client_as(Some(genuine.clone())).chain_head().await.is_ok());
+    }
     assert_eq!(
         rpc_error(
             as_member(&node, "stranger", hour / 60)
