@@ -186,7 +186,7 @@ pub fn catch_up(chain: &Chain) -> Result<(Height, bool), StorageError> {
         entries.extend(block_entries(height, &txs));
     }
     if last > indexed {
-        storage.put_index(last, &entries)?;
+        storage.put_index(last, &mut entries)?;
     }
     Ok((last, last >= head))
 }
