@@ -1,7 +1,7 @@
 //! The application side of Malachite: builds blocks when this validator proposes, reassembles
 //! and re-executes blocks proposed by others (or synced from peers), and commits decided blocks.
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     sync::Arc,
     time::Duration,
 };
@@ -88,6 +88,9 @@ const MAX_STREAMS_PER_PEER: usize = 4;
 const STREAM_TTL: Duration = Duration::from_secs(30);
 /// Complete proposals kept for the next heights (one per height and round).
 const MAX_EARLY_PROPOSALS: usize = 16;
+/// How often the whole pool is pruned; after each block, only the block's senders are.
+const POOL_SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+
 pub(crate) const CHUNK_BYTES: usize = 256 * 1024;
 
 struct PartsBuffer {
@@ -113,6 +116,8 @@ struct Early {
 
 pub struct App {
     chain: Arc<Chain>,
+    /// When the whole pool was last pruned (see `commit`): the node's own upkeep, not state.
+    last_pool_sweep: std::time::Instant,
     keypair: Keypair,
     policy: BlockPolicy,
     candidates: HashMap<BlockHash, Candidate>,
@@ -163,6 +168,7 @@ impl App {
             policy,
             candidates: HashMap::new(),
             undecided: Vec::new(),
+            last_pool_sweep: std::time::Instant::now(),
             built: HashMap::new(),
             streams: HashMap::new(),
             early: Vec::new(),
@@ -532,7 +538,17 @@ impl App {
         let write_ms = writing.elapsed().as_millis() as u64;
         let storage = &self.chain.storage;
         let pruning = std::time::Instant::now();
-        let left = self.chain.mempool.prune(|s| scf_runtime::Runtime::nonce(storage, s).unwrap_or(0));
+        // The block's senders after every block; the whole pool (transactions that waited past
+        // their time behind a gap) once per `POOL_SWEEP_INTERVAL`.
+        let sweep = self.last_pool_sweep.elapsed() >= POOL_SWEEP_INTERVAL;
+        let senders: BTreeSet<AccountId> = c.block.transactions.iter().map(|t| t.tx.sender).collect();
+        let left = self
+            .chain
+            .mempool
+            .prune((!sweep).then_some(&senders), |s| scf_runtime::Runtime::nonce(storage, s).unwrap_or(0));
+        if sweep {
+            self.last_pool_sweep = std::time::Instant::now();
+        }
         self.chain.forget_pending(&left);
         let prune_ms = pruning.elapsed().as_millis() as u64;
         tracing::info!(
