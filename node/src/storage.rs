@@ -30,7 +30,8 @@ mod col {
     pub const UNDECIDED: &str = "undecided";
     /// The transaction pool (hash → transaction), so that a transaction RPC acknowledged is
     /// still pending after the node restarts. Added without a schema change: an older database
-    /// gets it, empty, when opened.
+    /// gets it, empty, when opened. Its memtable is a vector (`column_options`): read it only
+    /// at start; a point read or an iterator copies and sorts the whole memtable.
     pub const PENDING: &str = "pending";
     /// The readers' index (`crate::index`): keys only, built behind the head by a background
     /// task, never read by consensus. Added without a schema change: an older database gets
