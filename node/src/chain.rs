@@ -250,33 +250,59 @@ impl Chain {
     /// transaction is recorded: it is still pending after the node restarts (until it is
     /// committed, or leaves the pool: expired, evicted, or made impossible by a committed one).
     pub fn submit(&self, tx: SignedTransaction) -> Result<Hash, SubmitError> {
-        // Gossip brings most transactions more than once (and clients resend): a pending one
-        // costs a hash, not a signature verification, state reads and a write.
-        let hash = tx.hash();
-        if self.mempool.contains(&hash) {
-            return Err(PoolError::Duplicate(hash).into());
-        }
-        match self.runtime.check_transaction(&self.storage, &tx, self.head_height() + 1) {
-            Ok(_) => {}
-            Err(CheckError::Invalid(e)) => return Err(SubmitError::Invalid(e)),
-            Err(CheckError::Node(e)) => return Err(SubmitError::Node(e)),
-        }
-        let encoded = borsh::to_vec(&tx).expect("borsh into Vec is infallible");
-        self.storage
-            .put_pending(&hash, &encoded)
-            .map_err(|e| SubmitError::Node(RuntimeError::Store(e.into())))?;
-        match self.mempool.insert(tx, hash, encoded.len()) {
-            Ok(evicted) => {
-                self.forget_pending(&evicted);
-                Ok(hash)
+        self.submit_batch(vec![tx]).pop().expect("one result per transaction")
+    }
+
+    /// Admits transactions that arrived together (a gossip message, an RPC batch): each is
+    /// checked as `submit` would, and the admitted ones are recorded in one write. Returns one
+    /// result per transaction, in order.
+    pub fn submit_batch(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, SubmitError>> {
+        let next_height = self.head_height() + 1;
+        let mut results: Vec<Result<Hash, SubmitError>> = Vec::with_capacity(txs.len());
+        // (position in `results`, transaction, hash, encoding) of those that passed the checks.
+        let mut admitted = Vec::with_capacity(txs.len());
+        for tx in txs {
+            let (encoded, hash) = tx.encoded_with_hash();
+            // Gossip brings most transactions more than once (and clients resend): a pending
+            // one costs a hash, not a signature verification, state reads and a write.
+            if self.mempool.contains(&hash) {
+                results.push(Err(PoolError::Duplicate(hash).into()));
+                continue;
             }
-            // The same transaction, admitted meanwhile by another caller: its record stays.
-            Err(e @ PoolError::Duplicate(_)) => Err(e.into()),
-            Err(e) => {
-                self.forget_pending(&[hash]);
-                Err(e.into())
+            match self.runtime.check_admission(&self.storage, &tx, encoded.len(), &hash, next_height) {
+                Ok(()) => {
+                    results.push(Ok(hash));
+                    admitted.push((results.len() - 1, tx, hash, encoded));
+                }
+                Err(CheckError::Invalid(e)) => results.push(Err(SubmitError::Invalid(e))),
+                Err(CheckError::Node(e)) => results.push(Err(SubmitError::Node(e))),
             }
         }
+        // Recorded before they enter the pool: a transaction a client saw admitted is never
+        // missing from the record.
+        if let Err(e) = self.storage.put_pending(admitted.iter().map(|(_, _, h, e)| (h, e.as_slice()))) {
+            let message = scf_runtime::StoreError::from(e).0;
+            for (i, ..) in admitted {
+                results[i] =
+                    Err(SubmitError::Node(RuntimeError::Store(scf_runtime::StoreError(message.clone()))));
+            }
+            return results;
+        }
+        let mut unrecord = Vec::new();
+        for (i, tx, hash, encoded) in admitted {
+            match self.mempool.insert(tx, hash, encoded.len()) {
+                Ok(evicted) => unrecord.extend(evicted),
+                // The same transaction, admitted meanwhile by another caller (or twice in this
+                // batch): its record stays.
+                Err(e @ PoolError::Duplicate(_)) => results[i] = Err(e.into()),
+                Err(e) => {
+                    unrecord.push(hash);
+                    results[i] = Err(e.into());
+                }
+            }
+        }
+        self.forget_pending(&unrecord);
+        results
     }
 
     /// Removes transactions that left the pool from its record. A failure only leaves records
@@ -314,5 +340,65 @@ impl Chain {
             tracing::info!(target: "scf::chain", restored, dropped = dropped.len(), "transaction pool restored from the data directory");
         }
         Ok(restored)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scf_primitives::{crypto::Keypair, ContractAddress, Payload, Transaction};
+
+    fn dev_chain(dir: &std::path::Path) -> Arc<Chain> {
+        let genesis =
+            Genesis::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../genesis/dev.json"))
+                .unwrap();
+        let storage = Storage::open(&dir.join("db"), &genesis.spec.chain_id).unwrap();
+        Chain::open(storage, &genesis, PoolLimits::default()).unwrap()
+    }
+
+    fn call(chain: &Chain, who: &str, nonce: u64) -> SignedTransaction {
+        let key = Keypair::dev(who);
+        key.sign_transaction(Transaction {
+            chain_id: chain.runtime.params().chain_id.clone(),
+            sender: key.account_id(),
+            nonce,
+            payload: Payload::Call {
+                contract: ContractAddress::system("x"),
+                method: "m".into(),
+                args: vec![],
+            },
+        })
+    }
+
+    #[test]
+    fn a_batch_is_checked_transaction_by_transaction_and_its_admitted_ones_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let chain = dev_chain(dir.path());
+        let first = call(&chain, "core", 0);
+        let mut forged = call(&chain, "supplier1", 0);
+        forged.tx.nonce = 7; // signed for nonce 0
+        let second = call(&chain, "core", 1);
+
+        let results = chain.submit_batch(vec![first.clone(), first.clone(), forged, second.clone()]);
+        assert_eq!(results.len(), 4, "one result per transaction");
+        assert_eq!(results[0].as_ref().unwrap(), &first.hash());
+        assert!(matches!(results[1], Err(SubmitError::Pool(PoolError::Duplicate(_)))), "{:?}", results[1]);
+        assert!(
+            matches!(results[2], Err(SubmitError::Invalid(scf_primitives::TxError::BadSignature))),
+            "{:?}",
+            results[2]
+        );
+        assert_eq!(results[3].as_ref().unwrap(), &second.hash());
+
+        // The admitted two are pending and recorded; nothing else is.
+        assert_eq!(chain.mempool.len(), 2);
+        let mut recorded: Vec<Hash> = chain.storage.pending().unwrap().into_iter().map(|(h, _)| h).collect();
+        recorded.sort();
+        let mut expected = vec![first.hash(), second.hash()];
+        expected.sort();
+        assert_eq!(recorded, expected);
+
+        // One at a time is the same path: a pending transaction is refused as such.
+        assert!(matches!(chain.submit(first), Err(SubmitError::Pool(PoolError::Duplicate(_)))));
     }
 }

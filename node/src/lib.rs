@@ -10,6 +10,7 @@
 //! Must not: decide what a transaction means (that is the runtime's), or let anything but a
 //! decided block change state: RPC reads state and admits transactions to the pool, nothing more.
 pub mod access;
+pub mod admission;
 pub mod bounded;
 pub mod chain;
 pub mod config;

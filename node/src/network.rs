@@ -407,8 +407,8 @@ fn receive(chain: &Chain, from: &PeerId, data: &[u8]) -> gossipsub::MessageAccep
         }
     };
     let mut verdict = gossipsub::MessageAcceptance::Accept;
-    for tx in txs {
-        match chain.submit(tx) {
+    for result in chain.submit_batch(txs) {
+        match result {
             Ok(_) => {}
             Err(SubmitError::Invalid(e))
                 if matches!(

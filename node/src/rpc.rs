@@ -67,6 +67,7 @@ fn parse_account(s: &str) -> RpcResult<AccountId> {
 
 pub struct RpcServer {
     chain: Arc<Chain>,
+    admission: crate::admission::Admission,
     announcer: Option<TxAnnouncer>,
     access: Arc<Access>,
     peers: Peers,
@@ -243,9 +244,8 @@ impl ScfApiServer for RpcServer {
         let signed: SignedTransaction = borsh::from_slice(&bytes).map_err(|e| {
             error(codes::INVALID_TRANSACTION, "malformed", format!("transaction does not decode: {e}"))
         })?;
-        let chain = self.chain.clone();
         let gossiped = signed.clone();
-        let result = tokio::task::spawn_blocking(move || chain.submit(signed)).await.map_err(internal)?;
+        let result = self.admission.submit(signed).await.map_err(internal)?;
         match result {
             Ok(hash) => {
                 if let Some(a) = &self.announcer {
@@ -641,7 +641,8 @@ pub fn methods(
     peers: Peers,
 ) -> anyhow::Result<RpcModule<()>> {
     let mut module = RpcModule::new(());
-    module.merge(RpcServer { chain, announcer, access: Arc::new(access), peers }.into_rpc())?;
+    let admission = crate::admission::Admission::start(chain.clone())?;
+    module.merge(RpcServer { chain, admission, announcer, access: Arc::new(access), peers }.into_rpc())?;
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
     methods.extend(["rpc_methods".to_string(), "rpc.discover".to_string()]);
     methods.sort();

@@ -1,7 +1,7 @@
 //! Wires storage, runtime, consensus and RPC into a running node, and stops them in order.
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use malachitebft_app_channel::app::config::{ConsensusConfig, ValueSyncConfig};
+use malachitebft_app_channel::app::config::{ConsensusConfig, PubSubProtocol, ValueSyncConfig};
 
 use crate::{
     chain::Chain,
@@ -95,6 +95,7 @@ impl Node {
             settings.p2p_listen.parse().map_err(|e| anyhow::anyhow!("invalid p2p listen address: {e}"))?;
         // Consensus gossip stays among the configured peers: no discovery of strangers.
         consensus_cfg.p2p.persistent_peers_only = true;
+        consensus_cfg.p2p.protocol = PubSubProtocol::Broadcast;
         consensus_cfg.p2p.persistent_peers = settings
             .persistent_peers
             .iter()

@@ -313,11 +313,23 @@ impl Storage {
         Ok(self.db.write_opt(batch, &wo)?)
     }
 
-    /// Records an admitted transaction (its encoding) as pending. Not synced, unlike commits: it
+    /// Records admitted transactions (their encodings) as pending. Not synced, unlike commits: it
     /// survives the process dying at any point (the write is in RocksDB's log when this returns),
     /// not a power failure; a client that saw no block resends, and the nonce makes that safe.
-    pub fn put_pending(&self, hash: &Hash, encoded: &[u8]) -> Result<(), StorageError> {
-        Ok(self.db.put_cf(self.cf(col::PENDING), hash.0, encoded)?)
+    pub fn put_pending<'a>(
+        &self,
+        records: impl IntoIterator<Item = (&'a Hash, &'a [u8])>,
+    ) -> Result<(), StorageError> {
+        // One write for a whole admitted batch: each write is a trip through RocksDB's write
+        // group and WAL, which cost more than the record itself.
+        let mut batch = WriteBatch::default();
+        for (hash, encoded) in records {
+            batch.put_cf(self.cf(col::PENDING), hash.0, encoded);
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        Ok(self.db.write(batch)?)
     }
 
     /// Forgets pending transactions (committed, expired, evicted or refused).

@@ -57,7 +57,15 @@ pub struct SignedTransaction {
 impl SignedTransaction {
     /// Identifies the transaction everywhere (RPC, receipts, CLI): SHA-256 of its borsh bytes.
     pub fn hash(&self) -> Hash {
-        sha256(&borsh::to_vec(self).expect("borsh into Vec is infallible"))
+        self.encoded_with_hash().1
+    }
+
+    /// The transaction's encoding and its hash, for callers that need both (the pool stores
+    /// the one and is keyed by the other): one encoding pass, not two.
+    pub fn encoded_with_hash(&self) -> (Vec<u8>, Hash) {
+        let encoded = borsh::to_vec(self).expect("borsh into Vec is infallible");
+        let hash = sha256(&encoded);
+        (encoded, hash)
     }
 }
 

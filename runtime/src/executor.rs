@@ -205,7 +205,21 @@ impl Runtime {
     ) -> Result<Hash, CheckError> {
         let hash = tx.hash();
         let size = borsh::object_length(tx).unwrap_or(usize::MAX);
-        self.check_static_with(tx, size, &hash, None).map_err(CheckError::Invalid)?;
+        self.check_admission(store, tx, size, &hash, next_height)?;
+        Ok(hash)
+    }
+
+    /// `check_transaction` for a caller that has the transaction's encoded size and hash
+    /// already (the pool's admission encodes it once for its record).
+    pub fn check_admission(
+        &self,
+        store: &dyn StateStore,
+        tx: &SignedTransaction,
+        size: usize,
+        hash: &Hash,
+        next_height: Height,
+    ) -> Result<(), CheckError> {
+        self.check_static_with(tx, size, hash, None).map_err(CheckError::Invalid)?;
         let mut read = |key: &[u8]| -> Result<Option<Vec<u8>>, RuntimeError> { Ok(store.get(key)?) };
         permissions::check_sender(&mut read, &tx.tx.sender, &tx.tx.payload, next_height)?
             .map_err(CheckError::Invalid)?;
@@ -213,7 +227,7 @@ impl Runtime {
         if tx.tx.nonce < next {
             return Err(CheckError::Invalid(TxError::BadNonce { expected: next, got: tx.tx.nonce }));
         }
-        Ok(hash)
+        Ok(())
     }
 
     /// Checks that need no state, for a transaction whose encoded size and hash are known;
