@@ -44,6 +44,9 @@ pub struct BlockPolicy {
     pub min_block_interval: Duration,
     /// A proposed block's timestamp may be at most this far ahead of the local clock.
     pub max_clock_drift: Duration,
+    /// The proposer offers a block as many transactions as this much execution holds, at the
+    /// cost per transaction of its recent blocks (`build_limit`). Not a validity rule.
+    pub target_build_time: Duration,
     /// Tests only: how this validator attacks the others.
     #[cfg(feature = "hostile")]
     pub hostility: Option<super::hostile::Hostility>,
@@ -56,10 +59,29 @@ impl Default for BlockPolicy {
             empty_block_interval: Duration::from_secs(1),
             min_block_interval: Duration::from_millis(50),
             max_clock_drift: Duration::from_secs(10),
+            target_build_time: Duration::from_millis(500),
             #[cfg(feature = "hostile")]
             hostility: None,
         }
     }
+}
+
+/// A block is offered at least this many transactions whatever its recent cost.
+const MIN_BUILD_TXS: usize = 500;
+
+/// How many pool transactions the proposer offers a block: what `target_build_time` of execution
+/// holds at `us_per_tx` (unknown: 0), within `[MIN_BUILD_TXS, max_txs]`.
+///
+/// Why: a block is executed by its proposer and again by every validator before the round's
+/// timeouts run out. Under overload the pool grows, and blocks of `max_txs` took seconds on a
+/// loaded machine; the round failed, and the next proposer built an equally large block from an
+/// even larger pool, so finality stopped for many rounds (docs/performance.md, session 18).
+fn build_limit(policy: &BlockPolicy, us_per_tx: u64) -> usize {
+    if us_per_tx == 0 {
+        return policy.max_txs;
+    }
+    let fits = policy.target_build_time.as_micros() / u128::from(us_per_tx);
+    usize::try_from(fits).unwrap_or(usize::MAX).clamp(MIN_BUILD_TXS.min(policy.max_txs), policy.max_txs)
 }
 
 /// Largest proposal stream accepted from a peer: a block at its byte budget with its parts'
@@ -118,6 +140,9 @@ pub struct App {
     chain: Arc<Chain>,
     /// When the whole pool was last pruned (see `commit`): the node's own upkeep, not state.
     last_pool_sweep: std::time::Instant,
+    /// Recent execution cost per transaction of the blocks this node built, in µs (0: none yet),
+    /// for `build_limit`: the node's own pacing, not state.
+    build_us_per_tx: u64,
     keypair: Keypair,
     policy: BlockPolicy,
     candidates: HashMap<BlockHash, Candidate>,
@@ -169,6 +194,7 @@ impl App {
             candidates: HashMap::new(),
             undecided: Vec::new(),
             last_pool_sweep: std::time::Instant::now(),
+            build_us_per_tx: 0,
             built: HashMap::new(),
             streams: HashMap::new(),
             early: Vec::new(),
@@ -304,9 +330,10 @@ impl App {
         }
         let storage = &self.chain.storage;
         let selecting = std::time::Instant::now();
-        let candidates = self.chain.mempool.select(self.policy.max_txs, |sender| {
-            scf_runtime::Runtime::nonce(storage, sender).unwrap_or(u64::MAX)
-        });
+        let candidates =
+            self.chain.mempool.select(build_limit(&self.policy, self.build_us_per_tx), |sender| {
+                scf_runtime::Runtime::nonce(storage, sender).unwrap_or(u64::MAX)
+            });
         let select_ms = selecting.elapsed().as_millis() as u64;
         let timestamp_ms = self.chain.now_ms().max(head.timestamp_ms + 1);
         let ctx = BlockContext { height: height.0, timestamp_ms };
@@ -315,6 +342,12 @@ impl App {
         let (txs, executed) = self.chain.runtime.build_block(self.chain.state(), ctx, candidates)?;
         crate::metrics::metrics().execution_seconds.observe(executing.elapsed().as_secs_f64());
         let execute_ms = executing.elapsed().as_millis() as u64;
+        // Small blocks say little about the cost per transaction (fixed costs dominate them).
+        if txs.len() >= 100 {
+            let sample = executing.elapsed().as_micros() as u64 / txs.len() as u64;
+            self.build_us_per_tx =
+                if self.build_us_per_tx == 0 { sample } else { (3 * self.build_us_per_tx + sample) / 4 };
+        }
         #[allow(unused_mut)]
         let mut header = BlockHeader {
             height: height.0,
@@ -745,6 +778,21 @@ pub fn decode_certificate(bytes: &[u8]) -> Option<ExtendedCommitCertificate<ScfC
 mod tests {
     use super::*;
     use crate::{config::Settings, mempool::PoolLimits, storage::Storage};
+
+    #[test]
+    fn a_block_is_offered_what_its_target_build_time_holds_at_the_recent_cost() {
+        let policy = BlockPolicy {
+            max_txs: 10_000,
+            target_build_time: Duration::from_millis(500),
+            ..Default::default()
+        };
+        assert_eq!(build_limit(&policy, 0), 10_000, "no cost measured yet: the validity limit");
+        assert_eq!(build_limit(&policy, 100), 5_000);
+        assert_eq!(build_limit(&policy, 20), 10_000, "never past the validity limit");
+        assert_eq!(build_limit(&policy, 5_000), MIN_BUILD_TXS, "never below the floor");
+        let tiny = BlockPolicy { max_txs: 10, ..policy };
+        assert_eq!(build_limit(&tiny, 5_000), 10, "the floor never exceeds the validity limit");
+    }
 
     fn app(dir: &std::path::Path) -> App {
         let settings = Settings::dev(
