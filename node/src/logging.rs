@@ -3,6 +3,7 @@ use std::fmt;
 
 use tracing::{
     field::{Field, Visit},
+    subscriber::Interest,
     Event, Metadata,
 };
 use tracing_subscriber::layer::{Context, Filter};
@@ -70,6 +71,35 @@ impl<S> Filter<S> for QuietUnheardPublish {
     }
 }
 
+/// Leaves out the spans of libp2p's transport crates; their events still show, without that
+/// context.
+///
+/// Why: libp2p opens an ERROR-level span per connection (so no log filter turns it off) and
+/// enters and leaves it on every poll of the connection, which under load was about 5 % of a
+/// validator's CPU (docs/performance.md, session 18). Turned off at the callsite, a span costs
+/// nothing. Malachite's and the node's own spans are kept.
+pub struct NoTransportSpans;
+
+const TRANSPORT_TARGETS: [&str; 3] = ["libp2p", "yamux", "multistream_select"];
+
+fn is_transport_span(meta: &Metadata<'_>) -> bool {
+    meta.is_span() && TRANSPORT_TARGETS.iter().any(|t| meta.target().starts_with(t))
+}
+
+impl<S> Filter<S> for NoTransportSpans {
+    fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
+        !is_transport_span(meta)
+    }
+
+    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
+        if is_transport_span(meta) {
+            Interest::never()
+        } else {
+            Interest::always()
+        }
+    }
+}
+
 /// Whether any field of an event mentions `needle`.
 struct Contains {
     needle: &'static str,
@@ -113,6 +143,37 @@ mod tests {
             event.record(&mut m);
             self.0.lock().unwrap().push(m.0);
         }
+    }
+
+    /// Collects the name of every span that reaches it.
+    struct SpanNames(Arc<Mutex<Vec<String>>>);
+
+    impl<S: tracing::Subscriber> Layer<S> for SpanNames {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            _: &tracing::span::Id,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            self.0.lock().unwrap().push(attrs.metadata().name().to_string());
+        }
+    }
+
+    #[test]
+    fn transport_spans_are_left_out_and_everything_else_is_kept() {
+        let (spans, events) = (Arc::new(Mutex::new(Vec::new())), Arc::new(Mutex::new(Vec::new())));
+        let subscriber = tracing_subscriber::registry()
+            .with(SpanNames(spans.clone()).with_filter(NoTransportSpans))
+            .with(Capture(events.clone()).with_filter(NoTransportSpans));
+        tracing::subscriber::with_default(subscriber, || {
+            let _ = tracing::error_span!(target: "libp2p_swarm::connection", "swarm_connection");
+            let _ = tracing::error_span!(target: "yamux::connection", "yamux_connection");
+            let _ = tracing::error_span!(target: "arc_malachitebft_core_consensus", "height");
+            let _ = tracing::info_span!(target: "scf::consensus", "commit");
+            tracing::warn!(target: "libp2p_swarm", "a transport warning");
+        });
+        assert_eq!(spans.lock().unwrap().clone(), ["height", "commit"], "transport spans are left out");
+        assert_eq!(events.lock().unwrap().clone(), ["a transport warning"], "transport events still show");
     }
 
     #[test]

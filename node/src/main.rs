@@ -91,7 +91,12 @@ async fn main() -> anyhow::Result<()> {
     // The filter can be replaced while the node runs (`admin_setLogFilter`, operator only).
     let (filter, reload) = tracing_subscriber::reload::Layer::new(filter);
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_filter(filter).with_filter(QuietUnheardPublish))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_filter(filter)
+                .with_filter(QuietUnheardPublish)
+                .with_filter(scf_node::logging::NoTransportSpans),
+        )
         .init();
     scf_node::logging::install_filter_reload(
         initial,
