@@ -489,7 +489,11 @@ impl Network {
     pub async fn heights(&self, nodes: &[&str]) -> Vec<u64> {
         let mut out = Vec::new();
         for n in nodes {
-            out.push(self.height(n).await.unwrap_or_else(|| panic!("{n} does not answer")));
+            let node = self.node(n);
+            match node.anonymous().chain_head().await {
+                Ok(head) => out.push(head.height),
+                Err(e) => panic!("{n} does not answer: {e}\n{}", node.tail()),
+            }
         }
         out
     }
