@@ -343,12 +343,13 @@ impl Chain {
     }
 }
 
+/// A dev chain and calls to sign on it, for the node's unit tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_support {
     use super::*;
     use scf_primitives::{crypto::Keypair, ContractAddress, Payload, Transaction};
 
-    fn dev_chain(dir: &std::path::Path) -> Arc<Chain> {
+    pub(crate) fn dev_chain(dir: &std::path::Path) -> Arc<Chain> {
         let genesis =
             Genesis::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../genesis/dev.json"))
                 .unwrap();
@@ -356,7 +357,9 @@ mod tests {
         Chain::open(storage, &genesis, PoolLimits::default()).unwrap()
     }
 
-    fn call(chain: &Chain, who: &str, nonce: u64) -> SignedTransaction {
+    /// A call by the dev key `who` with `nonce` (to a contract that need not exist: admission
+    /// does not run it).
+    pub(crate) fn call(chain: &Chain, who: &str, nonce: u64) -> SignedTransaction {
         let key = Keypair::dev(who);
         key.sign_transaction(Transaction {
             chain_id: chain.runtime.params().chain_id.clone(),
@@ -369,6 +372,12 @@ mod tests {
             },
         })
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{call, dev_chain};
+    use super::*;
 
     #[test]
     fn a_batch_is_checked_transaction_by_transaction_and_its_admitted_ones_recorded() {

@@ -19,7 +19,10 @@ use libp2p::{
 use scf_primitives::{Hash, SignedTransaction, MAX_TX_BYTES};
 use tokio::sync::mpsc;
 
-use crate::chain::{Chain, SubmitError};
+use crate::{
+    admission::Admission,
+    chain::{Chain, SubmitError},
+};
 
 /// Transactions are batched for up to this long (or `BATCH_TXS`) before one gossip message.
 const BATCH_DELAY: Duration = Duration::from_millis(20);
@@ -30,6 +33,10 @@ const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(1);
 /// Most transactions kept for a later gossip while no peer can take them (see `Unsent`).
 const MAX_UNSENT_TXS: usize = 100_000;
+/// Gossiped messages being admitted by the admission workers at once. Beyond this the network
+/// task admits a message itself, which slows its reading from peers (backpressure) instead of
+/// queueing without bound.
+const MAX_VALIDATING: usize = 64;
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
@@ -132,6 +139,7 @@ fn parse_addr(addr: &str) -> Result<Multiaddr, NetworkError> {
 /// Starts the swarm on `listen`, dialling `peers`. Returns once it is listening.
 pub async fn start(
     chain: Arc<Chain>,
+    admission: Admission,
     node_key: [u8; 32],
     listen: &str,
     peers: &[String],
@@ -191,18 +199,75 @@ pub async fn start(
 
     let (tx_out, rx_out) = mpsc::channel(100_000);
     let connected = Peers::default();
-    let task = tokio::spawn(run(swarm, chain, topic, peers, rx_out, connected.clone()));
+    let (verdicts_in, verdicts) = mpsc::channel(MAX_VALIDATING);
+    let gossip = Gossip {
+        chain,
+        admission,
+        validating: Arc::new(tokio::sync::Semaphore::new(MAX_VALIDATING)),
+        verdicts: verdicts_in,
+    };
+    let task = tokio::spawn(run(swarm, gossip, verdicts, topic, peers, rx_out, connected.clone()));
     Ok(TxNetwork { announcer: TxAnnouncer(tx_out), local_peer_id, peers: connected, task })
+}
+
+/// Where gossiped transactions go: the admission workers, off the network task, so that
+/// verifying one message's signatures does not stop the swarm from reading and relaying others.
+struct Gossip {
+    chain: Arc<Chain>,
+    admission: Admission,
+    /// Permits for messages being admitted (`MAX_VALIDATING`).
+    validating: Arc<tokio::sync::Semaphore>,
+    /// Each admitted message's verdict, back to the network task, which reports it to gossipsub
+    /// (only accepted messages are relayed).
+    verdicts: mpsc::Sender<(gossipsub::MessageId, PeerId, gossipsub::MessageAcceptance)>,
+}
+
+impl Gossip {
+    fn receive(&self, swarm: &mut Swarm<Behaviour>, id: gossipsub::MessageId, from: PeerId, data: &[u8]) {
+        let Some(txs) = decode_batch(&from, data) else {
+            report(swarm, &id, &from, gossipsub::MessageAcceptance::Reject);
+            return;
+        };
+        match self.validating.clone().try_acquire_owned() {
+            Ok(permit) => {
+                let (admission, verdicts) = (self.admission.clone(), self.verdicts.clone());
+                tokio::spawn(async move {
+                    let acceptance = match admission.submit_all(txs).await {
+                        Ok(results) => acceptance(&from, results),
+                        // The node is stopping: neither relay nor penalise.
+                        Err(_) => gossipsub::MessageAcceptance::Ignore,
+                    };
+                    let _ = verdicts.send((id, from, acceptance)).await;
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                let verdict = acceptance(&from, self.chain.submit_batch(txs));
+                report(swarm, &id, &from, verdict);
+            }
+        }
+    }
+}
+
+fn report(
+    swarm: &mut Swarm<Behaviour>,
+    id: &gossipsub::MessageId,
+    from: &PeerId,
+    acceptance: gossipsub::MessageAcceptance,
+) {
+    swarm.behaviour_mut().gossipsub.report_message_validation_result(id, from, acceptance);
 }
 
 async fn run(
     mut swarm: Swarm<Behaviour>,
-    chain: Arc<Chain>,
+    gossip: Gossip,
+    mut verdicts: mpsc::Receiver<(gossipsub::MessageId, PeerId, gossipsub::MessageAcceptance)>,
     topic: gossipsub::IdentTopic,
     peers: Vec<Multiaddr>,
     mut outbound: mpsc::Receiver<SignedTransaction>,
     connected: Peers,
 ) {
+    let chain = gossip.chain.clone();
     let mut members = BTreeSet::new();
     refresh_membership(&mut swarm, &chain, &mut members);
     let mut maintenance = tokio::time::interval(MAINTENANCE_INTERVAL);
@@ -246,8 +311,9 @@ async fn run(
                 unsent.keep(publish(&mut swarm, &topic, &mut batch));
                 batch_bytes = 0;
             }
+            Some((id, from, acceptance)) = verdicts.recv() => report(&mut swarm, &id, &from, acceptance),
             event = swarm.select_next_some() => {
-                if handle_event(&mut swarm, &chain, event, &mut dialled, &connected) {
+                if handle_event(&mut swarm, &gossip, event, &mut dialled, &connected) {
                     unsent.retry(&mut swarm, &topic, &chain);
                 }
             }
@@ -349,7 +415,7 @@ impl Unsent {
 /// what could not be gossiped).
 fn handle_event(
     swarm: &mut Swarm<Behaviour>,
-    chain: &Arc<Chain>,
+    gossip: &Gossip,
     event: SwarmEvent<BehaviourEvent>,
     dialled: &mut HashMap<Multiaddr, PeerId>,
     connected: &Peers,
@@ -366,12 +432,7 @@ fn handle_event(
             message_id,
             message,
         })) => {
-            let acceptance = receive(chain, &propagation_source, &message.data);
-            swarm.behaviour_mut().gossipsub.report_message_validation_result(
-                &message_id,
-                &propagation_source,
-                acceptance,
-            );
+            gossip.receive(swarm, message_id, propagation_source, &message.data);
         }
         SwarmEvent::ConnectionEstablished { peer_id, endpoint, .. } => {
             if endpoint.is_dialer() {
@@ -395,19 +456,24 @@ fn handle_event(
     false
 }
 
-/// Admits gossiped transactions into the local pool. A batch that does not decode, or holds a
-/// transaction whose signature or chain is wrong, is rejected (gossipsub then penalises the
-/// sender); stale nonces and duplicates are normal on a gossip network and only ignored.
-fn receive(chain: &Chain, from: &PeerId, data: &[u8]) -> gossipsub::MessageAcceptance {
-    let txs: Vec<SignedTransaction> = match borsh::from_slice(data) {
-        Ok(t) => t,
+/// A gossiped batch of transactions, or `None` (logged) if it does not decode: the message is
+/// then rejected and gossipsub penalises the sender.
+fn decode_batch(from: &PeerId, data: &[u8]) -> Option<Vec<SignedTransaction>> {
+    match borsh::from_slice(data) {
+        Ok(txs) => Some(txs),
         Err(e) => {
             tracing::warn!(target: "scf::net", peer = %from, error = %e, "undecodable transaction batch");
-            return gossipsub::MessageAcceptance::Reject;
+            None
         }
-    };
+    }
+}
+
+/// The verdict on a gossiped batch from its transactions' admission: a transaction whose
+/// signature or chain is wrong rejects the message (gossipsub then penalises the sender); stale
+/// nonces and duplicates are normal on a gossip network and only ignored.
+fn acceptance(from: &PeerId, results: Vec<Result<Hash, SubmitError>>) -> gossipsub::MessageAcceptance {
     let mut verdict = gossipsub::MessageAcceptance::Accept;
-    for result in chain.submit_batch(txs) {
+    for result in results {
         match result {
             Ok(_) => {}
             Err(SubmitError::Invalid(e))

@@ -21,6 +21,7 @@ use scf_rpc_api::{
 
 use crate::{
     access::{Access, Viewer},
+    admission::Admission,
     chain::{Chain, SubmitError},
     network::{Peers, TxAnnouncer},
     rpc_guard::{CallLimits, ClientAddr, ClientLimiter, OriginCheckLayer, RpcLimits},
@@ -65,10 +66,17 @@ fn parse_account(s: &str) -> RpcResult<AccountId> {
     AccountId::from_hex(s).map_err(|e| bad_param("account", e))
 }
 
+/// Where submitted transactions go: admitted by the admission workers, then announced to the
+/// transaction network (none on a node served without one, as in some tests).
+#[derive(Clone)]
+pub struct Intake {
+    pub admission: Admission,
+    pub announcer: Option<TxAnnouncer>,
+}
+
 pub struct RpcServer {
     chain: Arc<Chain>,
-    admission: crate::admission::Admission,
-    announcer: Option<TxAnnouncer>,
+    intake: Intake,
     access: Arc<Access>,
     peers: Peers,
 }
@@ -245,10 +253,10 @@ impl ScfApiServer for RpcServer {
             error(codes::INVALID_TRANSACTION, "malformed", format!("transaction does not decode: {e}"))
         })?;
         let gossiped = signed.clone();
-        let result = self.admission.submit(signed).await.map_err(internal)?;
+        let result = self.intake.admission.submit(signed).await.map_err(internal)?;
         match result {
             Ok(hash) => {
-                if let Some(a) = &self.announcer {
+                if let Some(a) = &self.intake.announcer {
                     a.announce(gossiped);
                 }
                 Ok(Submitted { hash: hash.to_hex() })
@@ -636,13 +644,12 @@ pub const MAX_RPC_CONNECTIONS: u32 = 4096;
 /// Every method the server serves: the API's, `rpc_methods` and `rpc.discover`.
 pub fn methods(
     chain: Arc<Chain>,
-    announcer: Option<TxAnnouncer>,
+    intake: Intake,
     access: Access,
     peers: Peers,
 ) -> anyhow::Result<RpcModule<()>> {
     let mut module = RpcModule::new(());
-    let admission = crate::admission::Admission::start(chain.clone())?;
-    module.merge(RpcServer { chain, admission, announcer, access: Arc::new(access), peers }.into_rpc())?;
+    module.merge(RpcServer { chain, intake, access: Arc::new(access), peers }.into_rpc())?;
     let mut methods: Vec<String> = module.method_names().map(String::from).collect();
     methods.extend(["rpc_methods".to_string(), "rpc.discover".to_string()]);
     methods.sort();
@@ -658,7 +665,7 @@ pub fn methods(
 /// Starts the server; it runs until the handle is stopped.
 pub async fn start(
     chain: Arc<Chain>,
-    announcer: Option<TxAnnouncer>,
+    intake: Intake,
     peers: Peers,
     addr: SocketAddr,
     access: Access,
@@ -685,7 +692,7 @@ pub async fn start(
         .layer(OriginCheckLayer::new(&limiter.limits().allowed_origins))
         .layer(crate::probes::GetEndpointsLayer::new(chain.clone(), peers.clone(), access.anonymous))
         .layer(tower::util::MapRequestLayer::new(crate::access::read_credential));
-    let module = methods(chain, announcer, access, peers)?;
+    let module = methods(chain, intake, access, peers)?;
     let names = crate::metrics::MethodNames::new(module.method_names().map(String::from));
     let call_limiter = limiter.clone();
     let rpc = jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()

@@ -82,9 +82,16 @@ impl Node {
         // The readers' index follows the head in its own task (catching up first on an older
         // database); it stops with the runtime.
         let indexer = tokio::spawn(crate::index::run(chain.clone()));
-        let network =
-            crate::network::start(chain.clone(), settings.node_key, &settings.tx_listen, &settings.tx_peers)
-                .await?;
+        // Transactions from clients and from peers are admitted by the same workers, in batches.
+        let admission = crate::admission::Admission::start(chain.clone())?;
+        let network = crate::network::start(
+            chain.clone(),
+            admission.clone(),
+            settings.node_key,
+            &settings.tx_listen,
+            &settings.tx_peers,
+        )
+        .await?;
         // Transactions restored from the data directory go out again: peers may have lost them.
         for tx in chain.mempool.all() {
             network.announcer.announce(tx);
@@ -128,7 +135,7 @@ impl Node {
             })?;
         let (rpc, rpc_addr) = crate::rpc::start(
             chain.clone(),
-            Some(network.announcer.clone()),
+            crate::rpc::Intake { admission, announcer: Some(network.announcer.clone()) },
             network.peers.clone(),
             settings.rpc_addr,
             access,

@@ -46,7 +46,9 @@ async fn a_subscriber_that_does_not_read_is_closed_and_resumes_with_nothing_lost
         empty_block(&chain);
     }
     let access = Access::create(dir.path(), true).unwrap();
-    let module = scf_node::rpc::methods(chain.clone(), None, access, Peers::default()).unwrap();
+    let admission = scf_node::admission::Admission::start(chain.clone()).unwrap();
+    let intake = scf_node::rpc::Intake { admission, announcer: None };
+    let module = scf_node::rpc::methods(chain.clone(), intake, access, Peers::default()).unwrap();
 
     // Heads 1..=20 are stored; a subscriber with room for 4 that reads nothing until the node
     // has tried to send all of them is closed after the 4 it could hold.
