@@ -60,7 +60,13 @@ async fn a_subscriber_that_does_not_read_is_closed_and_resumes_with_nothing_lost
     while let Some(head) = next_head(&mut slow).await {
         received.push(head.height);
     }
-    assert_eq!(received, vec![1, 2, 3, 4], "the buffer's worth, then the close");
+    // The buffer's worth, then the close. The subscription's own acceptance travels through the
+    // same buffer of 4: if the client has not taken it yet when the node starts sending (a race
+    // between two tasks), only 3 heads fit. Either way no head is skipped.
+    assert!(
+        (3..=4).contains(&received.len()) && received == (1..=received.len() as u64).collect::<Vec<_>>(),
+        "the buffer's worth, then the close: {received:?}"
+    );
 
     // Resuming after the last height received: the rest, then live blocks, in order, once each.
     let resume = received.last().unwrap() + 1;
@@ -69,8 +75,8 @@ async fn a_subscriber_that_does_not_read_is_closed_and_resumes_with_nothing_lost
         empty_block(&chain);
     }
     let mut rest = Vec::new();
-    while rest.len() < 19 {
+    while rest.len() < (23 - received.len()) {
         rest.push(next_head(&mut again).await.expect("open").height);
     }
-    assert_eq!(rest, (5..=23).collect::<Vec<_>>());
+    assert_eq!(rest, (resume..=23).collect::<Vec<_>>());
 }
