@@ -51,7 +51,7 @@ async fn a_subscriber_that_does_not_read_is_closed_and_resumes_with_nothing_lost
     let module = scf_node::rpc::methods(chain.clone(), intake, access, Peers::default()).unwrap();
 
     // Heads 1..=20 are stored; a subscriber with room for 4 that reads nothing until the node
-    // has tried to send all of them is closed after the 4 it could hold.
+    // has tried to send all of them is closed once its buffer is full (see below).
     let mut slow = module.subscribe("scf_subscribeNewHeads", [1u64], 4).await.unwrap();
     // Not reading is the condition under test: there is nothing to await but time (the node
     // tries 5 sends within milliseconds; 2 s leaves a loaded machine ample room).
