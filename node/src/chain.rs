@@ -10,8 +10,7 @@ use std::{
 
 use scf_primitives::{AccountId, Block, BlockHeader, Hash, Height, Nonce, SignedTransaction};
 use scf_runtime::{
-    genesis::Genesis, BlockContext, CheckError, ExecutedBlock, MemoryStore, Runtime, RuntimeError,
-    RuntimeParams, StateStore,
+    genesis::Genesis, BlockContext, CheckError, ExecutedBlock, MemoryStore, Runtime, RuntimeError, StateStore,
 };
 
 use crate::{
@@ -99,7 +98,16 @@ pub const MAX_DEV_TIME_OFFSET_MS: u64 = 10 * 366 * 86_400_000;
 impl Chain {
     /// Opens the chain at `storage`, writing genesis first if the database is new.
     pub fn open(storage: Storage, genesis: &Genesis, pool: PoolLimits) -> Result<Arc<Chain>, ChainError> {
-        let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone()))?;
+        let params = genesis.runtime_params();
+        match params.cofactored_signatures_from {
+            Some(from) => {
+                tracing::info!(target: "scf::chain", from_height = from, "transaction signatures: cofactored rule (ADR 0011), verified in batches")
+            }
+            None => {
+                tracing::info!(target: "scf::chain", "transaction signatures: strict rule at every height")
+            }
+        }
+        let runtime = Runtime::new(params)?;
         // Genesis is a pure function of the spec: build it on an empty store, then either write
         // it (new database) or check that the database starts from the same header.
         let (update, genesis_header) = genesis.build(&runtime, Arc::new(MemoryStore::new()))?;
@@ -259,8 +267,9 @@ impl Chain {
     pub fn submit_batch(&self, txs: Vec<SignedTransaction>) -> Vec<Result<Hash, SubmitError>> {
         let next_height = self.head_height() + 1;
         let mut results: Vec<Result<Hash, SubmitError>> = Vec::with_capacity(txs.len());
-        // (position in `results`, transaction, hash, encoding) of those that passed the checks.
-        let mut admitted = Vec::with_capacity(txs.len());
+        // (position in `results`, transaction, hash, encoding) of those not already pending and
+        // well formed.
+        let mut fresh = Vec::with_capacity(txs.len());
         for tx in txs {
             let (encoded, hash) = tx.encoded_with_hash();
             // Gossip brings most transactions more than once (and clients resend): a pending
@@ -269,13 +278,33 @@ impl Chain {
                 results.push(Err(PoolError::Duplicate(hash).into()));
                 continue;
             }
-            match self.runtime.check_admission(&self.storage, &tx, encoded.len(), &hash, next_height) {
-                Ok(()) => {
-                    results.push(Ok(hash));
-                    admitted.push((results.len() - 1, tx, hash, encoded));
-                }
-                Err(CheckError::Invalid(e)) => results.push(Err(SubmitError::Invalid(e))),
-                Err(CheckError::Node(e)) => results.push(Err(SubmitError::Node(e))),
+            if let Err(e) = self.runtime.check_form(&tx, encoded.len()) {
+                results.push(Err(SubmitError::Invalid(e)));
+                continue;
+            }
+            // A placeholder, replaced below.
+            results.push(Ok(hash));
+            fresh.push((results.len() - 1, tx, hash, encoded));
+        }
+        // Their signatures together: one batch under the cofactored rule (ADR 0011).
+        let signatures = {
+            let refs: Vec<&SignedTransaction> = fresh.iter().map(|(_, tx, ..)| tx).collect();
+            let hashes: Vec<Hash> = fresh.iter().map(|(_, _, hash, _)| *hash).collect();
+            self.runtime.verify_signatures(&refs, &hashes, next_height, false)
+        };
+        let mut admitted = Vec::with_capacity(fresh.len());
+        for ((i, tx, hash, encoded), signature_ok) in fresh.into_iter().zip(signatures) {
+            match self.runtime.check_admission(
+                &self.storage,
+                &tx,
+                encoded.len(),
+                &hash,
+                next_height,
+                Some(signature_ok),
+            ) {
+                Ok(()) => admitted.push((i, tx, hash, encoded)),
+                Err(CheckError::Invalid(e)) => results[i] = Err(SubmitError::Invalid(e)),
+                Err(CheckError::Node(e)) => results[i] = Err(SubmitError::Node(e)),
             }
         }
         // Recorded before they enter the pool: a transaction a client saw admitted is never

@@ -7,9 +7,10 @@ use std::{
 
 use scf_interface::governance;
 use scf_primitives::{
-    abi, crypto::PublicKey, merkle_root, sha256, AccountId, Block, ContractAddress, ContractInfo,
-    ExecOutcome, Hash, Height, Payload, Receipt, SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME,
-    MAX_TX_BYTES,
+    abi,
+    crypto::{verify_all, PublicKey, SignatureCheck, SignatureRule},
+    merkle_root, sha256, AccountId, Block, ContractAddress, ContractInfo, ExecOutcome, Hash, Height, Payload,
+    Receipt, SignedTransaction, TimestampMs, TxError, MAX_METHOD_NAME, MAX_TX_BYTES,
 };
 
 use crate::{
@@ -32,6 +33,9 @@ pub struct RuntimeParams {
     pub query_fuel_limit: u64,
     /// What one block may consume.
     pub block_budget: BlockBudget,
+    /// The height from which transaction signatures follow the cofactored rule (ADR 0011);
+    /// `None`: the strict rule at every height.
+    pub cofactored_signatures_from: Option<Height>,
 }
 
 /// Fuel one query may burn.
@@ -44,6 +48,17 @@ impl RuntimeParams {
             tx_fuel_limit: TX_FUEL_LIMIT,
             query_fuel_limit: QUERY_FUEL_LIMIT,
             block_budget: BLOCK_BUDGET,
+            cofactored_signatures_from: None,
+        }
+    }
+
+    /// The rule a transaction's signature is verified by in a block at `height`. It changes at
+    /// most once, from strict to cofactored, and the cofactored rule accepts every signature
+    /// the strict one does: a verdict remembered for an earlier height holds at later ones.
+    pub fn signature_rule(&self, height: Height) -> SignatureRule {
+        match self.cofactored_signatures_from {
+            Some(from) if height >= from => SignatureRule::Cofactored,
+            _ => SignatureRule::Strict,
         }
     }
 }
@@ -196,7 +211,8 @@ impl Runtime {
     /// pool orders by nonce.) Returns the transaction's hash, which the checks computed anyway.
     ///
     /// The sender must be allowed to transact in committed state (`permissions`); `next_height`
-    /// is the height the transaction would execute at, for the validator-set part of that rule.
+    /// is the height the transaction would execute at, for the validator-set part of that rule
+    /// and for the signature rule.
     pub fn check_transaction(
         &self,
         store: &dyn StateStore,
@@ -205,12 +221,14 @@ impl Runtime {
     ) -> Result<Hash, CheckError> {
         let hash = tx.hash();
         let size = borsh::object_length(tx).unwrap_or(usize::MAX);
-        self.check_admission(store, tx, size, &hash, next_height)?;
+        self.check_admission(store, tx, size, &hash, next_height, None)?;
         Ok(hash)
     }
 
     /// `check_transaction` for a caller that has the transaction's encoded size and hash
-    /// already (the pool's admission encodes it once for its record).
+    /// already (the pool's admission encodes it once for its record), and may have verified its
+    /// signature already, with others, by [`Runtime::verify_signatures`] (`signature_ok`;
+    /// `None` verifies it here).
     pub fn check_admission(
         &self,
         store: &dyn StateStore,
@@ -218,8 +236,10 @@ impl Runtime {
         size: usize,
         hash: &Hash,
         next_height: Height,
+        signature_ok: Option<bool>,
     ) -> Result<(), CheckError> {
-        self.check_static_with(tx, size, hash, None).map_err(CheckError::Invalid)?;
+        let signature_ok = signature_ok.unwrap_or_else(|| self.verify_cached(tx, hash, next_height));
+        self.check_static_with(tx, size, signature_ok).map_err(CheckError::Invalid)?;
         let mut read = |key: &[u8]| -> Result<Option<Vec<u8>>, RuntimeError> { Ok(store.get(key)?) };
         permissions::check_sender(&mut read, &tx.tx.sender, &tx.tx.payload, next_height)?
             .map_err(CheckError::Invalid)?;
@@ -230,16 +250,25 @@ impl Runtime {
         Ok(())
     }
 
-    /// Checks that need no state, for a transaction whose encoded size and hash are known;
-    /// `signature_ok` is a verification already done (in parallel, for a block), `None` to
-    /// verify here.
+    /// Checks that need no state, for a transaction whose encoded size is known and whose
+    /// signature has been verified (`signature_ok`). A bad signature is reported after the
+    /// other checks, whatever order they were done in.
     fn check_static_with(
         &self,
         tx: &SignedTransaction,
         size: usize,
-        hash: &Hash,
-        signature_ok: Option<bool>,
+        signature_ok: bool,
     ) -> Result<(), TxError> {
+        self.check_form(tx, size)?;
+        if !signature_ok {
+            return Err(TxError::BadSignature);
+        }
+        Ok(())
+    }
+
+    /// The checks that cost less than a signature verification: size, method name, chain id.
+    /// Admission runs them first, so that what fails them is never verified.
+    pub fn check_form(&self, tx: &SignedTransaction, size: usize) -> Result<(), TxError> {
         if size > MAX_TX_BYTES {
             return Err(TxError::PayloadTooLarge { limit: MAX_TX_BYTES as u64 });
         }
@@ -254,13 +283,6 @@ impl Runtime {
                 got: tx.tx.chain_id.clone(),
             });
         }
-        let ok = match signature_ok {
-            Some(ok) => ok,
-            None => self.verify_cached(tx, hash),
-        };
-        if !ok {
-            return Err(TxError::BadSignature);
-        }
         Ok(())
     }
 
@@ -268,41 +290,38 @@ impl Runtime {
         self.verified.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Strict ed25519 verification of `tx`'s signature, with its sender's key decoded once.
-    fn verify_signature(&self, tx: &SignedTransaction) -> bool {
-        let sender = tx.tx.sender;
-        let known = self.sender_keys.lock().unwrap_or_else(|p| p.into_inner()).0.get(&sender).copied();
-        let key = match known {
-            Some(key) => key,
-            None => {
-                let Some(key) = PublicKey::of(&sender) else {
-                    return false;
-                };
-                let mut keys = self.sender_keys.lock().unwrap_or_else(|p| p.into_inner());
-                if keys.0.len() >= SENDER_KEYS_CAPACITY {
-                    keys.0.clear();
-                }
-                keys.0.insert(sender, key);
-                key
-            }
-        };
-        tx.verify_signature_with(&key)
+    /// The sender's decoded key (`None`: not a curve point, nothing it signs verifies), decoded
+    /// once per sender.
+    fn sender_key(&self, sender: &AccountId) -> Option<PublicKey> {
+        if let Some(key) = self.sender_keys.lock().unwrap_or_else(|p| p.into_inner()).0.get(sender) {
+            return Some(*key);
+        }
+        let key = PublicKey::of(sender)?;
+        let mut keys = self.sender_keys.lock().unwrap_or_else(|p| p.into_inner());
+        if keys.0.len() >= SENDER_KEYS_CAPACITY {
+            keys.0.clear();
+        }
+        keys.0.insert(*sender, key);
+        Some(key)
     }
 
-    fn verify_cached(&self, tx: &SignedTransaction, hash: &Hash) -> bool {
-        if self.lock_verified().set.contains(hash) {
-            return true;
-        }
-        let ok = self.verify_signature(tx);
-        if ok {
-            self.lock_verified().insert(*hash);
-        }
-        ok
+    /// One transaction's signature under the rule of `height`, remembered once good.
+    fn verify_cached(&self, tx: &SignedTransaction, hash: &Hash, height: Height) -> bool {
+        self.verify_signatures(&[tx], std::slice::from_ref(hash), height, false)[0]
     }
 
-    /// Signature checks of a block's transactions: cached ones are free, the rest are verified
-    /// on all cores (ed25519 verification is the costliest per-transaction check).
-    fn verify_block_signatures(&self, transactions: &[SignedTransaction], hashes: &[Hash]) -> Vec<bool> {
+    /// Signature checks of transactions that would execute at `height`, under that height's
+    /// rule: remembered ones are free, the rest are verified together (in one batch under the
+    /// cofactored rule; on all cores if `parallel`), and the good ones remembered. One verdict
+    /// per transaction, in order, each what verifying it alone gives.
+    pub fn verify_signatures(
+        &self,
+        transactions: &[&SignedTransaction],
+        hashes: &[Hash],
+        height: Height,
+        parallel: bool,
+    ) -> Vec<bool> {
+        let rule = self.params.signature_rule(height);
         let mut ok = vec![false; transactions.len()];
         let missing: Vec<usize> = {
             let cache = self.lock_verified();
@@ -316,18 +335,47 @@ impl Runtime {
         if missing.is_empty() {
             return ok;
         }
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
-        let chunk = missing.len().div_ceil(threads).max(64);
         let verify = |part: &[usize]| -> Vec<(usize, bool)> {
-            part.iter().map(|&i| (i, self.verify_signature(&transactions[i]))).collect()
+            // Signing bytes and keys first, so that the checks can borrow them.
+            let prepared: Vec<(usize, Option<PublicKey>, Vec<u8>)> = part
+                .iter()
+                .map(|&i| {
+                    (i, self.sender_key(&transactions[i].tx.sender), transactions[i].tx.signing_bytes())
+                })
+                .collect();
+            let checks: Vec<SignatureCheck<'_>> = prepared
+                .iter()
+                .filter_map(|(i, key, msg)| {
+                    key.as_ref().map(|key| SignatureCheck {
+                        key,
+                        msg,
+                        signature: &transactions[*i].signature,
+                    })
+                })
+                .collect();
+            let mut verdicts = verify_all(rule, &checks).into_iter();
+            prepared
+                .iter()
+                .map(|(i, key, _)| (*i, key.is_some() && verdicts.next().unwrap_or(false)))
+                .collect()
         };
-        let results: Vec<(usize, bool)> = std::thread::scope(|s| {
-            let handles: Vec<_> =
-                missing.chunks(chunk).map(|part| (part, s.spawn(move || verify(part)))).collect();
-            // A worker that died must not turn its transactions into bad signatures (that would
-            // differ between nodes): its share is verified again here.
-            handles.into_iter().flat_map(|(part, h)| h.join().unwrap_or_else(|_| verify(part))).collect()
-        });
+        let threads = if parallel {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8)
+        } else {
+            1
+        };
+        let chunk = missing.len().div_ceil(threads).max(64);
+        let results: Vec<(usize, bool)> = if missing.len() <= chunk {
+            verify(&missing)
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> =
+                    missing.chunks(chunk).map(|part| (part, s.spawn(move || verify(part)))).collect();
+                // A worker that died must not turn its transactions into bad signatures (that
+                // would differ between nodes): its share is verified again here.
+                handles.into_iter().flat_map(|(part, h)| h.join().unwrap_or_else(|_| verify(part))).collect()
+            })
+        };
         let mut cache = self.lock_verified();
         for (i, good) in results {
             ok[i] = good;
@@ -394,7 +442,8 @@ impl Runtime {
         // Timing for the log line below only; nothing measured here reaches execution.
         let started = std::time::Instant::now();
         let hashes: Vec<Hash> = transactions.iter().map(SignedTransaction::hash).collect();
-        let signatures = self.verify_block_signatures(transactions, &hashes);
+        let refs: Vec<&SignedTransaction> = transactions.iter().collect();
+        let signatures = self.verify_signatures(&refs, &hashes, ctx.height, true);
         let verified = started.elapsed();
         // Building: candidates are tried in order; one that does not fit is left out with every
         // later transaction of its sender (their nonces would no longer follow). Trying after a
@@ -430,7 +479,6 @@ impl Runtime {
                 ctx,
                 tx,
                 size,
-                &hashes[index],
                 signatures[index],
                 fuel_limit,
             )?;
@@ -490,11 +538,10 @@ impl Runtime {
         ctx: BlockContext,
         signed: &SignedTransaction,
         size: usize,
-        hash: &Hash,
         signature_ok: bool,
         fuel_limit: u64,
     ) -> Result<Applied, RuntimeError> {
-        if let Err(e) = self.check_static_with(signed, size, hash, Some(signature_ok)) {
+        if let Err(e) = self.check_static_with(signed, size, signature_ok) {
             return Ok(Applied::failed(e));
         }
         let tx = &signed.tx;

@@ -35,6 +35,13 @@ pub struct GenesisSpec {
     /// Credit lines of core enterprises at genesis.
     #[serde(default)]
     pub credit_lines: Vec<CreditLineSpec>,
+    /// The height from which transaction signatures are verified under the cofactored rule,
+    /// which lets a node verify them in batches (ADR 0011); absent, the strict rule holds at
+    /// every height. Not part of the genesis state, so a running chain adopts it by every
+    /// operator setting the same future height before it is reached (an upgrade); a node whose
+    /// setting differs refuses the first block whose signature only the other rule accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cofactored_signatures_from: Option<scf_primitives::Height>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -150,6 +157,13 @@ fn refuse_dev_keys(
 }
 
 impl Genesis {
+    /// The execution parameters of the chain this spec starts.
+    pub fn runtime_params(&self) -> crate::RuntimeParams {
+        let mut params = crate::RuntimeParams::new(self.spec.chain_id.clone());
+        params.cofactored_signatures_from = self.spec.cofactored_signatures_from;
+        params
+    }
+
     /// Parses and validates a spec; `load_wasm` returns the bytes of a contract's `wasm` path.
     pub fn parse(
         json: &str,

@@ -12,7 +12,7 @@ use scf_interface::{
     registry::SetActiveArgs,
 };
 use scf_primitives::{crypto::Keypair, ContractAddress, ContractInfo, Payload, TxError};
-use scf_runtime::{genesis::Genesis, keys, CheckError, MemoryStore, Runtime, RuntimeParams, StateStore};
+use scf_runtime::{genesis::Genesis, keys, CheckError, MemoryStore, Runtime, StateStore};
 
 fn registry() -> ContractAddress {
     scf_interface::SystemContract::Registry.address()
@@ -308,7 +308,7 @@ fn only_a_dev_chain_accepts_dev_keys_and_its_flag_is_in_the_genesis_state() {
         let mut spec = spec.clone();
         spec["dev"] = serde_json::Value::from(dev);
         let genesis = load(&spec.to_string()).unwrap();
-        let runtime = Runtime::new(RuntimeParams::new(genesis.spec.chain_id.clone())).unwrap();
+        let runtime = Runtime::new(genesis.runtime_params()).unwrap();
         genesis.build(&runtime, Arc::new(MemoryStore::new())).unwrap().1.hash()
     };
     assert_ne!(root(true), root(false));

@@ -32,10 +32,15 @@ impl Chain {
 
     /// A chain whose blocks have `budget` instead of the chain's.
     pub fn with_budget(budget: scf_runtime::BlockBudget) -> Chain {
+        Chain::with_params(|params| params.block_budget = budget)
+    }
+
+    /// A chain with the dev genesis's parameters changed by `adjust`.
+    pub fn with_params(adjust: impl FnOnce(&mut RuntimeParams)) -> Chain {
         let genesis =
             Genesis::load(&std::path::Path::new(GENESIS_DIR).join("dev.json")).expect("dev genesis loads");
-        let mut params = RuntimeParams::new(genesis.spec.chain_id.clone());
-        params.block_budget = budget;
+        let mut params = genesis.runtime_params();
+        adjust(&mut params);
         let runtime = Runtime::new(params).unwrap();
         let store = MemoryStore::new();
         let (update, _header) = genesis.build(&runtime, Arc::new(store.clone())).unwrap();
