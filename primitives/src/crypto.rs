@@ -107,9 +107,11 @@ pub enum SignatureRule {
     /// canonical, keys and `R` of small order refused. No batch verification agrees with it on
     /// every input, so it is verified one signature at a time.
     Strict,
-    /// ZIP-215: the cofactored equation `[8]([s]B - R - [k]A) = 0`, `s` canonical, any encoding
-    /// of `A` and `R` that decodes to a curve point. It accepts every signature `Strict`
-    /// accepts, and batch verification gives each signature exactly its single verdict.
+    /// ZIP-215's cofactored equation `[8]([s]B - R - [k]A) = 0`, `s` canonical, any encoding
+    /// of `A` and `R` that decodes to a curve point, and, as under `Strict`, no key of small
+    /// order (anyone can sign for one under the cofactored equation). It accepts every
+    /// signature `Strict` accepts, and batch verification gives each signature exactly its
+    /// single verdict.
     Cofactored,
 }
 
@@ -120,6 +122,8 @@ pub struct PublicKey {
     account: AccountId,
     key: VerifyingKey,
     cofactored: ed25519_zebra::VerificationKey,
+    /// Of small order: no signature by it is valid under either rule.
+    weak: bool,
 }
 
 impl PublicKey {
@@ -128,7 +132,7 @@ impl PublicKey {
     pub fn of(account: &AccountId) -> Option<PublicKey> {
         let key = VerifyingKey::from_bytes(&account.0).ok()?;
         let cofactored = ed25519_zebra::VerificationKey::try_from(account.0).ok()?;
-        Some(PublicKey { account: *account, key, cofactored })
+        Some(PublicKey { account: *account, key, cofactored, weak: key.is_weak() })
     }
 
     pub fn account(&self) -> &AccountId {
@@ -142,7 +146,8 @@ impl PublicKey {
                 self.key.verify_strict(msg, &ed25519_dalek::Signature::from_bytes(signature)).is_ok()
             }
             SignatureRule::Cofactored => {
-                self.cofactored.verify(&ed25519_zebra::Signature::from_bytes(signature), msg).is_ok()
+                !self.weak
+                    && self.cofactored.verify(&ed25519_zebra::Signature::from_bytes(signature), msg).is_ok()
             }
         }
     }
@@ -168,12 +173,14 @@ pub struct SignatureCheck<'a> {
 /// coefficient depends on the whole batch (probability about 2^-128 per batch).
 pub fn verify_all(rule: SignatureRule, checks: &[SignatureCheck<'_>]) -> Vec<bool> {
     let alone = |c: &SignatureCheck<'_>| c.key.verify(rule, c.msg, c.signature);
-    if rule == SignatureRule::Strict || checks.len() < 2 {
+    // Keys of small order are refused before any equation, alone or in a batch.
+    let batchable: Vec<&SignatureCheck<'_>> = checks.iter().filter(|c| !c.key.weak).collect();
+    if rule == SignatureRule::Strict || batchable.len() < 2 {
         return checks.iter().map(alone).collect();
     }
     let mut seed = sha2::Sha256::default();
     let mut batch = ed25519_zebra::batch::Verifier::new();
-    for check in checks {
+    for check in batchable {
         use sha2::Digest;
         seed.update(check.key.account.0);
         seed.update(check.signature);
@@ -187,7 +194,7 @@ pub fn verify_all(rule: SignatureRule, checks: &[SignatureCheck<'_>]) -> Vec<boo
     }
     let coefficients = rand_chacha::ChaCha20Rng::from_seed(sha2::Digest::finalize(seed).into());
     match batch.verify(coefficients) {
-        Ok(()) => alloc::vec![true; checks.len()],
+        Ok(()) => checks.iter().map(|c| !c.key.weak).collect(),
         Err(_) => checks.iter().map(alone).collect(),
     }
 }
@@ -217,6 +224,60 @@ impl SignedTransaction {
     /// decoded; a key of another account never verifies.
     pub fn verify_signature_with(&self, rule: SignatureRule, sender: &PublicKey) -> bool {
         sender.account == self.tx.sender && sender.verify(rule, &self.tx.signing_bytes(), &self.signature)
+    }
+}
+
+/// Signatures on the edge between the two rules, for tests of this crate and of the runtime.
+#[cfg(any(test, feature = "test-vectors"))]
+pub mod test_vectors {
+    use curve25519_dalek::{
+        constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION},
+        scalar::Scalar,
+    };
+    use sha2::Digest;
+
+    use super::Keypair;
+
+    /// `signer`'s signature over `msg` whose `R` carries a point of order 8: `[s]B - R - [k]A`
+    /// is that point, so the cofactored equation holds and the cofactorless one does not. Only
+    /// the holder of the secret key can make one; the cofactored rule accepts it, the strict
+    /// rule refuses it.
+    pub fn torsion_signature(signer: &Keypair, msg: &[u8]) -> [u8; 64] {
+        let a = signer.0.to_scalar();
+        let r = Scalar::from_bytes_mod_order(crate::sha256(msg).0);
+        let big_r = (ED25519_BASEPOINT_POINT * r + EIGHT_TORSION[1]).compress();
+        let k = Scalar::from_bytes_mod_order_wide(
+            &sha2::Sha512::new()
+                .chain_update(big_r.as_bytes())
+                .chain_update(signer.account_id().0)
+                .chain_update(msg)
+                .finalize()
+                .into(),
+        );
+        let s = r + k * a;
+        let mut signature = [0u8; 64];
+        signature[..32].copy_from_slice(big_r.as_bytes());
+        signature[32..].copy_from_slice(s.as_bytes());
+        signature
+    }
+
+    /// `signature` with `s` replaced by `s + ℓ`: the same equation with a non-canonical scalar,
+    /// which both rules refuse (it would make every signature malleable).
+    pub fn with_s_plus_order(signature: &[u8; 64]) -> [u8; 64] {
+        // ℓ = 2^252 + 27742317777372353535851937790883648493, little-endian.
+        const ORDER: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        debug_assert_eq!(Scalar::from_bytes_mod_order(ORDER), Scalar::ZERO);
+        let mut out = *signature;
+        let mut carry = 0u16;
+        for (byte, add) in out[32..].iter_mut().zip(ORDER) {
+            let sum = *byte as u16 + add as u16 + carry;
+            *byte = sum as u8;
+            carry = sum >> 8;
+        }
+        out
     }
 }
 
@@ -301,9 +362,9 @@ mod tests {
         assert_ne!(Keypair::dev("core").account_id(), Keypair::dev("bank").account_id());
     }
 
-    /// A signature valid only under the cofactored rule: the key and `R` are the identity
-    /// point (small order) and `s` is 0, so `[8]([s]B - R - [k]A) = 0` for any message, while
-    /// the strict rule refuses small-order keys.
+    /// A key of small order (the identity point) with `R` the identity and `s` = 0:
+    /// `[8]([s]B - R - [k]A) = 0` for any message, so anyone could sign for such a key under
+    /// the bare cofactored equation. Both rules refuse small-order keys.
     fn small_order_signature() -> (PublicKey, [u8; 64]) {
         let mut identity = [0u8; 32];
         identity[0] = 1;
@@ -313,20 +374,61 @@ mod tests {
     }
 
     #[test]
-    fn a_small_order_key_verifies_only_under_the_cofactored_rule() {
+    fn a_small_order_key_verifies_under_neither_rule() {
         let (key, signature) = small_order_signature();
         assert!(!key.verify(SignatureRule::Strict, b"any message", &signature));
-        assert!(key.verify(SignatureRule::Cofactored, b"any message", &signature));
-        assert!(!verify(key.account(), b"any message", &signature), "logins and queries stay strict");
+        assert!(!key.verify(SignatureRule::Cofactored, b"any message", &signature));
+        assert!(
+            ed25519_zebra::VerificationKey::try_from(key.account().0)
+                .unwrap()
+                .verify(&ed25519_zebra::Signature::from_bytes(&signature), b"any message")
+                .is_ok(),
+            "bare ZIP-215 would accept it: the refusal is ours"
+        );
+        // The all-zero account (the genesis caller, `AccountId::default()`) is of small order too.
+        assert!(PublicKey::of(&AccountId([0; 32])).is_some_and(|k| k.weak));
+    }
+
+    #[test]
+    fn a_torsion_component_in_r_verifies_only_under_the_cofactored_rule() {
+        let signer = Keypair::dev("core");
+        let key = PublicKey::of(&signer.account_id()).unwrap();
+        let signature = test_vectors::torsion_signature(&signer, b"a transfer");
+        assert!(!key.verify(SignatureRule::Strict, b"a transfer", &signature));
+        assert!(key.verify(SignatureRule::Cofactored, b"a transfer", &signature));
+        assert!(!key.verify(SignatureRule::Cofactored, b"another transfer", &signature));
+        assert!(!verify(key.account(), b"a transfer", &signature), "logins and queries stay strict");
+        // A batch of such signatures is not cancelled by chance: each is checked, with the others.
+        let signatures: alloc::vec::Vec<[u8; 64]> =
+            (0..16).map(|_| test_vectors::torsion_signature(&signer, b"a transfer")).collect();
+        let checks: alloc::vec::Vec<SignatureCheck<'_>> = signatures
+            .iter()
+            .map(|signature| SignatureCheck { key: &key, msg: b"a transfer", signature })
+            .collect();
+        assert_eq!(verify_all(SignatureRule::Cofactored, &checks), alloc::vec![true; 16]);
+        assert_eq!(verify_all(SignatureRule::Strict, &checks), alloc::vec![false; 16]);
+    }
+
+    #[test]
+    fn a_non_canonical_s_verifies_under_neither_rule() {
+        let signer = Keypair::dev("core");
+        let key = PublicKey::of(&signer.account_id()).unwrap();
+        let good = signer.sign(b"a transfer");
+        let malleated = test_vectors::with_s_plus_order(&good);
+        assert_ne!(good, malleated);
+        for rule in [SignatureRule::Strict, SignatureRule::Cofactored] {
+            assert!(key.verify(rule, b"a transfer", &good));
+            assert!(!key.verify(rule, b"a transfer", &malleated), "{rule:?}");
+        }
     }
 
     proptest::proptest! {
         /// Batch verdicts are single verdicts, whatever the mix: good signatures, a flipped bit
-        /// in `s`, `R` or the message, a non-canonical `s`, the small-order signature, keys
-        /// repeated across the batch.
+        /// in `s`, `R` or the message, `s + ℓ`, a small-order key, a torsion component in `R`
+        /// (alone, or with the message changed), keys repeated across the batch.
         #[test]
         fn a_batch_gives_every_signature_its_single_verdict(
-            items in proptest::collection::vec((0usize..4, 0u8..6, proptest::prelude::any::<u8>()), 0..48)
+            items in proptest::collection::vec((0usize..4, 0u8..8, proptest::prelude::any::<u8>()), 0..48)
         ) {
             let signers: alloc::vec::Vec<Keypair> =
                 ["core", "bank", "supplier1", "auditor"].iter().map(|n| Keypair::dev(n)).collect();
@@ -344,11 +446,15 @@ mod tests {
                     1 => signature[32 + (byte as usize % 31)] ^= 1 << (byte % 8),
                     2 => signature[byte as usize % 32] ^= 1 << (byte % 8),
                     3 => signed.push(byte),
-                    // s + l: the same point equation, a non-canonical scalar; refused by both.
-                    4 => signature[63] |= 0xf0,
-                    _ => {
+                    4 => signature = test_vectors::with_s_plus_order(&signature),
+                    5 => {
                         key = odd_key;
                         signature = odd_signature;
+                    }
+                    6 => signature = test_vectors::torsion_signature(&signers[signer], &msg),
+                    _ => {
+                        signature = test_vectors::torsion_signature(&signers[signer], &msg);
+                        signed.push(byte);
                     }
                 }
                 owned.push((key, signed, signature));

@@ -1,7 +1,7 @@
 //! Applying transactions: the checks that precede execution, dispatch to the VM, receipts, and
 //! the state root of the result.
 use std::{
-    collections::{HashMap, HashSet, VecDeque},
+    collections::{HashMap, VecDeque},
     sync::{Arc, Mutex},
 };
 
@@ -157,13 +157,14 @@ struct SenderKeys(HashMap<AccountId, PublicKey>);
 
 const SENDER_KEYS_CAPACITY: usize = 100_000;
 
-/// Hashes of signed transactions (the hash covers the signature) whose signatures verified.
-/// Admission verifies a transaction once; executing it in a block (on the proposer, and on every
-/// validator that received it by gossip) finds it here and skips a second ed25519 check. Only a
-/// cache of a pure function's result: it can never change an outcome, only its cost.
+/// Hashes of signed transactions (the hash covers the signature) whose signatures verified,
+/// with the rule they verified under. Admission verifies a transaction once; executing it in a
+/// block (on the proposer, and on every validator that received it by gossip) finds it here and
+/// skips a second ed25519 check. Only a cache of a pure function's result: it can never change
+/// an outcome, only its cost.
 #[derive(Default)]
 struct VerifiedSignatures {
-    set: HashSet<Hash>,
+    set: HashMap<Hash, SignatureRule>,
     order: VecDeque<Hash>,
 }
 
@@ -171,8 +172,18 @@ struct VerifiedSignatures {
 const VERIFIED_CAPACITY: usize = 200_000;
 
 impl VerifiedSignatures {
-    fn insert(&mut self, hash: Hash) {
-        if self.set.insert(hash) {
+    /// Whether `hash` verified under a rule whose verdicts hold under `rule`: a strict verdict
+    /// holds under both rules, a cofactored one only under the cofactored rule.
+    fn holds(&self, hash: &Hash, rule: SignatureRule) -> bool {
+        self.set.get(hash).is_some_and(|&verified| verified == SignatureRule::Strict || verified == rule)
+    }
+
+    fn insert(&mut self, hash: Hash, rule: SignatureRule) {
+        if let Some(verified) = self.set.get_mut(&hash) {
+            // Keep the verdict that holds under more rules.
+            *verified = if *verified == SignatureRule::Strict { SignatureRule::Strict } else { rule };
+        } else {
+            self.set.insert(hash, rule);
             self.order.push_back(hash);
             if self.order.len() > VERIFIED_CAPACITY {
                 if let Some(old) = self.order.pop_front() {
@@ -327,7 +338,7 @@ impl Runtime {
             let cache = self.lock_verified();
             (0..transactions.len())
                 .filter(|&i| {
-                    ok[i] = cache.set.contains(&hashes[i]);
+                    ok[i] = cache.holds(&hashes[i], rule);
                     !ok[i]
                 })
                 .collect()
@@ -380,7 +391,7 @@ impl Runtime {
         for (i, good) in results {
             ok[i] = good;
             if good {
-                cache.insert(hashes[i]);
+                cache.insert(hashes[i], rule);
             }
         }
         ok
