@@ -164,7 +164,7 @@ const SENDER_KEYS_CAPACITY: usize = 100_000;
 /// an outcome, only its cost.
 #[derive(Default)]
 struct VerifiedSignatures {
-    set: HashMap<Hash, SignatureRule>,
+    verdicts: HashMap<Hash, SignatureRule>,
     order: VecDeque<Hash>,
 }
 
@@ -175,19 +175,21 @@ impl VerifiedSignatures {
     /// Whether `hash` verified under a rule whose verdicts hold under `rule`: a strict verdict
     /// holds under both rules, a cofactored one only under the cofactored rule.
     fn holds(&self, hash: &Hash, rule: SignatureRule) -> bool {
-        self.set.get(hash).is_some_and(|&verified| verified == SignatureRule::Strict || verified == rule)
+        self.verdicts.get(hash).is_some_and(|&verified| verified == SignatureRule::Strict || verified == rule)
     }
 
     fn insert(&mut self, hash: Hash, rule: SignatureRule) {
-        if let Some(verified) = self.set.get_mut(&hash) {
-            // Keep the verdict that holds under more rules.
-            *verified = if *verified == SignatureRule::Strict { SignatureRule::Strict } else { rule };
+        if let Some(verified) = self.verdicts.get_mut(&hash) {
+            // A strict verdict holds under more rules: it replaces a cofactored one.
+            if rule == SignatureRule::Strict {
+                *verified = rule;
+            }
         } else {
-            self.set.insert(hash, rule);
+            self.verdicts.insert(hash, rule);
             self.order.push_back(hash);
             if self.order.len() > VERIFIED_CAPACITY {
                 if let Some(old) = self.order.pop_front() {
-                    self.set.remove(&old);
+                    self.verdicts.remove(&old);
                 }
             }
         }
