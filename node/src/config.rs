@@ -61,6 +61,33 @@ pub struct NodeConfigFile {
     /// endpoint has no authentication: bind it to loopback or a monitoring network.
     #[serde(default)]
     pub metrics_addr: Option<SocketAddr>,
+    /// How this node paces the blocks it proposes (docs/limits.md).
+    #[serde(default)]
+    pub blocks: BlocksConfig,
+}
+
+/// `[blocks]`: how this validator paces the blocks it proposes. A proposer's choice, not a
+/// validity rule: validators accept blocks of any spacing (timestamps only increase).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BlocksConfig {
+    /// A block is proposed at least this many milliseconds after its parent, so transactions
+    /// accumulate: fewer, larger blocks cost every node less CPU per transaction (each block has
+    /// a fixed cost on every node), at the price of latency. At most `MAX_MIN_INTERVAL_MS`.
+    pub min_interval_ms: u64,
+}
+
+/// Largest `[blocks] min_interval_ms`: the proposer must still propose before the round's
+/// propose timeout, and an empty block waits no longer (`BlockPolicy::empty_block_interval`).
+pub const MAX_MIN_INTERVAL_MS: u64 = 1_000;
+
+impl Default for BlocksConfig {
+    fn default() -> Self {
+        BlocksConfig {
+            min_interval_ms: crate::consensus::app::BlockPolicy::default().min_block_interval.as_millis()
+                as u64,
+        }
+    }
 }
 
 /// `[rpc_limits]`: what one RPC client may do. Every field is optional.
@@ -178,6 +205,8 @@ pub struct Settings {
     pub rpc_limits: RpcLimits,
     /// See `NodeConfigFile::metrics_addr`.
     pub metrics_addr: Option<SocketAddr>,
+    /// See `BlocksConfig::min_interval_ms`.
+    pub min_block_interval: std::time::Duration,
     /// Tests only: run this validator as an attacker (never set from a file or the command line).
     #[cfg(feature = "hostile")]
     pub hostility: Option<crate::consensus::hostile::Hostility>,
@@ -211,6 +240,15 @@ impl Settings {
             .map_err(|source| ConfigError::Read { path: path.into(), source })?;
         let file: NodeConfigFile = toml::from_str(&text)
             .map_err(|e| ConfigError::Invalid { path: path.into(), message: e.to_string() })?;
+        if file.blocks.min_interval_ms > MAX_MIN_INTERVAL_MS {
+            return Err(ConfigError::Invalid {
+                path: path.into(),
+                message: format!(
+                    "[blocks] min_interval_ms is {} ms; at most {MAX_MIN_INTERVAL_MS} ms, or the proposer misses its round",
+                    file.blocks.min_interval_ms
+                ),
+            });
+        }
         let base = path.parent().unwrap_or(Path::new("."));
         let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
         Ok(Settings {
@@ -242,6 +280,7 @@ impl Settings {
             pool: file.pool.limits(),
             rpc_limits: file.rpc_limits.limits(),
             metrics_addr: file.metrics_addr,
+            min_block_interval: std::time::Duration::from_millis(file.blocks.min_interval_ms),
             #[cfg(feature = "hostile")]
             hostility: None,
         })
@@ -280,11 +319,16 @@ impl Settings {
             pool: PoolLimits::default(),
             rpc_limits: RpcLimits::default(),
             metrics_addr: None,
+            min_block_interval: DEV_MIN_BLOCK_INTERVAL,
             #[cfg(feature = "hostile")]
             hostility: None,
         })
     }
 }
+
+/// The dev chain's blocks are at least this far apart: one validator, whose blocks cost little,
+/// and a developer who waits for each transaction, so it answers sooner than a network's default.
+pub const DEV_MIN_BLOCK_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The dev chain spec and system contracts, compiled in so `scf-node --dev` needs no files.
 pub const DEV_GENESIS: &str = include_str!("../../genesis/dev.json");
@@ -293,3 +337,47 @@ pub const DEV_RECEIVABLES: &[u8] = include_bytes!("../../genesis/receivables.was
 pub const DEV_DEPOSIT_TOKEN: &[u8] = include_bytes!("../../genesis/deposit_token.wasm");
 pub const DEV_GOVERNANCE: &[u8] = include_bytes!("../../genesis/governance.wasm");
 pub const DEV_TRADE: &[u8] = include_bytes!("../../genesis/trade.wasm");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A node config file `name` in `dir`, with the repository's dev spec and a node key, and
+    /// `extra` appended.
+    fn config_with(dir: &Path, name: &str, extra: &str) -> PathBuf {
+        std::fs::write(dir.join("node.key"), hex::encode([7u8; 32])).unwrap();
+        let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../genesis/dev.json");
+        let text = format!(
+            "moniker = \"n\"\ndata_dir = \"data\"\ngenesis = \"{spec}\"\nnode_key_file = \"node.key\"\n\
+             p2p_listen = \"/ip4/127.0.0.1/tcp/1\"\ntx_listen = \"/ip4/127.0.0.1/tcp/2\"\n{extra}"
+        );
+        let path = dir.join(format!("{name}.toml"));
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn block_pacing_is_read_bounded_and_defaulted() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_with = |name: &str, extra: &str| config_with(dir.path(), name, extra);
+        let default = Settings::from_file(&config_with("default", "")).unwrap();
+        assert_eq!(
+            default.min_block_interval,
+            crate::consensus::app::BlockPolicy::default().min_block_interval
+        );
+
+        let set = Settings::from_file(&config_with("set", "[blocks]\nmin_interval_ms = 400\n")).unwrap();
+        assert_eq!(set.min_block_interval, std::time::Duration::from_millis(400));
+
+        let too_long = config_with("too-long", "[blocks]\nmin_interval_ms = 1001\n");
+        match Settings::from_file(&too_long) {
+            Err(ConfigError::Invalid { message, .. }) => {
+                assert!(message.contains("min_interval_ms is 1001 ms"), "{message}")
+            }
+            other => panic!("an interval past the maximum must be refused, got {:?}", other.err()),
+        }
+
+        let misspelt = config_with("misspelt", "[blocks]\nmin_interval = 250\n");
+        assert!(matches!(Settings::from_file(&misspelt), Err(ConfigError::Invalid { .. })));
+    }
+}

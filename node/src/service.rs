@@ -120,6 +120,7 @@ impl Node {
             settings.node_key,
             settings.data_dir.join("wal"),
             BlockPolicy {
+                min_block_interval: settings.min_block_interval,
                 #[cfg(feature = "hostile")]
                 hostility: settings.hostility.clone(),
                 ..BlockPolicy::default()
