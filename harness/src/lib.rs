@@ -36,11 +36,13 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often conditions are polled.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Two distinct free loopback ports (held together so the OS cannot hand out the same one twice).
+/// Two distinct free loopback ports, from `free_port_range`: below the ephemeral range, so an
+/// outgoing connection (another test's client or node) cannot take one as its local port before
+/// the node binds it. Ports the OS handed out with `bind(0)` could, and did (a dev node's start
+/// failed with "Address already in use" while its genesis was being written).
 pub fn free_ports() -> (u16, u16) {
-    let a = TcpListener::bind("127.0.0.1:0").unwrap();
-    let b = TcpListener::bind("127.0.0.1:0").unwrap();
-    (a.local_addr().unwrap().port(), b.local_addr().unwrap().port())
+    let base = free_port_range(2);
+    (base, base + 1)
 }
 
 /// A base port with `count` free ports above it, for `scf genesis new --base-port`. Ranges handed
