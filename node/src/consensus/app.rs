@@ -61,7 +61,7 @@ impl Default for BlockPolicy {
             max_txs: 10_000,
             empty_block_interval: Duration::from_secs(1),
             // 250 ms rather than 50 ms: about 4 instead of 8 blocks a second at 1,000
-            // transfers/s, and 6–10 % less CPU per transfer on each of 4 validators, for about
+            // transfers/s, and 4–7 % less CPU per transfer on each of 4 validators, for about
             // 100 ms more median latency (docs/performance.md, session 20).
             min_block_interval: Duration::from_millis(250),
             max_clock_drift: Duration::from_secs(10),
