@@ -22,7 +22,8 @@ pub enum GenesisCmd {
         out: PathBuf,
         #[arg(long, default_value = "scf-localnet")]
         chain_id: String,
-        /// Node i listens on base+3i (consensus), base+3i+1 (transactions), base+3i+2 (RPC).
+        /// Node i listens on base+4i (consensus), base+4i+1 (transactions), base+4i+2 (RPC) and
+        /// serves metrics on base+4i+3.
         #[arg(long, default_value_t = 30000)]
         base_port: u16,
     },
