@@ -49,20 +49,28 @@ pub fn free_ports() -> (u16, u16) {
 /// out in this process never overlap (tests run in parallel and the nodes bind later); the start
 /// depends on the pid so that concurrent test processes are unlikely to meet.
 ///
-/// Ranges stay below Linux's ephemeral ports (32768 and up): a node that is stopped and
-/// restarted must bind its ports again, and meanwhile its peers keep dialing it; an outgoing
-/// connection given one of its ports as a local port would make the restart fail to bind.
+/// Ranges stay below the ephemeral ports (Linux's `ip_local_port_range`, 32768 and up by
+/// default): a node that is stopped and restarted must bind its ports again, and meanwhile its
+/// peers keep dialing it; an outgoing connection given one of its ports as a local port would
+/// make the restart fail to bind.
 pub fn free_port_range(count: u16) -> u16 {
     const FIRST_PORT: u32 = 20_000;
-    const LAST_PORT: u32 = 32_000;
+    let last_port = ephemeral_floor().min(32_000);
+    assert!(
+        last_port >= FIRST_PORT + 2_000,
+        "the ephemeral ports start at {last_port}: too low for the test ports from {FIRST_PORT}"
+    );
     static NEXT: Mutex<u32> = Mutex::new(0);
     let mut next = NEXT.lock().unwrap();
     if *next == 0 {
-        *next = FIRST_PORT + (std::process::id() * 131) % (LAST_PORT - FIRST_PORT);
+        *next = FIRST_PORT + (std::process::id() * 131) % (last_port - FIRST_PORT);
     }
     for _ in 0..200 {
+        if *next + count as u32 > last_port {
+            *next = FIRST_PORT;
+        }
         let base = *next;
-        *next = if base + 2 * count as u32 > LAST_PORT { FIRST_PORT } else { base + count as u32 };
+        *next = base + count as u32;
         let held: Vec<_> =
             (base..base + count as u32).map(|p| TcpListener::bind(("127.0.0.1", p as u16))).collect();
         if held.iter().all(|l| l.is_ok()) {
@@ -70,6 +78,14 @@ pub fn free_port_range(count: u16) -> u16 {
         }
     }
     panic!("no free port range");
+}
+
+/// The first port the OS hands out for outgoing connections (and `bind(0)`).
+fn ephemeral_floor() -> u32 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
 }
 
 /// The last `count` lines of a node's log, leaving out backtrace frames: a node that fails or
@@ -554,6 +570,21 @@ impl Network {
 #[cfg(test)]
 mod tests {
     use super::log_tail;
+
+    #[test]
+    fn port_ranges_are_distinct_and_below_the_ephemeral_ports() {
+        let floor = ephemeral_floor();
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            let base = free_port_range(5);
+            for port in base..base + 5 {
+                assert!(u32::from(port) < floor, "port {port} is an ephemeral port (from {floor})");
+                assert!(seen.insert(port), "port {port} handed out twice");
+            }
+        }
+        let (a, b) = free_ports();
+        assert!(u32::from(a.max(b)) < floor && seen.insert(a) && seen.insert(b), "{a}, {b}");
+    }
 
     #[test]
     fn a_log_tail_keeps_the_error_and_drops_backtrace_frames() {
