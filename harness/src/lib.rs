@@ -569,7 +569,7 @@ impl Network {
 
 #[cfg(test)]
 mod tests {
-    use super::log_tail;
+    use super::{ephemeral_floor, free_port_range, free_ports, log_tail};
 
     #[test]
     fn port_ranges_are_distinct_and_below_the_ephemeral_ports() {
